@@ -1,0 +1,49 @@
+# The two commands of the README: `make run` and `make test`. Everything else here serves them.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed-requirements
+AZURITE := .tools/node_modules/.bin/azurite-blob
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test install tools browser lint migrate render-preview
+
+$(INSTALLED): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+$(AZURITE):
+	npm install --prefix .tools --no-audit --no-fund --loglevel=error azurite@3.35.0
+
+# Headless Chromium for the browser tests, from Debian's packages (Playwright's own download cannot work here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "Chromium is missing: install it (Debian: apt-get install chromium) and run make test again"; exit 1; fi; }
+
+tools: $(AZURITE) browser
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+run: install migrate
+	mkdir -p var
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py bootstrap_demo --base-url http://localhost:$(PORT)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
+
+test: install tools
+	$(BIN)/python scripts/test_services.py $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+render-preview: install
+	$(BIN)/python manage.py render_preview --out render-preview

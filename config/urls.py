@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path, re_path
+from django.views import defaults
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from common.errors import error_json_response, product_for_path
+from merchants.health import healthz, readyz
+from merchants.views import ApiKeyWhoAmIView, TokenWhoAmIView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("api/auth/token", TokenObtainPairView.as_view(), name="token_obtain_pair"),
+    path("api/auth/token/refresh", TokenRefreshView.as_view(), name="token_refresh"),
+    path("api/auth/me", TokenWhoAmIView.as_view(), name="token_me"),
+    path("api/me", ApiKeyWhoAmIView.as_view(), name="api_key_me"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/content/", include("content.urls")),
+    path("api/size/", include("sizing.urls")),
+    path("api/webhooks", include("webhooks.urls")),
+    path("", include("tryon.urls")),
+]
+
+if not settings.CONTENT_STORAGE["BACKEND"].startswith("storages."):
+    # Embedded mode: generated content images are public files served by the app itself.
+    urlpatterns.append(
+        re_path(
+            r"^media/content/(?P<path>.*)$", serve, {"document_root": settings.CONTENT_STORAGE["OPTIONS"]["location"]}
+        )
+    )
+
+
+def _api_or_default(status_code: int, default_view):  # type: ignore[no-untyped-def]
+    def handler(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+        if product_for_path(request.path):
+            return error_json_response(request.path, status_code)
+        if status_code == 500:
+            return default_view(request)
+        return default_view(request, exception)
+
+    return handler
+
+
+handler400 = _api_or_default(400, defaults.bad_request)
+handler403 = _api_or_default(403, defaults.permission_denied)
+handler404 = _api_or_default(404, defaults.page_not_found)
+handler500 = _api_or_default(500, defaults.server_error)

@@ -1,0 +1,96 @@
+"""The base of every dashboard (admin) page: a merchant user sees and edits only their merchant's objects.
+
+Subclass :class:`MerchantScopedAdmin` and set ``merchant_path`` when the model reaches its merchant through
+a relation (e.g. ``"job__merchant"``). Superusers see everything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
+
+from merchants.models import Merchant
+from merchants.selectors import merchant_for_user
+
+
+def request_merchant_or_none(request: HttpRequest) -> Merchant | None:
+    return merchant_for_user(request.user)
+
+
+class _MerchantScopeMixin:
+    merchant_path = "merchant"
+
+    def _is_merchant_user(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_staff and request_merchant_or_none(request) is not None
+
+    def _allowed(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or self._is_merchant_user(request)
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        queryset = super().get_queryset(request)  # type: ignore[misc]
+        if request.user.is_superuser:
+            return queryset
+        merchant = request_merchant_or_none(request)
+        if merchant is None:
+            return queryset.none()
+        return queryset.filter(**{self.merchant_path: merchant})
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """Foreign-key choices offer only the merchant's own objects."""
+        if not request.user.is_superuser:
+            merchant = request_merchant_or_none(request)
+            related = db_field.related_model
+            if related is Merchant:
+                kwargs["queryset"] = Merchant.objects.filter(pk=getattr(merchant, "pk", None))
+            elif any(f.name == "merchant" for f in related._meta.get_fields()):
+                kwargs["queryset"] = related._default_manager.filter(merchant=merchant)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self._allowed(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+
+class MerchantScopedAdmin(_MerchantScopeMixin, admin.ModelAdmin):
+    """For models with a ``merchant`` field: it is set from the user and hidden from merchant users."""
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        exclude = list(super().get_exclude(request, obj) or [])
+        if not request.user.is_superuser and self.merchant_path == "merchant":
+            exclude.append("merchant")
+        return exclude
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        filters = list(super().get_list_filter(request))
+        if request.user.is_superuser and self.merchant_path == "merchant":
+            filters.insert(0, "merchant")
+        return filters
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change and self.merchant_path == "merchant" and not request.user.is_superuser:
+            obj.merchant = request_merchant_or_none(request)
+        super().save_model(request, obj, form, change)
+
+
+class MerchantScopedInline(_MerchantScopeMixin):
+    """Mixin for inlines of a merchant-scoped parent (``class X(MerchantScopedInline, admin.TabularInline)``).
+
+    Scoping comes from the parent; foreign-key choices are still limited to the merchant's objects.
+    """
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        return super(_MerchantScopeMixin, self).get_queryset(request)  # type: ignore[misc]

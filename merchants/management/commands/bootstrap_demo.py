@@ -1,0 +1,42 @@
+from django.core.management.base import BaseCommand
+
+from merchants.models import ApiKey, Merchant
+from merchants.services import create_merchant, issue_api_key, revoke_api_key
+
+DEMO_MERCHANT = "Demo Shop"
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "demo-password"
+DEMO_KEY_NAME = "make run demo key"
+
+
+class Command(BaseCommand):
+    help = "Creates the demo merchant and user if missing, replaces the demo API key and prints how to log in."
+
+    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+        parser.add_argument("--base-url", default="http://localhost:8000")
+
+    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+        merchant = Merchant.objects.filter(name=DEMO_MERCHANT).first()
+        if merchant is None:
+            merchant = create_merchant(name=DEMO_MERCHANT, username=DEMO_USERNAME, password=DEMO_PASSWORD)
+        for old_key in ApiKey.objects.filter(merchant=merchant, name=DEMO_KEY_NAME, revoked_at__isnull=True):
+            revoke_api_key(api_key=old_key)
+        raw_key = issue_api_key(merchant=merchant, name=DEMO_KEY_NAME).raw_key
+        base = options["base_url"].rstrip("/")
+        self.stdout.write(
+            "\n".join(
+                [
+                    "",
+                    "==================================================================",
+                    f"  Dashboard (admin):  {base}/admin/   login {DEMO_USERNAME} / {DEMO_PASSWORD}",
+                    f"  API docs (Swagger): {base}/api/docs/",
+                    f"  OpenAPI schema:     {base}/api/schema/",
+                    f"  Health:             {base}/healthz   {base}/readyz",
+                    f"  JWT:                curl -X POST {base}/api/auth/token -H 'Content-Type: application/json' "
+                    f'-d \'{{"username":"{DEMO_USERNAME}","password":"{DEMO_PASSWORD}"}}\'',
+                    f"  Demo API key (x-api-key, shown once): {raw_key}",
+                    "==================================================================",
+                    "",
+                ]
+            )
+        )

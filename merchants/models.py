@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Merchant(models.Model):
+    """A tenant: a shop using Content Service and/or Toile. Every business object belongs to one."""
+
+    name = models.CharField("이름", max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "가맹점"
+        verbose_name_plural = "가맹점"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """Makes a Django user a member of one merchant: their admin (dashboard), JWT and data scope."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="memberships")
+
+    class Meta:
+        verbose_name = "가맹점 사용자"
+        verbose_name_plural = "가맹점 사용자"
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.merchant}"
+
+
+class ApiKey(models.Model):
+    """An ``x-api-key`` credential for the Toile public API. Only a SHA-256 of the key is stored."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField("이름", max_length=100)
+    prefix = models.CharField("접두사", max_length=16, unique=True, help_text="키를 알아볼 수 있는 앞부분 (비밀 아님)")
+    hashed_key = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField("발급일", auto_now_add=True)
+    last_used_at = models.DateTimeField("마지막 사용", null=True, blank=True)
+    revoked_at = models.DateTimeField("폐기일", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API 키"
+        verbose_name_plural = "API 키"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from merchants.models import Merchant
+
+
+def merchant_for_user(user: AbstractBaseUser | AnonymousUser | None) -> Merchant | None:
+    """The merchant a user works for, or None (anonymous users, superusers without a membership)."""
+    if user is None or not user.is_authenticated:
+        return None
+    membership = getattr(user, "membership", None)
+    return membership.merchant if membership is not None else None

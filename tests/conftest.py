@@ -1,0 +1,105 @@
+"""Shared fixtures: merchants, authenticated API clients, network guard, eager Celery by default."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+
+import pytest
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from config.celery import app as celery_app
+from merchants.models import Merchant
+from merchants.services import create_merchant, issue_api_key
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address) -> None:  # type: ignore[no-untyped-def]
+    """Tests may talk only to this machine: a real network call fails the test."""
+    if self.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
+        host = address[0]
+        try:
+            local = ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+        except ValueError:
+            local = host == "localhost"
+        if not local:
+            raise OSError(f"tests must not connect to non-local address {host}")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_external_network() -> Iterator[None]:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager() -> Iterator[None]:
+    """Tasks run in-process unless a test starts a real worker (see tests/support/processes.py)."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+_counter = iter(range(1, 10**9))
+
+
+def make_merchant(name: str | None = None) -> Merchant:
+    number = next(_counter)
+    name = name or f"Shop {number}"
+    return create_merchant(
+        name=name, username=f"user{number}-{name.replace(' ', '').lower()}", password="pass-word-123"
+    )
+
+
+def jwt_client_for(merchant: Merchant) -> APIClient:
+    client = APIClient()
+    user = merchant.memberships.first().user
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+def api_key_client_for(merchant: Merchant) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=issue_api_key(merchant=merchant, name="test").raw_key)
+    return client
+
+
+@pytest.fixture
+def merchant(db) -> Merchant:  # type: ignore[no-untyped-def]
+    return make_merchant("Merchant A")
+
+
+@pytest.fixture
+def other_merchant(db) -> Merchant:  # type: ignore[no-untyped-def]
+    return make_merchant("Merchant B")
+
+
+@pytest.fixture
+def jwt_client(merchant: Merchant) -> APIClient:
+    """APIClient with a Bearer JWT of ``merchant``'s user (Content API, webhook management API)."""
+    return jwt_client_for(merchant)
+
+
+@pytest.fixture
+def api_key_client(merchant: Merchant) -> APIClient:
+    """APIClient with an ``x-api-key`` of ``merchant`` (Toile public API)."""
+    return api_key_client_for(merchant)
+
+
+@pytest.fixture
+def merchant_user(merchant: Merchant):  # type: ignore[no-untyped-def]
+    return merchant.memberships.first().user

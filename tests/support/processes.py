@@ -1,0 +1,120 @@
+"""Real processes for tests: a ``celery worker`` on the test database and broker, and helpers for servers."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listened on {host}:{port} within {timeout}s")
+
+
+def test_database_url() -> str:
+    """The URL of the database this test session uses (pytest-django's test database)."""
+    db = connection.settings_dict
+    if "sqlite" in db["ENGINE"]:
+        return f"sqlite:///{db['NAME']}"
+    host = quote(str(db.get("HOST") or ""), safe="")
+    auth = quote(str(db.get("USER") or ""), safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(str(db["PASSWORD"]), safe="")
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{auth}@{host}{port}/{db['NAME']}"
+
+
+@contextlib.contextmanager
+def celery_worker(
+    *, queues: str | None = None, extra_env: dict[str, str] | None = None, timeout: float = 60.0
+) -> Iterator[Path]:
+    """Runs a real ``celery worker`` (prefork, concurrency 2) against the test database and broker.
+
+    Use from tests marked ``django_db(transaction=True)`` so the worker sees committed rows. Yields the path
+    of the worker's log file.
+    """
+    log_file = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": test_database_url(),
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra_env or {})
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-Q",
+        queues or settings.CELERY_WORKER_QUEUES,
+        "--concurrency",
+        "2",
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--hostname",
+        f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
+    ]
+    with log_file.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while "ready." not in log_file.read_text(errors="replace"):
+            if process.poll() is not None:
+                raise RuntimeError(f"celery worker exited early:\n{log_file.read_text(errors='replace')[-4000:]}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"celery worker not ready:\n{log_file.read_text(errors='replace')[-4000:]}")
+            time.sleep(0.2)
+        yield log_file
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2):  # type: ignore[no-untyped-def]
+    """Polls ``predicate`` until it returns a truthy value, which is returned; fails the test on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
