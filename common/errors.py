@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from django.utils import timezone
 from rest_framework import exceptions as drf_exceptions
@@ -211,6 +212,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
+    elif isinstance(exc, RequestDataTooBig):
+        return Response(error_body(product, 413, DEFAULT_MESSAGES[413]), status=413)
+    elif isinstance(exc, SuspiciousOperation):
+        return Response(error_body(product, 400), status=400)
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled API error on %s", path, exc_info=exc)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "common.middleware.ApiRequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -253,6 +254,11 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_WORKER_QUEUES = "default,image-generation-job,tryon,webhooks"
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# --- Request size limits for /api/ (413 in the product's error format) ----------------------------
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+API_MAX_MULTIPART_BYTES = env.int("API_MAX_MULTIPART_BYTES", default=20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
 # --- Outbound HTTP ------------------------------------------------------------------------------
 HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)

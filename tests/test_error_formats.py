@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -46,3 +48,22 @@ def test_openapi_schema_and_docs_are_served(db):
     assert "/api/auth/token" in schema.json()["paths"]
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+
+
+def test_oversized_json_body_is_413_in_each_products_format(jwt_client, api_key_client):
+    big = '{"username": "' + "x" * (2 * 1024 * 1024) + '"}'
+    assert_content_error(APIClient().post("/api/auth/token", data=big, content_type="application/json"), 413)
+    assert_toile_error(api_key_client.post("/api/me", data=big, content_type="application/json"), 413)
+
+
+def test_server_error_under_api_is_json_in_product_format(rf):
+    from config.urls import handler500
+
+    content = handler500(rf.get("/api/content/images/jobs/x"))
+    assert content.status_code == 500 and json.loads(content.content)["code"] == "INTERNAL_SERVER_ERROR"
+    toile = handler500(rf.get("/api/tryon/x"))
+    assert json.loads(toile.content) == {
+        "error": "InternalServerError",
+        "message": "서버 내부 오류가 발생했습니다.",
+        "statusCode": 500,
+    }
