@@ -1,0 +1,64 @@
+"""emit_event writes delivery rows in the caller's transaction: committed with it or not at all."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from tests.conftest import make_merchant
+from tests.webhooks.conftest import make_endpoint
+from webhooks import events
+from webhooks.models import DeliveryStatus, WebhookDelivery
+from webhooks.services import emit_event
+
+pytestmark = pytest.mark.django_db
+
+
+def test_emit_writes_one_pending_delivery_per_subscribed_active_endpoint(merchant, allow_loopback):
+    subscribed, _ = make_endpoint(merchant, "http://127.0.0.1:9/a", ["tryon.completed"])
+    also_subscribed, _ = make_endpoint(merchant, "http://127.0.0.1:9/b", ["tryon.completed", "tryon.failed"])
+    make_endpoint(merchant, "http://127.0.0.1:9/c", ["usage.quota_exceeded"])
+    inactive, _ = make_endpoint(merchant, "http://127.0.0.1:9/d", ["tryon.completed"])
+    inactive.is_active = False
+    inactive.save()
+    other = make_merchant()
+    make_endpoint(other, "http://127.0.0.1:9/e", ["tryon.completed"])
+
+    count = emit_event(merchant=merchant, event_type=events.TRYON_COMPLETED, data={"jobId": "j-1"})
+
+    assert count == 2
+    deliveries = WebhookDelivery.objects.filter(event_type="tryon.completed")
+    assert {d.endpoint_id for d in deliveries} == {subscribed.id, also_subscribed.id}
+    assert {d.status for d in deliveries} == {DeliveryStatus.PENDING}
+    assert {d.attempt_count for d in deliveries} == {0}
+    # One event, one webhook-id, shared by every endpoint that receives it.
+    assert len({d.message_id for d in deliveries}) == 1
+    payload = deliveries[0].payload
+    assert payload["type"] == "tryon.completed"
+    assert payload["data"] == {"jobId": "j-1"}
+    assert payload["timestamp"].endswith("Z")
+
+
+def test_rolled_back_transaction_emits_nothing(merchant, allow_loopback):
+    make_endpoint(merchant, "http://127.0.0.1:9/a", ["tryon.failed"])
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), transaction.atomic():
+        assert emit_event(merchant=merchant, event_type=events.TRYON_FAILED, data={"jobId": "j-2"}) == 1
+        raise Boom
+
+    assert WebhookDelivery.objects.count() == 0
+
+
+def test_emit_without_subscribers_writes_nothing(merchant):
+    assert emit_event(merchant=merchant, event_type=events.USAGE_QUOTA_EXCEEDED, data={}) == 0
+    assert WebhookDelivery.objects.count() == 0
+
+
+def test_unknown_or_test_event_type_is_a_programming_error(merchant):
+    with pytest.raises(ValueError):
+        emit_event(merchant=merchant, event_type="tryon.exploded", data={})
+    with pytest.raises(ValueError):
+        emit_event(merchant=merchant, event_type=events.WEBHOOK_TEST, data={})
