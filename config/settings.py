@@ -283,13 +283,60 @@ LOGGING = {
 # ======== App settings: each app keeps its own block below (edit only your app's block) ========
 
 # --- content ---
+# AI providers (tried in this order, each behind a circuit breaker); without a key the chain starts at the
+# built-in template renderer.
+STABILITY_API_KEY = env.str("STABILITY_API_KEY", default="")
+STABILITY_API_BASE = env.str("STABILITY_API_BASE", default="https://api.stability.ai")
+STABILITY_MODEL = env.str("STABILITY_MODEL", default="core")
+OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
+OPENAI_API_BASE = env.str("OPENAI_API_BASE", default="https://api.openai.com")
+OPENAI_IMAGE_MODEL = env.str("OPENAI_IMAGE_MODEL", default="gpt-image-1")
+CONTENT_PROVIDER_TIMEOUT = env.float("CONTENT_PROVIDER_TIMEOUT", default=60.0)
+# Failure-rate circuit breaker (resilience4j terms): open when at least MIN_CALLS calls in the last
+# WINDOW_SECONDS failed at FAILURE_RATE percent or more; stay open OPEN_SECONDS, then half-open.
+CONTENT_BREAKER_FAILURE_RATE = env.float("CONTENT_BREAKER_FAILURE_RATE", default=50.0)
+CONTENT_BREAKER_MIN_CALLS = env.int("CONTENT_BREAKER_MIN_CALLS", default=5)
+CONTENT_BREAKER_WINDOW_SECONDS = env.int("CONTENT_BREAKER_WINDOW_SECONDS", default=60)
+CONTENT_BREAKER_OPEN_SECONDS = env.int("CONTENT_BREAKER_OPEN_SECONDS", default=300)
+# Results per merchant + eventDraftId are cached this long (the spec's 7 days).
+CONTENT_CACHE_TTL_SECONDS = env.int("CONTENT_CACHE_TTL_SECONDS", default=7 * 24 * 3600)
+# Generate/regenerate requests per merchant per minute (429 with Retry-After beyond).
+CONTENT_RATE_LIMIT = env.int("CONTENT_RATE_LIMIT", default=30)
+CONTENT_LOGO_MAX_BYTES = env.int("CONTENT_LOGO_MAX_BYTES", default=5 * 1024 * 1024)
 # --- end content ---
 
 # --- tryon ---
+# Engine: "fashn" (needs FASHN_API_KEY) or "offline" (classical preview, no key); empty = FASHN when its key is set.
+TRYON_ENGINE = env.str("TRYON_ENGINE", default="")
+FASHN_API_KEY = env.str("FASHN_API_KEY", default="")
+FASHN_API_BASE = env.str("FASHN_API_BASE", default="https://api.fashn.ai").rstrip("/")
+FASHN_MODEL_NAME = env.str("FASHN_MODEL_NAME", default="tryon-v1.6")
+FASHN_MODE = env.str("FASHN_MODE", default="balanced")
+FASHN_POLL_INTERVAL = env.float("FASHN_POLL_INTERVAL", default=2.0)
+FASHN_TIMEOUT = env.float("FASHN_TIMEOUT", default=180.0)
+TRYON_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Lifetime of result URLs handed out (S3 presigned or the app's own signed local URLs).
+TRYON_RESULT_URL_SECONDS = 3600
+# PENDING/PROCESSING jobs older than this are failed by the retention task (and their photos deleted).
+TRYON_STALE_JOB_MINUTES = env.int("TRYON_STALE_JOB_MINUTES", default=60)
+CELERY_BEAT_SCHEDULE["tryon.purge_expired"] = {
+    "task": "tryon.purge_expired",
+    "schedule": timedelta(minutes=env.int("TRYON_PURGE_EVERY_MINUTES", default=30)),
+}
 # --- end tryon ---
 
 # --- sizing ---
 # --- end sizing ---
 
 # --- webhooks ---
+# Standard Webhooks delivery: a beat-driven poller claims due deliveries every few seconds and sends them.
+WEBHOOKS_POLL_INTERVAL_SECONDS = env.float("WEBHOOKS_POLL_INTERVAL_SECONDS", default=5.0)
+WEBHOOKS_BATCH_SIZE = env.int("WEBHOOKS_BATCH_SIZE", default=100)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+CELERY_BEAT_SCHEDULE["webhooks-deliver-pending"] = {
+    "task": "webhooks.deliver_pending",
+    "schedule": WEBHOOKS_POLL_INTERVAL_SECONDS,
+    # A tick that waited longer than one interval in the queue is superseded by the next one.
+    "options": {"expires": WEBHOOKS_POLL_INTERVAL_SECONDS},
+}
 # --- end webhooks ---

@@ -1,0 +1,127 @@
+"""Content Service REST API (``/api/content/``): Bearer JWT, errors as ``{code, message, timestamp}``."""
+
+from __future__ import annotations
+
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from content import selectors, services
+from content.models import ImageJob
+from content.providers.registry import configured_ai_providers
+from content.serializers import (
+    ImageFilterSerializer,
+    ImageGenerationRequestSerializer,
+    ImageRegenerationRequestSerializer,
+    image_body,
+    iso,
+)
+from merchants.api import ContentView
+
+STATUS_MESSAGES = {
+    ImageJob.Status.PENDING: "이미지 생성 대기 중입니다.",
+    ImageJob.Status.PROCESSING: "AI가 이벤트에 어울리는 이미지를 생성하고 있어요...",
+    ImageJob.Status.COMPLETED: "이미지 생성이 완료되었습니다.",
+    ImageJob.Status.FAILED: "이미지 생성에 실패했습니다.",
+}
+
+
+class GenerateImagesView(ContentView):
+    def post(self, request: Request) -> Response:
+        services.check_rate_limit(merchant=self.merchant)
+        serializer = ImageGenerationRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        accepted = services.request_generation(merchant=self.merchant, data=serializer.validated_data)
+        return Response(
+            {
+                "jobId": accepted.job.id,
+                "eventDraftId": accepted.job.event_draft_id,
+                "status": ImageJob.Status.PENDING,
+                "estimatedCompletionTime": accepted.estimated_seconds,
+                "message": "이미지 생성 요청이 접수되었습니다. jobId로 결과를 조회하세요.",
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class JobStatusView(ContentView):
+    def get(self, request: Request, job_id: str) -> Response:
+        job = selectors.job_for_merchant(merchant=self.merchant, job_id=job_id)
+        body: dict = {"jobId": job.id, "status": job.status, "message": STATUS_MESSAGES[job.status]}
+        if job.status == ImageJob.Status.PROCESSING and not configured_ai_providers():
+            body["message"] = "이벤트 이미지를 만들고 있어요..."
+        if not job.is_finished:
+            body["estimatedCompletionTime"] = services.remaining_seconds(job)
+            body["progress"] = {"completed": job.images_done, "total": job.images_total}
+        if job.status == ImageJob.Status.COMPLETED:
+            if job.from_cache:
+                body["message"] = "이미지 생성이 완료되었습니다. (캐시)"
+            body["images"] = [
+                image_body(image, selectors.image_url(image.file_name)) for image in selectors.job_result_images(job)
+            ]
+            body["fromCache"] = job.from_cache
+        if job.is_finished:
+            body["completedAt"] = iso(job.completed_at)
+        if job.status == ImageJob.Status.FAILED:
+            body["error"] = {"code": job.error_code or "IMAGE_GENERATION_FAILED", "detail": job.error_detail}
+        return Response(body)
+
+
+class EventContentView(ContentView):
+    def get(self, request: Request, event_draft_id: str) -> Response:
+        entry = selectors.event_content(merchant=self.merchant, event_draft_id=event_draft_id)
+        images = selectors.listed_event_images(merchant=self.merchant, event_draft_id=event_draft_id)
+        bodies = [image_body(image, selectors.image_url(image.file_name)) for image in images]
+        return Response(
+            {
+                "eventDraftId": event_draft_id,
+                "images": bodies,
+                "totalCount": len(bodies),
+                "createdAt": iso(entry.created_at),
+                "expiresAt": iso(entry.expires_at),
+            }
+        )
+
+
+class EventImagesView(ContentView):
+    def get(self, request: Request, event_draft_id: str) -> Response:
+        filters = ImageFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        selectors.event_content(merchant=self.merchant, event_draft_id=event_draft_id)
+        images = selectors.listed_event_images(
+            merchant=self.merchant,
+            event_draft_id=event_draft_id,
+            style=filters.validated_data.get("style"),
+            platform=filters.validated_data.get("platform"),
+        )
+        bodies = [image_body(image, selectors.image_url(image.file_name)) for image in images]
+        return Response({"eventDraftId": event_draft_id, "totalCount": len(bodies), "images": bodies})
+
+
+class ImageView(ContentView):
+    def get(self, request: Request, image_id: str) -> Response:
+        image = selectors.listed_image_for_merchant(merchant=self.merchant, image_id=image_id)
+        return Response(image_body(image, selectors.image_url(image.file_name)))
+
+    def delete(self, request: Request, image_id: str) -> Response:
+        services.delete_image(merchant=self.merchant, image_id=image_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RegenerateImageView(ContentView):
+    def post(self, request: Request, image_id: str) -> Response:
+        services.check_rate_limit(merchant=self.merchant)
+        serializer = ImageRegenerationRequestSerializer(data=request.data if request.data else {})
+        serializer.is_valid(raise_exception=True)
+        accepted = services.request_regeneration(
+            merchant=self.merchant, image_id=image_id, data=serializer.validated_data
+        )
+        return Response(
+            {
+                "message": "이미지 재생성 요청이 접수되었습니다",
+                "jobId": accepted.job.id,
+                "estimatedTime": accepted.estimated_seconds,
+                "estimatedCompletionTime": accepted.estimated_seconds,
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.db.models import Q
+
+from content.constants import Platform, Style
+from merchants.models import Merchant
+
+
+def new_job_id() -> str:
+    return f"job-img-{secrets.token_hex(8)}"
+
+
+def new_regeneration_job_id() -> str:
+    return f"job-regen-{secrets.token_hex(8)}"
+
+
+def new_image_id() -> str:
+    return f"img-{secrets.token_hex(10)}"
+
+
+class ContentSettings(models.Model):
+    """A merchant's Content Service preferences (edited in the dashboard)."""
+
+    merchant = models.OneToOneField(Merchant, on_delete=models.CASCADE, related_name="content_settings")
+    render_all_platforms_by_default = models.BooleanField(
+        "기본으로 9장 모두 생성",
+        default=False,
+        help_text="요청에 platforms가 없을 때 Instagram만이 아니라 3개 플랫폼 × 3개 스타일 = 9장을 만듭니다.",
+    )
+
+    class Meta:
+        verbose_name = "콘텐츠 설정"
+        verbose_name_plural = "콘텐츠 설정"
+
+    def __str__(self) -> str:
+        return f"{self.merchant} 콘텐츠 설정"
+
+
+class ImageJob(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "대기 중"
+        PROCESSING = "PROCESSING", "생성 중"
+        COMPLETED = "COMPLETED", "완료"
+        FAILED = "FAILED", "실패"
+
+    class Kind(models.TextChoices):
+        GENERATE = "GENERATE", "생성"
+        REGENERATE = "REGENERATE", "재생성"
+
+    id = models.CharField(primary_key=True, max_length=40, default=new_job_id, editable=False)
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="content_jobs")
+    kind = models.CharField("종류", max_length=12, choices=Kind.choices, default=Kind.GENERATE)
+    event_draft_id = models.CharField("이벤트 초안 ID", max_length=100, db_index=True)
+    # The validated ImageGenerationJob payload the task receives (camelCase, as in the spec).
+    payload = models.JSONField(default=dict)
+    status = models.CharField("상태", max_length=12, choices=Status.choices, default=Status.PENDING)
+    images_total = models.PositiveSmallIntegerField("전체 이미지 수", default=0)
+    images_done = models.PositiveSmallIntegerField("완료 이미지 수", default=0)
+    from_cache = models.BooleanField("캐시 사용", default=False)
+    source_image = models.ForeignKey(
+        "GeneratedImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="regeneration_jobs"
+    )
+    result_images = models.ManyToManyField("GeneratedImage", blank=True, related_name="result_of_jobs")
+    error_code = models.CharField(max_length=64, blank=True)
+    error_detail = models.TextField(blank=True)
+    created_at = models.DateTimeField("요청 시각", auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField("시작 시각", null=True, blank=True)
+    completed_at = models.DateTimeField("완료 시각", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "이미지 생성 작업"
+        verbose_name_plural = "이미지 생성 작업"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(images_done__lte=models.F("images_total")), name="content_job_progress"),
+        ]
+
+    def __str__(self) -> str:
+        return self.id
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.COMPLETED, self.Status.FAILED)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.completed_at:
+            return (self.completed_at - self.started_at).total_seconds()
+        return None
+
+
+class GeneratedImage(models.Model):
+    class Provider(models.TextChoices):
+        STABILITY = "stability", "Stability AI"
+        OPENAI = "openai", "OpenAI"
+        TEMPLATE = "template", "템플릿"
+
+    id = models.CharField(primary_key=True, max_length=40, default=new_image_id, editable=False)
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="content_images")
+    job = models.ForeignKey(ImageJob, on_delete=models.CASCADE, related_name="produced_images")
+    event_draft_id = models.CharField("이벤트 초안 ID", max_length=100, db_index=True)
+    style = models.CharField("스타일", max_length=10, choices=Style.choices)
+    platform = models.CharField("플랫폼", max_length=16, choices=Platform.choices)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    file_name = models.CharField(max_length=255)
+    provider = models.CharField("생성 방식", max_length=12, choices=Provider.choices)
+    fallback_used = models.BooleanField("대체 사용", default=False)
+    created_at = models.DateTimeField("생성 시각", auto_now_add=True)
+    # Deleting or replacing removes the image from the listings only: the file stays on the CDN (spec).
+    deleted_at = models.DateTimeField("삭제 시각", null=True, blank=True)
+    replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = "생성 이미지"
+        verbose_name_plural = "생성 이미지"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["merchant", "event_draft_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.style}/{self.platform})"
+
+    @property
+    def is_listed(self) -> bool:
+        return self.deleted_at is None and self.replaced_by_id is None

@@ -1,0 +1,200 @@
+"""Running one image job: artwork from the provider chain, our compositor on top, files to storage.
+
+For each style the chain (Stability → OpenAI, each behind its breaker) is asked once for square artwork;
+every platform's image is then composited from it at the platform's exact size. When no AI provider
+delivers, the template renderer draws the image alone and the image is marked ``fallback_used``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import pybreaker
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from PIL import Image
+
+from common.images import open_untrusted_image
+from content.caching import remember_event
+from content.constants import DEFAULT_BRAND_COLOR, PLATFORM_SIZES
+from content.models import GeneratedImage, ImageJob
+from content.providers.base import ImageProvider, ProviderError
+from content.providers.registry import configured_ai_providers
+from content.providers.template import EventArt, encode_png, render_event_image
+from content.resilience import breaker_for
+from content.serializers import ImageGenerationJobSerializer
+
+logger = logging.getLogger(__name__)
+
+STYLE_MOODS = {
+    "SIMPLE": "minimal, calm, soft natural light, lots of clean empty space, muted pastel tones",
+    "FANCY": "luxurious, festive, rich saturated colours, bokeh lights, gold accents, celebratory",
+    "TRENDY": "bold, playful, pop-art, vivid colour blocking, Gen-Z social media aesthetic",
+}
+
+
+class JobPayloadInvalid(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Artwork:
+    image: Image.Image | None
+    provider: str
+    attempts: list[str]
+
+
+def artwork_prompt(event_info: dict, style: str, extra: str = "") -> str:
+    prompt = (
+        f"Background artwork for a Korean small business SNS promotion. Event: {event_info['title']}. "
+        f"Prize: {event_info['giftName']}. Mood: {STYLE_MOODS[style]}. "
+        f"Dominant colour {event_info.get('brandColor') or DEFAULT_BRAND_COLOR}. "
+        "No text, no letters, no logos."
+    )
+    if extra:
+        prompt += f" Change: {extra}"
+    return prompt
+
+
+def draw_artwork(providers: list[ImageProvider], prompt: str, *, job_id: str) -> Artwork:
+    """Asks each provider in turn, through its circuit breaker; None when every one failed or was skipped."""
+    attempts: list[str] = []
+    for provider in providers:
+        breaker = breaker_for(provider.name)
+        try:
+            data = breaker.call(provider.generate, prompt)
+        except pybreaker.CircuitBreakerError:
+            attempts.append(f"{provider.name}: circuit open")
+            logger.info("content job %s: %s skipped, circuit open", job_id, provider.name)
+            continue
+        except ProviderError as exc:
+            attempts.append(f"{provider.name}: {exc.code}")
+            logger.warning("content job %s: %s failed: %s", job_id, provider.name, exc)
+            continue
+        return Artwork(open_untrusted_image(data).image.convert("RGB"), provider.name, attempts)
+    return Artwork(None, GeneratedImage.Provider.TEMPLATE, attempts)
+
+
+def _load_logo(name: str | None) -> Image.Image | None:
+    if not name:
+        return None
+    try:
+        with storages["content"].open(name) as handle:
+            return open_untrusted_image(handle.read()).image
+    except Exception:  # a lost logo must not cost the merchant their images
+        logger.exception("content: stored logo %s could not be read", name)
+        return None
+
+
+def validated_payload(payload: dict) -> dict:
+    serializer = ImageGenerationJobSerializer(data=payload)
+    if not serializer.is_valid():
+        raise JobPayloadInvalid(str(serializer.errors))
+    data = dict(serializer.validated_data)
+    data["eventInfo"] = dict(data["eventInfo"])
+    # logoImage is ours (read-only for clients), so it is taken from the raw payload.
+    data["eventInfo"]["logoImage"] = (payload.get("eventInfo") or {}).get("logoImage")
+    return data
+
+
+def run_generation_job(*, payload: dict) -> ImageJob | None:
+    """Idempotent: a finished job is left alone; a job interrupted mid-way resumes with what is missing."""
+    job_id = payload.get("jobId") if isinstance(payload, dict) else None
+    try:
+        data = validated_payload(payload)
+    except JobPayloadInvalid as exc:
+        logger.error("content job %s: invalid payload: %s", job_id, exc)
+        if job_id:
+            ImageJob.objects.filter(id=job_id, status__in=[ImageJob.Status.PENDING, ImageJob.Status.PROCESSING]).update(
+                status=ImageJob.Status.FAILED,
+                error_code="INVALID_JOB_PAYLOAD",
+                error_detail="작업 데이터가 올바르지 않습니다.",
+                completed_at=timezone.now(),
+            )
+        return None
+
+    job = ImageJob.objects.filter(id=data["jobId"]).first()
+    if job is None:
+        logger.error("content job %s does not exist", data["jobId"])
+        return None
+    if job.is_finished:
+        return job
+
+    styles, platforms = data["styles"], data["platforms"]
+    now = timezone.now()
+    ImageJob.objects.filter(id=job.id).update(
+        status=ImageJob.Status.PROCESSING, started_at=job.started_at or now, images_total=len(styles) * len(platforms)
+    )
+    info = data["eventInfo"]
+    event = EventArt(
+        title=info["title"],
+        gift_name=info["giftName"],
+        brand_color=info.get("brandColor") or DEFAULT_BRAND_COLOR,
+        logo=_load_logo(info.get("logoImage")),
+    )
+    regeneration = data.get("regeneration") or {}
+    providers = configured_ai_providers()
+    storage = storages["content"]
+    done = {(image.style, image.platform) for image in job.produced_images.all()}
+    produced: list[GeneratedImage] = list(job.produced_images.all())
+
+    for style in styles:
+        missing = [platform for platform in platforms if (style, platform) not in done]
+        if not missing:
+            continue
+        artwork = draw_artwork(providers, artwork_prompt(info, style, regeneration.get("content", "")), job_id=job.id)
+        for platform in missing:
+            rendered = render_event_image(event, style=style, platform=platform, artwork=artwork.image)
+            image = GeneratedImage(
+                merchant_id=job.merchant_id,
+                job=job,
+                event_draft_id=job.event_draft_id,
+                style=style,
+                platform=platform,
+                width=rendered.width,
+                height=rendered.height,
+                provider=artwork.provider,
+                fallback_used=bool(providers) and artwork.image is None,
+            )
+            image.file_name = storage.save(f"images/{image.id}.png", ContentFile(encode_png(rendered)))
+            assert (image.width, image.height) == PLATFORM_SIZES[platform]
+            image.save()
+            produced.append(image)
+            ImageJob.objects.filter(id=job.id).update(images_done=F("images_done") + 1)
+
+    with transaction.atomic():
+        job = ImageJob.objects.select_for_update().get(id=job.id)
+        job.result_images.set(produced)
+        listed = GeneratedImage.objects.filter(
+            merchant_id=job.merchant_id,
+            event_draft_id=job.event_draft_id,
+            deleted_at__isnull=True,
+            replaced_by__isnull=True,
+        ).exclude(job=job)
+        if job.kind == ImageJob.Kind.REGENERATE and job.source_image_id and produced:
+            GeneratedImage.objects.filter(id=job.source_image_id, replaced_by__isnull=True).update(
+                replaced_by=produced[0]
+            )
+        elif job.kind == ImageJob.Kind.GENERATE:
+            # A fresh generation supersedes what an expired or earlier generation listed for this event.
+            listed.update(deleted_at=timezone.now())
+        job.status = ImageJob.Status.COMPLETED
+        job.completed_at = timezone.now()
+        job.images_done = job.images_total = len(produced)
+        job.save(update_fields=["status", "completed_at", "images_done", "images_total"])
+    remember_event(merchant_id=job.merchant_id, event_draft_id=job.event_draft_id, job_id=job.id)
+    logger.info("content job %s completed: %d images", job.id, len(produced))
+    return job
+
+
+def fail_job(*, job_id: str, detail: str) -> None:
+    ImageJob.objects.filter(id=job_id).exclude(status=ImageJob.Status.COMPLETED).update(
+        status=ImageJob.Status.FAILED,
+        error_code="IMAGE_GENERATION_FAILED",
+        error_detail=detail,
+        completed_at=timezone.now(),
+    )

@@ -1,0 +1,65 @@
+"""Reads of the Content Service, always scoped to the calling merchant."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db.models import QuerySet
+
+from common.errors import NotFound
+from content.caching import CachedEvent, cached_event
+from content.models import GeneratedImage, ImageJob
+from merchants.models import Merchant
+
+
+def job_for_merchant(*, merchant: Merchant, job_id: str) -> ImageJob:
+    try:
+        return ImageJob.objects.get(merchant=merchant, id=job_id)
+    except ImageJob.DoesNotExist as exc:
+        raise NotFound("Job ID를 찾을 수 없습니다.") from exc
+
+
+def listed_image_for_merchant(*, merchant: Merchant, image_id: str) -> GeneratedImage:
+    image = (
+        GeneratedImage.objects.filter(merchant=merchant, id=image_id, deleted_at__isnull=True, replaced_by__isnull=True)
+        .select_related("job")
+        .first()
+    )
+    if image is None:
+        raise NotFound("이미지를 찾을 수 없습니다.")
+    return image
+
+
+def listed_event_images(
+    *, merchant: Merchant, event_draft_id: str, style: str | None = None, platform: str | None = None
+) -> QuerySet[GeneratedImage]:
+    images = GeneratedImage.objects.filter(
+        merchant=merchant, event_draft_id=event_draft_id, deleted_at__isnull=True, replaced_by__isnull=True
+    )
+    if style:
+        images = images.filter(style=style)
+    if platform:
+        images = images.filter(platform=platform)
+    return images.order_by("created_at", "id")
+
+
+def job_result_images(job: ImageJob) -> list[GeneratedImage]:
+    return list(
+        job.result_images.filter(deleted_at__isnull=True, replaced_by__isnull=True).order_by("created_at", "id")
+    )
+
+
+def image_url(file_name: str) -> str:
+    """Absolute URL of a stored image (CDN/Blob URL, or this app's /media/content/ in embedded mode)."""
+    url = storages["content"].url(file_name)
+    if url.startswith("/"):
+        url = settings.PUBLIC_BASE_URL + url
+    return url
+
+
+def event_content(*, merchant: Merchant, event_draft_id: str) -> CachedEvent:
+    """The live (cached, unexpired) content entry of an event; 404 once it expired."""
+    cached = cached_event(merchant=merchant, event_draft_id=event_draft_id)
+    if cached is None:
+        raise NotFound("해당 이벤트의 콘텐츠를 찾을 수 없습니다.", code="CONTENT_NOT_FOUND")
+    return cached

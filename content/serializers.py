@@ -1,0 +1,161 @@
+"""Request validation (the spec's constraints, with Korean messages) and response shapes (camelCase)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from rest_framework import serializers
+
+from content.constants import ALL_PLATFORMS, ALL_STYLES, PLATFORM_SIZES
+from content.models import GeneratedImage
+
+HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+# Event ids appear in URL paths (/api/content/events/{eventDraftId}): no slashes, whitespace or query marks.
+EVENT_DRAFT_ID = re.compile(r"^[^\s/?#%\\]{1,100}$")
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers, booleans and objects instead of turning them into text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _text(field: str, *, min_length: int | None = None, max_length: int | None = None, **kwargs: Any):
+    messages = {
+        "required": f"{field}은(는) 필수 항목입니다.",
+        "null": f"{field}은(는) 필수 항목입니다.",
+        "blank": f"{field}은(는) 비어 있을 수 없습니다.",
+        "invalid": f"{field}은(는) 문자열이어야 합니다.",
+        "max_length": f"{field}은(는) 최대 {max_length}자입니다.",
+        "min_length": f"{field}은(는) 최소 {min_length}자 이상이어야 합니다.",
+    }
+    return StrictCharField(min_length=min_length, max_length=max_length, error_messages=messages, **kwargs)
+
+
+def _choice(field: str, choices: list[str], **kwargs: Any) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=choices,
+        error_messages={
+            "invalid_choice": f"{field}은(는) {', '.join(choices)} 중 하나여야 합니다.",
+            "required": f"{field}은(는) 필수 항목입니다.",
+            "null": f"{field}은(는) 필수 항목입니다.",
+        },
+        **kwargs,
+    )
+
+
+def _choice_list(field: str, choices: list[str]) -> serializers.ListField:
+    return serializers.ListField(
+        child=_choice(field, choices),
+        required=False,
+        allow_empty=False,
+        max_length=len(choices) * 2,
+        error_messages={
+            "not_a_list": f"{field}은(는) 배열이어야 합니다.",
+            "empty": f"{field}은(는) 비어 있을 수 없습니다.",
+            "null": f"{field}은(는) 배열이어야 합니다.",
+        },
+    )
+
+
+class EventInfoSerializer(serializers.Serializer):
+    title = _text("eventInfo.title", min_length=1, max_length=50)
+    giftName = _text("eventInfo.giftName", min_length=1, max_length=30)
+    brandColor = _text("eventInfo.brandColor", required=False)
+    logoUrl = _text("eventInfo.logoUrl", required=False, max_length=2048)
+    # Set by the service, never by clients: the storage name of our safely fetched copy of the logo.
+    logoImage = serializers.CharField(required=False, read_only=True)
+
+    def validate_brandColor(self, value: str) -> str:
+        if not HEX_COLOR.match(value):
+            raise serializers.ValidationError("brandColor는 HEX 색상 코드 형식이어야 합니다. (예: #FF5733)")
+        return value.upper()
+
+    def validate_logoUrl(self, value: str) -> str:
+        try:
+            serializers.URLField().run_validation(value)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError("logoUrl은 올바른 URL이어야 합니다.") from exc
+        if not value.lower().startswith(("http://", "https://")):
+            raise serializers.ValidationError("logoUrl은 http 또는 https URL이어야 합니다.")
+        return value
+
+
+def _dedupe(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+class ImageGenerationRequestSerializer(serializers.Serializer):
+    eventDraftId = _text("eventDraftId", min_length=1, max_length=100)
+    eventInfo = EventInfoSerializer(error_messages={"required": "eventInfo은(는) 필수 항목입니다."})
+    styles = _choice_list("styles", ALL_STYLES)
+    platforms = _choice_list("platforms", ALL_PLATFORMS)
+    priority = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=10,
+        error_messages={
+            "invalid": "priority는 1에서 10 사이의 정수여야 합니다.",
+            "min_value": "priority는 1에서 10 사이의 정수여야 합니다.",
+            "max_value": "priority는 1에서 10 사이의 정수여야 합니다.",
+        },
+    )
+
+    def validate_eventDraftId(self, value: str) -> str:
+        if not EVENT_DRAFT_ID.match(value):
+            raise serializers.ValidationError("eventDraftId에는 공백, /, ?, #, %, \\ 문자를 쓸 수 없습니다.")
+        return value
+
+    def validate_styles(self, value: list[str]) -> list[str]:
+        return _dedupe(value)
+
+    def validate_platforms(self, value: list[str]) -> list[str]:
+        return _dedupe(value)
+
+
+class RegenerationSerializer(serializers.Serializer):
+    sourceImageId = _text("regeneration.sourceImageId", max_length=40)
+    content = _text("regeneration.content", required=False, allow_blank=True, max_length=500)
+
+
+class ImageGenerationJobSerializer(ImageGenerationRequestSerializer):
+    """The job payload of the spec's ``ImageGenerationJob`` as the task receives it (validated again there)."""
+
+    jobId = _text("jobId", max_length=40)
+    requestedAt = serializers.DateTimeField(required=False)
+    regeneration = RegenerationSerializer(required=False)
+
+
+class ImageRegenerationRequestSerializer(serializers.Serializer):
+    content = _text("content", required=False, allow_blank=True, max_length=500)
+    style = _choice("style", ALL_STYLES, required=False)
+
+
+class ImageFilterSerializer(serializers.Serializer):
+    style = _choice("style", ALL_STYLES, required=False)
+    platform = _choice("platform", ALL_PLATFORMS, required=False)
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def image_body(image: GeneratedImage, url: str) -> dict[str, Any]:
+    width, height = PLATFORM_SIZES[image.platform]
+    return {
+        "imageId": image.id,
+        "style": image.style,
+        "url": url,
+        "platform": image.platform,
+        "size": {"width": image.width or width, "height": image.height or height},
+        "createdAt": iso(image.created_at),
+        "fallbackUsed": image.fallback_used,
+        "provider": image.provider,
+    }

@@ -1,0 +1,223 @@
+"""What the Content API does: accept generation and regeneration jobs, delete images, limit request rates."""
+
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import transaction
+from django.utils import timezone
+
+from common.errors import InvalidInput, ServiceUnavailable, TooManyRequests, UnsafeURL
+from common.http import fetch_public_url
+from common.images import open_untrusted_image
+from common.tasks import enqueue_on_commit
+from content.caching import cached_event, forget_event
+from content.constants import ALL_PLATFORMS, ALL_STYLES, DEFAULT_PLATFORMS, DEFAULT_PRIORITY
+from content.models import ContentSettings, GeneratedImage, ImageJob, new_regeneration_job_id
+from content.providers.registry import configured_ai_providers
+from content.providers.template import encode_png
+from content.resilience import breaker_status
+from content.selectors import image_url, listed_event_images, listed_image_for_merchant
+from merchants.models import Merchant
+
+logger = logging.getLogger(__name__)
+
+# Until enough jobs have been measured.
+DEFAULT_SECONDS_PER_IMAGE = 2.0
+ESTIMATE_SAMPLE = 20
+
+
+def celery_priority(priority: int) -> int:
+    """The spec's 1 (low) … 10 (high) onto the Redis transport's 9 (lowest) … 0 (highest)."""
+    return max(0, min(9, 10 - priority))
+
+
+def check_rate_limit(*, merchant: Merchant) -> None:
+    """Fixed one-minute window per merchant for the requests that start work."""
+    limit = settings.CONTENT_RATE_LIMIT
+    now = time.time()
+    window = int(now // 60)
+    key = f"content:rate:{merchant.pk}:{window}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=120)
+        count = 1
+    if count > limit:
+        retry_after = max(1, math.ceil((window + 1) * 60 - now))
+        raise TooManyRequests(
+            f"요청 한도를 초과했습니다. {retry_after}초 후 다시 시도하세요.",
+            code="RATE_LIMIT_EXCEEDED",
+            retry_after=retry_after,
+        )
+
+
+def estimate_seconds(*, image_count: int) -> int:
+    """From the durations of recent finished jobs: queue wait plus seconds per image, times this job's size."""
+    recent = list(
+        ImageJob.objects.filter(
+            status=ImageJob.Status.COMPLETED, from_cache=False, started_at__isnull=False, images_total__gt=0
+        )
+        .order_by("-completed_at")
+        .values_list("created_at", "started_at", "completed_at", "images_total")[:ESTIMATE_SAMPLE]
+    )
+    if not recent:
+        return max(1, math.ceil(DEFAULT_SECONDS_PER_IMAGE * image_count))
+    waits = sum((started - created).total_seconds() for created, started, _, _ in recent) / len(recent)
+    work = sum((completed - started).total_seconds() for _, started, completed, _ in recent)
+    per_image = work / sum(total for *_, total in recent)
+    return max(1, math.ceil(max(0.0, waits) + per_image * image_count))
+
+
+def remaining_seconds(job: ImageJob) -> int:
+    total = job.images_total or len(job.payload.get("styles", [])) * len(job.payload.get("platforms", []))
+    estimate = estimate_seconds(image_count=max(1, total - job.images_done))
+    return estimate
+
+
+def default_platforms(merchant: Merchant) -> list[str]:
+    preferences = ContentSettings.objects.filter(merchant=merchant).first()
+    if preferences is not None and preferences.render_all_platforms_by_default:
+        return list(ALL_PLATFORMS)
+    return list(DEFAULT_PLATFORMS)
+
+
+def store_logo(*, url: str) -> str:
+    """Fetches the logo under the SSRF rules, checks it decodes, and keeps a normalised PNG copy."""
+    fetched = fetch_public_url(url, max_bytes=settings.CONTENT_LOGO_MAX_BYTES, total_timeout=10.0)
+    try:
+        decoded = open_untrusted_image(fetched.content, max_pixels=4096 * 4096)
+    except InvalidInput as exc:
+        raise UnsafeURL(f"logoUrl: {exc.message}") from exc
+    logo = decoded.image.convert("RGBA")
+    logo.thumbnail((1024, 1024))
+    return storages["content"].save(f"logos/{secrets.token_hex(12)}.png", ContentFile(encode_png(logo)))
+
+
+@dataclass(frozen=True)
+class AcceptedJob:
+    job: ImageJob
+    estimated_seconds: int
+
+
+def request_generation(*, merchant: Merchant, data: dict) -> AcceptedJob:
+    """Accepts a validated ``ImageGenerationRequest``: from the cache, or as a job for the worker."""
+    from content.tasks import generate_images
+
+    event_draft_id = data["eventDraftId"]
+    info = dict(data["eventInfo"])
+    styles = data.get("styles") or list(ALL_STYLES)
+    platforms = data.get("platforms") or default_platforms(merchant)
+    priority = data.get("priority") or DEFAULT_PRIORITY
+
+    cached = cached_event(merchant=merchant, event_draft_id=event_draft_id)
+    if cached is not None:
+        images = list(listed_event_images(merchant=merchant, event_draft_id=event_draft_id))
+        if images:
+            now = timezone.now()
+            with transaction.atomic():
+                job = ImageJob.objects.create(
+                    merchant=merchant,
+                    event_draft_id=event_draft_id,
+                    payload={
+                        "eventDraftId": event_draft_id,
+                        "eventInfo": info,
+                        "styles": styles,
+                        "platforms": platforms,
+                    },
+                    status=ImageJob.Status.COMPLETED,
+                    from_cache=True,
+                    images_total=len(images),
+                    images_done=len(images),
+                    started_at=now,
+                    completed_at=now,
+                )
+                job.result_images.set(images)
+            logger.info("content job %s answered from cache for event %s", job.id, event_draft_id)
+            return AcceptedJob(job, 0)
+
+    if info.get("logoUrl"):
+        info["logoImage"] = store_logo(url=info["logoUrl"])
+    job = ImageJob(merchant=merchant, event_draft_id=event_draft_id)
+    payload = {
+        "jobId": job.id,
+        "eventDraftId": event_draft_id,
+        "eventInfo": info,
+        "styles": styles,
+        "platforms": platforms,
+        "priority": priority,
+        "requestedAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+    }
+    job.payload = payload
+    job.images_total = len(styles) * len(platforms)
+    estimate = estimate_seconds(image_count=job.images_total)
+    with transaction.atomic():
+        job.save()
+        enqueue_on_commit(generate_images, payload, priority=celery_priority(priority))
+    return AcceptedJob(job, estimate)
+
+
+def request_regeneration(*, merchant: Merchant, image_id: str, data: dict) -> AcceptedJob:
+    """A new job that redraws one image (same platform, optionally another style or a prompt change)."""
+    from content.tasks import generate_images
+
+    source = listed_image_for_merchant(merchant=merchant, image_id=image_id)
+    providers = configured_ai_providers()
+    if providers:
+        statuses = [breaker_status(provider.name) for provider in providers]
+        if all(status.state == "OPEN" for status in statuses):
+            retry_after = min(status.retry_after for status in statuses)
+            raise ServiceUnavailable(
+                "이미지 생성 서비스가 일시적으로 사용 불가능합니다",
+                code="IMAGE_GENERATION_SERVICE_UNAVAILABLE",
+                retry_after=retry_after,
+                extra={
+                    "circuitBreakerState": "OPEN",
+                    "fallbackAvailable": True,
+                    "fallbackImageUrl": image_url(source.file_name),
+                },
+            )
+    original = source.job.payload
+    style = data.get("style") or source.style
+    priority = original.get("priority") or DEFAULT_PRIORITY
+    job = ImageJob(
+        id=new_regeneration_job_id(),
+        merchant=merchant,
+        kind=ImageJob.Kind.REGENERATE,
+        event_draft_id=source.event_draft_id,
+        source_image=source,
+        images_total=1,
+    )
+    job.payload = {
+        "jobId": job.id,
+        "eventDraftId": source.event_draft_id,
+        "eventInfo": original["eventInfo"],
+        "styles": [style],
+        "platforms": [source.platform],
+        "priority": priority,
+        "requestedAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "regeneration": {"sourceImageId": source.id, "content": data.get("content", "")},
+    }
+    estimate = estimate_seconds(image_count=1)
+    with transaction.atomic():
+        job.save()
+        enqueue_on_commit(generate_images, job.payload, priority=celery_priority(priority))
+    return AcceptedJob(job, estimate)
+
+
+def delete_image(*, merchant: Merchant, image_id: str) -> None:
+    """Removes the image from the event's listings; the file stays on the CDN (the spec's cost decision)."""
+    image = listed_image_for_merchant(merchant=merchant, image_id=image_id)
+    GeneratedImage.objects.filter(pk=image.pk).update(deleted_at=timezone.now())
+    if not listed_event_images(merchant=merchant, event_draft_id=image.event_draft_id).exists():
+        forget_event(merchant_id=merchant.pk, event_draft_id=image.event_draft_id)

@@ -1,0 +1,52 @@
+"""Helpers for Content Service tests: API calls, fetching and decoding returned images, settings."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from django.test import Client
+from PIL import Image
+
+EVENT_INFO = {"title": "봄맞이 커피 할인 이벤트", "giftName": "아메리카노 1+1", "brandColor": "#FF5733"}
+
+
+@pytest.fixture(autouse=True)
+def _no_ai_keys(settings):  # type: ignore[no-untyped-def]
+    """Tests start from the embedded configuration: no AI keys, loopback refused, generous rate limit."""
+    settings.STABILITY_API_KEY = ""
+    settings.OPENAI_API_KEY = ""
+    settings.SSRF_ALLOW_LOOPBACK = False
+    settings.CONTENT_RATE_LIMIT = 1000
+    settings.CONTENT_BREAKER_MIN_CALLS = 3
+    settings.CONTENT_BREAKER_OPEN_SECONDS = 300
+    settings.CONTENT_PROVIDER_TIMEOUT = 2.0
+    settings.HTTP_CONNECT_TIMEOUT = 2.0
+
+
+def fetch_bytes(url: str) -> bytes:
+    """GETs an image URL the API returned: local media through the app's own route, anything else over HTTP."""
+    parts = urlsplit(url)
+    if parts.path.startswith("/media/content/") and parts.hostname in ("localhost", "testserver"):
+        response = Client().get(parts.path)
+        assert response.status_code == 200, url
+        return b"".join(response.streaming_content)
+    response = requests.get(url, timeout=10)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.content
+
+
+def decode(url: str) -> Image.Image:
+    image = Image.open(io.BytesIO(fetch_bytes(url)))
+    image.load()
+    return image
+
+
+def generate(client, body: dict, *, capture=None):  # type: ignore[no-untyped-def]
+    """POSTs a generate request; with ``capture`` (django_capture_on_commit_callbacks) the eager task runs."""
+    if capture is None:
+        return client.post("/api/content/images/generate", body, format="json")
+    with capture(execute=True):
+        return client.post("/api/content/images/generate", body, format="json")
