@@ -1,0 +1,280 @@
+"""Try-on test helpers: real photos, a local product-image server and a fake FASHN API on localhost."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import importlib.util
+import io
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image, ImageDraw
+
+
+@pytest.fixture(autouse=True)
+def private_tryon_media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Each test gets its own private try-on folder (laid out as a worker started by the test would see it)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    storages_setting = copy.deepcopy(settings.STORAGES)
+    storages_setting["tryon"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(settings.MEDIA_ROOT / "private" / "tryon"), "base_url": None},
+    }
+    settings.STORAGES = storages_setting
+    return settings.MEDIA_ROOT
+
+
+def _matplotlib_sample(name: str) -> Path:
+    # A public-domain portrait (US Navy photo of Grace Hopper) shipped inside matplotlib, a mediapipe dependency.
+    spec = importlib.util.find_spec("matplotlib")
+    assert spec and spec.submodule_search_locations
+    return Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "sample_data" / name
+
+
+PERSON_PHOTO = _matplotlib_sample("grace_hopper.jpg")
+
+
+def person_jpeg() -> bytes:
+    return PERSON_PHOTO.read_bytes()
+
+
+def garment_png(size: tuple[int, int] = (400, 500), colour: tuple[int, int, int] = (200, 30, 40)) -> bytes:
+    """A flat-lay T-shirt on a white background, like a product photo."""
+    image = Image.new("RGB", size, (255, 255, 255))
+    w, h = size
+    ImageDraw.Draw(image).polygon(
+        [
+            (0.25 * w, 0.08 * h),
+            (0.75 * w, 0.08 * h),
+            (0.95 * w, 0.28 * h),
+            (0.82 * w, 0.34 * h),
+            (0.8 * w, 0.96 * h),
+            (0.2 * w, 0.96 * h),
+            (0.18 * w, 0.34 * h),
+            (0.05 * w, 0.28 * h),
+        ],
+        fill=colour,
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def plain_jpeg(size: tuple[int, int] = (600, 800), colour: tuple[int, int, int] = (120, 160, 200)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def result_png(size: tuple[int, int] = (864, 1296)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (30, 90, 160)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+class _Server:
+    def __init__(self, handler_class: type[BaseHTTPRequestHandler]) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@dataclass
+class ImageServer:
+    """Serves ``files[path] = (body, content_type)`` on localhost."""
+
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    base_url: str = ""
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+@pytest.fixture
+def image_server() -> Iterator[ImageServer]:
+    state = ImageServer(files={"/shirt.png": (garment_png(), "image/png")})
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            entry = state.files.get(self.path)
+            if entry is None:
+                self.send_response(404)
+                self.end_headers()
+                return
+            body, content_type = entry
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = _Server(Handler)
+    state.base_url = server.base_url
+    yield state
+    server.close()
+
+
+@dataclass
+class FakeFashn:
+    """FASHN's wire format: POST /v1/run → {id, error}; GET /v1/status/{id} → {id, status, output, error}.
+
+    ``behaviour``: "success" | "failure" | "slow" (never completes) | "rate_limited" (429 on run).
+    """
+
+    behaviour: str = "success"
+    polls_before_done: int = 2
+    api_key: str = "fa-test-key"
+    base_url: str = ""
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    auth_headers: list[str] = field(default_factory=list)
+    status_calls: dict[str, int] = field(default_factory=dict)
+
+
+@pytest.fixture
+def fake_fashn() -> Iterator[FakeFashn]:
+    state = FakeFashn()
+    output = result_png()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _json(self, status: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _authorized(self) -> bool:
+            header = self.headers.get("Authorization", "")
+            state.auth_headers.append(header)
+            if header != f"Bearer {state.api_key}":
+                self._json(401, {"error": "UnauthorizedAccess", "message": "Unauthorized: Invalid token"})
+                return False
+            return True
+
+        def do_POST(self) -> None:  # noqa: N802
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            if self.path != "/v1/run":
+                self._json(404, {"error": "NotFound", "message": "Not found"})
+                return
+            if not self._authorized():
+                return
+            if state.behaviour == "rate_limited":
+                self._json(429, {"error": "RateLimitExceeded", "message": "Too many requests"})
+                return
+            inputs = body.get("inputs") or {}
+            if not (body.get("model_name") and inputs.get("model_image") and inputs.get("garment_image")):
+                self._json(400, {"error": "BadRequest", "message": "model_image and garment_image are required"})
+                return
+            prediction_id = f"{uuid.uuid4()}-u1"
+            state.runs.append({"id": prediction_id, **body})
+            state.status_calls[prediction_id] = 0
+            self._json(200, {"id": prediction_id, "error": None})
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path.startswith("/cdn/"):
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(output)))
+                self.end_headers()
+                self.wfile.write(output)
+                return
+            match = re.fullmatch(r"/v1/status/(.+)", self.path)
+            if not match or match.group(1) not in state.status_calls:
+                self._json(404, {"error": "NotFound", "message": "Prediction not found"})
+                return
+            if not self._authorized():
+                return
+            prediction_id = match.group(1)
+            state.status_calls[prediction_id] += 1
+            calls = state.status_calls[prediction_id]
+            if state.behaviour == "slow" or calls <= state.polls_before_done:
+                status = "starting" if calls == 1 else "processing"
+                self._json(200, {"id": prediction_id, "status": status, "output": None, "error": None})
+            elif state.behaviour == "failure":
+                self._json(
+                    200,
+                    {
+                        "id": prediction_id,
+                        "status": "failed",
+                        "output": None,
+                        "error": {"name": "PoseError", "message": "Unable to detect body pose in model image."},
+                    },
+                )
+            else:
+                self._json(
+                    200,
+                    {
+                        "id": prediction_id,
+                        "status": "completed",
+                        "output": [f"{state.base_url}/cdn/{prediction_id}.png"],
+                        "error": None,
+                    },
+                )
+
+    server = _Server(Handler)
+    state.base_url = server.base_url
+    yield state
+    server.close()
+
+
+@pytest.fixture
+def fashn_settings(settings, fake_fashn: FakeFashn):  # type: ignore[no-untyped-def]
+    settings.FASHN_API_KEY = fake_fashn.api_key
+    settings.FASHN_API_BASE = fake_fashn.base_url
+    settings.FASHN_POLL_INTERVAL = 0.05
+    settings.FASHN_TIMEOUT = 5.0
+    settings.TRYON_ENGINE = "fashn"
+    return settings
+
+
+@pytest.fixture
+def loopback_allowed(settings):  # type: ignore[no-untyped-def]
+    settings.SSRF_ALLOW_LOOPBACK = True
+    return settings
+
+
+def decode(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def data_url_bytes(value: str) -> bytes:
+    return base64.b64decode(value.split(",", 1)[1])
+
+
+def wait_for(predicate, timeout: float = 20.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met")

@@ -1,0 +1,195 @@
+"""POST /api/tryon and GET /api/tryon/{jobId} through HTTP, with the offline engine run by the task."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+from django.core.files.storage import storages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from tests.conftest import api_key_client_for
+from tests.tryon.conftest import decode, garment_png, person_jpeg, plain_jpeg
+from tryon.models import DailyUsage, TryOnJob
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(client, image_server, *, photo: bytes | None = None, name: str = "me.jpg", **fields):  # type: ignore[no-untyped-def]
+    data = {
+        "userImage": SimpleUploadedFile(name, photo if photo is not None else person_jpeg(), "image/jpeg"),
+        "productImageUrl": image_server.url("/shirt.png"),
+        **fields,
+    }
+    return client.post("/api/tryon", data, format="multipart")
+
+
+def fetch_result(client, url: str) -> bytes:  # type: ignore[no-untyped-def]
+    response = client.get(urlsplit(url).path)
+    assert response.status_code == 200, response.content[:200]
+    return b"".join(response.streaming_content)
+
+
+def stored_files() -> list[str]:
+    storage = storages["tryon"]
+    found: list[str] = []
+
+    def walk(folder: str) -> None:
+        try:
+            dirs, files = storage.listdir(folder)
+        except FileNotFoundError:
+            return
+        found.extend(f"{folder}/{name}".lstrip("/") for name in files)
+        for sub in dirs:
+            walk(f"{folder}/{sub}".lstrip("/"))
+
+    walk("")
+    return found
+
+
+def test_offline_tryon_end_to_end(api_key_client, image_server, loopback_allowed, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(
+            api_key_client,
+            image_server,
+            productTitle="블루 린넨 셔츠",
+            productPageUrl="https://shop.example.com/p/1",
+        )
+    assert response.status_code == 202, response.json()
+    body = response.json()["data"]
+    assert body["status"] == "PENDING"
+    job_id = uuid.UUID(body["jobId"])
+
+    polled = api_key_client.get(f"/api/tryon/{job_id}").json()["data"]
+    assert polled["status"] == "COMPLETED"
+    assert polled["jobId"] == str(job_id)
+    assert polled["engine"] == "offline" and polled["preview"] is True
+    assert polled["progress"] == 100
+    assert "errorMessage" not in polled
+
+    result = decode(fetch_result(api_key_client, polled["resultImageUrl"]))
+    person = decode(person_jpeg())
+    assert result.size == person.size
+    job = TryOnJob.objects.get(pk=job_id)
+    assert job.metadata["preview"] is True and job.metadata["placement"] == "pose"
+    # The garment (red) lands on the torso, below the shoulders; the face above stays as it was.
+    diff = np.abs(np.asarray(result.convert("RGB"), dtype=int) - np.asarray(person.convert("RGB"), dtype=int)).sum(-1)
+    width, height = result.size
+    torso = diff[int(height * 0.75) : int(height * 0.95), int(width * 0.3) : int(width * 0.7)]
+    face = diff[int(height * 0.2) : int(height * 0.45), int(width * 0.35) : int(width * 0.65)]
+    assert (torso > 60).mean() > 0.8
+    assert (face > 60).mean() < 0.05
+    # The shopper's photo is gone as soon as the job ended; only the result is kept.
+    assert job.person_image == "" and job.garment_image == ""
+    assert [name.split("/")[0] for name in stored_files()] == ["results"]
+    assert DailyUsage.objects.get(merchant=job.merchant).requested == 1
+    assert DailyUsage.objects.get(merchant=job.merchant).completed == 1
+
+
+def test_offline_engine_without_a_body_places_the_garment_centred(
+    api_key_client, image_server, loopback_allowed, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(api_key_client, image_server, photo=plain_jpeg((600, 800)), category="lower_body")
+    job_id = response.json()["data"]["jobId"]
+    polled = api_key_client.get(f"/api/tryon/{job_id}").json()["data"]
+    assert polled["status"] == "COMPLETED"
+    job = TryOnJob.objects.get(pk=job_id)
+    assert job.metadata["placement"] == "centered" and job.metadata["poseDetected"] is False
+    assert "가운데" in job.metadata["note"]
+    result = decode(fetch_result(api_key_client, polled["resultImageUrl"]))
+    assert result.size == (600, 800)
+    red = np.asarray(result.convert("RGB"), dtype=int)
+    centre = red[600:700, 250:350]
+    assert (centre[..., 0] > 150).mean() > 0.9 and (centre[..., 2] < 100).mean() > 0.9
+
+
+def test_exif_orientation_applied_and_metadata_stripped(api_key_client, image_server, loopback_allowed):
+    image = Image.new("RGB", (300, 200), (10, 200, 10))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise when shown
+    exif[0x8825] = {1: "N", 2: (37.0, 33.0, 0.0)}  # GPS
+    exif[0x010F] = "PhoneMaker"
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+    response = upload(api_key_client, image_server, photo=buffer.getvalue())
+    assert response.status_code == 202
+    job = TryOnJob.objects.get(pk=response.json()["data"]["jobId"])
+    stored = storages["tryon"].open(job.person_image).read()
+    decoded = decode(stored)
+    assert decoded.size == (200, 300)  # orientation applied
+    assert not decoded.getexif()
+    assert b"PhoneMaker" not in stored and b"Exif" not in stored
+
+
+def test_get_another_merchants_job_is_403_and_unknown_is_404(
+    api_key_client, other_merchant, image_server, loopback_allowed
+):
+    response = upload(api_key_client_for(other_merchant), image_server)
+    assert response.status_code == 202
+    other_job = response.json()["data"]["jobId"]
+    denied = api_key_client.get(f"/api/tryon/{other_job}")
+    assert denied.status_code == 403
+    assert denied.json() == {"error": "Forbidden", "message": denied.json()["message"], "statusCode": 403}
+    missing = api_key_client.get(f"/api/tryon/{uuid.uuid4()}")
+    assert missing.status_code == 404 and missing.json()["error"] == "NotFound"
+    assert api_key_client.get("/api/tryon/not-a-uuid").status_code == 404
+
+
+def test_missing_api_key_is_401(client, image_server):  # type: ignore[no-untyped-def]
+    response = client.post("/api/tryon", {"productImageUrl": image_server.url("/shirt.png")})
+    assert response.status_code == 401
+    assert response.json()["error"] == "Unauthorized"
+    assert TryOnJob.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "fragment"),
+    [
+        ({"category": "hats"}, "category"),
+        ({"productTitle": "가" * 201}, "productTitle"),
+        ({"productPageUrl": "not a url"}, "productPageUrl"),
+        ({"productImageUrl": "ftp://example.com/x.png"}, "productImageUrl"),
+    ],
+)
+def test_invalid_fields_are_400_and_store_nothing(api_key_client, image_server, loopback_allowed, fields, fragment):
+    response = upload(api_key_client, image_server, **fields)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "BadRequest" and body["statusCode"] == 400
+    assert fragment in body["message"]
+    assert TryOnJob.objects.count() == 0 and stored_files() == []
+
+
+def test_product_image_url_follows_ssrf_rules(api_key_client, image_server):
+    # Loopback is refused when not explicitly allowed (production default), as are private and metadata hosts.
+    for url in (image_server.url("/shirt.png"), "http://169.254.169.254/latest/meta-data", "http://10.0.0.5/x.png"):
+        response = upload(api_key_client, image_server, productImageUrl=url)
+        assert response.status_code == 400, url
+        assert response.json()["error"] == "BadRequest"
+    assert TryOnJob.objects.count() == 0 and stored_files() == []
+
+
+def test_product_image_that_is_not_an_image_is_400(api_key_client, image_server, loopback_allowed):
+    image_server.files["/page.html"] = (b"<html>not an image</html>", "text/html")
+    response = upload(api_key_client, image_server, productImageUrl=image_server.url("/page.html"))
+    assert response.status_code == 400
+    assert "productImageUrl" in response.json()["message"]
+    assert TryOnJob.objects.count() == 0
+
+
+def test_png_upload_is_accepted(api_key_client, image_server, loopback_allowed):
+    buffer = io.BytesIO()
+    Image.new("RGBA", (320, 480), (0, 0, 255, 128)).save(buffer, "PNG")
+    response = upload(api_key_client, image_server, photo=buffer.getvalue(), name="me.png")
+    assert response.status_code == 202
+    job = TryOnJob.objects.get(pk=response.json()["data"]["jobId"])
+    assert decode(storages["tryon"].open(job.person_image).read()).format == "JPEG"
+
+
+def test_garment_png_served(image_server):  # the helper server itself speaks HTTP correctly
+    assert image_server.files["/shirt.png"][0] == garment_png()

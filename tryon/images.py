@@ -1,0 +1,53 @@
+"""Preparing the two input images of a try-on: decoded for real, re-encoded without any metadata."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from common.images import open_untrusted_image
+
+# FASHN's preprocessing advice: longest edge at most 2000 px, JPEG quality about 95.
+MAX_EDGE = 2000
+JPEG_QUALITY = 95
+
+
+def _fit(image: Image.Image) -> Image.Image:
+    if max(image.size) > MAX_EDGE:
+        image = image.copy()
+        image.thumbnail((MAX_EDGE, MAX_EDGE), Image.Resampling.LANCZOS)
+    return image
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    if image.mode == "RGBA":
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image, mask=image.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def encode_jpeg(image: Image.Image, quality: int = JPEG_QUALITY) -> bytes:
+    buffer = io.BytesIO()
+    # No exif=/icc_profile= arguments: nothing of the original file (GPS, camera, owner) is written back.
+    _flatten(image).save(buffer, format="JPEG", quality=quality, optimize=True)
+    return buffer.getvalue()
+
+
+def encode_png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
+
+
+def prepare_person_photo(data: bytes) -> bytes:
+    """The shopper's photo as a clean JPEG: JPEG/PNG content only, orientation applied, EXIF/GPS dropped."""
+    decoded = open_untrusted_image(data, allowed_formats=("JPEG", "PNG"))
+    return encode_jpeg(_fit(decoded.image))
+
+
+def prepare_garment_image(data: bytes) -> bytes:
+    """The product photo as PNG (transparency kept: it helps cutting the garment out)."""
+    decoded = open_untrusted_image(data, allowed_formats=("JPEG", "PNG", "WEBP"))
+    return encode_png(_fit(decoded.image))

@@ -1,0 +1,190 @@
+"""FASHN virtual try-on API client (docs.fashn.ai): ``POST /v1/run`` then poll ``GET /v1/status/{id}``.
+
+Images go as base64 data URLs (our photos are private; FASHN does not store inputs). Outputs are CDN URLs that
+FASHN deletes after 72 h, so the result is downloaded and kept in our own storage.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from typing import Any, NamedTuple
+
+import requests
+from django.conf import settings
+
+from common.errors import InvalidInput
+from common.http import provider_session, timeout
+from common.images import open_untrusted_image
+from tryon.providers.base import EngineError, EngineResult, ProgressCallback
+
+logger = logging.getLogger(__name__)
+
+CATEGORIES = {"upper_body": "tops", "lower_body": "bottoms", "dresses": "one-pieces"}
+# How far along each FASHN status is, for the job's progress.
+STATUS_PROGRESS = {"starting": 15, "in_queue": 25, "processing": 60}
+MAX_OUTPUT_BYTES = 20 * 1024 * 1024
+
+RATE_LIMIT_MESSAGES = {
+    "RateLimitExceeded": "FASHN 요청 한도를 초과했습니다. 잠시 후 다시 시도해 주세요.",
+    "ConcurrencyLimitExceeded": "FASHN 동시 처리 한도를 초과했습니다. 잠시 후 다시 시도해 주세요.",
+    "OutOfCredits": "FASHN 크레딧이 모두 소진되었습니다. 관리자에게 문의해 주세요.",
+}
+
+
+class _Image(NamedTuple):
+    data: bytes
+    extension: str
+
+
+def _data_url(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def _error_fields(response: requests.Response) -> tuple[str, str]:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP{response.status_code}", response.text[:200]
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):  # runtime errors: {"name", "message"}
+            return str(error.get("name") or ""), str(error.get("message") or "")
+        return str(error or f"HTTP{response.status_code}"), str(body.get("message") or "")
+    return f"HTTP{response.status_code}", ""
+
+
+class FashnEngine:
+    name = "fashn"
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str,
+        model_name: str = "tryon-v1.6",
+        mode: str = "balanced",
+        poll_interval: float = 2.0,
+        total_timeout: float = 180.0,
+    ) -> None:
+        self.api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.model_name = model_name
+        self.mode = mode
+        self.poll_interval = poll_interval
+        self.total_timeout = total_timeout
+
+    @classmethod
+    def from_settings(cls) -> FashnEngine:
+        if not settings.FASHN_API_KEY:
+            raise EngineError("FASHN API 키가 설정되지 않았습니다.", code="not_configured")
+        return cls(
+            api_key=settings.FASHN_API_KEY,
+            base_url=settings.FASHN_API_BASE,
+            model_name=settings.FASHN_MODEL_NAME,
+            mode=settings.FASHN_MODE,
+            poll_interval=settings.FASHN_POLL_INTERVAL,
+            total_timeout=settings.FASHN_TIMEOUT,
+        )
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"}
+
+    def _raise_for_api_error(self, response: requests.Response, action: str) -> None:
+        if response.status_code < 400:
+            return
+        name, message = _error_fields(response)
+        logger.warning("FASHN %s answered %s %s: %s", action, response.status_code, name, message)
+        if response.status_code == 429:
+            text = RATE_LIMIT_MESSAGES.get(name, "FASHN 요청 한도를 초과했습니다. 잠시 후 다시 시도해 주세요.")
+            raise EngineError(text, code=name or "RateLimitExceeded")
+        if response.status_code == 401:
+            raise EngineError("FASHN 인증에 실패했습니다 (API 키 확인 필요).", code=name or "UnauthorizedAccess")
+        raise EngineError(
+            f"FASHN 요청이 실패했습니다 (HTTP {response.status_code} {name}: {message})".strip()[:480],
+            code=name or f"HTTP{response.status_code}",
+        )
+
+    def run(self, *, person: bytes, garment: bytes, category: str, report_progress: ProgressCallback) -> EngineResult:
+        session = provider_session()
+        payload: dict[str, Any] = {
+            "model_name": self.model_name,
+            "inputs": {
+                "model_image": _data_url(person, "image/jpeg"),
+                "garment_image": _data_url(garment, "image/png"),
+                "category": CATEGORIES.get(category, "auto"),
+                "mode": self.mode,
+                "garment_photo_type": "auto",
+                "moderation_level": "permissive",
+            },
+        }
+        deadline = time.monotonic() + self.total_timeout
+        try:
+            response = session.post(f"{self.base_url}/v1/run", json=payload, headers=self._headers(), timeout=timeout())
+            self._raise_for_api_error(response, "run")
+            prediction_id = str(response.json().get("id") or "")
+            if not prediction_id:
+                raise EngineError("FASHN 응답에 예측 ID가 없습니다.", code="BadResponse")
+            report_progress(10)
+            output = self._poll(session, prediction_id, deadline, report_progress)
+            image = self._download(session, output)
+        except requests.Timeout as exc:
+            raise EngineError("FASHN 응답 시간이 초과되었습니다.", code="Timeout") from exc
+        except requests.RequestException as exc:
+            raise EngineError(f"FASHN에 연결할 수 없습니다 ({type(exc).__name__}).", code="ConnectionError") from exc
+        except ValueError as exc:  # a body that is not the JSON FASHN documents
+            raise EngineError("FASHN 응답을 해석할 수 없습니다.", code="BadResponse") from exc
+        return EngineResult(
+            image=image.data,
+            extension=image.extension,
+            metadata={"engine": self.name, "preview": False, "predictionId": prediction_id, "mode": self.mode},
+        )
+
+    def _poll(self, session: requests.Session, prediction_id: str, deadline: float, report: ProgressCallback) -> str:
+        while True:
+            if time.monotonic() > deadline:
+                raise EngineError(f"FASHN 처리 시간이 {int(self.total_timeout)}초를 넘었습니다.", code="Timeout")
+            response = session.get(
+                f"{self.base_url}/v1/status/{prediction_id}", headers=self._headers(), timeout=timeout()
+            )
+            self._raise_for_api_error(response, "status")
+            body = response.json()
+            status = body.get("status")
+            if status == "completed":
+                output = body.get("output") or []
+                if not output or not isinstance(output[0], str):
+                    raise EngineError("FASHN 결과에 이미지가 없습니다.", code="BadResponse")
+                return output[0]
+            if status == "failed":
+                error = body.get("error") or {}
+                name = str(error.get("name") or "Error") if isinstance(error, dict) else "Error"
+                message = str(error.get("message") or "") if isinstance(error, dict) else str(error)
+                raise EngineError(f"피팅 생성에 실패했습니다 ({name}: {message})"[:480], code=name)
+            report(STATUS_PROGRESS.get(str(status), 30))
+            time.sleep(min(self.poll_interval, max(0.0, deadline - time.monotonic())))
+
+    def _download(self, session: requests.Session, output: str) -> _Image:
+        if output.startswith("data:"):
+            data = base64.b64decode(output.split(",", 1)[1])
+        else:
+            response = session.get(output, timeout=timeout(), stream=True)
+            with response:
+                if response.status_code != 200:
+                    raise EngineError(f"FASHN 결과 이미지를 받을 수 없습니다 (HTTP {response.status_code}).")
+                chunks, received = [], 0
+                for chunk in response.iter_content(64 * 1024):
+                    received += len(chunk)
+                    if received > MAX_OUTPUT_BYTES:
+                        raise EngineError("FASHN 결과 이미지가 너무 큽니다.")
+                    chunks.append(chunk)
+                data = b"".join(chunks)
+        try:
+            decoded = open_untrusted_image(data, allowed_formats=("JPEG", "PNG", "WEBP"))
+        except InvalidInput as exc:
+            raise EngineError("FASHN 결과가 올바른 이미지가 아닙니다.", code="BadResponse") from exc
+        if decoded.format == "WEBP":  # stored as PNG so every browser and the share page can show it
+            from tryon.images import encode_png
+
+            return _Image(encode_png(decoded.image), "png")
+        return _Image(data, "jpg" if decoded.format == "JPEG" else "png")

@@ -1,0 +1,93 @@
+"""Reads of try-on data, scoped to the calling merchant here and nowhere else."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from common.errors import Forbidden, NotFound
+from merchants.models import Merchant
+from tryon.models import DailyUsage, ShareLink, TryOnJob, TryOnSettings
+
+
+def job_for_merchant(*, merchant: Merchant, job_id: uuid.UUID | str) -> TryOnJob:
+    """The job, or 404 when it does not exist and 403 when it belongs to another merchant."""
+    job = TryOnJob.objects.filter(pk=job_id).first()
+    if job is None:
+        raise NotFound("피팅 작업을 찾을 수 없습니다.")
+    if job.merchant_id != merchant.pk:
+        raise Forbidden("다른 가맹점의 피팅 작업에는 접근할 수 없습니다.")
+    return job
+
+
+def share_link_by_token(*, token: str) -> ShareLink:
+    link = ShareLink.objects.select_related("job").filter(token=token).first()
+    if link is None:
+        raise NotFound("공유 링크를 찾을 수 없습니다.")
+    return link
+
+
+def settings_for(*, merchant: Merchant) -> TryOnSettings:
+    return TryOnSettings.objects.get_or_create(merchant=merchant)[0]
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month_start(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def monthly_requests(*, merchant: Merchant, day: date | None = None) -> int:
+    day = day or timezone.localdate()
+    total = DailyUsage.objects.filter(
+        merchant=merchant, date__gte=month_start(day), date__lt=next_month_start(day)
+    ).aggregate(total=Sum("requested"))["total"]
+    return int(total or 0)
+
+
+def visitor_requests_today(*, merchant: Merchant, visitor_key: str) -> int:
+    today = timezone.localdate()
+    start = timezone.make_aware(datetime.combine(today, time.min))
+    return TryOnJob.objects.filter(merchant=merchant, visitor_key=visitor_key, created_at__gte=start).count()
+
+
+def daily_usage(*, merchant: Merchant | None, days: int = 30) -> list[dict]:
+    """One entry per day of the last ``days`` days (oldest first), zeros included; all merchants if None."""
+    today = timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    rows = DailyUsage.objects.filter(date__gte=first)
+    if merchant is not None:
+        rows = rows.filter(merchant=merchant)
+    totals = {
+        row["date"]: row
+        for row in rows.values("date").annotate(
+            requested=Sum("requested"), completed=Sum("completed"), failed=Sum("failed")
+        )
+    }
+    series = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        row = totals.get(day, {})
+        series.append(
+            {
+                "date": day,
+                "requested": int(row.get("requested") or 0),
+                "completed": int(row.get("completed") or 0),
+                "failed": int(row.get("failed") or 0),
+            }
+        )
+    return series
+
+
+def feedback_summary(jobs) -> dict[str, int | float | None]:  # type: ignore[no-untyped-def]
+    """GOOD/BAD counts and the GOOD rate (0-100, None without votes) over the feedback of ``jobs``."""
+    counts = jobs.aggregate(
+        good=Count("feedback", filter=Q(feedback__vote="GOOD")), bad=Count("feedback", filter=Q(feedback__vote="BAD"))
+    )
+    good, bad = int(counts["good"] or 0), int(counts["bad"] or 0)
+    return {"good": good, "bad": bad, "rate": round(100 * good / (good + bad), 1) if good + bad else None}

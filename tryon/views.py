@@ -1,0 +1,56 @@
+"""HTML and file views: the public share page and the signed, expiring URLs of locally stored files."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from common.errors import Gone, NotFound
+from tryon import services, storage
+from tryon.serializers import public_share_data
+
+
+@require_safe
+def share_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The page a shared link opens: the result, the product and a button to it; Open Graph/Twitter tags."""
+    try:
+        link = services.view_share_link(token=token)
+    except Gone as exc:
+        return render(request, "tryon/share_gone.html", {"message": exc.message}, status=410)
+    except NotFound:
+        return render(request, "tryon/share_gone.html", {"message": "존재하지 않는 공유 링크입니다."}, status=404)
+    data = public_share_data(link)
+    base = settings.PUBLIC_BASE_URL
+    context = {
+        **data,
+        "page_url": base + reverse("tryon-share-page", kwargs={"token": token}),
+        "og_image_url": base + reverse("tryon-share-og-image", kwargs={"token": token}),
+        "title": f"{link.job.product_title} 가상 피팅" if link.job.product_title else "가상 피팅 결과",
+        "preview": bool(link.job.metadata.get("preview")),
+    }
+    response = render(request, "tryon/share_page.html", context)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_safe
+def serve_signed_file(request: HttpRequest, token: str) -> HttpResponse:
+    """Serves a private try-on file for as long as its signed URL is valid (local storage only)."""
+    try:
+        name = storage.name_from_signed_token(token)
+    except storage.FileUrlExpired:
+        return HttpResponse("링크가 만료되었습니다.", status=410, content_type="text/plain; charset=utf-8")
+    except storage.FileUrlInvalid:
+        return HttpResponse("잘못된 링크입니다.", status=403, content_type="text/plain; charset=utf-8")
+    backend = storage.tryon_storage()
+    if not backend.exists(name):
+        return HttpResponse("파일이 없습니다.", status=404, content_type="text/plain; charset=utf-8")
+    response = FileResponse(backend.open(name, "rb"), content_type=storage.content_type_for(name))
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response
