@@ -50,3 +50,32 @@ def generate(client, body: dict, *, capture=None):  # type: ignore[no-untyped-de
         return client.post("/api/content/images/generate", body, format="json")
     with capture(execute=True):
         return client.post("/api/content/images/generate", body, format="json")
+
+
+@pytest.fixture
+def fake_stability(settings):  # type: ignore[no-untyped-def]
+    from tests.content.fakes import FakeStability
+
+    server = FakeStability()
+    settings.STABILITY_API_KEY = "sk-test-stability"
+    settings.STABILITY_API_BASE = server.url
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_openai(settings):  # type: ignore[no-untyped-def]
+    from tests.content.fakes import FakeOpenAI
+
+    server = FakeOpenAI()
+    settings.OPENAI_API_KEY = "sk-test-openai"
+    settings.OPENAI_API_BASE = server.url
+    yield server
+    server.stop()
+
+
+def run_job(client, body: dict, capture) -> dict:  # type: ignore[no-untyped-def]
+    """Generates through the API with the eager task and returns the finished job as a client polls it."""
+    response = generate(client, body, capture=capture)
+    assert response.status_code == 202, response.json()
+    return client.get(f"/api/content/images/jobs/{response.json()['jobId']}").json()
