@@ -79,3 +79,69 @@ def run_job(client, body: dict, capture) -> dict:  # type: ignore[no-untyped-def
     response = generate(client, body, capture=capture)
     assert response.status_code == 202, response.json()
     return client.get(f"/api/content/images/jobs/{response.json()['jobId']}").json()
+
+
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+AZURITE_CONTAINER = "content-test"
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A real Azurite blob server (npm, installed by ``make test``) with a public-read container."""
+    import subprocess
+    from pathlib import Path
+
+    from azure.storage.blob import BlobServiceClient
+
+    from tests.support.processes import free_port, wait_for_port
+
+    binary = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / ".bin" / "azurite-blob"
+    assert binary.exists(), "Azurite is missing: run `make test` (it installs azurite@3.35.0 into .tools/)"
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(binary),
+            "--skipApiVersionCheck",
+            "--silent",
+            "--location",
+            str(tmp_path_factory.mktemp("azurite")),
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for_port(port)
+        connection_string = (
+            f"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AZURITE_KEY};"
+            f"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
+        )
+        # django-storages never creates the container.
+        BlobServiceClient.from_connection_string(connection_string).create_container(
+            AZURITE_CONTAINER, public_access="blob"
+        )
+        yield connection_string
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def azure_content_storage(settings, azurite):  # type: ignore[no-untyped-def]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "content": {
+            "BACKEND": "storages.backends.azure_storage.AzureStorage",
+            "OPTIONS": {
+                "connection_string": azurite,
+                "azure_container": AZURITE_CONTAINER,
+                "overwrite_files": True,
+                "timeout": 20,
+            },
+        },
+    }
+    return azurite

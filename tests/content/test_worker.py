@@ -1,0 +1,97 @@
+"""End to end through a real ``celery worker`` process: local files, fake AI providers, Azurite."""
+
+from __future__ import annotations
+
+import pytest
+
+from config.celery import app as celery_app
+from content.models import ContentSettings
+from tests.conftest import jwt_client_for
+from tests.content.conftest import AZURITE_CONTAINER, EVENT_INFO, decode, generate
+from tests.support.processes import celery_worker, wait_until
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+SIZES = {"INSTAGRAM": (1080, 1080), "NAVER_BLOG": (800, 600), "KAKAO_CHANNEL": (800, 800)}
+
+
+def finished(client, job_id: str):  # type: ignore[no-untyped-def]
+    def check():  # type: ignore[no-untyped-def]
+        body = client.get(f"/api/content/images/jobs/{job_id}").json()
+        return body if body["status"] in ("COMPLETED", "FAILED") else None
+
+    return check
+
+
+def submit(client, body: dict) -> str:  # type: ignore[no-untyped-def]
+    response = generate(client, body)
+    assert response.status_code == 202, response.json()
+    return response.json()["jobId"]
+
+
+def test_three_and_nine_images_through_a_worker(merchant, other_merchant):
+    celery_app.conf.task_always_eager = False
+    ContentSettings.objects.create(merchant=other_merchant, render_all_platforms_by_default=True)
+    three_client, nine_client = jwt_client_for(merchant), jwt_client_for(other_merchant)
+    with celery_worker(queues="image-generation-job"):
+        three_id = submit(three_client, {"eventDraftId": "evt-w3", "eventInfo": EVENT_INFO})
+        nine_id = submit(nine_client, {"eventDraftId": "evt-w9", "eventInfo": EVENT_INFO, "priority": 10})
+        three = wait_until(finished(three_client, three_id), timeout=60)
+        nine = wait_until(finished(nine_client, nine_id), timeout=60)
+    assert three["status"] == nine["status"] == "COMPLETED"
+    assert [i["style"] for i in three["images"]] == ["SIMPLE", "FANCY", "TRENDY"]
+    for image in three["images"]:
+        assert decode(image["url"]).size == (1080, 1080)
+    assert len(nine["images"]) == 9
+    for image in nine["images"]:
+        assert decode(image["url"]).size == SIZES[image["platform"]]
+
+
+def test_fallback_chain_and_breaker_shared_with_the_web_process(merchant, fake_stability, fake_openai):
+    celery_app.conf.task_always_eager = False
+    client = jwt_client_for(merchant)
+    env = {
+        "STABILITY_API_KEY": "sk-test-stability",
+        "STABILITY_API_BASE": fake_stability.url,
+        "OPENAI_API_KEY": "sk-test-openai",
+        "OPENAI_API_BASE": fake_openai.url,
+        "CONTENT_BREAKER_MIN_CALLS": "3",
+        "CONTENT_PROVIDER_TIMEOUT": "0.5",
+    }
+    with celery_worker(queues="image-generation-job", extra_env=env):
+        fake_stability.mode = "error500"
+        first = wait_until(finished(client, submit(client, {"eventDraftId": "evt-b1", "eventInfo": EVENT_INFO})))
+        assert {i["provider"] for i in first["images"]} == {"openai"}
+        assert {i["fallbackUsed"] for i in first["images"]} == {False}
+
+        fake_openai.mode = "timeout"
+        fake_openai.delay = 1.5
+        second = wait_until(finished(client, submit(client, {"eventDraftId": "evt-b2", "eventInfo": EVENT_INFO})))
+        assert second["status"] == "COMPLETED"
+        assert {i["provider"] for i in second["images"]} == {"template"}
+        assert {i["fallbackUsed"] for i in second["images"]} == {True}
+    # Stability failed 3 of 3 calls in the window before the second job; OpenAI 3 of 6 (50 %).
+    assert fake_stability.calls == 3
+    assert fake_openai.calls == 6
+
+    # The web process sees the breakers the worker opened.
+    response = client.post(f"/api/content/images/{second['images'][0]['imageId']}/regenerate", {}, format="json")
+    assert response.status_code == 503
+    assert response.json()["circuitBreakerState"] == "OPEN"
+
+
+def test_azurite_blob_storage_happy_path(merchant, azure_content_storage):
+    celery_app.conf.task_always_eager = False
+    client = jwt_client_for(merchant)
+    env = {"AZURE_STORAGE_CONNECTION_STRING": azure_content_storage, "AZURE_CONTAINER": AZURITE_CONTAINER}
+    with celery_worker(queues="image-generation-job", extra_env=env):
+        job_id = submit(
+            client, {"eventDraftId": "evt-az", "eventInfo": EVENT_INFO, "platforms": ["INSTAGRAM", "NAVER_BLOG"]}
+        )
+        job = wait_until(finished(client, job_id), timeout=60)
+    assert job["status"] == "COMPLETED" and len(job["images"]) == 6
+    for image in job["images"]:
+        assert (
+            image["url"].startswith("http://127.0.0.1:") and f"/devstoreaccount1/{AZURITE_CONTAINER}/" in image["url"]
+        )
+        assert decode(image["url"]).size == SIZES[image["platform"]]  # fetched over HTTP from Azurite
