@@ -170,3 +170,6 @@ class QuotaExceededNotice(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant", "month"], name="tryon_quota_notice_once_a_month")]
+
+    def __str__(self) -> str:
+        return f"{self.merchant} {self.month:%Y-%m}"

@@ -278,3 +278,31 @@ def wait_for(predicate, timeout: float = 20.0):  # type: ignore[no-untyped-def]
             return value
         time.sleep(0.05)
     raise AssertionError("condition not met")
+
+
+def make_completed_job(merchant, *, title: str = "블루 린넨 셔츠", page_url: str = "https://shop.example.com/p/123"):  # type: ignore[no-untyped-def]
+    """A finished job with a stored result, as the task leaves it (for share/feedback tests)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tryon import storage
+    from tryon.models import TryOnJob
+
+    job_id = uuid.uuid4()
+    name = storage.save_file(f"results/{merchant.pk}/{job_id}.png", result_png((432, 648)))
+    now = timezone.now()
+    return TryOnJob.objects.create(
+        id=job_id,
+        merchant=merchant,
+        status=TryOnJob.Status.COMPLETED,
+        product_image_url="https://shop.example.com/img/1.png",
+        product_title=title,
+        product_page_url=page_url,
+        result_image=name,
+        engine="offline",
+        metadata={"preview": True},
+        progress=100,
+        finished_at=now,
+        result_expires_at=now + timedelta(days=30),
+    )

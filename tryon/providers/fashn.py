@@ -144,7 +144,7 @@ class FashnEngine:
     def _poll(self, session: requests.Session, prediction_id: str, deadline: float, report: ProgressCallback) -> str:
         while True:
             if time.monotonic() > deadline:
-                raise EngineError(f"FASHN 처리 시간이 {int(self.total_timeout)}초를 넘었습니다.", code="Timeout")
+                raise EngineError(f"FASHN 처리 시간이 초과되었습니다 ({self.total_timeout:g}초).", code="Timeout")
             response = session.get(
                 f"{self.base_url}/v1/status/{prediction_id}", headers=self._headers(), timeout=timeout()
             )

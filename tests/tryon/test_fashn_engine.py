@@ -1,0 +1,94 @@
+"""The FASHN engine against a fake FASHN server on localhost that speaks its wire format."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tryon.conftest import data_url_bytes, decode
+from tests.tryon.test_tryon_jobs import fetch_result, stored_files, upload
+from tryon.models import TryOnJob
+
+pytestmark = pytest.mark.django_db
+
+
+def run_job(client, image_server, capture) -> dict:  # type: ignore[no-untyped-def]
+    with capture(execute=True):
+        response = upload(client, image_server, category="dresses")
+    assert response.status_code == 202
+    return client.get(f"/api/tryon/{response.json()['data']['jobId']}").json()["data"]
+
+
+def test_fashn_success_stores_the_result(
+    api_key_client, image_server, loopback_allowed, fashn_settings, fake_fashn, django_capture_on_commit_callbacks
+):
+    polled = run_job(api_key_client, image_server, django_capture_on_commit_callbacks)
+    assert polled["status"] == "COMPLETED", polled
+    assert polled["engine"] == "fashn" and polled["preview"] is False
+    assert decode(fetch_result(api_key_client, polled["resultImageUrl"])).size == (864, 1296)
+
+    (run,) = fake_fashn.runs
+    assert run["model_name"] == "tryon-v1.6"
+    inputs = run["inputs"]
+    assert inputs["category"] == "one-pieces"
+    assert inputs["mode"] == "balanced"
+    assert inputs["model_image"].startswith("data:image/jpeg;base64,")
+    assert decode(data_url_bytes(inputs["model_image"])).format == "JPEG"
+    assert inputs["garment_image"].startswith("data:image/png;base64,")
+    assert set(fake_fashn.auth_headers) == {"Bearer fa-test-key"}
+    job = TryOnJob.objects.get(pk=polled["jobId"])
+    assert job.metadata["predictionId"] == run["id"]
+    # The result now lives in our storage (FASHN's CDN copy expires); the inputs are deleted.
+    assert [name.split("/")[0] for name in stored_files()] == ["results"]
+
+
+def test_fashn_runtime_failure_fails_the_job_with_its_message(
+    api_key_client, image_server, loopback_allowed, fashn_settings, fake_fashn, django_capture_on_commit_callbacks
+):
+    fake_fashn.behaviour = "failure"
+    polled = run_job(api_key_client, image_server, django_capture_on_commit_callbacks)
+    assert polled["status"] == "FAILED"
+    assert "PoseError" in polled["errorMessage"]
+    assert "resultImageUrl" not in polled
+    assert stored_files() == []  # the shopper's photo is deleted on failure too
+
+
+def test_fashn_rate_limit_fails_the_job(
+    api_key_client, image_server, loopback_allowed, fashn_settings, fake_fashn, django_capture_on_commit_callbacks
+):
+    fake_fashn.behaviour = "rate_limited"
+    polled = run_job(api_key_client, image_server, django_capture_on_commit_callbacks)
+    assert polled["status"] == "FAILED"
+    assert "한도" in polled["errorMessage"]
+    assert TryOnJob.objects.get(pk=polled["jobId"]).metadata["errorCode"] == "RateLimitExceeded"
+
+
+def test_fashn_slow_prediction_times_out(
+    api_key_client, image_server, loopback_allowed, fashn_settings, fake_fashn, django_capture_on_commit_callbacks
+):
+    fake_fashn.behaviour = "slow"
+    fashn_settings.FASHN_TIMEOUT = 0.5
+    polled = run_job(api_key_client, image_server, django_capture_on_commit_callbacks)
+    assert polled["status"] == "FAILED"
+    assert "초과" in polled["errorMessage"]
+    assert sum(fake_fashn.status_calls.values()) >= 2
+
+
+def test_fashn_wrong_key_fails_with_auth_message(
+    api_key_client, image_server, loopback_allowed, fashn_settings, fake_fashn, django_capture_on_commit_callbacks
+):
+    fashn_settings.FASHN_API_KEY = "wrong"
+    polled = run_job(api_key_client, image_server, django_capture_on_commit_callbacks)
+    assert polled["status"] == "FAILED"
+    assert "인증" in polled["errorMessage"]
+    assert "wrong" not in polled["errorMessage"]
+
+
+def test_fashn_unreachable_fails_cleanly(
+    api_key_client, image_server, loopback_allowed, fashn_settings, django_capture_on_commit_callbacks
+):
+    from tests.support.processes import free_port
+
+    fashn_settings.FASHN_API_BASE = f"http://127.0.0.1:{free_port()}"
+    polled = run_job(api_key_client, image_server, django_capture_on_commit_callbacks)
+    assert polled["status"] == "FAILED"
+    assert "연결" in polled["errorMessage"]

@@ -1,0 +1,98 @@
+"""Monthly quota (429 + one usage.quota_exceeded a month), per-visitor daily limit, usage per day, and the
+tryon.completed / tryon.failed events written to the webhooks outbox in the job's transaction."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.tryon.test_tryon_jobs import stored_files, upload
+from tryon.models import DailyUsage, TryOnJob, TryOnSettings
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def endpoint(merchant) -> WebhookEndpoint:  # type: ignore[no-untyped-def]
+    return WebhookEndpoint.objects.create(
+        merchant=merchant,
+        url="https://hooks.example.com/toile",
+        events=["tryon.completed", "tryon.failed", "usage.quota_exceeded"],
+        encrypted_secret="not-used-here",
+    )
+
+
+def test_completed_job_emits_tryon_completed(
+    api_key_client, image_server, loopback_allowed, endpoint, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = upload(api_key_client, image_server, productTitle="셔츠").json()["data"]["jobId"]
+    (delivery,) = WebhookDelivery.objects.filter(endpoint=endpoint)
+    assert delivery.event_type == "tryon.completed"
+    data = delivery.payload["data"]
+    assert data["jobId"] == job_id and data["status"] == "COMPLETED" and data["productTitle"] == "셔츠"
+    assert data["preview"] is True and data["resultImageUrl"].startswith("http")
+
+
+def test_failed_job_emits_tryon_failed(
+    api_key_client,
+    image_server,
+    loopback_allowed,
+    endpoint,
+    fashn_settings,
+    fake_fashn,
+    django_capture_on_commit_callbacks,
+):
+    fake_fashn.behaviour = "failure"
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = upload(api_key_client, image_server).json()["data"]["jobId"]
+    (delivery,) = WebhookDelivery.objects.filter(endpoint=endpoint)
+    assert delivery.event_type == "tryon.failed"
+    assert delivery.payload["data"]["jobId"] == job_id
+    assert "PoseError" in delivery.payload["data"]["errorMessage"]
+    assert DailyUsage.objects.get().failed == 1
+
+
+def test_monthly_quota_is_429_and_notifies_once(api_key_client, merchant, image_server, loopback_allowed, endpoint):
+    TryOnSettings.objects.create(merchant=merchant, monthly_quota=2)
+    assert upload(api_key_client, image_server).status_code == 202
+    assert upload(api_key_client, image_server).status_code == 202
+    files_before = stored_files()
+    for _ in range(3):
+        refused = upload(api_key_client, image_server)
+        assert refused.status_code == 429
+        body = refused.json()
+        assert body["error"] == "TooManyRequests" and body["statusCode"] == 429
+        assert "월별 사용량 한도를 초과했습니다" in body["message"]
+        assert int(refused["Retry-After"]) > 0
+    assert TryOnJob.objects.count() == 2
+    assert DailyUsage.objects.get().requested == 2
+    assert stored_files() == files_before  # a refused request stores nothing
+    notices = WebhookDelivery.objects.filter(event_type="usage.quota_exceeded")
+    assert notices.count() == 1
+    data = notices.get().payload["data"]
+    assert (data["resource"], data["quota"], data["used"]) == ("tryon", 2, 2)
+
+
+def test_quota_is_per_merchant(api_key_client, merchant, other_merchant, image_server, loopback_allowed):
+    from tests.conftest import api_key_client_for
+
+    TryOnSettings.objects.create(merchant=merchant, monthly_quota=0)
+    assert upload(api_key_client, image_server).status_code == 429
+    assert upload(api_key_client_for(other_merchant), image_server).status_code == 202
+
+
+def test_per_visitor_daily_limit(api_key_client, merchant, image_server, loopback_allowed):
+    TryOnSettings.objects.create(merchant=merchant, visitor_daily_limit=1)
+    visitor = str(uuid.uuid4())
+    assert upload(api_key_client, image_server, visitorId=visitor).status_code == 202
+    refused = upload(api_key_client, image_server, visitorId=visitor)
+    assert refused.status_code == 429
+    assert "오늘 피팅 요청 한도(1회)" in refused.json()["message"]
+    assert upload(api_key_client, image_server, visitorId=str(uuid.uuid4())).status_code == 202
+    # Without a visitorId the client address identifies the visitor: the test client's first call is accepted.
+    assert upload(api_key_client, image_server).status_code == 202
+    assert upload(api_key_client, image_server).status_code == 429
+    assert TryOnJob.objects.count() == 3

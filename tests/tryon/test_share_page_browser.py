@@ -1,0 +1,91 @@
+"""The share page in headless Chromium: the result image renders, the product button and the meta tags exist."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from tests.tryon.conftest import make_completed_job
+from tryon.models import ShareLink
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOT_DIR = Path(os.environ.get("TRYON_SCREENSHOT_DIR", "var/screenshots"))
+
+
+@pytest.fixture
+def page(monkeypatch) -> Iterator:  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def test_share_page_renders_result_and_tags(page, live_server, merchant, settings):  # type: ignore[no-untyped-def]
+    settings.PUBLIC_BASE_URL = live_server.url
+    job = make_completed_job(merchant)
+    link = ShareLink.objects.create(job=job, token="A" * 16 + "b_-c" * 4, expires_at=timezone.now() + timedelta(days=7))
+
+    response = page.goto(f"{live_server.url}/share/{link.token}")
+    assert response.status == 200
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#result'); return i.complete && i.naturalWidth > 0 }"
+    )
+    assert page.eval_on_selector("#result", "i => [i.naturalWidth, i.naturalHeight]") == [432, 648]
+    assert page.inner_text("h1") == "블루 린넨 셔츠"
+    assert page.get_attribute("#product-link", "href") == "https://shop.example.com/p/123"
+
+    def meta(selector: str) -> str | None:
+        return page.get_attribute(f"meta[{selector}]", "content")
+
+    assert meta('property="og:image"') == f"{live_server.url}/api/share/{link.token}/og-image"
+    assert meta('property="og:title"') == "블루 린넨 셔츠 가상 피팅"
+    assert meta('property="og:url"') == f"{live_server.url}/share/{link.token}"
+    assert meta('name="twitter:card"') == "summary_large_image"
+    assert meta('name="twitter:image"') == meta('property="og:image"')
+    # The og:image endpoint leads to the same picture.
+    og = page.request.get(meta('property="og:image"'), max_redirects=0)
+    assert og.status == 302 and og.headers["cache-control"] == "public, max-age=3600"
+    # Fits a phone: no horizontal scrolling.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT_DIR / "tryon-share-page.png"), full_page=True)
+    link.refresh_from_db()
+    assert link.view_count == 1
+
+
+def test_expired_share_page_is_a_friendly_410(page, live_server, merchant, settings):  # type: ignore[no-untyped-def]
+    settings.PUBLIC_BASE_URL = live_server.url
+    job = make_completed_job(merchant)
+    link = ShareLink.objects.create(job=job, token="expired" + "x" * 25, expires_at=timezone.now() - timedelta(hours=1))
+    response = page.goto(f"{live_server.url}/share/{link.token}")
+    assert response.status == 410
+    assert page.inner_text("#gone-title") == "공유 링크를 열 수 없습니다"
+    assert "만료" in page.inner_text("main")
+    page.screenshot(path=str(SCREENSHOT_DIR / "tryon-share-expired.png"))
+    unknown = page.goto(f"{live_server.url}/share/unknown-token")
+    assert unknown.status == 404
