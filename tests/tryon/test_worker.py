@@ -1,0 +1,72 @@
+"""Try-on jobs through a real Celery worker process (queue ``tryon``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from config.celery import app as celery_app
+from tests.support.processes import celery_worker, wait_until
+from tests.tryon.conftest import decode, person_jpeg
+from tests.tryon.test_tryon_jobs import fetch_result, stored_files, upload
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def not_eager() -> Iterator[None]:
+    celery_app.conf.task_always_eager = False
+    yield
+    celery_app.conf.task_always_eager = True
+
+
+def test_offline_engine_in_a_worker(api_key_client, image_server, loopback_allowed, not_eager):
+    with celery_worker(queues="tryon", extra_env={"TRYON_ENGINE": "offline", "FASHN_API_KEY": ""}) as log:
+        response = upload(api_key_client, image_server)
+        assert response.status_code == 202
+        job_id = response.json()["data"]["jobId"]
+
+        def finished() -> dict | None:
+            data = api_key_client.get(f"/api/tryon/{job_id}").json()["data"]
+            return data if data["status"] in ("COMPLETED", "FAILED") else None
+
+        data = wait_until(finished, timeout=90)
+    assert data["status"] == "COMPLETED", (data, log.read_text()[-3000:])
+    assert data["engine"] == "offline" and data["preview"] is True
+    assert decode(fetch_result(api_key_client, data["resultImageUrl"])).size == decode(person_jpeg()).size
+    assert [name.split("/")[0] for name in stored_files()] == ["results"]
+
+
+def test_fashn_engine_in_a_worker_with_s3_and_progress(
+    api_key_client, image_server, loopback_allowed, fake_fashn, s3_emulator, not_eager
+):
+    fake_fashn.polls_before_done = 15
+    env = {
+        "TRYON_ENGINE": "fashn",
+        "FASHN_API_KEY": fake_fashn.api_key,
+        "FASHN_API_BASE": fake_fashn.base_url,
+        "FASHN_POLL_INTERVAL": "0.2",
+        **s3_emulator.env(),
+    }
+    with celery_worker(queues="tryon", extra_env=env) as log:
+        response = upload(api_key_client, image_server)
+        assert response.status_code == 202
+        job_id = response.json()["data"]["jobId"]
+        seen: list[tuple[str, int]] = []
+
+        def finished() -> dict | None:
+            data = api_key_client.get(f"/api/tryon/{job_id}").json()["data"]
+            seen.append((data["status"], data["progress"]))
+            return data if data["status"] in ("COMPLETED", "FAILED") else None
+
+        data = wait_until(finished, timeout=90, interval=0.1)
+    assert data["status"] == "COMPLETED", (data, log.read_text()[-3000:])
+    # The poller saw the job move: PROCESSING with a growing progress, then 100.
+    assert any(status == "PROCESSING" and 0 < progress < 100 for status, progress in seen)
+    assert data["progress"] == 100
+    result = requests.get(data["resultImageUrl"], timeout=10)
+    assert result.status_code == 200 and decode(result.content).size == (864, 1296)
+    assert [key.split("/")[0] for key in s3_emulator.keys()] == ["results"]
+    assert len(fake_fashn.runs) == 1
