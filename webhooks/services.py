@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import random
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from common.errors import InvalidInput
+from common.errors import Conflict, InvalidInput
 from common.http import validate_public_url
 from merchants.models import Merchant
-from webhooks.crypto import encrypt_secret, generate_secret, secret_fingerprint
-from webhooks.events import SUBSCRIBABLE_EVENTS
-from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from webhooks.crypto import decrypt_secret, encrypt_secret, generate_secret, secret_fingerprint
+from webhooks.events import SUBSCRIBABLE_EVENTS, WEBHOOK_TEST
+from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from webhooks.sender import SendResult, post_signed
 
 MAX_URL_LENGTH = 2048
 
@@ -112,3 +119,272 @@ def create_endpoint(*, merchant: Merchant, url: str, events: list[str]) -> tuple
     )
     logger.info("webhook endpoint created", extra={"merchant_id": merchant.pk, "endpoint_id": str(endpoint.pk)})
     return endpoint, secret
+
+
+def update_endpoint(
+    *, endpoint: WebhookEndpoint, url: str | None = None, events: list[str] | None = None, is_active: bool | None = None
+) -> WebhookEndpoint:
+    """Changes url/events/isActive; the secret is never rotated here. Re-enabling clears the disable reason."""
+    changed: list[str] = []
+    if url is not None:
+        endpoint.url = validate_endpoint_url(url)
+        changed.append("url")
+    if events is not None:
+        endpoint.events = validate_events(events)
+        changed.append("events")
+    if is_active is not None and is_active != endpoint.is_active:
+        endpoint.is_active = is_active
+        changed.append("is_active")
+        if is_active:
+            endpoint.disabled_reason = ""
+            endpoint.disabled_at = None
+            endpoint.failing_since = None
+        else:
+            endpoint.disabled_reason = "가맹점이 비활성화했습니다."
+            endpoint.disabled_at = timezone.now()
+        changed += ["disabled_reason", "disabled_at", "failing_since"]
+    if changed:
+        endpoint.save(update_fields=[*changed, "updated_at"])
+        logger.info(
+            "webhook endpoint updated",
+            extra={"merchant_id": endpoint.merchant_id, "endpoint_id": str(endpoint.pk), "fields": changed},
+        )
+    return endpoint
+
+
+def delete_endpoint(*, endpoint: WebhookEndpoint) -> None:
+    """Removes the endpoint with all its deliveries and attempts (database cascade)."""
+    endpoint_id, merchant_id = str(endpoint.pk), endpoint.merchant_id
+    endpoint.delete()
+    logger.info("webhook endpoint deleted", extra={"merchant_id": merchant_id, "endpoint_id": endpoint_id})
+
+
+def disable_endpoint(*, endpoint_id: Any, reason: str) -> None:
+    now = timezone.now()
+    updated = WebhookEndpoint.objects.filter(pk=endpoint_id, is_active=True).update(
+        is_active=False, disabled_reason=reason[:500], disabled_at=now, updated_at=now
+    )
+    if updated:
+        logger.warning("webhook endpoint disabled", extra={"endpoint_id": str(endpoint_id), "reason": reason})
+
+
+# --- Sending ---------------------------------------------------------------------------------------------
+
+# Svix's schedule: the first attempt at once, then these delays between attempts.
+RETRY_DELAYS: tuple[timedelta, ...] = (
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=10),
+)
+MAX_ATTEMPTS = 1 + len(RETRY_DELAYS)
+RETRY_JITTER = 0.2  # ±20 % so that endpoints that failed together do not retry in lockstep
+DISABLE_AFTER_FAILING_FOR = timedelta(days=5)
+# How long a claimed row stays reserved: queued (CLAIM_LEASE), then being sent (SEND_LEASE, > the timeout).
+CLAIM_LEASE = timedelta(minutes=5)
+SEND_LEASE = timedelta(minutes=2)
+
+
+def retry_delay(attempt_count: int) -> timedelta:
+    """The wait after the ``attempt_count``-th failed attempt, with jitter."""
+    base = RETRY_DELAYS[attempt_count - 1]
+    return base * random.uniform(1 - RETRY_JITTER, 1 + RETRY_JITTER)
+
+
+def encode_body(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder).encode("utf-8")
+
+
+def _due_filter(now: datetime) -> Q:
+    return Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now) & (
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    )
+
+
+def claim_due_deliveries(*, limit: int | None = None) -> tuple[uuid.UUID, list[uuid.UUID]]:
+    """Reserves up to ``limit`` due PENDING deliveries for this poller; returns (claim token, ids).
+
+    ``SELECT … FOR UPDATE SKIP LOCKED`` lets concurrent pollers pick disjoint rows without waiting, and the
+    conditional update re-checks the lease so that even a backend without row locks never hands a row out
+    twice.
+    """
+    limit = limit or settings.WEBHOOKS_BATCH_SIZE
+    now = timezone.now()
+    token = uuid.uuid4()
+    with transaction.atomic():
+        candidates = WebhookDelivery.objects.filter(_due_filter(now)).order_by("next_attempt_at")
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.values_list("id", flat=True)[:limit])
+        if not ids:
+            return token, []
+        WebhookDelivery.objects.filter(_due_filter(now), id__in=ids).update(
+            claim_token=token, claimed_until=now + CLAIM_LEASE
+        )
+        claimed = list(WebhookDelivery.objects.filter(id__in=ids, claim_token=token).values_list("id", flat=True))
+    return token, claimed
+
+
+def dispatch_due_deliveries(*, limit: int | None = None) -> int:
+    """One poller tick: claims due deliveries and queues one send task per delivery."""
+    from webhooks.tasks import send_delivery
+
+    token, ids = claim_due_deliveries(limit=limit)
+    for delivery_id in ids:
+        send_delivery.apply_async(args=[str(delivery_id), str(token)])
+    if ids:
+        logger.info("webhook deliveries dispatched", extra={"count": len(ids), "claim_token": str(token)})
+    return len(ids)
+
+
+def send_claimed_delivery(*, delivery_id: Any, claim_token: Any) -> WebhookDelivery | None:
+    """Sends a delivery this poller claimed. A no-op if the claim was lost (re-claimed, replayed, deleted)."""
+    now = timezone.now()
+    still_ours = WebhookDelivery.objects.filter(
+        id=delivery_id, claim_token=claim_token, status=DeliveryStatus.PENDING
+    ).update(claimed_until=now + SEND_LEASE)
+    if not still_ours:
+        logger.info("webhook delivery claim lost; skipping", extra={"delivery_id": str(delivery_id)})
+        return None
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(id=delivery_id)
+    if not delivery.endpoint.is_active:
+        _finish_without_sending(delivery, claim_token, "엔드포인트가 비활성화되어 발송하지 않았습니다.")
+        return delivery
+    return _attempt(delivery, claim_token=claim_token, retry_on_failure=True)
+
+
+def _finish_without_sending(delivery: WebhookDelivery, claim_token: Any, reason: str) -> None:
+    WebhookDelivery.objects.filter(id=delivery.id, claim_token=claim_token).update(
+        status=DeliveryStatus.FAILED, last_error=reason, claim_token=None, claimed_until=None
+    )
+
+
+def _attempt(delivery: WebhookDelivery, *, claim_token: Any, retry_on_failure: bool) -> WebhookDelivery:
+    endpoint = delivery.endpoint
+    result = post_signed(
+        url=endpoint.url,
+        secret=decrypt_secret(endpoint.encrypted_secret),
+        message_id=delivery.message_id,
+        body=encode_body(delivery.payload),
+    )
+    return _record_attempt(delivery, result, claim_token=claim_token, retry_on_failure=retry_on_failure)
+
+
+def _record_attempt(
+    delivery: WebhookDelivery, result: SendResult, *, claim_token: Any, retry_on_failure: bool
+) -> WebhookDelivery:
+    now = timezone.now()
+    log_context = {
+        "delivery_id": str(delivery.id),
+        "endpoint_id": str(delivery.endpoint_id),
+        "merchant_id": delivery.merchant_id,
+        "event_type": delivery.event_type,
+        "response_status": result.response_status,
+    }
+    with transaction.atomic():
+        current = WebhookDelivery.objects.select_for_update().filter(id=delivery.id, claim_token=claim_token).first()
+        if current is None:
+            # Deleted with its endpoint while we were sending; nothing left to record.
+            return delivery
+        current.attempt_count += 1
+        current.last_attempt_at = now
+        current.last_response_status = result.response_status
+        current.last_error = result.error
+        current.claim_token = None
+        current.claimed_until = None
+        endpoint_gone = result.response_status == 410
+        if result.succeeded:
+            current.status = DeliveryStatus.DELIVERED
+            current.delivered_at = now
+        elif retry_on_failure and not endpoint_gone and current.attempt_count < MAX_ATTEMPTS:
+            current.status = DeliveryStatus.PENDING
+            current.next_attempt_at = now + retry_delay(current.attempt_count)
+        else:
+            current.status = DeliveryStatus.FAILED
+        current.save()
+        WebhookAttempt.objects.create(
+            delivery=current,
+            merchant_id=current.merchant_id,
+            attempted_at=now,
+            succeeded=result.succeeded,
+            response_status=result.response_status,
+            error=result.error or "",
+            response_excerpt=result.response_excerpt,
+            duration_ms=result.duration_ms,
+        )
+        _update_endpoint_health(current.endpoint_id, result=result, now=now)
+    if result.succeeded:
+        logger.info("webhook delivered", extra=log_context)
+    else:
+        logger.warning("webhook attempt failed", extra={**log_context, "error": result.error, "status": current.status})
+    return current
+
+
+def _update_endpoint_health(endpoint_id: Any, *, result: SendResult, now: datetime) -> None:
+    if result.succeeded:
+        WebhookEndpoint.objects.filter(pk=endpoint_id, failing_since__isnull=False).update(failing_since=None)
+        return
+    if result.response_status == 410:
+        disable_endpoint(
+            endpoint_id=endpoint_id,
+            reason="수신 서버가 410 Gone을 응답하여 자동으로 비활성화되었습니다. URL을 확인한 뒤 다시 활성화해 주세요.",
+        )
+        return
+    WebhookEndpoint.objects.filter(pk=endpoint_id, failing_since__isnull=True).update(failing_since=now)
+    failing_since = WebhookEndpoint.objects.filter(pk=endpoint_id).values_list("failing_since", flat=True).first()
+    if failing_since is not None and now - failing_since >= DISABLE_AFTER_FAILING_FOR:
+        disable_endpoint(
+            endpoint_id=endpoint_id,
+            reason=(
+                f"{failing_since:%Y-%m-%d %H:%M} UTC부터 5일 동안 발송이 계속 실패하여 자동으로 비활성화되었습니다. "
+                f"마지막 오류: {result.error}"
+            ),
+        )
+
+
+def send_test_event(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
+    """Sends ``webhook.test`` now (10 s timeout) and returns its delivery: DELIVERED or FAILED, no retries."""
+    now = timezone.now()
+    claim_token = uuid.uuid4()
+    delivery = WebhookDelivery.objects.create(
+        merchant_id=endpoint.merchant_id,
+        endpoint=endpoint,
+        event_type=WEBHOOK_TEST,
+        message_id=new_message_id(),
+        payload=build_payload(
+            event_type=WEBHOOK_TEST,
+            data={"endpointId": str(endpoint.pk), "message": "Toile 웹훅 테스트 이벤트입니다."},
+            occurred_at=now,
+        ),
+        next_attempt_at=now,
+        created_at=now,
+        # Reserved from the start so the poller never picks up a test send.
+        claim_token=claim_token,
+        claimed_until=now + SEND_LEASE,
+    )
+    return _attempt(delivery, claim_token=claim_token, retry_on_failure=False)
+
+
+def replay_delivery(*, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Resets a delivery to PENDING, attemptCount 0, nextAttemptAt now; the next poller tick sends it.
+
+    The ``webhook-id`` stays the same so the receiver can recognise a repeat.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        current = WebhookDelivery.objects.select_for_update().select_related("endpoint").get(pk=delivery.pk)
+        if current.claimed_until is not None and current.claimed_until > now:
+            raise Conflict("이 발송은 지금 전송 중입니다. 잠시 후 다시 시도해 주세요.")
+        if not current.endpoint.is_active:
+            raise Conflict("엔드포인트가 비활성화되어 있습니다. 먼저 활성화(isActive: true)한 뒤 재시도해 주세요.")
+        current.status = DeliveryStatus.PENDING
+        current.attempt_count = 0
+        current.next_attempt_at = now
+        current.claim_token = None
+        current.claimed_until = None
+        current.save(update_fields=["status", "attempt_count", "next_attempt_at", "claim_token", "claimed_until"])
+    logger.info("webhook delivery replayed", extra={"delivery_id": str(current.id), "merchant_id": current.merchant_id})
+    return current

@@ -1,0 +1,82 @@
+"""Reads of webhook data, always scoped to the calling merchant."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from common.errors import InvalidInput, NotFound
+from merchants.models import Merchant
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+
+
+def endpoints_for_merchant(*, merchant: Merchant) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(merchant=merchant).order_by("-created_at")
+
+
+def endpoint_for_merchant(*, merchant: Merchant, endpoint_id: uuid.UUID | str) -> WebhookEndpoint:
+    """The merchant's endpoint; another merchant's endpoint is indistinguishable from a missing one (404)."""
+    endpoint = WebhookEndpoint.objects.filter(merchant=merchant, pk=endpoint_id).first()
+    if endpoint is None:
+        raise NotFound("웹훅 설정을 찾을 수 없습니다.")
+    return endpoint
+
+
+def delivery_for_merchant(*, merchant: Merchant, delivery_id: uuid.UUID | str) -> WebhookDelivery:
+    delivery = WebhookDelivery.objects.filter(merchant=merchant, pk=delivery_id).first()
+    if delivery is None:
+        raise NotFound("발송 기록을 찾을 수 없습니다.")
+    return delivery
+
+
+@dataclass(frozen=True)
+class DeliveryPage:
+    items: list[WebhookDelivery]
+    next_cursor: str | None
+
+
+def encode_cursor(delivery: WebhookDelivery) -> str:
+    raw = json.dumps({"t": delivery.created_at.isoformat(), "i": str(delivery.pk)}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        return datetime.fromisoformat(decoded["t"]), uuid.UUID(decoded["i"])
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeError) as exc:
+        raise InvalidInput("cursor: 올바르지 않은 커서입니다.") from exc
+
+
+def parse_take(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return DEFAULT_PAGE_SIZE
+    try:
+        take = int(raw)
+    except ValueError as exc:
+        raise InvalidInput(f"take: 1~{MAX_PAGE_SIZE} 사이의 정수여야 합니다.") from exc
+    if not 1 <= take <= MAX_PAGE_SIZE:
+        raise InvalidInput(f"take: 1~{MAX_PAGE_SIZE} 사이의 정수여야 합니다.")
+    return take
+
+
+def deliveries_page(*, endpoint: WebhookEndpoint, cursor: str | None, take: int) -> DeliveryPage:
+    """Newest first; the cursor is the position of the last item shown (keyset pagination, stable under inserts)."""
+    queryset = WebhookDelivery.objects.filter(endpoint=endpoint).order_by("-created_at", "-id")
+    if cursor:
+        created_at, delivery_id = decode_cursor(cursor)
+        queryset = queryset.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=delivery_id))
+    rows = list(queryset[: take + 1])
+    items = rows[:take]
+    next_cursor = encode_cursor(items[-1]) if len(rows) > take else None
+    return DeliveryPage(items=items, next_cursor=next_cursor)

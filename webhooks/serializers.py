@@ -1,0 +1,62 @@
+"""Request parsing and response rendering of the webhook management API (camelCase, as in the spec)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from rest_framework import serializers
+
+from webhooks.events import SUBSCRIBABLE_EVENTS
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.services import MAX_URL_LENGTH
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class EndpointCreateSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=MAX_URL_LENGTH, trim_whitespace=True)
+    events = serializers.ListField(child=serializers.ChoiceField(choices=SUBSCRIBABLE_EVENTS), allow_empty=False)
+
+
+class EndpointUpdateSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=MAX_URL_LENGTH, trim_whitespace=True, required=False)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=SUBSCRIBABLE_EVENTS), allow_empty=False, required=False
+    )
+    isActive = serializers.BooleanField(required=False)  # noqa: N815
+
+
+def endpoint_data(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    """An endpoint as the API shows it: never the secret."""
+    return {
+        "id": str(endpoint.pk),
+        "url": endpoint.url,
+        "events": list(endpoint.events or []),
+        "isActive": endpoint.is_active,
+        "disabledReason": endpoint.disabled_reason or None,
+        "disabledAt": iso(endpoint.disabled_at),
+        "createdAt": iso(endpoint.created_at),
+        "updatedAt": iso(endpoint.updated_at),
+    }
+
+
+def delivery_data(delivery: WebhookDelivery) -> dict[str, Any]:
+    return {
+        "id": str(delivery.pk),
+        "endpointId": str(delivery.endpoint_id),
+        "event": delivery.event_type,
+        "messageId": delivery.message_id,
+        "status": delivery.status,
+        "attemptCount": delivery.attempt_count,
+        "nextAttemptAt": iso(delivery.next_attempt_at),
+        "lastAttemptAt": iso(delivery.last_attempt_at),
+        "lastResponseStatus": delivery.last_response_status,
+        "lastError": delivery.last_error,
+        "deliveredAt": iso(delivery.delivered_at),
+        "createdAt": iso(delivery.created_at),
+    }
