@@ -52,13 +52,15 @@ def file_exists(name: str) -> bool:
     return bool(name) and tryon_storage().exists(name)
 
 
-def signed_file_url(name: str) -> str:
-    """An absolute URL valid ``TRYON_RESULT_URL_SECONDS`` from now."""
+def signed_file_url(name: str, *, absolute: bool = True) -> str:
+    """A URL valid ``TRYON_RESULT_URL_SECONDS`` from now; local ones relative to the site when not ``absolute``
+    (the dashboard may be opened on another host than ``PUBLIC_BASE_URL``)."""
     storage = tryon_storage()
     if is_presigning_storage(storage):
         return storage.url(name, expire=settings.TRYON_RESULT_URL_SECONDS)
     token = signing.TimestampSigner(salt=_SIGNING_SALT).sign_object({"n": name}, compress=True)
-    return settings.PUBLIC_BASE_URL + reverse("tryon-file", kwargs={"token": token})
+    path = reverse("tryon-file", kwargs={"token": token})
+    return settings.PUBLIC_BASE_URL + path if absolute else path
 
 
 class FileUrlExpired(Exception):

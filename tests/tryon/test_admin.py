@@ -1,0 +1,113 @@
+"""The dashboard pages of the try-on app, as a merchant user sees them."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tests.tryon.conftest import decode, make_completed_job
+from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
+
+pytestmark = pytest.mark.django_db
+
+
+def admin_client_for(merchant) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(merchant.memberships.get().user)
+    return client
+
+
+def test_job_list_shows_result_thumbnails_and_good_rate(merchant, other_merchant):
+    job = make_completed_job(merchant, title="마이 셔츠")
+    make_completed_job(other_merchant, title="남의 셔츠")
+    for vote in ("GOOD", "GOOD", "BAD"):
+        TryOnFeedback.objects.create(job=job, visitor_id=uuid.uuid4(), vote=vote)
+    client = admin_client_for(merchant)
+    page = client.get("/admin/tryon/tryonjob/").content.decode()
+    assert "마이 셔츠" in page and "남의 셔츠" not in page
+    assert "67% (2/3)" in page
+    assert "피드백 GOOD 비율: 66.7% (2/3)" in page
+    assert "삭제됨" in page  # the shopper's photo of a finished job is not kept
+    thumbnail = re.search(r'<img src="(/media/tryon/[^"]+)" alt="피팅 결과"', page).group(1)
+    image = client.get(thumbnail.replace("&amp;", "&"))
+    assert image.status_code == 200
+    assert decode(b"".join(image.streaming_content)).size == (432, 648)
+    detail = client.get(f"/admin/tryon/tryonjob/{job.pk}/change/").content.decode()
+    assert "&quot;preview&quot;: true" in detail or '"preview": true' in detail
+
+
+def test_running_job_shows_the_photo_only_while_it_runs(merchant):
+    from tests.tryon.conftest import person_jpeg
+    from tryon import storage
+
+    name = storage.save_file(f"jobs/{merchant.pk}/x/person.jpg", person_jpeg())
+    TryOnJob.objects.create(
+        merchant=merchant,
+        status=TryOnJob.Status.PROCESSING,
+        product_image_url="https://s.example.com/a.png",
+        person_image=name,
+        progress=40,
+    )
+    page = admin_client_for(merchant).get("/admin/tryon/tryonjob/").content.decode()
+    assert 'alt="사용자 사진 (처리 중)"' in page
+    assert '<progress value="40" max="100"' in page
+
+
+def test_usage_page_draws_a_chart_with_the_quota(merchant, other_merchant):
+    TryOnSettings.objects.create(merchant=merchant, monthly_quota=50)
+    today = timezone.localdate()
+    DailyUsage.objects.create(merchant=merchant, date=today, requested=10, completed=7, failed=2)
+    DailyUsage.objects.create(merchant=merchant, date=today - timedelta(days=3), requested=4, completed=4)
+    DailyUsage.objects.create(merchant=other_merchant, date=today, requested=999, completed=999)
+    page = admin_client_for(merchant).get("/admin/tryon/dailyusage/").content.decode()
+    chart = re.search(r'<div id="usage-chart">(.*?)</div>', page, re.S).group(1)
+    assert chart.startswith("<svg") and chart.rstrip().endswith("</svg>")
+    assert chart.count('class="bar-completed"') == 2
+    assert chart.count('class="bar-failed"') == 1
+    assert chart.count('class="bar-pending"') == 1
+    assert "999" not in chart
+    assert '<strong id="month-quota">50</strong>' in page
+    month_used = 14 if (today - timedelta(days=3)).month == today.month else 10
+    assert f'<strong id="month-used">{month_used}</strong>' in page
+
+
+def test_merchant_sets_quota_and_retention_in_the_dashboard(merchant, other_merchant):
+    client = admin_client_for(merchant)
+    listing = client.get("/admin/tryon/tryonsettings/")
+    assert listing.status_code == 200
+    limits = TryOnSettings.objects.get(merchant=merchant)
+    url = f"/admin/tryon/tryonsettings/{limits.pk}/change/"
+    refused = client.post(url, {"monthly_quota": 5, "result_retention_days": 3, "visitor_daily_limit": ""})
+    assert refused.status_code == 200 and "errornote" in refused.content.decode()
+    limits.refresh_from_db()
+    assert limits.result_retention_days == 30
+    saved = client.post(url, {"monthly_quota": 5, "result_retention_days": 14, "visitor_daily_limit": 3})
+    assert saved.status_code == 302
+    limits.refresh_from_db()
+    assert (limits.monthly_quota, limits.result_retention_days, limits.visitor_daily_limit) == (5, 14, 3)
+    theirs = TryOnSettings.objects.create(merchant=other_merchant)
+    assert client.get(f"/admin/tryon/tryonsettings/{theirs.pk}/change/").status_code == 302
+
+
+def test_share_links_and_feedback_pages(merchant, other_merchant):
+    job = make_completed_job(merchant, title="공유 셔츠")
+    ShareLink.objects.create(
+        job=job, token="abcdefgh" + "x" * 24, expires_at=timezone.now() + timedelta(days=7), view_count=42
+    )
+    theirs = make_completed_job(other_merchant)
+    ShareLink.objects.create(
+        job=theirs, token="zzzzzzzz" + "y" * 24, expires_at=timezone.now() + timedelta(days=7), view_count=7
+    )
+    TryOnFeedback.objects.create(job=job, visitor_id=uuid.uuid4(), vote="BAD", reason="소매가 길어요")
+    TryOnFeedback.objects.create(job=theirs, visitor_id=uuid.uuid4(), vote="GOOD", reason="남의 의견")
+    client = admin_client_for(merchant)
+    links = client.get("/admin/tryon/sharelink/").content.decode()
+    assert "abcdefgh…" in links and "42" in links and "zzzzzzzz" not in links
+    feedback = client.get("/admin/tryon/tryonfeedback/").content.decode()
+    assert "소매가 길어요" in feedback and "남의 의견" not in feedback
+    assert "GOOD 비율: 0.0% (0/1)" in feedback
