@@ -8,6 +8,7 @@ possible. Only when nothing fits at ``min_size`` does it cut the text, at a word
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -44,21 +45,17 @@ def text_width(font: ImageFont.FreeTypeFont, text: str) -> float:
     return font.getlength(text)
 
 
-def _balanced_partition(widths: list[float], space: float, lines: int) -> tuple[float, list[int]] | None:
-    """Splits words (by width) into exactly ``lines`` consecutive groups minimising the longest line.
+def _balanced_partition(
+    line_width: Callable[[int, int], float], count: int, lines: int
+) -> tuple[float, list[int]] | None:
+    """Splits ``count`` words into exactly ``lines`` consecutive groups minimising the longest line.
+
+    ``line_width(start, end)`` measures words[start:end] set as one line (kerning included).
 
     Returns (longest line width, indices where each line starts) or None if there are fewer words than lines.
     """
-    count = len(widths)
     if lines > count:
         return None
-    prefix = [0.0]
-    for width in widths:
-        prefix.append(prefix[-1] + width)
-
-    def line_width(start: int, end: int) -> float:
-        return prefix[end] - prefix[start] + space * (end - start - 1)
-
     infinity = float("inf")
     # best[k][i]: the smallest possible longest line when the first i words fill k lines.
     best = [[infinity] * (count + 1) for _ in range(lines + 1)]
@@ -80,6 +77,17 @@ def _balanced_partition(widths: list[float], space: float, lines: int) -> tuple[
         starts.append(j)
         i = j
     return best[lines][count], list(reversed(starts))
+
+
+def _line_measurer(font: ImageFont.FreeTypeFont, words: list[str]) -> Callable[[int, int], float]:
+    measured: dict[tuple[int, int], float] = {}
+
+    def line_width(start: int, end: int) -> float:
+        if (start, end) not in measured:
+            measured[(start, end)] = text_width(font, " ".join(words[start:end]))
+        return measured[(start, end)]
+
+    return line_width
 
 
 def _lines_from_starts(words: list[str], starts: list[int]) -> list[str]:
@@ -122,12 +130,11 @@ def fit_text(
     while size >= min_size:
         font = korean_font(size, weight)
         line_height = round(size * line_spacing)
-        widths = [text_width(font, word) for word in words]
-        space = text_width(font, " ")
+        line_width = _line_measurer(font, words)
         for lines in range(1, min(max_lines, len(words)) + 1):
             if size + line_height * (lines - 1) > max_height:
                 break
-            partition = _balanced_partition(widths, space, lines)
+            partition = _balanced_partition(line_width, len(words), lines)
             if partition is not None and partition[0] <= max_width:
                 chosen = _lines_from_starts(words, partition[1])
                 return TextBlock(

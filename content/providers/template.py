@@ -202,11 +202,48 @@ def sparkle(draw: ImageDraw.ImageDraw, center: tuple[float, float], radius: floa
     draw.polygon(points, fill=fill)
 
 
+def sunburst(size: tuple[int, int], center: tuple[float, float], *, rays: int, alpha: int) -> Image.Image:
+    """Soft light rays from ``center``, fading towards the edges."""
+    width, height = size
+    layer = Image.new("RGBA", size, (255, 255, 255, 0))
+    draw = ImageDraw.Draw(layer)
+    reach = max(width, height) * 1.2
+    for index in range(rays):
+        start = 2 * np.pi * index / rays
+        end = start + np.pi / rays
+        draw.polygon(
+            [
+                center,
+                (center[0] + reach * np.cos(start), center[1] + reach * np.sin(start)),
+                (center[0] + reach * np.cos(end), center[1] + reach * np.sin(end)),
+            ],
+            fill=(255, 255, 255, alpha),
+        )
+    fade = radial_glow(size, center, max(width, height) * 0.75, (0, 0, 0), 1.0).getchannel("A")
+    layer.putalpha(ImageChops.multiply(layer.getchannel("A"), fade.point(lambda a: min(255, a * 2))))
+    return layer
+
+
 def _rng(event: EventArt, style: str) -> random.Random:
     return random.Random(zlib.crc32(f"{event.title}|{event.gift_name}|{style}".encode()))
 
 
 # --- SIMPLE: clean, text-led ---------------------------------------------------------------------------
+
+
+def gift_icon(size: int, color: RGB, background: RGB) -> Image.Image:
+    """A small gift box drawn with shapes (no emoji font needed)."""
+    icon = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(icon)
+    s = size
+    draw.rounded_rectangle((0.12 * s, 0.42 * s, 0.88 * s, 0.96 * s), radius=round(0.06 * s), fill=color)
+    draw.rounded_rectangle((0.04 * s, 0.28 * s, 0.96 * s, 0.46 * s), radius=round(0.05 * s), fill=color)
+    draw.rectangle((0.45 * s, 0.28 * s, 0.55 * s, 0.96 * s), fill=background)
+    draw.rectangle((0.04 * s, 0.46 * s, 0.96 * s, 0.51 * s), fill=background)
+    width = max(2, round(0.08 * s))
+    draw.ellipse((0.2 * s, 0.04 * s, 0.5 * s, 0.3 * s), outline=color, width=width)
+    draw.ellipse((0.5 * s, 0.04 * s, 0.8 * s, 0.3 * s), outline=color, width=width)
+    return icon
 
 
 def _render_simple(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) -> Image.Image:
@@ -216,71 +253,104 @@ def _render_simple(event: EventArt, size: tuple[int, int], artwork: Image.Image 
     canvas = Image.new("RGB", size, PAPER)
     draw = ImageDraw.Draw(canvas)
     accent = readable_on(PAPER, brand, 3.0)
-    margin = round(8 * unit)
+    tint = mix(PAPER, brand, 0.1)
+    margin = round(9 * unit)
     landscape = width > height * 1.15
 
     text_box = (margin, margin, width - margin, height - margin)
     if artwork is not None:
         if landscape:
-            panel = (round(width * 0.52), 0, width, height)
-            text_box = (margin, margin, round(width * 0.52) - margin, height - margin)
+            panel = (round(width * 0.5), 0, width, height)
+            text_box = (margin, margin, round(width * 0.5) - round(6 * unit), height - margin)
         else:
-            panel = (0, 0, width, round(height * 0.44))
-            text_box = (margin, round(height * 0.44) + margin, width - margin, height - margin)
+            panel = (0, 0, width, round(height * 0.42))
+            text_box = (margin, round(height * 0.42) + round(6 * unit), width - margin, height - margin)
         panel_size = (panel[2] - panel[0], panel[3] - panel[1])
         canvas.paste(cover(artwork, panel_size), panel[:2])
+        # A brand-coloured seam where the picture meets the paper.
+        if landscape:
+            draw.rectangle((panel[0], 0, panel[0] + round(0.8 * unit), height), fill=brand)
+        else:
+            draw.rectangle((0, panel[3], width, panel[3] + round(0.8 * unit)), fill=brand)
     else:
-        # A quiet brand-coloured band on the left edge and a soft tinted corner: colour without noise.
-        draw.rectangle((0, 0, round(1.6 * unit), height), fill=brand)
-        tint = mix(PAPER, brand, 0.08)
-        draw.ellipse((width - 38 * unit, height - 38 * unit, width + 30 * unit, height + 30 * unit), fill=tint)
+        # One soft tinted disc behind the headline and a hairline frame: colour and structure without noise.
+        draw.ellipse((-30 * unit, -34 * unit, 52 * unit, 48 * unit), fill=tint)
+        inset = round(4 * unit)
+        draw.rectangle(
+            (inset, inset, width - inset, height - inset),
+            outline=mix(PAPER, brand, 0.45),
+            width=max(1, round(0.3 * unit)),
+        )
+        # A small brand "stamp" in the opposite corner balances the disc.
+        cx, cy, r = width - inset - 9 * unit, height - inset - 9 * unit, 4.2 * unit
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=brand)
+        ring = r + 2.2 * unit
+        draw.ellipse((cx - ring, cy - ring, cx + ring, cy + ring), outline=brand, width=max(1, round(0.35 * unit)))
 
     box_width = text_box[2] - text_box[0]
     box_height = text_box[3] - text_box[1]
-    footer = 11 * unit if event.logo is not None else 0
+    footer = 12 * unit if event.logo is not None else 0
 
     label_font = korean_font(round(3.4 * unit), 700)
-    label_gap = 5 * unit
-    title = fit_text(
-        event.title,
-        max_width=box_width,
-        max_height=box_height * 0.5,
-        max_lines=3,
-        max_size=round(11.5 * unit),
-        min_size=round(5 * unit),
-        weight=800,
-        line_spacing=1.22,
-    )
-    gift_label_font = korean_font(round(3.2 * unit), 500)
-    gift = fit_text(
-        event.gift_name,
-        max_width=box_width,
-        max_height=box_height * 0.2,
-        max_lines=2,
-        max_size=round(6.4 * unit),
-        min_size=round(3.6 * unit),
-        weight=700,
-        line_spacing=1.25,
-    )
-    rule_gap = 5 * unit
-    stack = (
-        3.4 * unit + label_gap + title.height + rule_gap + 0.8 * unit + rule_gap + 3.2 * unit + 2.2 * unit + gift.height
-    )
+    label_gap = 4.5 * unit
+    icon_size = round(6.2 * unit)
+    gift_label_font = korean_font(round(2.9 * unit), 500)
+    title_gap = 6.5 * unit
+    available = box_height - footer
+    # Shrink the whole stack until it fits the box (short boxes: landscape, or under an artwork panel).
+    scale = 1.0
+    while True:
+        title = fit_text(
+            event.title,
+            max_width=box_width,
+            max_height=available * 0.55,
+            max_lines=3,
+            max_size=round(12 * unit * scale),
+            min_size=round(4.6 * unit),
+            weight=800,
+            line_spacing=1.2,
+        )
+        gift = fit_text(
+            event.gift_name,
+            max_width=box_width - icon_size - 9 * unit,
+            max_height=available * 0.22,
+            max_lines=2,
+            max_size=round(5.6 * unit * scale),
+            min_size=round(3.2 * unit),
+            weight=700,
+            line_spacing=1.22,
+        )
+        gift_inner = 2.9 * unit + 1.6 * unit + gift.height
+        pill_height = max(icon_size, gift_inner) + 5 * unit
+        stack = 3.4 * unit + label_gap + title.height + title_gap + pill_height
+        if stack <= available or scale < 0.5:
+            break
+        scale *= 0.9
+        title_gap = max(3.5 * unit, title_gap * 0.85)
     y = text_box[1] + max(0.0, (box_height - footer - stack) / 2)
     x = text_box[0]
 
-    draw_spaced(draw, (x, y - label_font.getbbox("E")[1]), "EVENT", label_font, accent, 0.5 * unit)
+    dot = 1.1 * unit
+    label_mid = y + 3.4 * unit / 2
+    draw.ellipse((x, label_mid - dot, x + 2 * dot, label_mid + dot), fill=brand)
+    draw_spaced(draw, (x + 3.4 * unit, y - label_font.getbbox("E")[1]), "EVENT", label_font, accent, 0.55 * unit)
     y += 3.4 * unit + label_gap
     draw_block(canvas, title, x=x, y=y, width=box_width, fill=INK)
-    y += title.height + rule_gap
-    draw.rectangle((x, y, x + 12 * unit, y + 0.8 * unit), fill=brand)
-    y += 0.8 * unit + rule_gap
-    draw.text((x, y - gift_label_font.getbbox("경")[1]), "경품", font=gift_label_font, fill=(110, 110, 116))
-    y += 3.2 * unit + 2.2 * unit
-    draw_block(canvas, gift, x=x, y=y, width=box_width, fill=accent)
+    y += title.height + title_gap
+
+    pill_width = min(box_width, icon_size + 9 * unit + max(gift.width, gift_label_font.getlength("경품")))
+    draw.rounded_rectangle(
+        (x, y, x + pill_width, y + pill_height), radius=round(2.2 * unit), fill=mix(PAPER, brand, 0.09)
+    )
+    icon = gift_icon(icon_size, accent, mix(PAPER, brand, 0.09))
+    canvas.paste(icon, (round(x + 3 * unit), round(y + (pill_height - icon_size) / 2)), icon)
+    text_x = x + icon_size + 6 * unit
+    text_y = y + (pill_height - gift_inner) / 2
+    draw.text((text_x, text_y - gift_label_font.getbbox("경")[1]), "경품", font=gift_label_font, fill=(110, 110, 116))
+    draw_block(canvas, gift, x=text_x, y=text_y + 2.9 * unit + 1.6 * unit, width=gift.width, fill=accent)
 
     if event.logo is not None:
-        logo = fitted_logo(event.logo, (round(26 * unit), round(8 * unit)))
+        logo = fitted_logo(event.logo, (round(26 * unit), round(7.5 * unit)))
         canvas.paste(logo, (round(x), round(text_box[3] - logo.height)), logo)
     return canvas
 
@@ -315,6 +385,9 @@ def _render_fancy(event: EventArt, size: tuple[int, int], artwork: Image.Image |
     width, height = size
     unit = min(width, height) / 100
     brand = vivid(hex_to_rgb(event.brand_color))
+    # Jewel tones: white headline type must read on the brand colour, so light brands are deepened.
+    while luminance(brand) > 0.2:
+        brand = mix(brand, (0, 0, 0), 0.12)
     deep = shift_hue(brand, -8, 1.1, 0.38)
     rich = shift_hue(brand, 28, 1.05, 0.8)
     rng = _rng(event, Style.FANCY)
@@ -329,6 +402,7 @@ def _render_fancy(event: EventArt, size: tuple[int, int], artwork: Image.Image |
     canvas.alpha_composite(
         radial_glow(size, (width / 2, height * 0.42), max(width, height) * 0.62, (255, 240, 210), 0.38)
     )
+    canvas.alpha_composite(sunburst(size, (width / 2, height * 0.45), rays=28, alpha=16))
 
     # Confetti and sparkles, scattered away from the text column.
     ornaments = Image.new("RGBA", size, (0, 0, 0, 0))
@@ -360,14 +434,14 @@ def _render_fancy(event: EventArt, size: tuple[int, int], artwork: Image.Image |
 
     column = width - 2 * (inner + 6 * unit)
     left = (width - column) / 2
-    logo_height = 13 * unit if event.logo is not None else 0
+    logo_height = 10 * unit if event.logo is not None else 0
     label_font = korean_font(round(3.3 * unit), 700)
     title = fit_text(
         event.title,
         max_width=column,
-        max_height=height * 0.36,
+        max_height=height * 0.38,
         max_lines=3,
-        max_size=round(10.5 * unit),
+        max_size=round(11.5 * unit),
         min_size=round(5 * unit),
         weight=900,
         line_spacing=1.2,
@@ -389,14 +463,17 @@ def _render_fancy(event: EventArt, size: tuple[int, int], artwork: Image.Image |
     y = max(inner + 4 * unit, (height - stack) / 2)
 
     if event.logo is not None:
-        diameter = logo_height
-        badge = Image.new("RGBA", (round(diameter), round(diameter)), (0, 0, 0, 0))
-        ImageDraw.Draw(badge).ellipse(
-            (0, 0, diameter - 1, diameter - 1), fill=(255, 255, 255, 255), outline=GOLD, width=max(2, round(0.4 * unit))
+        logo = fitted_logo(event.logo, (round(30 * unit), round(logo_height - 4 * unit)))
+        pill = Image.new("RGBA", (logo.width + round(6 * unit), round(logo_height)), (0, 0, 0, 0))
+        ImageDraw.Draw(pill).rounded_rectangle(
+            (0, 0, pill.width - 1, pill.height - 1),
+            radius=pill.height // 2,
+            fill=(255, 255, 255, 245),
+            outline=GOLD,
+            width=max(2, round(0.35 * unit)),
         )
-        logo = fitted_logo(event.logo, (round(diameter * 0.64), round(diameter * 0.64)))
-        badge.alpha_composite(logo, ((badge.width - logo.width) // 2, (badge.height - logo.height) // 2))
-        canvas.alpha_composite(badge, (round((width - diameter) / 2), round(y)))
+        pill.alpha_composite(logo, ((pill.width - logo.width) // 2, (pill.height - logo.height) // 2))
+        canvas.alpha_composite(pill, (round((width - pill.width) / 2), round(y)))
         y += logo_height + 4 * unit
 
     label = "SPECIAL EVENT"
@@ -485,7 +562,7 @@ def _render_trendy(event: EventArt, size: tuple[int, int], artwork: Image.Image 
 
     # Big playful shapes: a ring, a blob of accent, a halftone field.
     darker = mix(brand, (0, 0, 0), 0.22)
-    draw.ellipse((width * 0.55, -height * 0.25, width * 1.25, height * 0.45), fill=accent)
+    draw.ellipse((width * 0.6, -height * 0.36, width * 1.22, height * 0.25), fill=accent)
     ring = 7 * unit
     draw.ellipse((-width * 0.2, height * 0.68, width * 0.28, height * 1.16), outline=darker, width=round(ring))
     step = 3.2 * unit
@@ -504,8 +581,10 @@ def _render_trendy(event: EventArt, size: tuple[int, int], artwork: Image.Image 
 
     margin = 8 * unit
     text_right = width - margin
-    top = margin + 6 * unit
+    # Below the sticker (top right) or the tilted artwork card.
+    top = 27 * unit
     if artwork is not None:
+        top = margin + 6 * unit
         card_w = round((width * 0.4) if landscape else width * 0.46)
         card_h = round(card_w * 1.1)
         card = Image.new("RGBA", (card_w + round(3 * unit), card_h + round(10 * unit)), (255, 255, 255, 255))
@@ -517,7 +596,6 @@ def _render_trendy(event: EventArt, size: tuple[int, int], artwork: Image.Image 
         else:
             position = (round(width - card.width - 4 * unit), round(3 * unit))
             top = max(top, position[1] + card.height * 0.55)
-            text_right = position[0] + card.width * 0.1 if False else width - margin
         shadow = Image.new("RGBA", card.size, (0, 0, 0, 0))
         shadow.putalpha(card.getchannel("A").point(lambda a: int(a * 0.35)))
         canvas.alpha_composite(
@@ -588,7 +666,7 @@ def _render_trendy(event: EventArt, size: tuple[int, int], artwork: Image.Image 
     if artwork is not None:
         sticker_pos = (round(margin - 2 * unit), round(margin - 3 * unit))
     else:
-        sticker_pos = (round(width - sticker.width - 6 * unit), round(height * 0.2))
+        sticker_pos = (round(width - sticker.width - 7 * unit), round(6 * unit))
     canvas.alpha_composite(sticker, sticker_pos)
 
     if event.logo is not None:
