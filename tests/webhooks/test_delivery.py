@@ -1,0 +1,267 @@
+"""Sending through the poller to a real HTTP receiver on localhost: signing, retries, failures, disabling."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from standardwebhooks import Webhook
+
+from tests.support.processes import free_port
+from tests.webhooks.conftest import Reply, make_endpoint
+from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from webhooks.services import MAX_ATTEMPTS, emit_event
+from webhooks.tasks import deliver_pending
+
+pytestmark = pytest.mark.django_db
+
+
+def due_now(delivery: WebhookDelivery) -> None:
+    """Lets time pass for one delivery: its scheduled retry becomes due."""
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+
+
+def test_delivered_with_a_standard_webhooks_signature(jwt_client, merchant, receiver, allow_loopback):
+    endpoint, secret = make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    emit_event(merchant=merchant, event_type="tryon.completed", data={"jobId": "job-1", "resultUrl": "https://x/y"})
+
+    assert deliver_pending() == 1
+
+    assert receiver.count() == 1
+    request = receiver.requests[0]
+    assert request.headers["content-type"] == "application/json"
+    # The reference implementation accepts our request (raises otherwise) and returns the body.
+    verified = Webhook(secret).verify(request.body, request.headers)
+    assert verified["type"] == "tryon.completed"
+    assert verified["data"] == {"jobId": "job-1", "resultUrl": "https://x/y"}
+    assert set(json.loads(request.body)) == {"type", "timestamp", "data"}
+    assert request.headers["webhook-id"].startswith("msg_")
+    assert request.headers["webhook-signature"].startswith("v1,")
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert delivery.message_id == request.headers["webhook-id"]
+
+    log = jwt_client.get(f"/api/webhooks/{endpoint.pk}/deliveries").json()["data"]
+    assert log["nextCursor"] is None
+    [item] = log["items"]
+    assert item["event"] == "tryon.completed"
+    assert item["status"] == "DELIVERED"
+    assert item["attemptCount"] == 1
+    assert item["lastResponseStatus"] == 200
+    assert item["lastError"] is None
+    assert item["lastAttemptAt"] and item["createdAt"] and item["nextAttemptAt"]
+
+    # A second tick finds nothing left to send.
+    assert deliver_pending() == 0
+    assert receiver.count() == 1
+
+
+def test_a_wrong_secret_fails_verification(merchant, receiver, allow_loopback):
+    make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    _, other_secret = make_endpoint(merchant, "http://127.0.0.1:9/unused", ["usage.quota_exceeded"])
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+    deliver_pending()
+
+    request = receiver.requests[0]
+    with pytest.raises(Exception, match="[Ss]ignature"):
+        Webhook(other_secret).verify(request.body, request.headers)
+
+
+def test_500_then_success_on_retry_reuses_the_webhook_id(jwt_client, merchant, receiver, allow_loopback):
+    endpoint, secret = make_endpoint(merchant, receiver.url(), ["tryon.failed"])
+    receiver.replies.append(Reply(status=500, body=b"boom"))
+    emit_event(merchant=merchant, event_type="tryon.failed", data={"jobId": "job-2"})
+
+    before = timezone.now()
+    deliver_pending()
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.attempt_count == 1
+    assert delivery.last_response_status == 500
+    assert "500" in delivery.last_error
+    # First retry after 5 s, with jitter.
+    assert before + timedelta(seconds=3.5) <= delivery.next_attempt_at <= timezone.now() + timedelta(seconds=6.5)
+    endpoint.refresh_from_db()
+    assert endpoint.failing_since is not None
+    # Not due yet: the next tick leaves it alone.
+    assert deliver_pending() == 0
+
+    due_now(delivery)
+    assert deliver_pending() == 1
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert delivery.attempt_count == 2
+    assert delivery.last_response_status == 200
+    assert delivery.last_error is None
+    assert receiver.count() == 2
+    first, second = receiver.requests
+    assert first.headers["webhook-id"] == second.headers["webhook-id"] == delivery.message_id
+    for request in receiver.requests:
+        Webhook(secret).verify(request.body, request.headers)
+    assert list(WebhookAttempt.objects.order_by("attempted_at").values_list("succeeded", "response_status")) == [
+        (False, 500),
+        (True, 200),
+    ]
+    endpoint.refresh_from_db()
+    assert endpoint.failing_since is None
+
+    item = jwt_client.get(f"/api/webhooks/{endpoint.pk}/deliveries").json()["data"]["items"][0]
+    assert (item["status"], item["attemptCount"], item["lastResponseStatus"]) == ("DELIVERED", 2, 200)
+
+
+def test_timeout_is_recorded_and_retried(merchant, receiver, allow_loopback):
+    allow_loopback.WEBHOOKS_TIMEOUT_SECONDS = 1
+    make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    receiver.replies.append(Reply(status=200, delay=3))
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+
+    deliver_pending()
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.attempt_count == 1
+    assert delivery.last_response_status is None
+    assert "시간 초과" in delivery.last_error
+    attempt = WebhookAttempt.objects.get()
+    assert attempt.duration_ms < 2500
+
+
+def test_connection_refused_is_recorded_and_retried(merchant, allow_loopback):
+    make_endpoint(merchant, f"http://127.0.0.1:{free_port()}/hook", ["tryon.completed"])
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+
+    deliver_pending()
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.attempt_count == 1
+    assert delivery.last_response_status is None
+    assert "연결" in delivery.last_error
+
+
+def test_redirects_are_not_followed(merchant, receiver, allow_loopback):
+    make_endpoint(merchant, receiver.url("/hook"), ["tryon.completed"])
+    receiver.replies.append(Reply(status=302, headers={"Location": receiver.url("/elsewhere")}))
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+
+    deliver_pending()
+
+    assert receiver.count("/hook") == 1
+    assert receiver.count("/elsewhere") == 0
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.last_response_status == 302
+    assert "리디렉션" in delivery.last_error
+
+
+def test_failed_after_the_last_attempt(merchant, receiver, allow_loopback):
+    make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    receiver.default = Reply(status=503)
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+    delivery = WebhookDelivery.objects.get()
+
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        due_now(delivery)
+        assert deliver_pending() == 1
+        delivery.refresh_from_db()
+        assert delivery.attempt_count == attempt
+        expected = DeliveryStatus.FAILED if attempt == MAX_ATTEMPTS else DeliveryStatus.PENDING
+        assert delivery.status == expected
+
+    assert MAX_ATTEMPTS == 8  # at once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h
+    due_now(delivery)
+    assert deliver_pending() == 0
+    assert receiver.count() == MAX_ATTEMPTS
+
+
+def test_retry_schedule_grows_like_svix(merchant, receiver, allow_loopback):
+    make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    receiver.default = Reply(status=500)
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+    delivery = WebhookDelivery.objects.get()
+    expected = [5, 300, 1800, 7200, 18000, 36000, 36000]
+
+    for seconds in expected:
+        due_now(delivery)
+        deliver_pending()
+        delivery.refresh_from_db()
+        waited = (delivery.next_attempt_at - delivery.last_attempt_at).total_seconds()
+        assert seconds * 0.79 <= waited <= seconds * 1.21
+
+
+def test_410_gone_disables_the_endpoint(jwt_client, merchant, receiver, allow_loopback):
+    endpoint, _ = make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    receiver.replies.append(Reply(status=410))
+    emit_event(merchant=merchant, event_type="tryon.completed", data={"n": 1})
+    deliver_pending()
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.last_response_status == 410
+    [shown] = jwt_client.get("/api/webhooks").json()["data"]["items"]
+    assert shown["isActive"] is False
+    assert "410" in shown["disabledReason"]
+    # A disabled endpoint receives nothing new.
+    assert emit_event(merchant=merchant, event_type="tryon.completed", data={"n": 2}) == 0
+    assert receiver.count() == 1
+
+
+def test_five_days_of_failures_disable_the_endpoint_with_a_visible_reason(
+    jwt_client, merchant, receiver, allow_loopback
+):
+    endpoint, _ = make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    receiver.default = Reply(status=500)
+    emit_event(merchant=merchant, event_type="tryon.completed", data={"n": 1})
+    emit_event(merchant=merchant, event_type="tryon.completed", data={"n": 2})
+    deliver_pending()
+    endpoint.refresh_from_db()
+    assert endpoint.is_active is True
+
+    # The failures started five days ago (what a week of retries would have recorded).
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=timezone.now() - timedelta(days=5, minutes=1))
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now())
+    deliver_pending()
+
+    [shown] = jwt_client.get("/api/webhooks").json()["data"]["items"]
+    assert shown["isActive"] is False
+    assert "5일" in shown["disabledReason"]
+    assert "HTTP 500" in shown["disabledReason"]
+    assert shown["disabledAt"]
+    # Re-enabling clears the reason and the failure streak.
+    reenabled = jwt_client.patch(f"/api/webhooks/{endpoint.pk}", {"isActive": True}, format="json").json()["data"]
+    assert reenabled["isActive"] is True and reenabled["disabledReason"] is None
+    endpoint.refresh_from_db()
+    assert endpoint.failing_since is None
+
+
+def test_pending_deliveries_of_a_disabled_endpoint_are_not_sent(merchant, receiver, allow_loopback):
+    endpoint, _ = make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+
+    deliver_pending()
+
+    assert receiver.count() == 0
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert "비활성화" in delivery.last_error
+
+
+def test_ssrf_is_checked_again_at_send_time(merchant, receiver, settings):
+    settings.SSRF_ALLOW_LOOPBACK = True
+    make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+    settings.SSRF_ALLOW_LOOPBACK = False
+
+    deliver_pending()
+
+    assert receiver.count() == 0
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert "차단" in delivery.last_error
+    assert "루프백" in delivery.last_error
