@@ -215,3 +215,20 @@ def test_estimate_comes_from_measured_jobs(jwt_client, merchant):
         {"eventDraftId": "evt-est", "eventInfo": EVENT_INFO, "platforms": ["INSTAGRAM", "NAVER_BLOG", "KAKAO_CHANNEL"]},
     ).json()
     assert body["estimatedCompletionTime"] == 92
+
+
+def test_job_fails_with_error_only_when_not_even_the_template_can_be_stored(
+    settings, tmp_path, jwt_client, django_capture_on_commit_callbacks
+):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "content": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(blocker)}},
+    }
+    job = run_job(jwt_client, {"eventDraftId": "evt-fail", "eventInfo": EVENT_INFO}, django_capture_on_commit_callbacks)
+    assert job["status"] == "FAILED"
+    assert job["message"] == "이미지 생성에 실패했습니다."
+    assert job["error"]["code"] == "IMAGE_GENERATION_FAILED" and job["error"]["detail"]
+    assert job["completedAt"].endswith("Z") and "images" not in job
+    assert jwt_client.get("/api/content/events/evt-fail").status_code == 404

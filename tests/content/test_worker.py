@@ -66,7 +66,16 @@ def test_fallback_chain_and_breaker_shared_with_the_web_process(merchant, fake_s
 
         fake_openai.mode = "timeout"
         fake_openai.delay = 1.5
-        second = wait_until(finished(client, submit(client, {"eventDraftId": "evt-b2", "eventInfo": EVENT_INFO})))
+        second_id = submit(client, {"eventDraftId": "evt-b2", "eventInfo": EVENT_INFO})
+        # Slow providers make the job visibly PROCESSING, with its progress, for a while.
+        running = wait_until(
+            lambda: (
+                (body := client.get(f"/api/content/images/jobs/{second_id}").json())["status"] == "PROCESSING" and body
+            )
+        )
+        assert running["progress"]["total"] == 3 and 0 <= running["progress"]["completed"] < 3
+        assert running["estimatedCompletionTime"] >= 1
+        second = wait_until(finished(client, second_id))
         assert second["status"] == "COMPLETED"
         assert {i["provider"] for i in second["images"]} == {"template"}
         assert {i["fallbackUsed"] for i in second["images"]} == {True}
