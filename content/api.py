@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,9 +11,17 @@ from content import selectors, services
 from content.models import ImageJob
 from content.providers.registry import configured_ai_providers
 from content.serializers import (
+    AcceptedResponseSerializer,
+    CircuitBreakerErrorSerializer,
+    ContentResponseSerializer,
+    ErrorResponseSerializer,
+    ImageDetailSerializer,
     ImageFilterSerializer,
     ImageGenerationRequestSerializer,
+    ImageListSerializer,
     ImageRegenerationRequestSerializer,
+    JobStatusSerializer,
+    RegenerationAcceptedSerializer,
     image_body,
     iso,
 )
@@ -25,8 +34,22 @@ STATUS_MESSAGES = {
     ImageJob.Status.FAILED: "이미지 생성에 실패했습니다.",
 }
 
+TAGS = ["Content Service"]
+ERRORS = {
+    400: ErrorResponseSerializer,
+    401: ErrorResponseSerializer,
+    403: ErrorResponseSerializer,
+    404: ErrorResponseSerializer,
+}
+
 
 class GenerateImagesView(ContentView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="generateImages",
+        request=ImageGenerationRequestSerializer,
+        responses={202: AcceptedResponseSerializer, 429: ErrorResponseSerializer, **ERRORS},
+    )
     def post(self, request: Request) -> Response:
         services.check_rate_limit(merchant=self.merchant)
         serializer = ImageGenerationRequestSerializer(data=request.data)
@@ -45,6 +68,7 @@ class GenerateImagesView(ContentView):
 
 
 class JobStatusView(ContentView):
+    @extend_schema(tags=TAGS, operation_id="getImageGenerationStatus", responses={200: JobStatusSerializer, **ERRORS})
     def get(self, request: Request, job_id: str) -> Response:
         job = selectors.job_for_merchant(merchant=self.merchant, job_id=job_id)
         body: dict = {"jobId": job.id, "status": job.status, "message": STATUS_MESSAGES[job.status]}
@@ -68,6 +92,7 @@ class JobStatusView(ContentView):
 
 
 class EventContentView(ContentView):
+    @extend_schema(tags=TAGS, operation_id="getContentByEventId", responses={200: ContentResponseSerializer, **ERRORS})
     def get(self, request: Request, event_draft_id: str) -> Response:
         entry = selectors.event_content(merchant=self.merchant, event_draft_id=event_draft_id)
         images = selectors.listed_event_images(merchant=self.merchant, event_draft_id=event_draft_id)
@@ -84,6 +109,12 @@ class EventContentView(ContentView):
 
 
 class EventImagesView(ContentView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="getImages",
+        parameters=[ImageFilterSerializer],
+        responses={200: ImageListSerializer, **ERRORS},
+    )
     def get(self, request: Request, event_draft_id: str) -> Response:
         filters = ImageFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -99,16 +130,31 @@ class EventImagesView(ContentView):
 
 
 class ImageView(ContentView):
+    @extend_schema(tags=TAGS, operation_id="getImageById", responses={200: ImageDetailSerializer, **ERRORS})
     def get(self, request: Request, image_id: str) -> Response:
         image = selectors.listed_image_for_merchant(merchant=self.merchant, image_id=image_id)
         return Response(image_body(image, selectors.image_url(image.file_name)))
 
+    @extend_schema(
+        tags=TAGS, operation_id="deleteImage", responses={204: OpenApiResponse(description="삭제됨"), **ERRORS}
+    )
     def delete(self, request: Request, image_id: str) -> Response:
         services.delete_image(merchant=self.merchant, image_id=image_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class RegenerateImageView(ContentView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="regenerateImage",
+        request=ImageRegenerationRequestSerializer,
+        responses={
+            202: RegenerationAcceptedSerializer,
+            429: ErrorResponseSerializer,
+            503: CircuitBreakerErrorSerializer,
+            **ERRORS,
+        },
+    )
     def post(self, request: Request, image_id: str) -> Response:
         services.check_rate_limit(merchant=self.merchant)
         serializer = ImageRegenerationRequestSerializer(data=request.data if request.data else {})

@@ -159,3 +159,86 @@ def image_body(image: GeneratedImage, url: str) -> dict[str, Any]:
         "fallbackUsed": image.fallback_used,
         "provider": image.provider,
     }
+
+
+# --- Response shapes, for the OpenAPI document (/api/schema/) ---------------------------------------------
+
+
+class ImageSizeSerializer(serializers.Serializer):
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+
+
+class ImageDetailSerializer(serializers.Serializer):
+    imageId = serializers.CharField()
+    style = serializers.ChoiceField(choices=ALL_STYLES)
+    url = serializers.URLField()
+    platform = serializers.ChoiceField(choices=ALL_PLATFORMS)
+    size = ImageSizeSerializer()
+    createdAt = serializers.DateTimeField()
+    fallbackUsed = serializers.BooleanField()
+    provider = serializers.ChoiceField(choices=["stability", "openai", "template"])
+
+
+class AcceptedResponseSerializer(serializers.Serializer):
+    jobId = serializers.CharField()
+    eventDraftId = serializers.CharField()
+    status = serializers.ChoiceField(choices=["PENDING"])
+    estimatedCompletionTime = serializers.IntegerField()
+    message = serializers.CharField()
+
+
+class JobErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class JobProgressSerializer(serializers.Serializer):
+    completed = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class JobStatusSerializer(serializers.Serializer):
+    jobId = serializers.CharField()
+    status = serializers.ChoiceField(choices=["PENDING", "PROCESSING", "COMPLETED", "FAILED"])
+    message = serializers.CharField()
+    estimatedCompletionTime = serializers.IntegerField(required=False)
+    progress = JobProgressSerializer(required=False)
+    images = ImageDetailSerializer(many=True, required=False)
+    completedAt = serializers.DateTimeField(required=False)
+    fromCache = serializers.BooleanField(required=False)
+    error = JobErrorSerializer(required=False)
+
+
+class ContentResponseSerializer(serializers.Serializer):
+    eventDraftId = serializers.CharField()
+    images = ImageDetailSerializer(many=True)
+    totalCount = serializers.IntegerField()
+    createdAt = serializers.DateTimeField()
+    expiresAt = serializers.DateTimeField()
+
+
+class ImageListSerializer(serializers.Serializer):
+    eventDraftId = serializers.CharField()
+    totalCount = serializers.IntegerField()
+    images = ImageDetailSerializer(many=True)
+
+
+class RegenerationAcceptedSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    jobId = serializers.CharField()
+    estimatedTime = serializers.IntegerField()
+    estimatedCompletionTime = serializers.IntegerField()
+
+
+class ErrorResponseSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    timestamp = serializers.DateTimeField()
+    retryAfter = serializers.IntegerField(required=False)
+
+
+class CircuitBreakerErrorSerializer(ErrorResponseSerializer):
+    circuitBreakerState = serializers.ChoiceField(choices=["OPEN", "HALF_OPEN", "CLOSED"])
+    fallbackAvailable = serializers.BooleanField()
+    fallbackImageUrl = serializers.URLField()

@@ -232,3 +232,29 @@ def test_job_fails_with_error_only_when_not_even_the_template_can_be_stored(
     assert job["error"]["code"] == "IMAGE_GENERATION_FAILED" and job["error"]["detail"]
     assert job["completedAt"].endswith("Z") and "images" not in job
     assert jwt_client.get("/api/content/events/evt-fail").status_code == 404
+
+
+def test_openapi_document_lists_every_content_operation(jwt_client):
+    import io
+
+    import yaml
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("spectacular", stdout=out)
+    schema = yaml.safe_load(out.getvalue())
+    operations = {
+        operation["operationId"]
+        for path, methods in schema["paths"].items()
+        if path.startswith("/api/content/")
+        for operation in methods.values()
+    }
+    assert operations == {
+        "generateImages",
+        "getImageGenerationStatus",
+        "getContentByEventId",
+        "getImages",
+        "getImageById",
+        "deleteImage",
+        "regenerateImage",
+    }
