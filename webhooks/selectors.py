@@ -7,13 +7,15 @@ import binascii
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from common.errors import InvalidInput, NotFound
 from merchants.models import Merchant
-from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -80,3 +82,36 @@ def deliveries_page(*, endpoint: WebhookEndpoint, cursor: str | None, take: int)
     items = rows[:take]
     next_cursor = encode_cursor(items[-1]) if len(rows) > take else None
     return DeliveryPage(items=items, next_cursor=next_cursor)
+
+
+@dataclass(frozen=True)
+class DailySuccess:
+    day: date
+    attempts: int
+    succeeded: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.succeeded / self.attempts if self.attempts else None
+
+
+def daily_success_rates(*, merchant: Merchant | None, days: int = 14, today: date | None = None) -> list[DailySuccess]:
+    """Attempts and successes per local day, oldest first, for ``merchant`` (``None``: every merchant)."""
+    today = today or timezone.localdate()
+    first_day = today - timedelta(days=days - 1)
+    start = timezone.make_aware(datetime.combine(first_day, time.min))
+    attempts = WebhookAttempt.objects.filter(attempted_at__gte=start)
+    if merchant is not None:
+        attempts = attempts.filter(merchant=merchant)
+    rows = (
+        attempts.annotate(day=TruncDate("attempted_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(total=Count("id"), ok=Count("id", filter=Q(succeeded=True)))
+    )
+    by_day = {row["day"]: row for row in rows}
+    result = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        row = by_day.get(day)
+        result.append(DailySuccess(day=day, attempts=row["total"] if row else 0, succeeded=row["ok"] if row else 0))
+    return result

@@ -1,0 +1,164 @@
+"""The dashboard: endpoints (secret once), delivery log filters, replay action, success-rate chart."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tests.webhooks.conftest import Reply, make_endpoint
+from webhooks.crypto import decrypt_secret
+from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from webhooks.services import emit_event
+from webhooks.tasks import deliver_pending
+
+pytestmark = pytest.mark.django_db
+
+
+def dashboard(merchant) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(merchant.memberships.get().user)
+    return client
+
+
+def test_endpoint_added_in_the_dashboard_shows_the_secret_once(merchant, allow_loopback):
+    client = dashboard(merchant)
+
+    response = client.post(
+        "/admin/webhooks/webhookendpoint/add/",
+        {"url": "http://127.0.0.1:9/hook", "events": ["tryon.completed", "usage.quota_exceeded"]},
+    )
+
+    assert response.status_code == 200
+    secret = re.search(r'id="webhook-secret"[^>]*>(whsec_[^<]+)<', response.content.decode()).group(1)
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.merchant == merchant
+    assert endpoint.events == ["tryon.completed", "usage.quota_exceeded"]
+    assert decrypt_secret(endpoint.encrypted_secret) == secret
+    assert secret not in client.get(f"/admin/webhooks/webhookendpoint/{endpoint.pk}/change/").content.decode()
+    assert secret not in client.get("/admin/webhooks/webhookendpoint/").content.decode()
+
+
+def test_dashboard_refuses_unsafe_urls(merchant):
+    response = dashboard(merchant).post(
+        "/admin/webhooks/webhookendpoint/add/", {"url": "http://169.254.169.254/", "events": ["tryon.completed"]}
+    )
+    assert response.status_code == 200
+    assert "메타데이터" in response.content.decode()
+    assert WebhookEndpoint.objects.count() == 0
+
+
+def test_disabled_endpoint_shows_why(merchant, receiver, allow_loopback):
+    make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    receiver.replies.append(Reply(status=410))
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+    deliver_pending()
+
+    page = dashboard(merchant).get("/admin/webhooks/webhookendpoint/").content.decode()
+
+    assert "비활성" in page
+    assert "410 Gone" in page
+
+
+def test_merchant_sees_only_its_own_endpoints_and_deliveries(merchant, other_merchant, allow_loopback):
+    make_endpoint(merchant, "http://127.0.0.1:9/mine", ["tryon.completed"])
+    theirs, _ = make_endpoint(other_merchant, "http://127.0.0.1:9/theirs", ["tryon.completed"])
+    emit_event(merchant=other_merchant, event_type="tryon.completed", data={})
+    client = dashboard(merchant)
+
+    endpoints = client.get("/admin/webhooks/webhookendpoint/").content.decode()
+    assert "/mine" in endpoints and "/theirs" not in endpoints
+    deliveries = client.get("/admin/webhooks/webhookdelivery/").content.decode()
+    assert "/theirs" not in deliveries
+    their_delivery = WebhookDelivery.objects.get(endpoint=theirs)
+    assert client.get(f"/admin/webhooks/webhookdelivery/{their_delivery.pk}/change/").status_code == 302
+
+
+def test_delivery_log_filters_by_status_and_event(merchant, receiver, allow_loopback):
+    make_endpoint(merchant, receiver.url(), ["tryon.completed", "tryon.failed"])
+    receiver.replies.append(Reply(status=500))
+    emit_event(merchant=merchant, event_type="tryon.failed", data={})
+    deliver_pending()  # the failed-event delivery gets the 500
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+    deliver_pending()
+    client = dashboard(merchant)
+
+    def rows(query: str) -> int:
+        page = client.get(f"/admin/webhooks/webhookdelivery/{query}").content.decode()
+        return len(re.findall(r'name="_selected_action"', page))
+
+    assert rows("") == 2
+    assert rows("?status__exact=PENDING") == 1
+    assert rows("?status__exact=DELIVERED") == 1
+    assert rows("?event_type__exact=tryon.completed") == 1
+    assert rows("?event_type__exact=tryon.completed&status__exact=PENDING") == 0
+
+
+def test_replay_action_resets_failed_deliveries(merchant, receiver, allow_loopback):
+    make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    receiver.replies.append(Reply(status=410))
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+    deliver_pending()
+    delivery = WebhookDelivery.objects.get()
+    WebhookEndpoint.objects.update(is_active=True)
+    client = dashboard(merchant)
+
+    response = client.post(
+        "/admin/webhooks/webhookdelivery/",
+        {"action": "replay_selected", "_selected_action": [str(delivery.pk)]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "1건" in response.content.decode()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.PENDING, 0)
+    assert deliver_pending() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED
+
+
+def test_delivery_page_shows_each_attempt(merchant, receiver, allow_loopback):
+    make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    receiver.replies.append(Reply(status=502, body=b"bad gateway from receiver"))
+    emit_event(merchant=merchant, event_type="tryon.completed", data={"jobId": "job-7"})
+    deliver_pending()
+    delivery = WebhookDelivery.objects.get()
+
+    page = dashboard(merchant).get(f"/admin/webhooks/webhookdelivery/{delivery.pk}/change/").content.decode()
+
+    assert "bad gateway from receiver" in page
+    assert "job-7" in page
+
+
+def test_success_rate_chart_per_day(merchant, other_merchant, allow_loopback):
+    endpoint, _ = make_endpoint(merchant, "http://127.0.0.1:9/hook", ["tryon.completed"])
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+    delivery = WebhookDelivery.objects.get()
+    now = timezone.now()
+    yesterday = now - timedelta(days=1)
+    for when, ok in [(now, True), (now, True), (now, True), (now, False), (yesterday, False), (yesterday, True)]:
+        WebhookAttempt.objects.create(delivery=delivery, merchant=merchant, attempted_at=when, succeeded=ok)
+    their_endpoint, _ = make_endpoint(other_merchant, "http://127.0.0.1:9/theirs", ["tryon.completed"])
+    emit_event(merchant=other_merchant, event_type="tryon.completed", data={})
+    theirs = WebhookDelivery.objects.get(endpoint=their_endpoint)
+    WebhookAttempt.objects.create(delivery=theirs, merchant=other_merchant, attempted_at=now, succeeded=False)
+
+    page = dashboard(merchant).get("/admin/webhooks/webhookdelivery/").content.decode()
+
+    svg = re.search(r'<svg[^>]*id="webhook-success-chart".*?</svg>', page, re.S).group(0)
+    bars = {
+        day: (int(attempts), int(succeeded))
+        for day, attempts, succeeded in re.findall(
+            r'data-day="([\d-]+)" data-attempts="(\d+)" data-succeeded="(\d+)"', svg
+        )
+    }
+    today = timezone.localdate()
+    assert bars[today.isoformat()] == (4, 3)
+    assert bars[(today - timedelta(days=1)).isoformat()] == (2, 1)
+    assert len(bars) == 2  # days without attempts have no bar
+    assert "75%" in svg and "50%" in svg
+    assert "<script" not in page.split("webhook-success")[1].split("</div>")[0]

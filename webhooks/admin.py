@@ -1,0 +1,213 @@
+"""Dashboard pages: webhook endpoints (secret shown once on add), the delivery log with replay, and a chart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from common.errors import ServiceError
+from merchants.admin_base import MerchantScopedAdmin, MerchantScopedInline, request_merchant_or_none
+from webhooks import selectors, services
+from webhooks.charts import success_rate_svg
+from webhooks.events import EVENT_LABELS, SUBSCRIBABLE_EVENTS
+from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        label="구독 이벤트",
+        choices=[(event, f"{event} ({EVENT_LABELS[event]})") for event in SUBSCRIBABLE_EVENTS],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["merchant", "url", "events", "is_active"]
+
+    def clean_url(self) -> str:
+        try:
+            return services.validate_endpoint_url(self.cleaned_data["url"])
+        except ServiceError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
+class WebhookAttemptInline(MerchantScopedInline, admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    fields = ("attempted_at", "succeeded", "response_status", "error", "duration_ms", "response_excerpt")
+    readonly_fields = fields
+    ordering = ("-attempted_at",)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(MerchantScopedAdmin):
+    form = WebhookEndpointForm
+    list_display = ("url", "state", "subscribed", "created_at", "deliveries_link")
+    list_filter = ("is_active",)
+    search_fields = ("url",)
+    readonly_fields = ("secret_hint", "disabled_reason", "disabled_at", "failing_since", "created_at", "updated_at")
+    actions = ["send_test_event"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = ["url", "events"]
+        if request.user.is_superuser and obj is None:
+            fields.insert(0, "merchant")
+        if obj is not None:
+            fields += ["is_active", *self.readonly_fields]
+        return fields
+
+    @admin.display(description="상태")
+    def state(self, obj: WebhookEndpoint) -> str:
+        if obj.is_active:
+            return format_html('<span style="color:#2e7d32">● 활성</span>')
+        return format_html(
+            '<span style="color:#c62828" class="disabled-reason">● 비활성</span><br><small>{}</small>',
+            obj.disabled_reason or "",
+        )
+
+    @admin.display(description="구독 이벤트")
+    def subscribed(self, obj: WebhookEndpoint) -> str:
+        return ", ".join(obj.events or [])
+
+    @admin.display(description="발송 기록")
+    def deliveries_link(self, obj: WebhookEndpoint) -> str:
+        return format_html('<a href="../webhookdelivery/?endpoint__id__exact={}">보기</a>', obj.pk)
+
+    def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            services.update_endpoint(
+                endpoint=WebhookEndpoint.objects.get(pk=obj.pk),
+                url=data["url"],
+                events=list(data["events"]),
+                is_active=data.get("is_active"),
+            )
+            return
+        merchant = data.get("merchant") if request.user.is_superuser else request_merchant_or_none(request)
+        endpoint, secret = services.create_endpoint(merchant=merchant, url=data["url"], events=list(data["events"]))
+        obj.pk = endpoint.pk
+        obj.merchant = endpoint.merchant
+        # Lives only on this in-memory object, for the one page that shows it.
+        obj._raw_secret = secret  # type: ignore[attr-defined]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        return None
+
+    def response_add(self, request: HttpRequest, obj: WebhookEndpoint, post_url_continue: Any = None) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "웹훅 엔드포인트가 생성되었습니다",
+            "endpoint": obj,
+            "secret": getattr(obj, "_raw_secret", ""),
+            "opts": self.model._meta,
+        }
+        response = TemplateResponse(request, "webhooks/admin/secret_created.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description="선택한 엔드포인트로 테스트 이벤트 발송")
+    def send_test_event(self, request: HttpRequest, queryset: Any) -> None:
+        for endpoint in queryset:
+            delivery = services.send_test_event(endpoint=endpoint)
+            if delivery.status == DeliveryStatus.DELIVERED:
+                self.message_user(
+                    request, f"{endpoint.url}: 성공 (HTTP {delivery.last_response_status})", messages.SUCCESS
+                )
+            else:
+                self.message_user(request, f"{endpoint.url}: 실패 — {delivery.last_error}", messages.ERROR)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(MerchantScopedAdmin):
+    list_display = (
+        "created_at",
+        "event_type",
+        "endpoint",
+        "status_badge",
+        "attempt_count",
+        "last_response_status",
+        "short_error",
+        "next_attempt_at",
+    )
+    list_filter = ("status", "event_type")
+    search_fields = ("message_id", "endpoint__url")
+    list_select_related = ("endpoint",)
+    actions = ["replay_selected"]
+    inlines = [WebhookAttemptInline]
+    fields = (
+        "endpoint",
+        "event_type",
+        "message_id",
+        "status",
+        "attempt_count",
+        "next_attempt_at",
+        "last_attempt_at",
+        "last_response_status",
+        "last_error",
+        "delivered_at",
+        "created_at",
+        "payload_pretty",
+    )
+    readonly_fields = fields
+    change_list_template = "webhooks/admin/webhookdelivery_change_list.html"
+
+    @admin.display(description="상태", ordering="status")
+    def status_badge(self, obj: WebhookDelivery) -> str:
+        color = {"DELIVERED": "#2e7d32", "FAILED": "#c62828"}.get(obj.status, "#1565c0")
+        return format_html('<span style="color:{}">{}</span>', color, obj.get_status_display())
+
+    @admin.display(description="마지막 오류")
+    def short_error(self, obj: WebhookDelivery) -> str:
+        return (obj.last_error or "")[:80]
+
+    @admin.display(description="본문")
+    def payload_pretty(self, obj: WebhookDelivery) -> str:
+        return format_html("<pre>{}</pre>", services.encode_body(obj.payload).decode("utf-8"))
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Viewing only; the replay action is the one way to change a delivery.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    @admin.action(description="선택한 발송 재시도 (replay)")
+    def replay_selected(self, request: HttpRequest, queryset: Any) -> None:
+        replayed, refused = 0, []
+        for delivery in queryset:
+            try:
+                services.replay_delivery(delivery=delivery)
+                replayed += 1
+            except ServiceError as exc:
+                refused.append(exc.message)
+        if replayed:
+            self.message_user(request, f"{replayed}건을 다시 발송 대기열에 넣었습니다.", messages.SUCCESS)
+        for message in dict.fromkeys(refused):
+            self.message_user(request, message, messages.WARNING)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        merchant = None if request.user.is_superuser else request_merchant_or_none(request)
+        days = selectors.daily_success_rates(merchant=merchant, days=14)
+        totals = (sum(day.succeeded for day in days), sum(day.attempts for day in days))
+        extra_context = {
+            **(extra_context or {}),
+            "success_chart": mark_safe(success_rate_svg(days)),  # noqa: S308 - built from numbers and escaped text
+            "success_totals": totals,
+        }
+        return super().changelist_view(request, extra_context)
