@@ -20,7 +20,7 @@ from PIL import Image
 
 from common.images import open_untrusted_image
 from content.caching import remember_event
-from content.constants import DEFAULT_BRAND_COLOR, PLATFORM_SIZES
+from content.constants import ALL_STYLES, DEFAULT_BRAND_COLOR, DEFAULT_PLATFORMS
 from content.models import GeneratedImage, ImageJob
 from content.providers.base import ImageProvider, ProviderError
 from content.providers.registry import configured_ai_providers
@@ -95,6 +95,8 @@ def validated_payload(payload: dict) -> dict:
     if not serializer.is_valid():
         raise JobPayloadInvalid(str(serializer.errors))
     data = dict(serializer.validated_data)
+    data.setdefault("styles", list(ALL_STYLES))
+    data.setdefault("platforms", list(DEFAULT_PLATFORMS))
     data["eventInfo"] = dict(data["eventInfo"])
     # logoImage is ours (read-only for clients), so it is taken from the raw payload.
     data["eventInfo"]["logoImage"] = (payload.get("eventInfo") or {}).get("logoImage")
@@ -161,7 +163,6 @@ def run_generation_job(*, payload: dict) -> ImageJob | None:
                 fallback_used=bool(providers) and artwork.image is None,
             )
             image.file_name = storage.save(f"images/{image.id}.png", ContentFile(encode_png(rendered)))
-            assert (image.width, image.height) == PLATFORM_SIZES[platform]
             image.save()
             produced.append(image)
             ImageJob.objects.filter(id=job.id).update(images_done=F("images_done") + 1)

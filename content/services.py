@@ -81,8 +81,7 @@ def estimate_seconds(*, image_count: int) -> int:
 
 def remaining_seconds(job: ImageJob) -> int:
     total = job.images_total or len(job.payload.get("styles", [])) * len(job.payload.get("platforms", []))
-    estimate = estimate_seconds(image_count=max(1, total - job.images_done))
-    return estimate
+    return estimate_seconds(image_count=max(1, total - job.images_done))
 
 
 def default_platforms(merchant: Merchant) -> list[str]:

@@ -258,3 +258,35 @@ def test_openapi_document_lists_every_content_operation(jwt_client):
         "deleteImage",
         "regenerateImage",
     }
+
+
+def test_task_is_idempotent_and_refuses_invalid_payloads(jwt_client, merchant, django_capture_on_commit_callbacks):
+    from content.tasks import generate_images
+
+    job = run_job(jwt_client, {"eventDraftId": "evt-idem", "eventInfo": EVENT_INFO}, django_capture_on_commit_callbacks)
+    payload = ImageJob.objects.get(id=job["jobId"]).payload
+    generate_images.delay(payload)  # redelivered message: nothing new is rendered
+    assert GeneratedImage.objects.count() == 3
+    again = jwt_client.get(f"/api/content/images/jobs/{job['jobId']}").json()
+    assert [i["imageId"] for i in again["images"]] == [i["imageId"] for i in job["images"]]
+
+    broken = ImageJob.objects.create(merchant=merchant, event_draft_id="evt-broken", payload={})
+    generate_images.delay({"jobId": broken.id, "eventDraftId": "evt-broken", "eventInfo": {"title": ""}})
+    failed = jwt_client.get(f"/api/content/images/jobs/{broken.id}").json()
+    assert failed["status"] == "FAILED" and failed["error"]["code"] == "INVALID_JOB_PAYLOAD"
+
+
+def test_producer_payload_without_styles_or_platforms_gets_the_spec_defaults(jwt_client, merchant):
+    from content.tasks import generate_images
+
+    job = ImageJob.objects.create(merchant=merchant, event_draft_id="evt-ext")
+    generate_images.delay(
+        {"jobId": job.id, "eventDraftId": "evt-ext", "eventInfo": {"title": "외부 이벤트", "giftName": "쿠폰"}}
+    )
+    body = jwt_client.get(f"/api/content/images/jobs/{job.id}").json()
+    assert body["status"] == "COMPLETED"
+    assert [(i["style"], i["platform"]) for i in body["images"]] == [
+        ("SIMPLE", "INSTAGRAM"),
+        ("FANCY", "INSTAGRAM"),
+        ("TRENDY", "INSTAGRAM"),
+    ]
