@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -84,7 +85,9 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
 
     @admin.display(description="발송 기록")
     def deliveries_link(self, obj: WebhookEndpoint) -> str:
-        return format_html('<a href="../webhookdelivery/?endpoint__id__exact={}">보기</a>', obj.pk)
+        return format_html(
+            '<a href="{}?endpoint__id__exact={}">보기</a>', reverse("admin:webhooks_webhookdelivery_changelist"), obj.pk
+        )
 
     def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form: Any, change: bool) -> None:
         data = form.cleaned_data

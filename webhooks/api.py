@@ -2,25 +2,45 @@
 
 from __future__ import annotations
 
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from merchants.api import ToileDashboardView
 from webhooks import selectors, services
 from webhooks.serializers import (
+    CreatedEndpointSerializer,
+    DeliverySerializer,
     EndpointCreateSerializer,
+    EndpointSerializer,
     EndpointUpdateSerializer,
+    data_envelope,
     delivery_data,
     endpoint_data,
 )
 
+TAGS = ["Webhooks"]
+
 
 class WebhookListCreateView(ToileDashboardView):
+    @extend_schema(
+        tags=TAGS,
+        summary="웹훅 설정 목록 조회",
+        responses=data_envelope(
+            "WebhookList", inline_serializer("WebhookListData", {"items": EndpointSerializer(many=True)})
+        ),
+    )
     def get(self, request: Request) -> Response:
         endpoints = selectors.endpoints_for_merchant(merchant=self.merchant)
         return Response({"data": {"items": [endpoint_data(endpoint) for endpoint in endpoints]}})
 
+    @extend_schema(
+        tags=TAGS,
+        summary="웹훅 설정 생성 (secret 1회 노출)",
+        request=EndpointCreateSerializer,
+        responses={201: data_envelope("WebhookCreated", CreatedEndpointSerializer())},
+    )
     def post(self, request: Request) -> Response:
         serializer = EndpointCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -30,8 +50,14 @@ class WebhookListCreateView(ToileDashboardView):
 
 
 class WebhookDetailView(ToileDashboardView):
-    def patch(self, request: Request, endpoint_id: str) -> Response:
-        endpoint = selectors.endpoint_for_merchant(merchant=self.merchant, endpoint_id=endpoint_id)
+    @extend_schema(
+        tags=TAGS,
+        summary="웹훅 설정 수정 (secret은 회전되지 않음)",
+        request=EndpointUpdateSerializer,
+        responses=data_envelope("WebhookUpdated", EndpointSerializer()),
+    )
+    def patch(self, request: Request, id: str) -> Response:  # noqa: A002 - the spec's path parameter name
+        endpoint = selectors.endpoint_for_merchant(merchant=self.merchant, endpoint_id=id)
         serializer = EndpointUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
@@ -40,22 +66,48 @@ class WebhookDetailView(ToileDashboardView):
         )
         return Response({"data": endpoint_data(endpoint)})
 
-    def delete(self, request: Request, endpoint_id: str) -> Response:
-        endpoint = selectors.endpoint_for_merchant(merchant=self.merchant, endpoint_id=endpoint_id)
+    @extend_schema(
+        tags=TAGS,
+        summary="웹훅 설정 삭제 (발송 기록 포함)",
+        responses=data_envelope("WebhookDeleted", inline_serializer("Empty", {})),
+    )
+    def delete(self, request: Request, id: str) -> Response:  # noqa: A002
+        endpoint = selectors.endpoint_for_merchant(merchant=self.merchant, endpoint_id=id)
         services.delete_endpoint(endpoint=endpoint)
         return Response({"data": {}})
 
 
 class WebhookTestView(ToileDashboardView):
-    def post(self, request: Request, endpoint_id: str) -> Response:
-        endpoint = selectors.endpoint_for_merchant(merchant=self.merchant, endpoint_id=endpoint_id)
+    @extend_schema(
+        tags=TAGS,
+        summary="웹훅 테스트 발송 (webhook.test, 동기, 10초 타임아웃)",
+        request=None,
+        responses=data_envelope("WebhookTestResult", DeliverySerializer()),
+    )
+    def post(self, request: Request, id: str) -> Response:  # noqa: A002
+        endpoint = selectors.endpoint_for_merchant(merchant=self.merchant, endpoint_id=id)
         delivery = services.send_test_event(endpoint=endpoint)
         return Response({"data": delivery_data(delivery)})
 
 
 class WebhookDeliveriesView(ToileDashboardView):
-    def get(self, request: Request, endpoint_id: str) -> Response:
-        endpoint = selectors.endpoint_for_merchant(merchant=self.merchant, endpoint_id=endpoint_id)
+    @extend_schema(
+        tags=TAGS,
+        summary="웹훅 발송 로그 조회 (최신순, cursor 페이지네이션)",
+        parameters=[
+            OpenApiParameter("cursor", str, description="이전 응답의 nextCursor"),
+            OpenApiParameter("take", int, description="1~100, 기본 50"),
+        ],
+        responses=data_envelope(
+            "WebhookDeliveryPage",
+            inline_serializer(
+                "WebhookDeliveryPageData",
+                {"items": DeliverySerializer(many=True), "nextCursor": serializers.CharField(allow_null=True)},
+            ),
+        ),
+    )
+    def get(self, request: Request, id: str) -> Response:  # noqa: A002
+        endpoint = selectors.endpoint_for_merchant(merchant=self.merchant, endpoint_id=id)
         page = selectors.deliveries_page(
             endpoint=endpoint,
             cursor=request.query_params.get("cursor") or None,
@@ -65,6 +117,12 @@ class WebhookDeliveriesView(ToileDashboardView):
 
 
 class DeliveryReplayView(ToileDashboardView):
-    def post(self, request: Request, delivery_id: str) -> Response:
-        delivery = selectors.delivery_for_merchant(merchant=self.merchant, delivery_id=delivery_id)
+    @extend_schema(
+        tags=TAGS,
+        summary="발송 재시도 (PENDING, attemptCount 0, nextAttemptAt now로 리셋)",
+        request=None,
+        responses=data_envelope("WebhookReplayed", DeliverySerializer()),
+    )
+    def post(self, request: Request, id: str) -> Response:  # noqa: A002
+        delivery = selectors.delivery_for_merchant(merchant=self.merchant, delivery_id=id)
         return Response({"data": delivery_data(services.replay_delivery(delivery=delivery))})

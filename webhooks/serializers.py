@@ -60,3 +60,42 @@ def delivery_data(delivery: WebhookDelivery) -> dict[str, Any]:
         "deliveredAt": iso(delivery.delivered_at),
         "createdAt": iso(delivery.created_at),
     }
+
+
+# --- Response shapes, for the OpenAPI document (the views render with the functions above) -------------
+
+
+class EndpointSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    url = serializers.URLField()
+    events = serializers.ListField(child=serializers.ChoiceField(choices=SUBSCRIBABLE_EVENTS))
+    isActive = serializers.BooleanField()  # noqa: N815
+    disabledReason = serializers.CharField(allow_null=True, help_text="자동/수동 비활성화 사유")  # noqa: N815
+    disabledAt = serializers.DateTimeField(allow_null=True)  # noqa: N815
+    createdAt = serializers.DateTimeField()  # noqa: N815
+    updatedAt = serializers.DateTimeField()  # noqa: N815
+
+
+class CreatedEndpointSerializer(EndpointSerializer):
+    secret = serializers.CharField(help_text="HMAC 서명 검증용 raw secret (whsec_…). 이 응답에서 한 번만 제공됩니다.")
+
+
+class DeliverySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    endpointId = serializers.UUIDField()  # noqa: N815
+    event = serializers.CharField()
+    messageId = serializers.CharField(help_text="webhook-id 헤더 값: 재시도·재발송에도 같습니다.")  # noqa: N815
+    status = serializers.ChoiceField(choices=["PENDING", "DELIVERED", "FAILED"])
+    attemptCount = serializers.IntegerField()  # noqa: N815
+    nextAttemptAt = serializers.DateTimeField()  # noqa: N815
+    lastAttemptAt = serializers.DateTimeField(allow_null=True)  # noqa: N815
+    lastResponseStatus = serializers.IntegerField(allow_null=True)  # noqa: N815
+    lastError = serializers.CharField(allow_null=True)  # noqa: N815
+    deliveredAt = serializers.DateTimeField(allow_null=True)  # noqa: N815
+    createdAt = serializers.DateTimeField()  # noqa: N815
+
+
+def data_envelope(name: str, serializer: Any) -> Any:
+    from drf_spectacular.utils import inline_serializer
+
+    return inline_serializer(name=name, fields={"data": serializer})

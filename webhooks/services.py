@@ -253,7 +253,14 @@ def send_claimed_delivery(*, delivery_id: Any, claim_token: Any) -> WebhookDeliv
     if not delivery.endpoint.is_active:
         _finish_without_sending(delivery, claim_token, "엔드포인트가 비활성화되어 발송하지 않았습니다.")
         return delivery
-    return _attempt(delivery, claim_token=claim_token, retry_on_failure=True)
+    try:
+        return _attempt(delivery, claim_token=claim_token, retry_on_failure=True)
+    except Exception as exc:
+        # Our own failure (e.g. an undecryptable secret) counts as a failed attempt, so the row is retried on
+        # schedule and the merchant sees the reason, instead of being re-claimed every lease forever.
+        logger.exception("webhook send crashed", extra={"delivery_id": str(delivery.id)})
+        result = SendResult(False, None, f"내부 오류로 발송하지 못했습니다: {type(exc).__name__}", "", 0)
+        return _record_attempt(delivery, result, claim_token=claim_token, retry_on_failure=True)
 
 
 def _finish_without_sending(delivery: WebhookDelivery, claim_token: Any, reason: str) -> None:

@@ -162,3 +162,17 @@ def test_success_rate_chart_per_day(merchant, other_merchant, allow_loopback):
     assert len(bars) == 2  # days without attempts have no bar
     assert "75%" in svg and "50%" in svg
     assert "<script" not in page.split("webhook-success")[1].split("</div>")[0]
+
+
+def test_endpoint_list_links_to_its_filtered_delivery_log(merchant, allow_loopback):
+    first, _ = make_endpoint(merchant, "http://127.0.0.1:9/first", ["tryon.completed"])
+    second, _ = make_endpoint(merchant, "http://127.0.0.1:9/second", ["tryon.completed"])
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+    client = dashboard(merchant)
+
+    listing = client.get("/admin/webhooks/webhookendpoint/").content.decode()
+    link = re.search(rf'href="([^"]*endpoint__id__exact={first.pk})"', listing).group(1)
+    page = client.get(link.replace("&amp;", "&"))
+
+    assert page.status_code == 200
+    assert len(re.findall(r'name="_selected_action"', page.content.decode())) == 1

@@ -265,3 +265,34 @@ def test_ssrf_is_checked_again_at_send_time(merchant, receiver, settings):
     assert delivery.status == DeliveryStatus.PENDING
     assert "차단" in delivery.last_error
     assert "루프백" in delivery.last_error
+
+
+def test_an_undecryptable_secret_is_a_recorded_failure_not_a_stuck_row(merchant, receiver, allow_loopback):
+    endpoint, _ = make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    # As if FIELD_ENCRYPTION_KEY had been changed without keeping the old key.
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(encrypted_secret="gAAAAA-not-a-valid-token")
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+
+    deliver_pending()
+
+    assert receiver.count() == 0
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.attempt_count == 1
+    assert delivery.claimed_until is None
+    assert "내부 오류" in delivery.last_error
+
+
+def test_encryption_key_rotation_keeps_old_secrets_readable(merchant, receiver, allow_loopback):
+    from cryptography.fernet import Fernet
+
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    allow_loopback.FIELD_ENCRYPTION_KEY = old_key
+    endpoint, secret = make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    allow_loopback.FIELD_ENCRYPTION_KEY = f"{new_key},{old_key}"
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+
+    deliver_pending()
+
+    Webhook(secret).verify(receiver.requests[0].body, receiver.requests[0].headers)
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.DELIVERED
