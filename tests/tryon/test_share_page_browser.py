@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from tests.tryon.conftest import make_completed_job
@@ -40,12 +41,17 @@ def page(monkeypatch) -> Iterator:  # type: ignore[no-untyped-def]
             ],
         )
         context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
-        yield context.new_page()
-        context.close()
-        browser.close()
+        try:
+            yield context.new_page()
+        finally:
+            # ORM calls made while Playwright runs get their own connection (another context): close it too,
+            # or the test database cannot be dropped at the end of the session.
+            connections.close_all()
+            context.close()
+            browser.close()
 
 
-def test_share_page_renders_result_and_tags(page, live_server, merchant, settings):  # type: ignore[no-untyped-def]
+def test_share_page_renders_result_and_tags(live_server, page, merchant, settings):  # type: ignore[no-untyped-def]
     settings.PUBLIC_BASE_URL = live_server.url
     job = make_completed_job(merchant)
     link = ShareLink.objects.create(job=job, token="A" * 16 + "b_-c" * 4, expires_at=timezone.now() + timedelta(days=7))
@@ -78,7 +84,7 @@ def test_share_page_renders_result_and_tags(page, live_server, merchant, setting
     assert link.view_count == 1
 
 
-def test_expired_share_page_is_a_friendly_410(page, live_server, merchant, settings):  # type: ignore[no-untyped-def]
+def test_expired_share_page_is_a_friendly_410(live_server, page, merchant, settings):  # type: ignore[no-untyped-def]
     settings.PUBLIC_BASE_URL = live_server.url
     job = make_completed_job(merchant)
     link = ShareLink.objects.create(job=job, token="expired" + "x" * 25, expires_at=timezone.now() - timedelta(hours=1))
