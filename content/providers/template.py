@@ -385,7 +385,12 @@ def _render_fancy(event: EventArt, size: tuple[int, int], artwork: Image.Image |
     width, height = size
     unit = min(width, height) / 100
     brand = vivid(hex_to_rgb(event.brand_color))
-    # Jewel tones: white headline type must read on the brand colour, so light brands are deepened.
+    gold, gold_deep = GOLD, GOLD_DEEP
+    if luminance(brand) > 0.35:
+        # A light brand colour (yellow, mint, pink) becomes the ornament colour on a deep complementary ground.
+        gold, gold_deep = brand, mix(brand, (0, 0, 0), 0.25)
+        brand = shift_hue(brand, 180, 0.9, 0.7)
+    # Jewel tones: the white headline must read on the ground.
     while luminance(brand) > 0.2:
         brand = mix(brand, (0, 0, 0), 0.12)
     deep = shift_hue(brand, -8, 1.1, 0.38)
@@ -395,7 +400,7 @@ def _render_fancy(event: EventArt, size: tuple[int, int], artwork: Image.Image |
     if artwork is not None:
         canvas = cover(artwork, size).convert("RGBA")
         veil = linear_gradient(size, [deep, brand, deep], 90).convert("RGBA")
-        veil.putalpha(175)
+        veil.putalpha(150)
         canvas.alpha_composite(veil)
     else:
         canvas = linear_gradient(size, [deep, brand, rich], 60).convert("RGBA")
@@ -413,7 +418,7 @@ def _render_fancy(event: EventArt, size: tuple[int, int], artwork: Image.Image |
         if abs(cx - width / 2) < width * 0.3 and height * 0.16 < cy < height * 0.86:
             continue
         r = rng.uniform(0.4, 1.1) * unit
-        color = rng.choice([GOLD + (230,), (255, 255, 255, 200), mix(rich, (255, 255, 255), 0.4) + (220,)])
+        color = rng.choice([gold + (230,), (255, 255, 255, 200), mix(rich, (255, 255, 255), 0.4) + (220,)])
         if rng.random() < 0.35:
             sparkle(odraw, (cx, cy), r * 2.6, color)
         else:
@@ -422,14 +427,14 @@ def _render_fancy(event: EventArt, size: tuple[int, int], artwork: Image.Image |
 
     draw = ImageDraw.Draw(canvas)
     inset = 4 * unit
-    draw.rectangle((inset, inset, width - inset, height - inset), outline=GOLD, width=max(2, round(0.45 * unit)))
+    draw.rectangle((inset, inset, width - inset, height - inset), outline=gold, width=max(2, round(0.45 * unit)))
     inner = inset + 1.4 * unit
     draw.rectangle(
-        (inner, inner, width - inner, height - inner), outline=GOLD + (150,), width=max(1, round(0.18 * unit))
+        (inner, inner, width - inner, height - inner), outline=gold + (150,), width=max(1, round(0.18 * unit))
     )
     for cx, cy in ((inset, inset), (width - inset, inset), (inset, height - inset), (width - inset, height - inset)):
         d = 2.2 * unit
-        draw.polygon([(cx, cy - d), (cx + d, cy), (cx, cy + d), (cx - d, cy)], fill=GOLD)
+        draw.polygon([(cx, cy - d), (cx + d, cy), (cx, cy + d), (cx - d, cy)], fill=gold)
         draw.polygon([(cx, cy - d * 0.45), (cx + d * 0.45, cy), (cx, cy + d * 0.45), (cx - d * 0.45, cy)], fill=deep)
 
     column = width - 2 * (inner + 6 * unit)
@@ -469,7 +474,7 @@ def _render_fancy(event: EventArt, size: tuple[int, int], artwork: Image.Image |
             (0, 0, pill.width - 1, pill.height - 1),
             radius=pill.height // 2,
             fill=(255, 255, 255, 245),
-            outline=GOLD,
+            outline=gold,
             width=max(2, round(0.35 * unit)),
         )
         pill.alpha_composite(logo, ((pill.width - logo.width) // 2, (pill.height - logo.height) // 2))
@@ -481,11 +486,11 @@ def _render_fancy(event: EventArt, size: tuple[int, int], artwork: Image.Image |
     label_width = spaced_width(label, label_font, spacing)
     label_x = (width - label_width) / 2
     label_mid = y + 3.3 * unit / 2
-    draw_spaced(draw, (label_x, y - label_font.getbbox("S")[1]), label, label_font, GOLD, spacing)
+    draw_spaced(draw, (label_x, y - label_font.getbbox("S")[1]), label, label_font, gold, spacing)
     for side in (-1, 1):
         start = label_x - 2 * unit if side < 0 else label_x + label_width + 2 * unit
-        draw.line((start, label_mid, start + side * 7 * unit, label_mid), fill=GOLD, width=max(1, round(0.25 * unit)))
-        sparkle(draw, (start + side * 8.4 * unit, label_mid), 1.1 * unit, GOLD)
+        draw.line((start, label_mid, start + side * 7 * unit, label_mid), fill=gold, width=max(1, round(0.25 * unit)))
+        sparkle(draw, (start + side * 8.4 * unit, label_mid), 1.1 * unit, gold)
     y += 3.3 * unit + 4.5 * unit
 
     draw_block(
@@ -510,14 +515,14 @@ def _render_fancy(event: EventArt, size: tuple[int, int], artwork: Image.Image |
         ((width - gl_width) / 2, y - gift_label_font.getbbox("G")[1]),
         gift_label,
         gift_label_font,
-        GOLD,
+        gold,
         0.6 * unit,
     )
     y += 3 * unit + 3 * unit
 
     ribbon_width = min(gift_font_box, gift.width + 10 * unit)
     ribbon = ((width - ribbon_width) / 2, y, (width + ribbon_width) / 2, y + ribbon_height)
-    _ribbon(draw, ribbon, unit, GOLD, GOLD_DEEP)
+    _ribbon(draw, ribbon, unit, gold, gold_deep)
     draw_block(canvas, gift, x=ribbon[0], y=y + 2.2 * unit, width=ribbon_width, fill=deep, align="center")
     return canvas.convert("RGB")
 
@@ -585,7 +590,7 @@ def _render_trendy(event: EventArt, size: tuple[int, int], artwork: Image.Image 
     top = 27 * unit
     if artwork is not None:
         top = margin + 6 * unit
-        card_w = round((width * 0.4) if landscape else width * 0.46)
+        card_w = round((width * 0.4) if landscape else width * 0.36)
         card_h = round(card_w * 1.1)
         card = Image.new("RGBA", (card_w + round(3 * unit), card_h + round(10 * unit)), (255, 255, 255, 255))
         card.paste(cover(artwork, (card_w, card_h)), (round(1.5 * unit), round(1.5 * unit)))
@@ -595,7 +600,7 @@ def _render_trendy(event: EventArt, size: tuple[int, int], artwork: Image.Image 
             text_right = position[0] - 2 * unit
         else:
             position = (round(width - card.width - 4 * unit), round(3 * unit))
-            top = max(top, position[1] + card.height * 0.55)
+            top = max(top, position[1] + card.height + unit)
         shadow = Image.new("RGBA", card.size, (0, 0, 0, 0))
         shadow.putalpha(card.getchannel("A").point(lambda a: int(a * 0.35)))
         canvas.alpha_composite(
@@ -604,10 +609,12 @@ def _render_trendy(event: EventArt, size: tuple[int, int], artwork: Image.Image 
         canvas.alpha_composite(card, position)
 
     column = text_right - margin
+    # The logo chip sits in the bottom-right corner: keep the text stack above it.
+    footer = 9 * unit if event.logo is not None else 0
     title = fit_text(
         event.title,
         max_width=column,
-        max_height=(height - top - margin) * 0.62,
+        max_height=(height - top - margin - footer) * 0.62,
         max_lines=3,
         max_size=round(13.5 * unit),
         min_size=round(5.5 * unit),
@@ -626,7 +633,7 @@ def _render_trendy(event: EventArt, size: tuple[int, int], artwork: Image.Image 
     )
     pill_height = gift.height + 4.6 * unit
     stack = title.height + 7 * unit + pill_height
-    y = top + max(0.0, ((height - margin) - top - stack) * 0.55)
+    y = top + max(0.0, ((height - margin - footer) - top - stack) * 0.55)
 
     offset = round(0.9 * unit)
     draw_block(canvas, title, x=margin, y=y, width=column, fill=ink, shadow=shadow_ink, shadow_offset=(offset, offset))
@@ -664,7 +671,11 @@ def _render_trendy(event: EventArt, size: tuple[int, int], artwork: Image.Image 
 
     sticker = _sticker("EVENT!", round(19 * unit), accent if artwork is not None else (255, 255, 255), INK, 14)
     if artwork is not None:
-        sticker_pos = (round(margin - 2 * unit), round(margin - 3 * unit))
+        # Slapped on the corner of the photo card.
+        sticker_pos = (
+            round(max(0, position[0] - sticker.width * 0.3)),
+            round(max(0, position[1] - sticker.height * 0.2)),
+        )
     else:
         sticker_pos = (round(width - sticker.width - 7 * unit), round(6 * unit))
     canvas.alpha_composite(sticker, sticker_pos)
