@@ -77,6 +77,8 @@ class ImageJob(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(images_done__lte=models.F("images_total")), name="content_job_progress"),
         ]
+        # estimate_seconds() reads the latest finished jobs.
+        indexes = [models.Index(fields=["status", "completed_at"], name="content_job_status_done")]
 
     def __str__(self) -> str:
         return self.id
