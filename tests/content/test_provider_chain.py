@@ -75,9 +75,12 @@ def test_dall_e_model_asks_for_base64(settings, jwt_client, fake_openai, django_
     assert sent["model"] == "dall-e-3" and sent["response_format"] == "b64_json" and sent["n"] == 1
 
 
+@pytest.mark.parametrize("state_store", ["redis", "django-cache"])
 def test_failure_rate_opens_the_breaker_and_regenerate_answers_503(
-    jwt_client, fake_stability, django_capture_on_commit_callbacks
+    state_store, settings, jwt_client, fake_stability, django_capture_on_commit_callbacks
 ):
+    if state_store == "django-cache":
+        settings.REDIS_URL = ""  # the embedded mode keeps breaker state in the Django cache
     fake_stability.mode = "error500"
     # Three styles = three Stability calls, all failing: 100 % over the minimum of 3 calls.
     job = run_job(jwt_client, {"eventDraftId": "evt-cb", "eventInfo": EVENT_INFO}, django_capture_on_commit_callbacks)
