@@ -8,7 +8,9 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadhandler import MemoryFileUploadHandler, TemporaryFileUploadHandler
 from django.http import HttpResponseRedirect
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,6 +27,25 @@ from tryon.serializers import (
     share_link_data,
 )
 from tryon.uploads import UPLOAD_TOO_LARGE_MESSAGE, UploadLimitHandler
+
+ERRORS = {code: OpenApiResponse(description="{error, message, statusCode}") for code in (400, 401, 403, 404, 409)}
+
+
+def _data(name: str, **fields: serializers.Field) -> serializers.Serializer:
+    return inline_serializer(name, {"data": inline_serializer(f"{name}Data", fields)})
+
+
+JOB_RESPONSE = _data(
+    "TryOnJob",
+    jobId=serializers.UUIDField(),
+    status=serializers.ChoiceField(["PENDING", "PROCESSING", "COMPLETED", "FAILED"]),
+    progress=serializers.IntegerField(),
+    resultImageUrl=serializers.URLField(required=False, help_text="COMPLETED 상태일 때만 (presigned URL, 1시간 유효)"),
+    errorMessage=serializers.CharField(required=False, help_text="FAILED 상태일 때만"),
+    engine=serializers.CharField(required=False),
+    preview=serializers.BooleanField(required=False, help_text="오프라인 미리보기 엔진의 결과이면 true"),
+)
+SHARE_RESPONSE = _data("ShareLink", shareUrl=serializers.URLField(), expiresAt=serializers.DateTimeField())
 
 # Room for the other form fields and multipart boundaries on top of the photo itself.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -48,6 +69,17 @@ class TryOnCreateView(ToileApiKeyView):
         ]
         super().initial(request, *args, **kwargs)
 
+    @extend_schema(
+        tags=["Tryon"],
+        summary="AI 가상 피팅 요청",
+        request={"multipart/form-data": TryOnCreateSerializer},
+        responses={
+            202: _data("TryOnAccepted", jobId=serializers.UUIDField(), status=serializers.CharField()),
+            **ERRORS,
+            413: OpenApiResponse(description="파일 크기 10MB 초과"),
+            429: OpenApiResponse(description="월별 한도 또는 방문자 일일 한도 초과"),
+        },
+    )
     def post(self, request: Request) -> Response:
         serializer = TryOnCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -70,11 +102,18 @@ class TryOnCreateView(ToileApiKeyView):
 
 
 class TryOnDetailView(ToileApiKeyView):
+    @extend_schema(tags=["Tryon"], summary="피팅 작업 상태 조회", responses={200: JOB_RESPONSE, **ERRORS})
     def get(self, request: Request, job_id: uuid.UUID) -> Response:
         return Response({"data": job_data(job_for_merchant(merchant=self.merchant, job_id=job_id))})
 
 
 class TryOnFeedbackView(ToileApiKeyView):
+    @extend_schema(
+        tags=["Tryon"],
+        summary="피팅 품질 피드백 제출",
+        request=FeedbackSerializer,
+        responses={201: _data("TryOnFeedback", jobId=serializers.UUIDField(), vote=serializers.CharField()), **ERRORS},
+    )
     def post(self, request: Request, job_id: uuid.UUID) -> Response:
         serializer = FeedbackSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -91,6 +130,12 @@ class TryOnFeedbackView(ToileApiKeyView):
 
 
 class TryOnShareView(ToileApiKeyView):
+    @extend_schema(
+        tags=["Tryon"],
+        summary="공유 링크 발급",
+        request=ShareRequestSerializer,
+        responses={200: SHARE_RESPONSE, 201: SHARE_RESPONSE, **ERRORS},
+    )
     def post(self, request: Request, job_id: uuid.UUID) -> Response:
         serializer = ShareRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -104,11 +149,33 @@ class TryOnShareView(ToileApiKeyView):
 
 
 class ShareDetailView(PublicToileView):
+    @extend_schema(
+        tags=["Share"],
+        summary="공유 링크 공개 조회",
+        responses={
+            200: _data(
+                "SharedTryOn",
+                resultImageUrl=serializers.URLField(),
+                productTitle=serializers.CharField(allow_null=True),
+                productPageUrl=serializers.URLField(allow_null=True),
+                sharedAt=serializers.DateTimeField(),
+                expiresAt=serializers.DateTimeField(),
+                viewCount=serializers.IntegerField(),
+            ),
+            404: ERRORS[404],
+            410: OpenApiResponse(description="만료된 공유 링크"),
+        },
+    )
     def get(self, request: Request, token: str) -> Response:
         return Response({"data": public_share_data(services.view_share_link(token=token))})
 
 
 class ShareOgImageView(PublicToileView):
+    @extend_schema(
+        tags=["Share"],
+        summary="OG 이미지 302 redirect",
+        responses={302: OpenApiResponse(OpenApiTypes.NONE, description="presigned URL로 redirect"), 404: ERRORS[404]},
+    )
     def get(self, request: Request, token: str) -> HttpResponseRedirect:
         response = HttpResponseRedirect(services.share_image_url(token=token))
         response["Cache-Control"] = "public, max-age=3600"
