@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from content.constants import ALL_PLATFORMS, ALL_STYLES, PLATFORM_SIZES
 from content.models import GeneratedImage
+from content.typography import drawable
 
 HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 # Event ids appear in URL paths (/api/content/events/{eventDraftId}): no slashes, whitespace or query marks.
@@ -63,6 +64,14 @@ def _choice_list(field: str, choices: list[str]) -> serializers.ListField:
     )
 
 
+def _drawable_or_error(field: str, value: str) -> str:
+    if not drawable(value):
+        raise serializers.ValidationError(
+            f"{field}에 이미지에 표시할 수 있는 글자가 없습니다 (이모지만으로는 만들 수 없습니다)."
+        )
+    return value
+
+
 class EventInfoSerializer(serializers.Serializer):
     title = _text("eventInfo.title", min_length=1, max_length=50)
     giftName = _text("eventInfo.giftName", min_length=1, max_length=30)
@@ -70,6 +79,12 @@ class EventInfoSerializer(serializers.Serializer):
     logoUrl = _text("eventInfo.logoUrl", required=False, max_length=2048)
     # Set by the service, never by clients: the storage name of our safely fetched copy of the logo.
     logoImage = serializers.CharField(required=False, read_only=True)
+
+    def validate_title(self, value: str) -> str:
+        return _drawable_or_error("eventInfo.title", value)
+
+    def validate_giftName(self, value: str) -> str:
+        return _drawable_or_error("eventInfo.giftName", value)
 
     def validate_brandColor(self, value: str) -> str:
         if not HEX_COLOR.match(value):

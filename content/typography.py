@@ -30,6 +30,26 @@ def korean_font(size: int, weight: int = 400) -> ImageFont.FreeTypeFont:
     return font
 
 
+def _glyph_bitmap(char: str) -> bytes:
+    font = korean_font(40, 400)
+    return bytes(font.getmask(char)) + repr(font.getbbox(char)).encode()
+
+
+@lru_cache(maxsize=1)
+def _missing_glyph_bitmap() -> bytes:
+    return _glyph_bitmap("\U0010fffd")  # a private-use code point no font here covers: the .notdef box
+
+
+@lru_cache(maxsize=8192)
+def has_glyph(char: str) -> bool:
+    return char.isspace() or _glyph_bitmap(char) != _missing_glyph_bitmap()
+
+
+def drawable(text: str) -> str:
+    """``text`` without the characters the font cannot draw (emoji, rare symbols): no tofu boxes on a poster."""
+    return " ".join("".join(char for char in text if has_glyph(char)).split())
+
+
 @dataclass(frozen=True)
 class TextBlock:
     lines: list[str]

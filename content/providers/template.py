@@ -12,13 +12,13 @@ import colorsys
 import io
 import random
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps
 
 from content.constants import PLATFORM_SIZES, Style
-from content.typography import TextBlock, fit_text, korean_font
+from content.typography import TextBlock, drawable, fit_text, korean_font
 
 RGB = tuple[int, int, int]
 
@@ -701,6 +701,7 @@ def render_event_image(
 ) -> Image.Image:
     """The finished image for one style and platform, at the platform's exact size (RGB)."""
     size = PLATFORM_SIZES[platform]
+    event = replace(event, title=drawable(event.title), gift_name=drawable(event.gift_name))
     image = RENDERERS[style](event, size, artwork)
     assert image.size == size
     return image

@@ -104,6 +104,8 @@ def test_job_payload_is_the_spec_job_schema(jwt_client):
         ({"eventDraftId": "e", "eventInfo": {"title": "", "giftName": "선물"}}, "eventInfo.title"),
         ({"eventDraftId": "e", "eventInfo": {"title": "가" * 51, "giftName": "선물"}}, "eventInfo.title"),
         ({"eventDraftId": "e", "eventInfo": {"title": 7, "giftName": "선물"}}, "eventInfo.title"),
+        ({"eventDraftId": "e", "eventInfo": {"title": "🎉🎉", "giftName": "선물"}}, "eventInfo.title"),
+        ({"eventDraftId": "e", "eventInfo": {"title": "제목", "giftName": "☕"}}, "eventInfo.giftName"),
         ({"eventDraftId": "e", "eventInfo": {"title": "제목"}}, "eventInfo.giftName"),
         ({"eventDraftId": "e", "eventInfo": {"title": "제목", "giftName": ""}}, "eventInfo.giftName"),
         ({"eventDraftId": "e", "eventInfo": {"title": "제목", "giftName": "나" * 31}}, "eventInfo.giftName"),

@@ -127,3 +127,15 @@ def test_render_preview_writes_nine_pngs(tmp_path: Path):
     for path in files:
         style, platform = path.stem.split("-")
         assert Image.open(path).size == PLATFORM_SIZES[platform.upper()]
+
+
+def test_characters_the_font_lacks_are_left_out_instead_of_drawn_as_boxes():
+    from content.typography import drawable, has_glyph
+
+    assert not has_glyph("🎉") and has_glyph("봄") and has_glyph("%") and has_glyph("+")
+    assert drawable("🎉 봄맞이  이벤트 🎉") == "봄맞이 이벤트"
+    with_emoji = render_event_image(
+        EventArt("🎉 봄맞이 이벤트 🎉", "커피 ☕", "#3366FF"), style="SIMPLE", platform="INSTAGRAM"
+    )
+    plain = render_event_image(EventArt("봄맞이 이벤트", "커피", "#3366FF"), style="SIMPLE", platform="INSTAGRAM")
+    assert ink_difference(with_emoji, plain) == 0
