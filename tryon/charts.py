@@ -14,7 +14,8 @@ SERIES = (("completed", "완료", "#2f7d5b"), ("failed", "실패", "#c0392b"), (
 
 
 def _nice_ceiling(value: int) -> int:
-    for step in (5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000):
+    # Multiples of 4 so that the four grid steps are whole numbers.
+    for step in (4, 8, 12, 20, 40, 60, 80, 100, 200, 400, 600, 800, 1000, 2000, 4000, 10000, 20000, 40000, 100000):
         if value <= step:
             return step
     return value
