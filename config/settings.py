@@ -339,4 +339,10 @@ CELERY_BEAT_SCHEDULE["webhooks-deliver-pending"] = {
     # A tick that waited longer than one interval in the queue is superseded by the next one.
     "options": {"expires": WEBHOOKS_POLL_INTERVAL_SECONDS},
 }
+# Finished deliveries (and their attempts) older than this are deleted daily; 0 keeps them forever.
+WEBHOOKS_RETENTION_DAYS = env.int("WEBHOOKS_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["webhooks-purge-old-deliveries"] = {
+    "task": "webhooks.purge_old_deliveries",
+    "schedule": 24 * 3600.0,
+}
 # --- end webhooks ---

@@ -25,6 +25,13 @@ from webhooks.sender import SendResult, post_signed
 
 MAX_URL_LENGTH = 2048
 
+
+def _log(level: int, message: str, **context: Any) -> None:
+    """Logs with the ids in the text (the plain formatter shows no extras) and as structured ``extra``."""
+    details = " ".join(f"{key}={value}" for key, value in context.items())
+    logger.log(level, "%s %s", message, details, extra=context, exc_info=level >= logging.ERROR)
+
+
 logger = logging.getLogger(__name__)
 
 
@@ -73,9 +80,13 @@ def emit_event(*, merchant: Merchant, event_type: str, data: dict[str, Any]) -> 
                 for endpoint in endpoints
             ]
         )
-    logger.info(
+    _log(
+        logging.INFO,
         "webhook event emitted",
-        extra={"merchant_id": merchant.pk, "event_type": event_type, "message_id": message_id, "count": len(endpoints)},
+        merchant_id=merchant.pk,
+        event_type=event_type,
+        message_id=message_id,
+        count=len(endpoints),
     )
     return len(endpoints)
 
@@ -117,7 +128,7 @@ def create_endpoint(*, merchant: Merchant, url: str, events: list[str]) -> tuple
         encrypted_secret=encrypt_secret(secret),
         secret_hint=secret_fingerprint(secret),
     )
-    logger.info("webhook endpoint created", extra={"merchant_id": merchant.pk, "endpoint_id": str(endpoint.pk)})
+    _log(logging.INFO, "webhook endpoint created", merchant_id=merchant.pk, endpoint_id=str(endpoint.pk))
     return endpoint, secret
 
 
@@ -145,9 +156,12 @@ def update_endpoint(
         changed += ["disabled_reason", "disabled_at", "failing_since"]
     if changed:
         endpoint.save(update_fields=[*changed, "updated_at"])
-        logger.info(
+        _log(
+            logging.INFO,
             "webhook endpoint updated",
-            extra={"merchant_id": endpoint.merchant_id, "endpoint_id": str(endpoint.pk), "fields": changed},
+            merchant_id=endpoint.merchant_id,
+            endpoint_id=str(endpoint.pk),
+            fields=changed,
         )
     return endpoint
 
@@ -156,7 +170,7 @@ def delete_endpoint(*, endpoint: WebhookEndpoint) -> None:
     """Removes the endpoint with all its deliveries and attempts (database cascade)."""
     endpoint_id, merchant_id = str(endpoint.pk), endpoint.merchant_id
     endpoint.delete()
-    logger.info("webhook endpoint deleted", extra={"merchant_id": merchant_id, "endpoint_id": endpoint_id})
+    _log(logging.INFO, "webhook endpoint deleted", merchant_id=merchant_id, endpoint_id=endpoint_id)
 
 
 def disable_endpoint(*, endpoint_id: Any, reason: str) -> None:
@@ -165,7 +179,7 @@ def disable_endpoint(*, endpoint_id: Any, reason: str) -> None:
         is_active=False, disabled_reason=reason[:500], disabled_at=now, updated_at=now
     )
     if updated:
-        logger.warning("webhook endpoint disabled", extra={"endpoint_id": str(endpoint_id), "reason": reason})
+        _log(logging.WARNING, "webhook endpoint disabled", endpoint_id=str(endpoint_id), reason=reason)
 
 
 # --- Sending ---------------------------------------------------------------------------------------------
@@ -236,7 +250,7 @@ def dispatch_due_deliveries(*, limit: int | None = None) -> int:
     for delivery_id in ids:
         send_delivery.apply_async(args=[str(delivery_id), str(token)])
     if ids:
-        logger.info("webhook deliveries dispatched", extra={"count": len(ids), "claim_token": str(token)})
+        _log(logging.INFO, "webhook deliveries dispatched", count=len(ids), claim_token=str(token))
     return len(ids)
 
 
@@ -247,7 +261,7 @@ def send_claimed_delivery(*, delivery_id: Any, claim_token: Any) -> WebhookDeliv
         id=delivery_id, claim_token=claim_token, status=DeliveryStatus.PENDING
     ).update(claimed_until=now + SEND_LEASE)
     if not still_ours:
-        logger.info("webhook delivery claim lost; skipping", extra={"delivery_id": str(delivery_id)})
+        _log(logging.INFO, "webhook delivery claim lost; skipping", delivery_id=str(delivery_id))
         return None
     delivery = WebhookDelivery.objects.select_related("endpoint").get(id=delivery_id)
     if not delivery.endpoint.is_active:
@@ -258,7 +272,7 @@ def send_claimed_delivery(*, delivery_id: Any, claim_token: Any) -> WebhookDeliv
     except Exception as exc:
         # Our own failure (e.g. an undecryptable secret) counts as a failed attempt, so the row is retried on
         # schedule and the merchant sees the reason, instead of being re-claimed every lease forever.
-        logger.exception("webhook send crashed", extra={"delivery_id": str(delivery.id)})
+        _log(logging.ERROR, "webhook send crashed", delivery_id=str(delivery.id))
         result = SendResult(False, None, f"내부 오류로 발송하지 못했습니다: {type(exc).__name__}", "", 0)
         return _record_attempt(delivery, result, claim_token=claim_token, retry_on_failure=True)
 
@@ -324,9 +338,9 @@ def _record_attempt(
         )
         _update_endpoint_health(current.endpoint_id, result=result, now=now)
     if result.succeeded:
-        logger.info("webhook delivered", extra=log_context)
+        _log(logging.INFO, "webhook delivered", **log_context)
     else:
-        logger.warning("webhook attempt failed", extra={**log_context, "error": result.error, "status": current.status})
+        _log(logging.WARNING, "webhook attempt failed", **log_context, error=result.error, status=current.status)
     return current
 
 
@@ -393,5 +407,14 @@ def replay_delivery(*, delivery: WebhookDelivery) -> WebhookDelivery:
         current.claim_token = None
         current.claimed_until = None
         current.save(update_fields=["status", "attempt_count", "next_attempt_at", "claim_token", "claimed_until"])
-    logger.info("webhook delivery replayed", extra={"delivery_id": str(current.id), "merchant_id": current.merchant_id})
+    _log(logging.INFO, "webhook delivery replayed", delivery_id=str(current.id), merchant_id=current.merchant_id)
     return current
+
+
+def purge_old_deliveries(*, older_than: timedelta) -> int:
+    """Deletes finished (DELIVERED/FAILED) deliveries and their attempts created before ``older_than`` ago."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = WebhookDelivery.objects.filter(created_at__lt=cutoff).exclude(status=DeliveryStatus.PENDING).delete()
+    if deleted:
+        _log(logging.INFO, "old webhook deliveries purged", rows=deleted, cutoff=cutoff.isoformat())
+    return deleted
