@@ -104,3 +104,58 @@ def test_azurite_blob_storage_happy_path(merchant, azure_content_storage):
             image["url"].startswith("http://127.0.0.1:") and f"/devstoreaccount1/{AZURITE_CONTAINER}/" in image["url"]
         )
         assert decode(image["url"]).size == SIZES[image["platform"]]  # fetched over HTTP from Azurite
+
+
+def _pool_children_of_test_worker() -> list[int]:
+    """PIDs of the prefork pool processes of the worker this test process started."""
+    import os
+    from pathlib import Path
+
+    marker = f"test-{os.getpid()}-"
+    parents = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if "celery" in cmdline and marker in cmdline:
+                parents.append(int(proc.name))
+    children = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                status = (proc / "status").read_text()
+            except OSError:
+                continue
+            ppid = int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
+            if ppid in parents:
+                children.append(int(proc.name))
+    return children
+
+
+def test_job_of_a_killed_worker_process_runs_again_and_resumes(merchant, fake_stability):
+    import os
+    import signal
+
+    from content.models import GeneratedImage
+
+    celery_app.conf.task_always_eager = False
+    client = jwt_client_for(merchant)
+    fake_stability.mode = "timeout"  # answers successfully, but only after `delay` seconds
+    fake_stability.delay = 2.0
+    env = {"STABILITY_API_KEY": "sk-test", "STABILITY_API_BASE": fake_stability.url, "CONTENT_PROVIDER_TIMEOUT": "10"}
+    with celery_worker(queues="image-generation-job", extra_env=env):
+        job_id = submit(client, {"eventDraftId": "evt-kill", "eventInfo": EVENT_INFO})
+        wait_until(
+            lambda: client.get(f"/api/content/images/jobs/{job_id}").json().get("progress", {}).get("completed", 0) >= 1
+        )
+        pool = _pool_children_of_test_worker()
+        assert pool, "the worker's pool processes were not found"
+        for pid in pool:
+            os.kill(pid, signal.SIGKILL)  # the pool process dies mid-job; acks_late + reject_on_worker_lost requeue it
+        job = wait_until(finished(client, job_id), timeout=60)
+    assert job["status"] == "COMPLETED"
+    assert sorted(i["style"] for i in job["images"]) == ["FANCY", "SIMPLE", "TRENDY"]
+    assert GeneratedImage.objects.filter(job_id=job_id).count() == 3  # resumed: nothing drawn twice
+    assert fake_stability.calls >= 4  # the interrupted style was asked again
