@@ -94,9 +94,7 @@ class TryOnCreateView(ToileApiKeyView):
             category=values["category"],
             product_title=values["productTitle"],
             product_page_url=values["productPageUrl"],
-            visitor_key=services.visitor_key_for(
-                visitor_id=values["visitorId"], client_address=request.META.get("REMOTE_ADDR", "")
-            ),
+            visitor_key=services.visitor_key_for(visitor_id=values["visitorId"]),
         )
         return Response({"data": {"jobId": str(job.id), "status": job.status}}, status=status.HTTP_202_ACCEPTED)
 

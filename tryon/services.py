@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import uuid
@@ -48,11 +47,13 @@ MAX_PRODUCT_IMAGE_BYTES = 10 * 1024 * 1024
 SHARE_TOKEN_BYTES = 24  # 192 bits, URL-safe base64: 32 characters
 
 
-def visitor_key_for(*, visitor_id: uuid.UUID | None, client_address: str) -> str:
-    """Identifies a shopper for the per-visitor daily limit: the widget's visitorId, else a hash of the address."""
-    if visitor_id is not None:
-        return f"v:{visitor_id}"
-    return "ip:" + hashlib.sha256(f"{settings.SECRET_KEY}:{client_address}".encode()).hexdigest()[:40]
+def visitor_key_for(*, visitor_id: uuid.UUID | None) -> str:
+    """Identifies a shopper for the per-visitor daily limit: the widget's visitorId.
+
+    The client address is deliberately not used: storefronts often call from their own server, so every shopper
+    would share one address and one limit. Requests without a visitorId are limited by the monthly quota only.
+    """
+    return f"v:{visitor_id}" if visitor_id is not None else ""
 
 
 def _seconds_until(moment: datetime) -> int:

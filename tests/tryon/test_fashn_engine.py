@@ -92,3 +92,17 @@ def test_fashn_unreachable_fails_cleanly(
     polled = run_job(api_key_client, image_server, django_capture_on_commit_callbacks)
     assert polled["status"] == "FAILED"
     assert "연결" in polled["errorMessage"]
+
+
+def test_running_a_finished_job_again_is_a_no_op(
+    api_key_client, image_server, loopback_allowed, fashn_settings, fake_fashn, django_capture_on_commit_callbacks
+):
+    from tryon.tasks import run_tryon_job_task
+
+    polled = run_job(api_key_client, image_server, django_capture_on_commit_callbacks)
+    job = TryOnJob.objects.get(pk=polled["jobId"])
+    run_tryon_job_task.delay(str(job.pk))  # e.g. a redelivered message
+    again = TryOnJob.objects.get(pk=job.pk)
+    assert len(fake_fashn.runs) == 1
+    assert (again.status, again.result_image, again.finished_at) == (job.status, job.result_image, job.finished_at)
+    assert len(stored_files()) == 1

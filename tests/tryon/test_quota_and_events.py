@@ -92,7 +92,37 @@ def test_per_visitor_daily_limit(api_key_client, merchant, image_server, loopbac
     assert refused.status_code == 429
     assert "오늘 피팅 요청 한도(1회)" in refused.json()["message"]
     assert upload(api_key_client, image_server, visitorId=str(uuid.uuid4())).status_code == 202
-    # Without a visitorId the client address identifies the visitor: the test client's first call is accepted.
+    # Without a visitorId only the monthly quota applies (a storefront server calls for many shoppers).
     assert upload(api_key_client, image_server).status_code == 202
-    assert upload(api_key_client, image_server).status_code == 429
-    assert TryOnJob.objects.count() == 3
+    assert upload(api_key_client, image_server).status_code == 202
+    assert TryOnJob.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_cannot_overrun_the_quota(merchant, image_server, loopback_allowed):
+    import threading
+
+    from django.db import connection
+
+    from tests.conftest import api_key_client_for
+
+    TryOnSettings.objects.create(merchant=merchant, monthly_quota=2)
+    clients = [api_key_client_for(merchant) for _ in range(6)]
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def request(client) -> None:  # type: ignore[no-untyped-def]
+        try:
+            barrier.wait()
+            statuses.append(upload(client, image_server).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [202, 202, 429, 429, 429, 429]
+    assert TryOnJob.objects.count() == 2
+    assert DailyUsage.objects.get().requested == 2
