@@ -303,6 +303,7 @@ CONTENT_CACHE_TTL_SECONDS = env.int("CONTENT_CACHE_TTL_SECONDS", default=7 * 24 
 # Generate/regenerate requests per merchant per minute (429 with Retry-After beyond).
 CONTENT_RATE_LIMIT = env.int("CONTENT_RATE_LIMIT", default=30)
 CONTENT_LOGO_MAX_BYTES = env.int("CONTENT_LOGO_MAX_BYTES", default=5 * 1024 * 1024)
+CONTENT_LOGO_TIMEOUT = env.float("CONTENT_LOGO_TIMEOUT", default=10.0)
 # --- end content ---
 
 # --- tryon ---

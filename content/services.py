@@ -93,7 +93,9 @@ def default_platforms(merchant: Merchant) -> list[str]:
 
 def store_logo(*, url: str) -> str:
     """Fetches the logo under the SSRF rules, checks it decodes, and keeps a normalised PNG copy."""
-    fetched = fetch_public_url(url, max_bytes=settings.CONTENT_LOGO_MAX_BYTES, total_timeout=10.0)
+    fetched = fetch_public_url(
+        url, max_bytes=settings.CONTENT_LOGO_MAX_BYTES, total_timeout=settings.CONTENT_LOGO_TIMEOUT
+    )
     try:
         decoded = open_untrusted_image(fetched.content, max_pixels=4096 * 4096)
     except InvalidInput as exc:

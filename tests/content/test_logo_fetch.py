@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -23,13 +24,19 @@ def _png(color: tuple[int, int, int, int], size: tuple[int, int] = (300, 120)) -
 
 @pytest.fixture
 def logo_server():  # type: ignore[no-untyped-def]
-    files = {"/logo.png": (_png((255, 0, 255, 255)), "image/png"), "/not-image.png": (b"<html>hi</html>", "image/png")}
+    files = {
+        "/logo.png": (_png((255, 0, 255, 255)), "image/png"),
+        "/slow.png": (_png((255, 0, 255, 255)), "image/png"),
+        "/not-image.png": (b"<html>hi</html>", "image/png"),
+    }
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             pass
 
         def do_GET(self) -> None:
+            if self.path == "/slow.png":
+                time.sleep(3)
             if self.path == "/redirect-to-metadata":
                 self.send_response(302)
                 self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
@@ -103,3 +110,13 @@ def test_logo_is_drawn_on_the_image(settings, jwt_client, logo_server, django_ca
     image = decode(job["images"][0]["url"]).convert("RGB")
     magenta = sum(1 for pixel in image.getdata() if pixel == (255, 0, 255))
     assert magenta > 5000  # the logo (pure magenta) is on the picture
+
+
+def test_slow_logo_server_is_cut_off(settings, jwt_client, logo_server):
+    settings.SSRF_ALLOW_LOOPBACK = True
+    settings.CONTENT_LOGO_TIMEOUT = 1.0
+    started = time.monotonic()
+    response = generate(jwt_client, _with_logo(f"{logo_server}/slow.png"))
+    assert response.status_code == 400 and "Timeout" in response.json()["message"]
+    assert time.monotonic() - started < 2.5
+    assert ImageJob.objects.count() == 0
