@@ -22,12 +22,20 @@ def _png(color: tuple[int, int, int, int], size: tuple[int, int] = (300, 120)) -
     return buffer.getvalue()
 
 
+def _bomb() -> bytes:
+    """A few kilobytes of PNG that decode to 8000 × 8000 pixels."""
+    buffer = io.BytesIO()
+    Image.new("1", (8000, 8000), 0).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
 @pytest.fixture
 def logo_server():  # type: ignore[no-untyped-def]
     files = {
         "/logo.png": (_png((255, 0, 255, 255)), "image/png"),
         "/slow.png": (_png((255, 0, 255, 255)), "image/png"),
         "/not-image.png": (b"<html>hi</html>", "image/png"),
+        "/bomb.png": (_bomb(), "image/png"),
     }
 
     class Handler(BaseHTTPRequestHandler):
@@ -119,4 +127,11 @@ def test_slow_logo_server_is_cut_off(settings, jwt_client, logo_server):
     response = generate(jwt_client, _with_logo(f"{logo_server}/slow.png"))
     assert response.status_code == 400 and "Timeout" in response.json()["message"]
     assert time.monotonic() - started < 2.5
+    assert ImageJob.objects.count() == 0
+
+
+def test_decompression_bomb_logo_is_refused(settings, jwt_client, logo_server):
+    settings.SSRF_ALLOW_LOOPBACK = True
+    response = generate(jwt_client, _with_logo(f"{logo_server}/bomb.png"))
+    assert response.status_code == 400 and "압축 폭탄" in response.json()["message"]
     assert ImageJob.objects.count() == 0
