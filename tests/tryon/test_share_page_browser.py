@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -11,7 +12,8 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from tests.tryon.conftest import make_completed_job
+from tests.tryon.conftest import decode, make_completed_job, person_jpeg
+from tests.tryon.test_tryon_jobs import upload
 from tryon.models import ShareLink
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,17 +53,26 @@ def page(monkeypatch) -> Iterator:  # type: ignore[no-untyped-def]
             browser.close()
 
 
-def test_share_page_renders_result_and_tags(live_server, page, merchant, settings):  # type: ignore[no-untyped-def]
-    settings.PUBLIC_BASE_URL = live_server.url
-    job = make_completed_job(merchant)
-    link = ShareLink.objects.create(job=job, token="A" * 16 + "b_-c" * 4, expires_at=timezone.now() + timedelta(days=7))
+def test_share_page_renders_result_and_tags(live_server, page, api_key_client, image_server, loopback_allowed):  # type: ignore[no-untyped-def]
+    loopback_allowed.PUBLIC_BASE_URL = live_server.url
+    # A real try-on (offline engine, run inline: Celery is eager and this test's transactions commit at once).
+    created = upload(
+        api_key_client, image_server, productTitle="블루 린넨 셔츠", productPageUrl="https://shop.example.com/p/123"
+    )
+    job_id = created.json()["data"]["jobId"]
+    shared = api_key_client.post(f"/api/tryon/{job_id}/share", {"visitorId": str(uuid.uuid4())}, format="json")
+    assert shared.status_code == 201
+    share_url = shared.json()["data"]["shareUrl"]
+    assert share_url.startswith(live_server.url + "/share/")
+    link = ShareLink.objects.get(job_id=job_id)
 
-    response = page.goto(f"{live_server.url}/share/{link.token}")
+    response = page.goto(share_url)
     assert response.status == 200
     page.wait_for_function(
         "() => { const i = document.querySelector('#result'); return i.complete && i.naturalWidth > 0 }"
     )
-    assert page.eval_on_selector("#result", "i => [i.naturalWidth, i.naturalHeight]") == [432, 648]
+    person = decode(person_jpeg())
+    assert page.eval_on_selector("#result", "i => [i.naturalWidth, i.naturalHeight]") == list(person.size)
     assert page.inner_text("h1") == "블루 린넨 셔츠"
     assert page.get_attribute("#product-link", "href") == "https://shop.example.com/p/123"
 

@@ -175,8 +175,8 @@ def body_quad(landmarks: dict[int, Point], category: str, size: tuple[int, int])
         if category == "dresses":
             knee_l = landmarks.get(L_KNEE, hip_l + down.scaled(shoulder_width * 1.3))
             knee_r = landmarks.get(R_KNEE, hip_r + down.scaled(shoulder_width * 1.3))
-            return _band(left, right, knee_l, knee_r, widen=0.18, lift=0.12)
-        return _band(left, right, hip_l, hip_r, widen=0.15, lift=0.12)
+            return _band(left, right, knee_l, knee_r, widen=0.18, lift=0.22)
+        return _band(left, right, hip_l, hip_r, widen=0.15, lift=0.22)
     if not (has(L_HIP) and has(R_HIP)):
         return None
     hip_l, hip_r = landmarks[L_HIP], landmarks[R_HIP]
