@@ -23,6 +23,8 @@ from webhooks.events import SUBSCRIBABLE_EVENTS, WEBHOOK_TEST
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.sender import SendResult, post_signed
 
+logger = logging.getLogger(__name__)
+
 MAX_URL_LENGTH = 2048
 
 
@@ -30,9 +32,6 @@ def _log(level: int, message: str, **context: Any) -> None:
     """Logs with the ids in the text (the plain formatter shows no extras) and as structured ``extra``."""
     details = " ".join(f"{key}={value}" for key, value in context.items())
     logger.log(level, "%s %s", message, details, extra=context, exc_info=level >= logging.ERROR)
-
-
-logger = logging.getLogger(__name__)
 
 
 def new_message_id() -> str:
@@ -263,18 +262,13 @@ def send_claimed_delivery(*, delivery_id: Any, claim_token: Any) -> WebhookDeliv
     if not still_ours:
         _log(logging.INFO, "webhook delivery claim lost; skipping", delivery_id=str(delivery_id))
         return None
-    delivery = WebhookDelivery.objects.select_related("endpoint").get(id=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("endpoint").filter(id=delivery_id).first()
+    if delivery is None:  # deleted with its endpoint in the meantime
+        return None
     if not delivery.endpoint.is_active:
         _finish_without_sending(delivery, claim_token, "엔드포인트가 비활성화되어 발송하지 않았습니다.")
         return delivery
-    try:
-        return _attempt(delivery, claim_token=claim_token, retry_on_failure=True)
-    except Exception as exc:
-        # Our own failure (e.g. an undecryptable secret) counts as a failed attempt, so the row is retried on
-        # schedule and the merchant sees the reason, instead of being re-claimed every lease forever.
-        _log(logging.ERROR, "webhook send crashed", delivery_id=str(delivery.id))
-        result = SendResult(False, None, f"내부 오류로 발송하지 못했습니다: {type(exc).__name__}", "", 0)
-        return _record_attempt(delivery, result, claim_token=claim_token, retry_on_failure=True)
+    return _attempt(delivery, claim_token=claim_token, retry_on_failure=True)
 
 
 def _finish_without_sending(delivery: WebhookDelivery, claim_token: Any, reason: str) -> None:
@@ -285,12 +279,18 @@ def _finish_without_sending(delivery: WebhookDelivery, claim_token: Any, reason:
 
 def _attempt(delivery: WebhookDelivery, *, claim_token: Any, retry_on_failure: bool) -> WebhookDelivery:
     endpoint = delivery.endpoint
-    result = post_signed(
-        url=endpoint.url,
-        secret=decrypt_secret(endpoint.encrypted_secret),
-        message_id=delivery.message_id,
-        body=encode_body(delivery.payload),
-    )
+    try:
+        result = post_signed(
+            url=endpoint.url,
+            secret=decrypt_secret(endpoint.encrypted_secret),
+            message_id=delivery.message_id,
+            body=encode_body(delivery.payload),
+        )
+    except Exception as exc:
+        # Our own failure (e.g. an undecryptable secret) counts as a failed attempt, so the row is retried on
+        # schedule and the merchant sees the reason, instead of being re-claimed every lease forever.
+        _log(logging.ERROR, "webhook send crashed", delivery_id=str(delivery.id), endpoint_id=str(endpoint.pk))
+        result = SendResult(False, None, f"내부 오류로 발송하지 못했습니다: {type(exc).__name__}", "", 0)
     return _record_attempt(delivery, result, claim_token=claim_token, retry_on_failure=retry_on_failure)
 
 
@@ -360,7 +360,7 @@ def _update_endpoint_health(endpoint_id: Any, *, result: SendResult, now: dateti
         disable_endpoint(
             endpoint_id=endpoint_id,
             reason=(
-                f"{failing_since:%Y-%m-%d %H:%M} UTC부터 5일 동안 발송이 계속 실패하여 자동으로 비활성화되었습니다. "
+                f"{timezone.localtime(failing_since):%Y-%m-%d %H:%M %Z}부터 5일 동안 발송이 계속 실패하여 자동으로 비활성화되었습니다. "
                 f"마지막 오류: {result.error}"
             ),
         )

@@ -213,3 +213,18 @@ def test_the_secret_never_appears_in_later_responses_or_logs(jwt_client, merchan
     assert caplog.records
     assert raw_key not in caplog.text
     assert all(raw_key not in json.dumps(record.__dict__, default=str) for record in caplog.records)
+
+
+def test_test_send_with_an_undecryptable_secret_reports_failure(jwt_client, merchant, receiver, allow_loopback):
+    from webhooks.models import WebhookEndpoint
+
+    endpoint, _ = make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(encrypted_secret="garbage")
+
+    response = jwt_client.post(f"/api/webhooks/{endpoint.pk}/test")
+
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert data["status"] == "FAILED"
+    assert "내부 오류" in data["lastError"]
+    assert receiver.count() == 0
