@@ -281,11 +281,23 @@ def _render_simple(event: EventArt, size: tuple[int, int], artwork: Image.Image 
             outline=mix(PAPER, brand, 0.45),
             width=max(1, round(0.3 * unit)),
         )
-        # A small brand "stamp" in the opposite corner balances the disc.
-        cx, cy, r = width - inset - 9 * unit, height - inset - 9 * unit, 4.2 * unit
-        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=brand)
-        ring = r + 2.2 * unit
-        draw.ellipse((cx - ring, cy - ring, cx + ring, cy + ring), outline=brand, width=max(1, round(0.35 * unit)))
+        if landscape:
+            # Wide canvases give the right third to one emblem: the gift, in a brand-coloured medallion.
+            r = min(height * 0.2, width * 0.17 - 3 * unit)
+            ring = r + 2.4 * unit
+            cx, cy = width - inset - ring - 4 * unit, height * 0.5
+            text_box = (margin, margin, round(cx - ring - 4 * unit), height - margin)
+            draw.ellipse((cx - ring, cy - ring, cx + ring, cy + ring), outline=brand, width=max(1, round(0.4 * unit)))
+            draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=brand)
+            emblem_color = (255, 255, 255) if luminance(brand) < 0.5 else INK
+            emblem = gift_icon(round(r * 1.05), emblem_color, brand)
+            canvas.paste(emblem, (round(cx - emblem.width / 2), round(cy - emblem.height * 0.55)), emblem)
+        else:
+            # A small brand "stamp" in the opposite corner balances the disc.
+            cx, cy, r = width - inset - 9 * unit, height - inset - 9 * unit, 4.2 * unit
+            draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=brand)
+            ring = r + 2.2 * unit
+            draw.ellipse((cx - ring, cy - ring, cx + ring, cy + ring), outline=brand, width=max(1, round(0.35 * unit)))
 
     box_width = text_box[2] - text_box[0]
     box_height = text_box[3] - text_box[1]
