@@ -176,3 +176,40 @@ def test_endpoint_list_links_to_its_filtered_delivery_log(merchant, allow_loopba
 
     assert page.status_code == 200
     assert len(re.findall(r'name="_selected_action"', page.content.decode())) == 1
+
+
+def test_editing_an_endpoint_in_the_dashboard_goes_through_the_same_rules(merchant, allow_loopback):
+    endpoint, secret = make_endpoint(merchant, "http://127.0.0.1:9/hook", ["tryon.completed"])
+    client = dashboard(merchant)
+    url = f"/admin/webhooks/webhookendpoint/{endpoint.pk}/change/"
+
+    refused = client.post(url, {"url": "http://10.1.2.3/hook", "events": ["tryon.failed"], "is_active": "on"})
+    assert refused.status_code == 200
+    assert "사설망" in refused.content.decode()
+    endpoint.refresh_from_db()
+    assert endpoint.url == "http://127.0.0.1:9/hook"
+
+    saved = client.post(url, {"url": "http://127.0.0.1:9/v2", "events": ["tryon.failed", "usage.quota_exceeded"]})
+    assert saved.status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.url == "http://127.0.0.1:9/v2"
+    assert endpoint.events == ["tryon.failed", "usage.quota_exceeded"]
+    assert endpoint.is_active is False  # the unticked checkbox
+    assert endpoint.disabled_reason
+    assert decrypt_secret(endpoint.encrypted_secret) == secret
+
+
+def test_test_send_action_reports_the_result(merchant, receiver, allow_loopback):
+    ok, _ = make_endpoint(merchant, receiver.url("/ok"), ["tryon.completed"])
+    client = dashboard(merchant)
+
+    response = client.post(
+        "/admin/webhooks/webhookendpoint/",
+        {"action": "send_test_event", "_selected_action": [str(ok.pk)]},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "성공 (HTTP 200)" in page
+    assert receiver.count("/ok") == 1
+    assert WebhookDelivery.objects.get().event_type == "webhook.test"

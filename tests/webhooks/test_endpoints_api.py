@@ -246,3 +246,18 @@ def test_secret_is_not_logged(jwt_client, caplog):
     assert secret not in caplog.text
     assert secret.removeprefix("whsec_") not in caplog.text
     assert all(secret not in json.dumps(record.__dict__, default=str) for record in caplog.records)
+
+
+def test_patch_ignores_an_attempt_to_set_the_secret_and_dedupes_events(jwt_client):
+    created = create(jwt_client, url=PUBLIC_URL, events=["tryon.completed"]).json()["data"]
+
+    response = jwt_client.patch(
+        f"/api/webhooks/{created['id']}",
+        {"secret": "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "events": ["tryon.failed", "tryon.failed"]},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["data"]["events"] == ["tryon.failed"]
+    endpoint = WebhookEndpoint.objects.get(pk=created["id"])
+    assert decrypt_secret(endpoint.encrypted_secret) == created["secret"]
