@@ -113,6 +113,7 @@ class ImageJobAdmin(MerchantScopedAdmin):
         "progress",
         "from_cache",
         "source_image",
+        "provider_attempts",
         "error_code",
         "error_detail",
         "created_at",

@@ -64,6 +64,8 @@ class ImageJob(models.Model):
         "GeneratedImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="regeneration_jobs"
     )
     result_images = models.ManyToManyField("GeneratedImage", blank=True, related_name="result_of_jobs")
+    # Why an AI provider did not deliver ("stability: PROVIDER_UNAVAILABLE", "openai: circuit open"...).
+    provider_attempts = models.JSONField("AI 호출 기록", default=list, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
     error_detail = models.TextField(blank=True)
     created_at = models.DateTimeField("요청 시각", auto_now_add=True, db_index=True)

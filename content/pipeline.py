@@ -149,6 +149,10 @@ def run_generation_job(*, payload: dict) -> ImageJob | None:
         if not missing:
             continue
         artwork = draw_artwork(providers, artwork_prompt(info, style, regeneration.get("content", "")), job_id=job.id)
+        if artwork.attempts:
+            attempts = [f"{style}: {attempt}" for attempt in artwork.attempts]
+            job.provider_attempts = [*job.provider_attempts, *attempts]
+            ImageJob.objects.filter(id=job.id).update(provider_attempts=job.provider_attempts)
         for platform in missing:
             rendered = render_event_image(event, style=style, platform=platform, artwork=artwork.image)
             image = GeneratedImage(
@@ -167,8 +171,15 @@ def run_generation_job(*, payload: dict) -> ImageJob | None:
             produced.append(image)
             ImageJob.objects.filter(id=job.id).update(images_done=F("images_done") + 1)
 
+    job = complete_job(job_id=job.id, produced=produced)
+    logger.info("content job %s completed: %d images", job.id, len(produced))
+    return job
+
+
+def complete_job(*, job_id: str, produced: list[GeneratedImage]) -> ImageJob:
+    """Marks the job COMPLETED, updates the event's listing and refreshes the event's cache entry."""
     with transaction.atomic():
-        job = ImageJob.objects.select_for_update().get(id=job.id)
+        job = ImageJob.objects.select_for_update().get(id=job_id)
         job.result_images.set(produced)
         listed = GeneratedImage.objects.filter(
             merchant_id=job.merchant_id,
@@ -188,7 +199,6 @@ def run_generation_job(*, payload: dict) -> ImageJob | None:
         job.images_done = job.images_total = len(produced)
         job.save(update_fields=["status", "completed_at", "images_done", "images_total"])
     remember_event(merchant_id=job.merchant_id, event_draft_id=job.event_draft_id, job_id=job.id)
-    logger.info("content job %s completed: %d images", job.id, len(produced))
     return job
 
 

@@ -64,6 +64,11 @@ def test_both_ai_providers_failing_gives_template_with_fallback_flag(
     [image] = job["images"]
     assert image["provider"] == "template" and image["fallbackUsed"] is True
     assert not artwork_visible(image["url"])
+    from content.models import ImageJob
+
+    attempts = ImageJob.objects.get(id=job["jobId"]).provider_attempts
+    assert len(attempts) == 2 and attempts[0].startswith("SIMPLE: stability: ")
+    assert attempts[1].startswith("SIMPLE: openai: ")
     assert decode(image["url"]).size == (1080, 1080)
 
 
