@@ -719,12 +719,6 @@ def render_event_image(
     return image
 
 
-def ink_difference(a: Image.Image, b: Image.Image) -> float:
-    """Mean absolute per-pixel difference (0–255): how much two renderings differ."""
-    diff = ImageChops.difference(a.convert("L"), b.convert("L"))
-    return float(np.asarray(diff, dtype=np.float32).mean())
-
-
 def encode_png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=6)

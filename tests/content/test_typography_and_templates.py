@@ -12,10 +12,17 @@ from hypothesis import strategies as st
 from PIL import Image, ImageFont
 
 from content.constants import ALL_PLATFORMS, ALL_STYLES, PLATFORM_SIZES
-from content.providers.template import EventArt, ink_difference, render_event_image
+from content.providers.template import EventArt, render_event_image
 from content.typography import ELLIPSIS, fit_text, korean_font
 
 HANGUL = "봄맞이커피할인이벤트"
+
+
+def ink_difference(a: Image.Image, b: Image.Image) -> float:
+    """Mean absolute per-pixel difference (0–255): how much two renderings differ."""
+    return float(
+        np.abs(np.asarray(a.convert("L"), dtype=np.float32) - np.asarray(b.convert("L"), dtype=np.float32)).mean()
+    )
 
 
 def glyph_bitmap(font: ImageFont.FreeTypeFont, char: str) -> bytes:
