@@ -327,6 +327,13 @@ CELERY_BEAT_SCHEDULE["tryon.purge_expired"] = {
 # --- end tryon ---
 
 # --- sizing ---
+# Feedback-driven bias correction (docs/sizing.md): a product whose recent fit feedback leans one way gets
+# every girth shifted by up to SIZING_BIAS_MAX_CM before the chart is read.
+SIZING_BIAS_MIN_FEEDBACK = env.int("SIZING_BIAS_MIN_FEEDBACK", default=5)
+SIZING_BIAS_THRESHOLD = env.float("SIZING_BIAS_THRESHOLD", default=0.3)
+SIZING_BIAS_MAX_CM = env.float("SIZING_BIAS_MAX_CM", default=4.0)
+SIZING_BIAS_WINDOW_DAYS = env.int("SIZING_BIAS_WINDOW_DAYS", default=180)
+SIZING_CSV_MAX_BYTES = env.int("SIZING_CSV_MAX_BYTES", default=256 * 1024)
 # --- end sizing ---
 
 # --- webhooks ---

@@ -1,0 +1,117 @@
+"""Request validation of the sizing API, exactly as the Toile contract states (plus documented extensions)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rest_framework import serializers
+
+from sizing.models import Gender, SizeFeedback
+from sizing.services import SIZE_LABEL
+
+
+class StrictNumberField(serializers.Field):
+    """A JSON number (not a string, not a boolean), finite, > 0 and ≤ ``maximum``."""
+
+    default_error_messages = {
+        "invalid": "숫자여야 합니다.",
+        "positive": "0보다 커야 합니다.",
+        "max": "{maximum} 이하여야 합니다.",
+    }
+
+    def __init__(self, *, maximum: float, **kwargs: Any) -> None:
+        self.maximum = maximum
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, bool) or not isinstance(data, (int, float)) or not math.isfinite(data):
+            self.fail("invalid")
+        if data <= 0:
+            self.fail("positive")
+        if data > self.maximum:
+            self.fail("max", maximum=self.maximum)
+        return float(data)
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class StrictBooleanField(serializers.Field):
+    default_error_messages = {"invalid": "true 또는 false여야 합니다."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class StrictIntegerField(serializers.Field):
+    default_error_messages = {"invalid": "정수여야 합니다.", "range": "{low}~{high} 사이여야 합니다."}
+
+    def __init__(self, *, low: int, high: int, **kwargs: Any) -> None:
+        self.low, self.high = low, high
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, (int, float)) or not float(data).is_integer():
+            self.fail("invalid")
+        if not self.low <= data <= self.high:
+            self.fail("range", low=self.low, high=self.high)
+        return int(data)
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string only (DRF would turn 123 into "123")."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class MeasurementSerializer(serializers.Serializer):
+    height = StrictNumberField(maximum=300)
+    weight = StrictNumberField(maximum=500)
+    gender = serializers.ChoiceField(choices=Gender.values, error_messages={"invalid_choice": "M 또는 F여야 합니다."})
+    chest = StrictNumberField(maximum=300, required=False)
+    waist = StrictNumberField(maximum=300, required=False)
+    hip = StrictNumberField(maximum=300, required=False)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["객체여야 합니다."]})
+        return super().to_internal_value(data)
+
+
+class RecommendRequestSerializer(serializers.Serializer):
+    productId = StrictCharField(max_length=100)  # noqa: N815 - the contract's field names
+    measurement = MeasurementSerializer()
+    visitorId = serializers.UUIDField(required=False, error_messages={"invalid": "UUID 형식이어야 합니다."})  # noqa: N815
+
+
+class MeasurementRequestSerializer(serializers.Serializer):
+    visitorId = serializers.UUIDField(error_messages={"invalid": "UUID 형식이어야 합니다."})  # noqa: N815
+    measurement = MeasurementSerializer()
+
+
+class FeedbackRequestSerializer(serializers.Serializer):
+    tryOnRequestId = serializers.UUIDField(error_messages={"invalid": "피팅 요청 ID는 UUID여야 합니다."})  # noqa: N815
+    recommendedSize = StrictCharField(trim_whitespace=False)  # noqa: N815
+    confidence = StrictIntegerField(low=0, high=100)
+    helpful = StrictBooleanField()
+    comment = StrictCharField(max_length=500, required=False, allow_blank=True, trim_whitespace=False)
+    # Extensions (not in the contract; optional): the product the feedback is about and the fit direction.
+    productId = StrictCharField(max_length=100, required=False)  # noqa: N815
+    fit = serializers.ChoiceField(choices=SizeFeedback.Fit.values, required=False)
+
+    def validate_recommendedSize(self, value: str) -> str:  # noqa: N802
+        if not SIZE_LABEL.match(value):
+            raise serializers.ValidationError("1~10자의 한글·영문·숫자·공백·/+- 만 쓸 수 있습니다.")
+        return value

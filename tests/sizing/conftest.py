@@ -1,0 +1,57 @@
+"""Catalogue factories with real-looking Korean brand charts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sizing.models import Product, SizeChart, SizeChartRow
+
+# A men's shirt brand publishing body ranges for S–XL.
+TOP_BODY_ROWS = [
+    ("S", {"chest": (82, 88), "height": (160, 168), "weight": (50, 60)}),
+    ("M", {"chest": (88, 94), "height": (165, 173), "weight": (58, 68)}),
+    ("L", {"chest": (94, 100), "height": (170, 178), "weight": (66, 76)}),
+    ("XL", {"chest": (100, 106), "height": (175, 183), "weight": (74, 86)}),
+]
+# Slacks with garment measurements in 단면 (half girths), inch-waist labels.
+BOTTOM_GARMENT_ROWS = [
+    ("28", {"waist": (37, 37), "hip": (48, 48)}),
+    ("30", {"waist": (39.5, 39.5), "hip": (50.5, 50.5)}),
+    ("32", {"waist": (42, 42), "hip": (53, 53)}),
+    ("34", {"waist": (44.5, 44.5), "hip": (55.5, 55.5)}),
+]
+
+
+def make_chart(
+    merchant: Any,
+    *,
+    brand: str,
+    category: str,
+    rows: list[tuple[str, dict[str, tuple[float, float]]]] | list[str],
+    kind: str = SizeChart.Kind.BODY,
+    garment_flat: bool = False,
+) -> SizeChart:
+    chart = SizeChart.objects.create(
+        merchant=merchant, brand=brand, category=category, kind=kind, garment_flat=garment_flat
+    )
+    for position, row in enumerate(rows):
+        label, ranges = (row, {}) if isinstance(row, str) else row
+        values = {
+            f"{dim}_{end}": value
+            for dim, pair in ranges.items()
+            for end, value in zip(("min", "max"), pair, strict=True)
+        }
+        SizeChartRow.objects.create(chart=chart, label=label, position=position, **values)
+    return chart
+
+
+def make_product(merchant: Any, *, external_id: str, brand: str, category: str, name: str = "상품") -> Product:
+    return Product.objects.create(merchant=merchant, external_id=external_id, name=name, brand=brand, category=category)
+
+
+@pytest.fixture
+def shirt(merchant):  # type: ignore[no-untyped-def]
+    make_chart(merchant, brand="BRAND_A", category="TOP", rows=TOP_BODY_ROWS)
+    return make_product(merchant, external_id="BLUE-SHIRT-001", brand="BRAND_A", category="TOP", name="블루 린넨 셔츠")
