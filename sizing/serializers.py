@@ -112,6 +112,6 @@ class FeedbackRequestSerializer(serializers.Serializer):
     fit = serializers.ChoiceField(choices=SizeFeedback.Fit.values, required=False)
 
     def validate_recommendedSize(self, value: str) -> str:  # noqa: N802
-        if not SIZE_LABEL.match(value):
+        if not SIZE_LABEL.fullmatch(value):
             raise serializers.ValidationError("1~10자의 한글·영문·숫자·공백·/+- 만 쓸 수 있습니다.")
         return value

@@ -242,7 +242,7 @@ def parse_chart_csv(raw: bytes) -> list[dict[str, Any]]:
             raise InvalidInput(f"{line}행: 열이 첫 줄보다 많습니다.")
         cells = dict(zip(header, record, strict=False))
         label = cells.get("label", "").strip()
-        if not SIZE_LABEL.match(label):
+        if not SIZE_LABEL.fullmatch(label):
             raise InvalidInput(f"{line}행: 사이즈 라벨은 1~10자의 한글·영문·숫자·/+- 여야 합니다.")
         if label in labels:
             raise InvalidInput(f"{line}행: 사이즈 {label}이(가) 중복되었습니다.")

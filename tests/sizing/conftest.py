@@ -55,3 +55,16 @@ def make_product(merchant: Any, *, external_id: str, brand: str, category: str, 
 def shirt(merchant):  # type: ignore[no-untyped-def]
     make_chart(merchant, brand="BRAND_A", category="TOP", rows=TOP_BODY_ROWS)
     return make_product(merchant, external_id="BLUE-SHIRT-001", brand="BRAND_A", category="TOP", name="블루 린넨 셔츠")
+
+
+def make_try_on_job(merchant):  # type: ignore[no-untyped-def]
+    """A try-on job row of the try-on app (feedback names one by id)."""
+    from django.apps import apps
+
+    job_model = apps.get_model("tryon", "TryOnJob")
+    return job_model.objects.create(merchant=merchant, product_image_url="https://shop.example/shirt.jpg")
+
+
+@pytest.fixture
+def try_on_job(merchant):  # type: ignore[no-untyped-def]
+    return make_try_on_job(merchant)
