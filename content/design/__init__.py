@@ -1,0 +1,1 @@
+"""The three template designs (one module each) and the palette and drawing tools they share."""

@@ -1,0 +1,176 @@
+"""TRENDY (트렌디): bold and playful — colour blocking, stickers, halftone, heavy type with hard shadows."""
+
+from __future__ import annotations
+
+import colorsys
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+from content.design.base import EventArt
+from content.design.drawing import cover, draw_block, fitted_logo
+from content.design.palette import INK, RGB, hex_to_rgb, luminance, mix, vivid
+from content.typography import fit_text, korean_font
+
+
+def _accent_for(brand: RGB) -> RGB:
+    hue = colorsys.rgb_to_hsv(*(c / 255 for c in brand))[0] * 360
+    # Neon lime pops on almost everything except greens and yellows, where hot pink takes over.
+    return (255, 79, 163) if 45 <= hue <= 170 else (214, 255, 58)
+
+
+def _sticker(text: str, diameter: int, fill: RGB, ink: RGB, angle: float) -> Image.Image:
+    sticker = Image.new("RGBA", (diameter, diameter), (0, 0, 0, 0))
+    sdraw = ImageDraw.Draw(sticker)
+    points = []
+    spikes = 18
+    for index in range(spikes * 2):
+        radius = diameter / 2 if index % 2 == 0 else diameter / 2 * 0.86
+        theta = np.pi * index / spikes
+        points.append((diameter / 2 + radius * np.cos(theta), diameter / 2 + radius * np.sin(theta)))
+    sdraw.polygon(points, fill=fill, outline=ink)
+    font = korean_font(round(diameter * 0.2), 900)
+    text_width = font.getlength(text)
+    bbox = font.getbbox(text)
+    sdraw.text(((diameter - text_width) / 2, (diameter - (bbox[3] - bbox[1])) / 2 - bbox[1]), text, font=font, fill=ink)
+    return sticker.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)
+
+
+def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) -> Image.Image:
+    width, height = size
+    unit = min(width, height) / 100
+    brand = vivid(hex_to_rgb(event.brand_color))
+    accent = _accent_for(brand)
+    light_bg = luminance(brand) > 0.45
+    ink = INK if light_bg else (255, 255, 255)
+    shadow_ink = (0, 0, 0) if not light_bg else mix(brand, (0, 0, 0), 0.55)
+    canvas = Image.new("RGBA", size, brand + (255,))
+    draw = ImageDraw.Draw(canvas)
+    landscape = width > height * 1.15
+
+    # Big playful shapes: a ring, a blob of accent, a halftone field.
+    darker = mix(brand, (0, 0, 0), 0.22)
+    draw.ellipse((width * 0.6, -height * 0.36, width * 1.22, height * 0.25), fill=accent)
+    ring = 7 * unit
+    draw.ellipse((-width * 0.2, height * 0.68, width * 0.28, height * 1.16), outline=darker, width=round(ring))
+    step = 3.2 * unit
+    dots = Image.new("RGBA", size, (0, 0, 0, 0))
+    ddraw = ImageDraw.Draw(dots)
+    for row in range(int(height * 0.4 / step)):
+        for col in range(int(width * 0.45 / step)):
+            cx = width * 0.55 + col * step
+            cy = height * 0.62 + row * step
+            r = 0.55 * unit * (1 - row / (height * 0.4 / step) * 0.6)
+            ddraw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=darker + (255,))
+    canvas.alpha_composite(dots)
+    # A squiggle.
+    wave = [(width * 0.08 + i * unit * 1.5, height * 0.12 + np.sin(i / 2.2) * 1.6 * unit) for i in range(14)]
+    draw.line(wave, fill=accent, width=round(1.1 * unit), joint="curve")
+
+    margin = 8 * unit
+    text_right = width - margin
+    # Below the sticker (top right) or the tilted artwork card.
+    top = 27 * unit
+    if artwork is not None:
+        top = margin + 6 * unit
+        card_w = round((width * 0.4) if landscape else width * 0.36)
+        card_h = round(card_w * 1.1)
+        card = Image.new("RGBA", (card_w + round(3 * unit), card_h + round(10 * unit)), (255, 255, 255, 255))
+        card.paste(cover(artwork, (card_w, card_h)), (round(1.5 * unit), round(1.5 * unit)))
+        card = card.rotate(-5, resample=Image.Resampling.BICUBIC, expand=True)
+        if landscape:
+            position = (round(width - card.width - 3 * unit), round((height - card.height) / 2))
+            text_right = position[0] - 2 * unit
+        else:
+            position = (round(width - card.width - 4 * unit), round(3 * unit))
+            top = max(top, position[1] + card.height + unit)
+        shadow = Image.new("RGBA", card.size, (0, 0, 0, 0))
+        shadow.putalpha(card.getchannel("A").point(lambda a: int(a * 0.35)))
+        canvas.alpha_composite(
+            shadow.filter(ImageFilter.GaussianBlur(unit)), (position[0] + round(unit), position[1] + round(1.5 * unit))
+        )
+        canvas.alpha_composite(card, position)
+
+    column = text_right - margin
+    # The logo chip sits in the bottom-right corner: keep the text stack above it.
+    footer = 9 * unit if event.logo is not None else 0
+    title = fit_text(
+        event.title,
+        max_width=column,
+        max_height=(height - top - margin - footer) * 0.62,
+        max_lines=3,
+        max_size=round(13.5 * unit),
+        min_size=round(5.5 * unit),
+        weight=900,
+        line_spacing=1.12,
+    )
+    gift = fit_text(
+        event.gift_name,
+        max_width=min(column, width * 0.78) - 16 * unit,
+        max_height=12 * unit,
+        max_lines=2,
+        max_size=round(5.2 * unit),
+        min_size=round(3.2 * unit),
+        weight=800,
+        line_spacing=1.18,
+    )
+    pill_height = gift.height + 4.6 * unit
+    stack = title.height + 7 * unit + pill_height
+    y = top + max(0.0, ((height - margin - footer) - top - stack) * 0.55)
+
+    offset = round(0.9 * unit)
+    draw_block(canvas, title, x=margin, y=y, width=column, fill=ink, shadow=shadow_ink, shadow_offset=(offset, offset))
+    y += title.height + 7 * unit
+
+    # The gift in a tilted pill: "경품" tag + name.
+    tag_font = korean_font(round(3.2 * unit), 900)
+    tag_text = "경품"
+    tag_width = tag_font.getlength(tag_text) + 4 * unit
+    pill_width = round(tag_width + gift.width + 7 * unit)
+    pill = Image.new("RGBA", (pill_width + round(2 * unit), round(pill_height + 2 * unit)), (0, 0, 0, 0))
+    pdraw = ImageDraw.Draw(pill)
+    pdraw.rounded_rectangle(
+        (round(unit), round(unit), pill_width + round(unit), pill_height + round(unit)),
+        radius=round(pill_height / 2 if gift.height < 7 * unit else 3 * unit),
+        fill=INK,
+    )
+    tag_box = (
+        round(2.2 * unit),
+        round(unit + (pill_height - 5.4 * unit) / 2),
+        round(2.2 * unit + tag_width),
+        round(unit + (pill_height + 5.4 * unit) / 2),
+    )
+    pdraw.rounded_rectangle(tag_box, radius=round(2.7 * unit), fill=accent)
+    bbox = tag_font.getbbox(tag_text)
+    pdraw.text(
+        (tag_box[0] + 2 * unit, (tag_box[1] + tag_box[3]) / 2 - (bbox[1] + bbox[3]) / 2),
+        tag_text,
+        font=tag_font,
+        fill=INK,
+    )
+    draw_block(pill, gift, x=tag_box[2] + 2.2 * unit, y=unit + 2.3 * unit, width=gift.width, fill=(255, 255, 255))
+    pill = pill.rotate(2.5, resample=Image.Resampling.BICUBIC, expand=True)
+    canvas.alpha_composite(pill, (round(margin - unit), round(y - unit)))
+
+    sticker = _sticker("EVENT!", round(19 * unit), accent if artwork is not None else (255, 255, 255), INK, 14)
+    if artwork is not None:
+        # Slapped on the corner of the photo card.
+        sticker_pos = (
+            round(max(0, position[0] - sticker.width * 0.3)),
+            round(max(0, position[1] - sticker.height * 0.2)),
+        )
+    else:
+        sticker_pos = (round(width - sticker.width - 7 * unit), round(6 * unit))
+    canvas.alpha_composite(sticker, sticker_pos)
+
+    if event.logo is not None:
+        logo = fitted_logo(event.logo, (round(22 * unit), round(7 * unit)))
+        chip = Image.new("RGBA", (logo.width + round(4 * unit), logo.height + round(3 * unit)), (0, 0, 0, 0))
+        ImageDraw.Draw(chip).rounded_rectangle(
+            (0, 0, chip.width - 1, chip.height - 1), radius=round(1.5 * unit), fill=(255, 255, 255, 255)
+        )
+        chip.alpha_composite(logo, (round(2 * unit), round(1.5 * unit)))
+        canvas.alpha_composite(
+            chip, (round(width - margin - chip.width), round(height - margin - chip.height + 3 * unit))
+        )
+    return canvas.convert("RGB")
