@@ -24,6 +24,7 @@ from content.serializers import (
     RegenerationAcceptedSerializer,
     image_body,
     iso,
+    validated,
 )
 from merchants.api import ContentView
 
@@ -52,9 +53,8 @@ class GenerateImagesView(ContentView):
     )
     def post(self, request: Request) -> Response:
         services.check_rate_limit(merchant=self.merchant)
-        serializer = ImageGenerationRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        accepted = services.request_generation(merchant=self.merchant, data=serializer.validated_data)
+        data = validated(ImageGenerationRequestSerializer(data=request.data))
+        accepted = services.request_generation(merchant=self.merchant, data=data)
         return Response(
             {
                 "jobId": accepted.job.id,
@@ -116,14 +116,13 @@ class EventImagesView(ContentView):
         responses={200: ImageListSerializer, **ERRORS},
     )
     def get(self, request: Request, event_draft_id: str) -> Response:
-        filters = ImageFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
+        filters = validated(ImageFilterSerializer(data=request.query_params))
         selectors.event_content(merchant=self.merchant, event_draft_id=event_draft_id)
         images = selectors.listed_event_images(
             merchant=self.merchant,
             event_draft_id=event_draft_id,
-            style=filters.validated_data.get("style"),
-            platform=filters.validated_data.get("platform"),
+            style=filters.get("style"),
+            platform=filters.get("platform"),
         )
         bodies = [image_body(image, selectors.image_url(image.file_name)) for image in images]
         return Response({"eventDraftId": event_draft_id, "totalCount": len(bodies), "images": bodies})
@@ -157,11 +156,8 @@ class RegenerateImageView(ContentView):
     )
     def post(self, request: Request, image_id: str) -> Response:
         services.check_rate_limit(merchant=self.merchant)
-        serializer = ImageRegenerationRequestSerializer(data=request.data if request.data else {})
-        serializer.is_valid(raise_exception=True)
-        accepted = services.request_regeneration(
-            merchant=self.merchant, image_id=image_id, data=serializer.validated_data
-        )
+        data = validated(ImageRegenerationRequestSerializer(data=request.data if request.data else {}))
+        accepted = services.request_regeneration(merchant=self.merchant, image_id=image_id, data=data)
         return Response(
             {
                 "message": "이미지 재생성 요청이 접수되었습니다",

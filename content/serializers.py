@@ -8,6 +8,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from common.errors import InvalidInput
 from content.constants import ALL_PLATFORMS, ALL_STYLES, PLATFORM_SIZES
 from content.models import GeneratedImage
 from content.typography import drawable
@@ -73,6 +74,8 @@ def _drawable_or_error(field: str, value: str) -> str:
 
 
 class EventInfoSerializer(serializers.Serializer):
+    default_error_messages = {"invalid": "eventInfo은(는) 객체여야 합니다."}
+
     title = _text("eventInfo.title", min_length=1, max_length=50)
     giftName = _text("eventInfo.giftName", min_length=1, max_length=30)
     brandColor = _text("eventInfo.brandColor", required=False)
@@ -106,6 +109,8 @@ def _dedupe(values: list[str]) -> list[str]:
 
 
 class ImageGenerationRequestSerializer(serializers.Serializer):
+    default_error_messages = {"invalid": "요청 본문은 JSON 객체여야 합니다."}
+
     eventDraftId = _text("eventDraftId", min_length=1, max_length=100)
     eventInfo = EventInfoSerializer(error_messages={"required": "eventInfo은(는) 필수 항목입니다."})
     styles = _choice_list("styles", ALL_STYLES)
@@ -147,6 +152,8 @@ class ImageGenerationJobSerializer(ImageGenerationRequestSerializer):
 
 
 class ImageRegenerationRequestSerializer(serializers.Serializer):
+    default_error_messages = {"invalid": "요청 본문은 JSON 객체여야 합니다."}
+
     content = _text("content", required=False, allow_blank=True, max_length=500)
     style = _choice("style", ALL_STYLES, required=False)
 
@@ -154,6 +161,26 @@ class ImageRegenerationRequestSerializer(serializers.Serializer):
 class ImageFilterSerializer(serializers.Serializer):
     style = _choice("style", ALL_STYLES, required=False)
     platform = _choice("platform", ALL_PLATFORMS, required=False)
+
+
+def first_error_message(errors: Any, path: str = "") -> str:
+    """The first validation error as one sentence; our messages name their field, DRF's get it prefixed."""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            name = path if key == "non_field_errors" else (f"{path}.{key}" if path else str(key))
+            return first_error_message(value, name)
+    if isinstance(errors, list) and errors:
+        return first_error_message(errors[0], path)
+    text = str(errors)
+    names = [part for part in path.split(".") if part and not part.isdigit()]
+    return text if not names or names[-1] in text else f"{path}: {text}"
+
+
+def validated(serializer: serializers.Serializer) -> dict:
+    """``serializer.validated_data``, or a 400 in the Content error format with a readable Korean message."""
+    if not serializer.is_valid():
+        raise InvalidInput(first_error_message(serializer.errors))
+    return serializer.validated_data
 
 
 def iso(value: datetime | None) -> str | None:

@@ -292,3 +292,12 @@ def test_producer_payload_without_styles_or_platforms_gets_the_spec_defaults(jwt
         ("FANCY", "INSTAGRAM"),
         ("TRENDY", "INSTAGRAM"),
     ]
+
+
+def test_error_messages_read_like_the_spec_examples(jwt_client):
+    missing = generate(jwt_client, {"eventDraftId": "e", "eventInfo": {"giftName": "선물"}}).json()
+    assert missing["message"] == "eventInfo.title은(는) 필수 항목입니다."
+    color = generate(jwt_client, {"eventDraftId": "e", "eventInfo": {**EVENT_INFO, "brandColor": "red"}}).json()
+    assert color["message"].startswith("brandColor는 HEX 색상 코드 형식이어야 합니다.")
+    not_object = jwt_client.post("/api/content/images/generate", [1, 2], format="json").json()
+    assert not_object["message"] == "요청 본문은 JSON 객체여야 합니다."
