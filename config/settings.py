@@ -315,6 +315,8 @@ FASHN_MODEL_NAME = env.str("FASHN_MODEL_NAME", default="tryon-v1.6")
 FASHN_MODE = env.str("FASHN_MODE", default="balanced")
 FASHN_POLL_INTERVAL = env.float("FASHN_POLL_INTERVAL", default=2.0)
 FASHN_TIMEOUT = env.float("FASHN_TIMEOUT", default=180.0)
+# How often a job hitting FASHN's rate/concurrency limit (429) is retried (after Retry-After, else 15 s).
+TRYON_PROVIDER_LIMIT_RETRIES = env.int("TRYON_PROVIDER_LIMIT_RETRIES", default=3)
 TRYON_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Lifetime of result URLs handed out (S3 presigned or the app's own signed local URLs).
 TRYON_RESULT_URL_SECONDS = 3600
@@ -327,11 +329,11 @@ CELERY_BEAT_SCHEDULE["tryon.purge_expired"] = {
 # --- end tryon ---
 
 # --- sizing ---
-# Feedback-driven bias correction (docs/sizing.md): a product whose recent fit feedback leans one way gets
-# every girth shifted by up to SIZING_BIAS_MAX_CM before the chart is read.
+# Feedback-driven bias correction (docs/sizing.md): a product whose recent fit feedback leans one way moves
+# the body's position on the chart by up to SIZING_BIAS_MAX_SHIFT sizes.
 SIZING_BIAS_MIN_FEEDBACK = env.int("SIZING_BIAS_MIN_FEEDBACK", default=5)
 SIZING_BIAS_THRESHOLD = env.float("SIZING_BIAS_THRESHOLD", default=0.3)
-SIZING_BIAS_MAX_CM = env.float("SIZING_BIAS_MAX_CM", default=4.0)
+SIZING_BIAS_MAX_SHIFT = env.float("SIZING_BIAS_MAX_SHIFT", default=0.75)
 SIZING_BIAS_WINDOW_DAYS = env.int("SIZING_BIAS_WINDOW_DAYS", default=180)
 SIZING_CSV_MAX_BYTES = env.int("SIZING_CSV_MAX_BYTES", default=256 * 1024)
 # --- end sizing ---

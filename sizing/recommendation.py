@@ -208,8 +208,9 @@ def _normal_cdf(value: float) -> float:
     return 0.5 * (1.0 + math.erf(value / math.sqrt(2.0)))
 
 
-def recommend(body: Body, chart: ChartSpec, *, girth_offset_cm: float = 0.0) -> Recommendation:
-    """Best size and confidence. ``girth_offset_cm`` shifts every girth (feedback-driven bias correction)."""
+def recommend(body: Body, chart: ChartSpec, *, size_shift: float = 0.0) -> Recommendation:
+    """Best size and confidence. ``size_shift`` (in sizes) moves the body's position: the feedback-driven bias
+    correction (+0.5 reads the body half a size bigger because the product runs small)."""
     intervals = body_intervals(chart)
     importance = IMPORTANCE.get(chart.category, IMPORTANCE["TOP"])
     estimated: list[str] = []
@@ -224,14 +225,15 @@ def recommend(body: Body, chart: ChartSpec, *, girth_offset_cm: float = 0.0) -> 
                 value, sd = estimate.value, estimate.sd
                 weight *= ESTIMATED_GIRTH_WEIGHT_FACTOR
                 estimated.append(dim)
-            value += girth_offset_cm
         position, slope = _position(_knots(values, dim), float(value))
         positions.append((position, weight, sd * slope))
     total_weight = sum(weight for _, weight, _ in positions)
-    mean_position = sum(position * weight for position, weight, _ in positions) / total_weight
+    mean_position = sum(position * weight for position, weight, _ in positions) / total_weight + size_shift
     # Variance of the weighted mean of independent errors, plus the dimensions' disagreement.
     measurement_var = sum((weight / total_weight) ** 2 * sd**2 for _, weight, sd in positions)
-    disagreement_var = sum(weight * (position - mean_position) ** 2 for position, weight, _ in positions) / total_weight
+    disagreement_var = (
+        sum(weight * (position + size_shift - mean_position) ** 2 for position, weight, _ in positions) / total_weight
+    )
     spread = math.sqrt(measurement_var + disagreement_var + 1e-9)
     index = min(max(round(mean_position), 0), len(chart.rows) - 1)
     probability = _normal_cdf((index + 0.5 - mean_position) / spread) - _normal_cdf(

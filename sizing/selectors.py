@@ -54,7 +54,7 @@ class FitCounts:
 
 
 def recent_fit_counts(*, product: Product) -> FitCounts:
-    """Fit votes of the product's feedback within the bias window (see services.bias_offset_cm)."""
+    """Fit votes of the product's feedback within the bias window (see services.bias_size_shift)."""
     since = timezone.now() - timedelta(days=settings.SIZING_BIAS_WINDOW_DAYS)
     counts = SizeFeedback.objects.filter(product=product, created_at__gte=since).aggregate(
         too_small=Count("id", filter=Q(fit=SizeFeedback.Fit.TOO_SMALL)),

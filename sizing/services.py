@@ -31,7 +31,7 @@ class SizeRecommendationResult:
     size: str | None
     confidence: int | None
     estimated: tuple[str, ...] = ()
-    bias_offset_cm: float = 0.0
+    size_shift: float = 0.0
 
 
 def chart_spec(chart: SizeChart) -> ChartSpec:
@@ -50,12 +50,13 @@ def chart_spec(chart: SizeChart) -> ChartSpec:
     )
 
 
-def bias_offset_cm(*, product: Product) -> float:
-    """The girth shift (cm) the product's recent fit feedback calls for; 0 without a consistent bias.
+def bias_size_shift(*, product: Product) -> float:
+    """The shift (in sizes) the product's recent fit feedback calls for; 0 without a consistent bias.
 
-    Rule: over the last ``SIZING_BIAS_WINDOW_DAYS``, with at least ``SIZING_BIAS_MIN_FEEDBACK`` fit votes,
-    lean = (too small − too large) / votes. When |lean| ≥ ``SIZING_BIAS_THRESHOLD`` every girth is shifted by
-    lean × ``SIZING_BIAS_MAX_CM`` (positive: the product runs small, so read the body as bigger).
+    Rule: over the last ``SIZING_BIAS_WINDOW_DAYS``, with at least ``SIZING_BIAS_MIN_FEEDBACK`` fit votes
+    (too small / fits / too large), lean = (too small − too large) / votes. When |lean| ≥
+    ``SIZING_BIAS_THRESHOLD`` the body's size position moves by lean × ``SIZING_BIAS_MAX_SHIFT`` sizes
+    (positive: the product runs small, so the body is read as bigger).
     """
     counts = recent_fit_counts(product=product)
     if counts.total < settings.SIZING_BIAS_MIN_FEEDBACK:
@@ -63,7 +64,7 @@ def bias_offset_cm(*, product: Product) -> float:
     lean = (counts.too_small - counts.too_large) / counts.total
     if abs(lean) < settings.SIZING_BIAS_THRESHOLD:
         return 0.0
-    return round(lean * settings.SIZING_BIAS_MAX_CM, 2)
+    return round(lean * settings.SIZING_BIAS_MAX_SHIFT, 3)
 
 
 def recommend_size(
@@ -74,9 +75,9 @@ def recommend_size(
     result = SizeRecommendationResult(product=product, size=None, confidence=None)
     if chart is not None:
         body = Body(**{key: measurement.get(key) for key in ("gender", "height", "weight", "chest", "waist", "hip")})
-        offset = bias_offset_cm(product=product)
+        shift = bias_size_shift(product=product)
         try:
-            found = recommend(body, chart_spec(chart), girth_offset_cm=offset)
+            found = recommend(body, chart_spec(chart), size_shift=shift)
         except ChartError:
             logger.warning("Unusable size chart %s for product %s", chart.pk, product.pk)
         else:
@@ -85,7 +86,7 @@ def recommend_size(
                 size=found.size,
                 confidence=found.confidence,
                 estimated=found.estimated,
-                bias_offset_cm=offset,
+                size_shift=shift,
             )
     if visitor_id is not None:
         BodyMeasurement.objects.create(
