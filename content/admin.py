@@ -140,7 +140,8 @@ class ImageJobAdmin(MerchantScopedAdmin):
     @admin.display(description="상태", ordering="status")
     def status_badge(self, job: ImageJob) -> str:
         return format_html(
-            '<span style="background:{};color:#fff;padding:2px 8px;border-radius:10px;font-size:11px">{}</span>',
+            '<span style="background:{};color:#fff;padding:2px 8px;border-radius:10px;font-size:11px;'
+            'white-space:nowrap">{}</span>',
             STATUS_COLORS[job.status],
             job.get_status_display(),
         )
@@ -152,7 +153,13 @@ class ImageJobAdmin(MerchantScopedAdmin):
     @admin.display(description="이미지")
     def thumbnails(self, job: ImageJob) -> str:
         images = [image for image in job.result_images.all() if image.is_listed][:9]
-        return format_html_join("", "{} ", ((thumbnail(image, 40),) for image in images)) if images else "—"
+        if not images:
+            return "—"
+        return format_html(
+            '<div style="display:flex;flex-wrap:wrap;gap:4px;width:{}px">{}</div>',
+            3 * 58,
+            format_html_join("", "{}", ((thumbnail(image, 40),) for image in images)),
+        )
 
     @admin.display(description="소요 시간")
     def duration(self, job: ImageJob) -> str:
@@ -176,7 +183,7 @@ def duration_chart(durations: list[tuple[str, float, str]]) -> str:
     if not durations:
         return ""
     width, height, gap = 600, 120, 4
-    bar = max(4, (width - gap * len(durations)) // len(durations))
+    bar = min(24, max(4, (width - gap * len(durations)) // len(durations)))
     longest = max(seconds for _, seconds, _ in durations) or 1.0
     bars = []
     for index, (job_id, seconds, status) in enumerate(durations):
