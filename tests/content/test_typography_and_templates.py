@@ -128,7 +128,9 @@ def test_brand_colour_drives_the_palette():
 
 
 def test_render_preview_writes_nine_pngs(tmp_path: Path):
-    call_command("render_preview", "--out", str(tmp_path))
+    call_command("render_preview", "--out", str(tmp_path), "--sheet")
+    assert Image.open(tmp_path / "sheet.png").size == (3 * 360 + 4 * 16, 3 * 360 + 4 * 16)
+    (tmp_path / "sheet.png").unlink()
     files = sorted(tmp_path.glob("*.png"))
     assert len(files) == 9
     for path in files:

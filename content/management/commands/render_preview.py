@@ -38,6 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--logo", help="로고 이미지 파일 (없으면 예시 로고)")
         parser.add_argument("--no-logo", action="store_true", help="로고 없이 렌더링")
         parser.add_argument("--artwork", help="AI 아트워크 대신 쓸 배경 이미지 파일 (합성 미리보기)")
+        parser.add_argument("--sheet", action="store_true", help="9장을 한눈에 보는 contact sheet (sheet.png)도 저장")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not HEX_COLOR.match(options["color"]):
@@ -49,11 +50,19 @@ class Command(BaseCommand):
         event = EventArt(title=options["title"], gift_name=options["gift"], brand_color=options["color"], logo=logo)
         out = Path(options["out"])
         out.mkdir(parents=True, exist_ok=True)
-        for style in ALL_STYLES:
-            for platform in ALL_PLATFORMS:
+        cell, gap = 360, 16
+        sheet = Image.new("RGB", (3 * cell + 4 * gap, 3 * cell + 4 * gap), (236, 236, 240))
+        for row, style in enumerate(ALL_STYLES):
+            for column, platform in enumerate(ALL_PLATFORMS):
                 path = out / f"{style.lower()}-{platform.lower()}.png"
-                render_event_image(event, style=style, platform=platform, artwork=artwork).save(path)
+                image = render_event_image(event, style=style, platform=platform, artwork=artwork)
+                image.save(path)
                 self.stdout.write(str(path))
+                image.thumbnail((cell, cell))
+                sheet.paste(image, (gap + column * (cell + gap), gap + row * (cell + gap)))
+        if options["sheet"]:
+            sheet.save(out / "sheet.png")
+            self.stdout.write(str(out / "sheet.png"))
 
     def _image(self, path: str) -> Image.Image:
         try:
