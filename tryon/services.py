@@ -239,8 +239,20 @@ def delete_inputs(job: TryOnJob) -> None:
     TryOnJob.objects.filter(pk=job.pk).update(person_image="", garment_image="")
 
 
-def run_tryon_job(*, job_id: str) -> None:
-    """Runs the configured engine on a job. Idempotent: a finished job is left as it is."""
+class RetryLater(Exception):
+    """The engine hit a provider limit that passes: the task should run again after ``countdown`` seconds."""
+
+    def __init__(self, countdown: float) -> None:
+        super().__init__(countdown)
+        self.countdown = countdown
+
+
+def run_tryon_job(*, job_id: str, may_retry: bool = False) -> None:
+    """Runs the configured engine on a job. Idempotent: a finished job is left as it is.
+
+    With ``may_retry``, a passing provider limit (rate or concurrency) raises :class:`RetryLater` and leaves
+    the job PROCESSING; otherwise it fails the job.
+    """
     try:
         engine = configured_engine()
     except EngineError as exc:
@@ -268,6 +280,11 @@ def run_tryon_job(*, job_id: str) -> None:
     try:
         result = engine.run(person=person, garment=garment, category=job.category, report_progress=report_progress)
     except EngineError as exc:
+        if exc.retry_after is not None and may_retry:
+            logger.info("try-on engine limited, retrying", extra={"job_id": str(job.pk), "code": exc.code})
+            retries = int(job.metadata.get("providerRetries", 0)) + 1
+            TryOnJob.objects.filter(pk=job.pk).update(metadata={**job.metadata, "providerRetries": retries})
+            raise RetryLater(exc.retry_after) from exc
         logger.warning("try-on engine failed", extra={"job_id": str(job.pk), "code": exc.code})
         _finish(job, result=None, error=exc.message, metadata={"engine": engine.name, "errorCode": exc.code})
         return

@@ -140,7 +140,8 @@ def image_server() -> Iterator[ImageServer]:
 class FakeFashn:
     """FASHN's wire format: POST /v1/run → {id, error}; GET /v1/status/{id} → {id, status, output, error}.
 
-    ``behaviour``: "success" | "failure" | "slow" (never completes) | "rate_limited" (429 on run).
+    ``behaviour``: "success" | "failure" | "slow" (never completes) | "rate_limited" (429 on every run) |
+    "rate_limited_once" (429 on the first run, then success) | "out_of_credits" (429 OutOfCredits).
     """
 
     behaviour: str = "success"
@@ -148,6 +149,7 @@ class FakeFashn:
     api_key: str = "fa-test-key"
     base_url: str = ""
     runs: list[dict[str, Any]] = field(default_factory=list)
+    run_attempts: int = 0
     auth_headers: list[str] = field(default_factory=list)
     status_calls: dict[str, int] = field(default_factory=dict)
 
@@ -185,8 +187,14 @@ def fake_fashn() -> Iterator[FakeFashn]:
                 return
             if not self._authorized():
                 return
-            if state.behaviour == "rate_limited":
+            state.run_attempts += 1
+            if state.behaviour == "rate_limited" or (
+                state.behaviour == "rate_limited_once" and state.run_attempts == 1
+            ):
                 self._json(429, {"error": "RateLimitExceeded", "message": "Too many requests"})
+                return
+            if state.behaviour == "out_of_credits":
+                self._json(429, {"error": "OutOfCredits", "message": "No API credits remaining"})
                 return
             inputs = body.get("inputs") or {}
             if not (body.get("model_name") and inputs.get("model_image") and inputs.get("garment_image")):

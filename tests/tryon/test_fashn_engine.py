@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
+from config.celery import app as celery_app
 from tests.tryon.conftest import data_url_bytes, decode
 from tests.tryon.test_tryon_jobs import fetch_result, stored_files, upload
 from tryon.models import TryOnJob
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def eager_retries() -> Iterator[None]:
+    """Eager Celery runs a task's retries inline (ignoring the countdown) only when it does not propagate."""
+    celery_app.conf.task_eager_propagates = False
+    yield
+    celery_app.conf.task_eager_propagates = True
 
 
 def run_job(client, image_server, capture) -> dict:  # type: ignore[no-untyped-def]
@@ -52,14 +63,48 @@ def test_fashn_runtime_failure_fails_the_job_with_its_message(
     assert stored_files() == []  # the shopper's photo is deleted on failure too
 
 
-def test_fashn_rate_limit_fails_the_job(
-    api_key_client, image_server, loopback_allowed, fashn_settings, fake_fashn, django_capture_on_commit_callbacks
+def test_fashn_rate_limit_is_retried_then_fails_the_job(
+    api_key_client,
+    image_server,
+    loopback_allowed,
+    fashn_settings,
+    fake_fashn,
+    django_capture_on_commit_callbacks,
+    eager_retries,
 ):
+    fashn_settings.TRYON_PROVIDER_LIMIT_RETRIES = 2
     fake_fashn.behaviour = "rate_limited"
     polled = run_job(api_key_client, image_server, django_capture_on_commit_callbacks)
     assert polled["status"] == "FAILED"
     assert "한도" in polled["errorMessage"]
-    assert TryOnJob.objects.get(pk=polled["jobId"]).metadata["errorCode"] == "RateLimitExceeded"
+    assert fake_fashn.run_attempts == 3  # the first try and two retries
+    job = TryOnJob.objects.get(pk=polled["jobId"])
+    assert job.metadata["errorCode"] == "RateLimitExceeded" and job.metadata["providerRetries"] == 2
+
+
+def test_fashn_rate_limit_passes_on_retry(
+    api_key_client,
+    image_server,
+    loopback_allowed,
+    fashn_settings,
+    fake_fashn,
+    django_capture_on_commit_callbacks,
+    eager_retries,
+):
+    fake_fashn.behaviour = "rate_limited_once"
+    polled = run_job(api_key_client, image_server, django_capture_on_commit_callbacks)
+    assert polled["status"] == "COMPLETED"
+    assert fake_fashn.run_attempts == 2
+
+
+def test_fashn_out_of_credits_fails_at_once(
+    api_key_client, image_server, loopback_allowed, fashn_settings, fake_fashn, django_capture_on_commit_callbacks
+):
+    fake_fashn.behaviour = "out_of_credits"
+    polled = run_job(api_key_client, image_server, django_capture_on_commit_callbacks)
+    assert polled["status"] == "FAILED"
+    assert "크레딧" in polled["errorMessage"]
+    assert fake_fashn.run_attempts == 1
 
 
 def test_fashn_slow_prediction_times_out(

@@ -18,10 +18,19 @@ class EngineResult:
 class EngineError(Exception):
     """The engine could not produce a result; ``message`` is shown to the client as ``errorMessage``."""
 
-    def __init__(self, message: str, *, code: str = "engine_error", metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "engine_error",
+        retry_after: float | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        # Set when trying again later may succeed (the provider's rate or concurrency limit): seconds to wait.
+        self.retry_after = retry_after
         self.metadata = metadata or {}
 
 

@@ -42,6 +42,11 @@ def _data_url(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 
+def _retry_after(response: requests.Response) -> float:
+    value = response.headers.get("Retry-After", "")
+    return min(float(value), 120.0) if value.isdigit() else 15.0
+
+
 def _error_fields(response: requests.Response) -> tuple[str, str]:
     try:
         body = response.json()
@@ -98,7 +103,9 @@ class FashnEngine:
         logger.warning("FASHN %s answered %s %s: %s", action, response.status_code, name, message)
         if response.status_code == 429:
             text = RATE_LIMIT_MESSAGES.get(name, "FASHN 요청 한도를 초과했습니다. 잠시 후 다시 시도해 주세요.")
-            raise EngineError(text, code=name or "RateLimitExceeded")
+            # Out of credits does not heal by waiting; the rate and concurrency limits do.
+            retry_after = None if name == "OutOfCredits" else _retry_after(response)
+            raise EngineError(text, code=name or "RateLimitExceeded", retry_after=retry_after)
         if response.status_code == 401:
             raise EngineError("FASHN 인증에 실패했습니다 (API 키 확인 필요).", code=name or "UnauthorizedAccess")
         raise EngineError(
