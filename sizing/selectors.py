@@ -65,8 +65,9 @@ def recent_fit_counts(*, product: Product) -> FitCounts:
 
 
 def helpful_rates(*, products: QuerySet[Product]) -> QuerySet[Product]:
-    """Products annotated with ``feedback_total``, ``feedback_helpful`` (for the dashboard)."""
+    """Products annotated with ``feedback_total``, ``feedback_helpful``, ``measurement_total`` (dashboard)."""
     return products.annotate(
+        measurement_total=Count("measurements", distinct=True),
         feedback_total=Count("feedback", distinct=True),
         feedback_helpful=Count("feedback", filter=Q(feedback__helpful=True), distinct=True),
     )

@@ -1,0 +1,281 @@
+"""Dashboard pages: products (helpful rates, measurement distribution), size charts (inline rows, CSV import),
+feedback and measurements. Everything is scoped to the user's merchant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from common.errors import InvalidInput
+from merchants.admin_base import MerchantScopedAdmin, MerchantScopedInline, request_merchant_or_none
+from merchants.models import Merchant
+from sizing import selectors, services
+from sizing.distribution_svg import MeasurementPoint, measurement_distribution_svg
+from sizing.models import DIMENSIONS, BodyMeasurement, Category, Product, SizeChart, SizeChartRow, SizeFeedback
+from sizing.recommendation import ChartError, ChartRowSpec, ChartSpec, body_intervals
+
+
+def _rate(helpful: int, total: int) -> str:
+    return f"{round(100 * helpful / total)}% ({helpful}/{total})" if total else "—"
+
+
+class SizeChartRowFormSet(BaseInlineFormSet):
+    """Rejects rows the recommendation could not use: sizes must grow, a dimension must be shared by all."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        kept = [form.cleaned_data for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        if not kept:
+            return
+        kept.sort(key=lambda data: data.get("position") or 0)
+        rows = []
+        for data in kept:
+            ranges = {}
+            for dim in DIMENSIONS:
+                low, high = data.get(f"{dim}_min"), data.get(f"{dim}_max")
+                if low is None and high is None:
+                    continue
+                low = high if low is None else low
+                high = low if high is None else high
+                if low > high:
+                    raise ValidationError(f"{data['label']}: {dim} 최소값이 최대값보다 큽니다.")
+                ranges[dim] = (low, high)
+            rows.append(ChartRowSpec(label=data["label"], ranges=ranges))
+        chart = self.instance
+        try:
+            body_intervals(
+                ChartSpec(category=chart.category, kind=chart.kind, rows=rows, garment_flat=chart.garment_flat)
+            )
+        except ChartError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class SizeChartRowInline(MerchantScopedInline, admin.TabularInline):
+    model = SizeChartRow
+    formset = SizeChartRowFormSet
+    extra = 1
+    fields = ("position", "label", *[f"{dim}_{end}" for dim in DIMENSIONS for end in ("min", "max")])
+
+
+class ChartImportForm(forms.Form):
+    brand = forms.CharField(label="브랜드", max_length=100)
+    category = forms.ChoiceField(label="카테고리", choices=Category.choices)
+    kind = forms.ChoiceField(label="치수 종류", choices=SizeChart.Kind.choices)
+    garment_flat = forms.BooleanField(label="단면 치수 (둘레의 절반)", required=False)
+    csv_file = forms.FileField(label="CSV 파일")
+    merchant = forms.ModelChoiceField(label="가맹점", queryset=Merchant.objects.all(), required=False)
+
+
+@admin.register(SizeChart)
+class SizeChartAdmin(MerchantScopedAdmin):
+    list_display = ("brand", "category", "kind", "size_labels", "product_count", "updated_at")
+    list_filter = ("category", "kind")
+    search_fields = ("brand",)
+    inlines = [SizeChartRowInline]
+    change_list_template = "sizing/admin/sizechart_change_list.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related("rows", "products")
+
+    @admin.display(description="사이즈")
+    def size_labels(self, chart: SizeChart) -> str:
+        return " / ".join(row.label for row in sorted(chart.rows.all(), key=lambda row: (row.position, row.id)))
+
+    @admin.display(description="지정 상품 수")
+    def product_count(self, chart: SizeChart) -> int:
+        return len(chart.products.all())
+
+    def get_urls(self) -> list:
+        return [
+            path("import-csv/", self.admin_site.admin_view(self.import_csv_view), name="sizing_sizechart_import"),
+            *super().get_urls(),
+        ]
+
+    def import_csv_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            return HttpResponse(status=403)
+        form = ChartImportForm(request.POST or None, request.FILES or None)
+        if not request.user.is_superuser:
+            del form.fields["merchant"]
+        if request.method == "POST" and form.is_valid():
+            merchant = (
+                form.cleaned_data.get("merchant") if request.user.is_superuser else request_merchant_or_none(request)
+            )
+            if merchant is None:
+                form.add_error("merchant", "가맹점을 선택하세요.")
+            else:
+                upload = form.cleaned_data["csv_file"]
+                try:
+                    raw = upload.read(settings.SIZING_CSV_MAX_BYTES + 1)
+                    chart = services.import_size_chart(
+                        merchant=merchant,
+                        brand=form.cleaned_data["brand"],
+                        category=form.cleaned_data["category"],
+                        kind=form.cleaned_data["kind"],
+                        garment_flat=form.cleaned_data["garment_flat"],
+                        raw_csv=raw,
+                    )
+                except InvalidInput as exc:
+                    form.add_error("csv_file", exc.message)
+                else:
+                    self.message_user(
+                        request,
+                        f"{chart.brand} 사이즈 차트를 가져왔습니다 ({chart.rows.count()}개 사이즈).",
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(reverse("admin:sizing_sizechart_change", args=[chart.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "CSV로 사이즈 차트 가져오기",
+            "form": form,
+            "opts": self.model._meta,
+            "columns": ", ".join(services.CSV_COLUMNS),
+        }
+        return TemplateResponse(request, "sizing/admin/import_csv.html", context)
+
+
+@admin.register(Product)
+class ProductAdmin(MerchantScopedAdmin):
+    list_display = ("name", "external_id", "brand", "category", "chart_in_use", "helpful_rate", "measurement_count")
+    list_filter = ("category",)
+    search_fields = ("name", "external_id", "brand")
+    readonly_fields = ("feedback_summary", "measurement_distribution")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return selectors.helpful_rates(products=super().get_queryset(request)).select_related("size_chart")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = ["external_id", "name", "brand", "category", "size_chart"]
+        if request.user.is_superuser:
+            fields.insert(0, "merchant")
+        if obj is not None:
+            fields += ["feedback_summary", "measurement_distribution"]
+        return fields
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # The merchant is not a form field for merchant users; uniqueness of externalId is checked here instead.
+        merchant = obj.merchant if obj is not None else request_merchant_or_none(request)
+
+        class ProductForm(form):  # type: ignore[misc, valid-type]
+            def clean_external_id(self) -> str:
+                value = self.cleaned_data["external_id"].strip()
+                owner = self.cleaned_data.get("merchant") or merchant
+                duplicate = Product.objects.filter(merchant=owner, external_id=value).exclude(
+                    pk=getattr(obj, "pk", None)
+                )
+                if owner is not None and duplicate.exists():
+                    raise ValidationError("같은 상품 ID가 이미 있습니다.")
+                return value
+
+        return ProductForm
+
+    @admin.display(description="사이즈 차트")
+    def chart_in_use(self, product: Product) -> str:
+        chart = selectors.chart_for_product(product=product)
+        return str(chart) if chart is not None else "없음 (추천 없음)"
+
+    @admin.display(description="도움됨 비율")
+    def helpful_rate(self, product: Product) -> str:
+        return _rate(product.feedback_helpful, product.feedback_total)
+
+    @admin.display(description="측정 수")
+    def measurement_count(self, product: Product) -> int:
+        return product.measurement_total
+
+    @admin.display(description="피드백")
+    def feedback_summary(self, product: Product) -> str:
+        counts = selectors.recent_fit_counts(product=product)
+        shift = services.bias_size_shift(product=product)
+        correction = (
+            f"추천을 {abs(shift):.2f} 사이즈 {'크게' if shift > 0 else '작게'} 보정 중" if shift else "보정 없음"
+        )
+        return format_html(
+            "도움됨 {} · 최근 착용감: 작음 {} / 잘 맞음 {} / 큼 {} · {}",
+            _rate(product.feedback_helpful, product.feedback_total),
+            counts.too_small,
+            counts.good,
+            counts.too_large,
+            correction,
+        )
+
+    @admin.display(description="신체 측정 분포")
+    def measurement_distribution(self, product: Product) -> str:
+        points = [
+            MeasurementPoint(**values)
+            for values in selectors.measurements_for_product(product=product).values(
+                "gender", "height", "weight", "chest", "waist", "hip", "recommended_size"
+            )[:5000]
+        ]
+        # The SVG is built from numbers and escaped labels only.
+        return mark_safe(measurement_distribution_svg(points))  # noqa: S308
+
+
+@admin.register(SizeFeedback)
+class SizeFeedbackAdmin(MerchantScopedAdmin):
+    list_display = ("created_at", "product", "recommended_size", "confidence", "helpful", "fit", "comment")
+    list_filter = ("helpful", "fit", "product")
+    search_fields = ("comment", "recommended_size", "product__name", "product__external_id")
+    fields = (
+        "try_on_request_id",
+        "product",
+        "recommended_size",
+        "confidence",
+        "helpful",
+        "fit",
+        "comment",
+        "created_at",
+    )
+    readonly_fields = ("try_on_request_id", "recommended_size", "confidence", "helpful", "comment", "created_at")
+    change_list_template = "sizing/admin/sizefeedback_change_list.html"
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        products = Product.objects.all()
+        if not request.user.is_superuser:
+            products = products.filter(merchant=request_merchant_or_none(request))
+        rates = [
+            {"product": product, "rate": _rate(product.feedback_helpful, product.feedback_total)}
+            for product in selectors.helpful_rates(products=products).filter(feedback_total__gt=0).order_by("name")
+        ]
+        return super().changelist_view(request, {**(extra_context or {}), "helpful_rates": rates})
+
+
+@admin.register(BodyMeasurement)
+class BodyMeasurementAdmin(MerchantScopedAdmin):
+    list_display = (
+        "created_at",
+        "visitor_id",
+        "product",
+        "gender",
+        "height",
+        "weight",
+        "chest",
+        "waist",
+        "hip",
+        "recommended_size",
+        "confidence",
+    )
+    list_filter = ("source", "gender", "product")
+    search_fields = ("visitor_id",)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,187 @@
+import re
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from sizing.models import BodyMeasurement, SizeChart, SizeChartRow, SizeFeedback
+
+from .conftest import TOP_BODY_ROWS, make_chart, make_product
+
+pytestmark = pytest.mark.django_db
+
+IMPORT_URL = "/admin/sizing/sizechart/import-csv/"
+
+
+def admin_client_for(merchant) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(merchant.memberships.get().user)
+    return client
+
+
+def upload(client, content: bytes, **fields):  # type: ignore[no-untyped-def]
+    data = {"brand": "BRAND_K", "category": "TOP", "kind": "BODY", **fields}
+    data["csv_file"] = SimpleUploadedFile("chart.csv", content, content_type="text/csv")
+    return client.post(IMPORT_URL, data)
+
+
+def test_csv_import_creates_chart_with_rows_and_recommend_uses_it(merchant, api_key_client):
+    client = admin_client_for(merchant)
+    page = client.get("/admin/sizing/sizechart/").content.decode()
+    assert IMPORT_URL in page
+    csv_text = "사이즈,가슴_min,가슴_max,height_min,height_max\nS,82,88,160,168\nM,88,94,165,173\nL,94,100,170,178\n"
+    response = upload(client, csv_text.encode("utf-8-sig"))
+    assert response.status_code == 302
+    chart = SizeChart.objects.get(merchant=merchant, brand="BRAND_K")
+    rows = list(chart.rows.order_by("position").values_list("label", "chest_min", "chest_max", "height_max"))
+    assert rows == [("S", 82, 88, 168), ("M", 88, 94, 173), ("L", 94, 100, 178)]
+    make_product(merchant, external_id="K-TEE", brand="BRAND_K", category="TOP")
+    body = {"productId": "K-TEE", "measurement": {"gender": "M", "height": 176, "weight": 72, "chest": 97}}
+    assert (
+        api_key_client.post("/api/size/recommend", body, format="json").json()["data"]["recommendation"]["size"] == "L"
+    )
+
+
+def test_csv_import_replaces_rows_and_reads_cp949_label_only_charts(merchant):
+    client = admin_client_for(merchant)
+    make_chart(merchant, brand="BRAND_K", category="TOP", rows=TOP_BODY_ROWS)
+    response = upload(client, "label\n44\n55\n66\n77\n".encode("cp949"), kind="BODY")
+    assert response.status_code == 302
+    chart = SizeChart.objects.get(merchant=merchant, brand="BRAND_K")
+    assert list(chart.rows.order_by("position").values_list("label", flat=True)) == ["44", "55", "66", "77"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "비어"),
+        (b"label,shoulder\nS,40\n", "알 수 없는 열"),
+        (b"chest_min\n80\n", "label"),
+        (b"label,chest_min,chest_max\nS,90,80\n", "최소값"),
+        (b"label,chest\nS,abc\n", "숫자"),
+        (b"label,chest\nS,-3\n", "0보다"),
+        (b"label,chest\nS,90\nS,95\n", "중복"),
+        (b"label,chest\nL,100\nM,95\nS,90\n", "큰 순서"),
+        (b"label,chest\n<b>XL</b>,100\n", "라벨"),
+        (b"label\nS\nM\n", "공통된 치수"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "CSV"),
+    ],
+)
+def test_bad_csv_shows_error_and_writes_nothing(merchant, content, message):
+    make_chart(merchant, brand="BRAND_K", category="TOP", rows=TOP_BODY_ROWS)
+    response = upload(admin_client_for(merchant), content)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert SizeChart.objects.count() == 1
+    assert list(SizeChartRow.objects.values_list("label", flat=True).order_by("position")) == ["S", "M", "L", "XL"]
+
+
+def test_oversized_csv_is_refused(merchant, settings):
+    settings.SIZING_CSV_MAX_BYTES = 1000
+    response = upload(admin_client_for(merchant), b"label,chest\n" + b"S,90\n" * 400)
+    assert "너무 큽니다" in response.content.decode()
+    assert SizeChart.objects.count() == 0
+
+
+def inline_post_data(chart: SizeChart, rows: list[tuple[str, float, float]]) -> dict:
+    existing = list(chart.rows.order_by("position"))
+    data = {
+        "brand": chart.brand,
+        "category": chart.category,
+        "kind": chart.kind,
+        "note": "",
+        "rows-TOTAL_FORMS": str(len(rows)),
+        "rows-INITIAL_FORMS": str(len(existing)),
+        "rows-MIN_NUM_FORMS": "0",
+        "rows-MAX_NUM_FORMS": "1000",
+    }
+    for index, (label, low, high) in enumerate(rows):
+        prefix = f"rows-{index}-"
+        if index < len(existing):
+            data[prefix + "id"] = str(existing[index].pk)
+        data.update({prefix + "chart": str(chart.pk), prefix + "position": str(index), prefix + "label": label})
+        data.update({prefix + "chest_min": str(low), prefix + "chest_max": str(high)})
+    return data
+
+
+def test_chart_rows_edited_inline(merchant):
+    chart = make_chart(
+        merchant, brand="B", category="TOP", rows=[("S", {"chest": (80, 86)}), ("M", {"chest": (86, 92)})]
+    )
+    client = admin_client_for(merchant)
+    page = client.get(f"/admin/sizing/sizechart/{chart.pk}/change/").content.decode()
+    assert 'name="rows-0-chest_min"' in page
+    data = inline_post_data(chart, [("S", 80, 86), ("M", 86, 92), ("L", 92, 98)])
+    response = client.post(f"/admin/sizing/sizechart/{chart.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert list(chart.rows.order_by("position").values_list("label", flat=True)) == ["S", "M", "L"]
+
+
+def test_inline_rows_that_shrink_are_rejected(merchant):
+    chart = make_chart(
+        merchant, brand="B", category="TOP", rows=[("S", {"chest": (80, 86)}), ("M", {"chest": (86, 92)})]
+    )
+    client = admin_client_for(merchant)
+    data = inline_post_data(chart, [("S", 80, 86), ("M", 86, 92), ("L", 70, 75)])
+    response = client.post(f"/admin/sizing/sizechart/{chart.pk}/change/", data)
+    assert response.status_code == 200
+    assert "큰 순서" in response.content.decode()
+    assert chart.rows.count() == 2
+
+
+def test_product_pages_show_helpful_rate_and_measurement_distribution(merchant, shirt):
+    for helpful in (True, True, False):
+        SizeFeedback.objects.create(
+            merchant=merchant,
+            try_on_request_id=uuid.uuid4(),
+            product=shirt,
+            recommended_size="M",
+            confidence=80,
+            helpful=helpful,
+        )
+    for index in range(12):
+        BodyMeasurement.objects.create(
+            merchant=merchant,
+            visitor_id=uuid.uuid4(),
+            product=shirt,
+            source="RECOMMEND",
+            gender="MF"[index % 2],
+            height=160 + index,
+            weight=55 + index,
+            chest=88 + index % 4 if index % 3 else None,
+            recommended_size="ML"[index % 2],
+        )
+    client = admin_client_for(merchant)
+    listing = client.get("/admin/sizing/product/").content.decode()
+    assert "67% (2/3)" in listing
+    change = client.get(f"/admin/sizing/product/{shirt.pk}/change/").content.decode()
+    svg = re.search(r"<svg[^>]*measurement-distribution.*?</svg>", change, re.S).group(0)
+    assert svg.count('class="bar bar-height"') >= 2
+    assert "남성 6명" in svg and "여성 6명" in svg
+    assert 'class="bar bar-size"' in svg
+    feedback_page = client.get("/admin/sizing/sizefeedback/").content.decode()
+    assert 'id="helpful-rates"' in feedback_page and "67% (2/3)" in feedback_page
+
+
+def test_other_merchants_sizing_objects_are_invisible(merchant, other_merchant, shirt):
+    theirs = make_chart(other_merchant, brand="THEIRS", category="TOP", rows=TOP_BODY_ROWS)
+    their_product = make_product(
+        other_merchant, external_id="THEIR-1", brand="THEIRS", category="TOP", name="남의 상품"
+    )
+    client = admin_client_for(merchant)
+    assert "남의 상품" not in client.get("/admin/sizing/product/").content.decode()
+    assert "THEIRS" not in client.get("/admin/sizing/sizechart/").content.decode()
+    assert client.get(f"/admin/sizing/sizechart/{theirs.pk}/change/").status_code == 302
+    assert client.get(f"/admin/sizing/product/{their_product.pk}/change/").status_code == 302
+    add_page = client.get("/admin/sizing/product/add/").content.decode()
+    assert "THEIRS" not in add_page  # the size-chart choices are the merchant's own
+
+
+def test_product_added_in_dashboard_belongs_to_merchant_and_external_id_is_unique(merchant):
+    client = admin_client_for(merchant)
+    data = {"external_id": "NEW-1", "name": "새 셔츠", "brand": "BRAND_A", "category": "TOP", "size_chart": ""}
+    assert client.post("/admin/sizing/product/add/", data).status_code == 302
+    duplicate = client.post("/admin/sizing/product/add/", data)
+    assert duplicate.status_code == 200 and "같은 상품 ID" in duplicate.content.decode()
+    assert merchant.products.get().external_id == "NEW-1"
