@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,7 +21,25 @@ def _validated(serializer_class: type, request: Request) -> dict:
     return serializer.validated_data
 
 
+TAGS = ["Size"]
+ERRORS = {
+    400: OpenApiResponse(description="잘못된 요청 {error, message, statusCode}"),
+    401: OpenApiResponse(description="API 키 인증 실패"),
+    403: OpenApiResponse(description="접근 권한 없음"),
+    404: OpenApiResponse(description="리소스 없음"),
+}
+
+
 class SizeRecommendView(ToileApiKeyView):
+    @extend_schema(
+        tags=TAGS,
+        summary="사이즈 추천",
+        request=RecommendRequestSerializer,
+        responses={
+            200: OpenApiResponse(description="{data: {recommendation: {size, confidence} | null, product}}"),
+            **ERRORS,
+        },
+    )
     def post(self, request: Request) -> Response:
         data = _validated(RecommendRequestSerializer, request)
         result = services.recommend_size(
@@ -48,6 +67,12 @@ class SizeRecommendView(ToileApiKeyView):
 
 
 class SizeFeedbackView(ToileApiKeyView):
+    @extend_schema(
+        tags=TAGS,
+        summary="사이즈 추천 피드백 제출",
+        request=FeedbackRequestSerializer,
+        responses={201: OpenApiResponse(description="{data: {...}}"), **ERRORS},
+    )
     def post(self, request: Request) -> Response:
         data = _validated(FeedbackRequestSerializer, request)
         feedback = services.submit_size_feedback(
@@ -77,6 +102,12 @@ class SizeFeedbackView(ToileApiKeyView):
 
 
 class SizeMeasurementView(ToileApiKeyView):
+    @extend_schema(
+        tags=TAGS,
+        summary="신체 측정 데이터 저장",
+        request=MeasurementRequestSerializer,
+        responses={201: OpenApiResponse(description="{data: {ok: true}}"), **ERRORS},
+    )
     def post(self, request: Request) -> Response:
         data = _validated(MeasurementRequestSerializer, request)
         services.record_measurement(

@@ -59,6 +59,8 @@ def _histogram_panel(points: Sequence[MeasurementPoint], dimension: str, x: int,
         f'<line x1="{BAR_AREA_LEFT}" y1="{PLOT_BOTTOM}" x2="{BAR_AREA_LEFT + plot_width}" y2="{PLOT_BOTTOM}" stroke="#999"/>',
         f'<text x="{BAR_AREA_LEFT - 4}" y="{PLOT_TOP + 4}" font-size="9" text-anchor="end">{peak}</text>',
     ]
+    if not any(any(values) for values in bins.values()):
+        parts.append(f'<text x="{BAR_AREA_LEFT + 10}" y="70" font-size="11" fill="#777">데이터 없음</text>')
     scale = (PLOT_BOTTOM - PLOT_TOP) / peak
     for index in range(count):
         base = PLOT_BOTTOM
@@ -123,5 +125,5 @@ def measurement_distribution_svg(points: Sequence[MeasurementPoint]) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="measurement-distribution" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="신체 측정 분포" '
-        f'font-family="sans-serif">{"".join(panels)}{legend}</svg>'
+        f'font-family="Noto Sans KR, Apple SD Gothic Neo, Malgun Gothic, sans-serif">{"".join(panels)}{legend}</svg>'
     )

@@ -14,7 +14,7 @@ How a size is chosen
    a smaller size on a chart whose sizes grow monotonically (charts are validated to grow).
 4. Confidence is the probability that the *true* position lies inside the chosen size's span, with the
    position's uncertainty combining measurement error (self-measured tape: 2 cm; estimated girths: the
-   regression's residual SD, ~2.4–4.3 cm), and disagreement between dimensions (chest says M, hip says L).
+   regression's residual SD, ~2.4–5.0 cm), and disagreement between dimensions (chest says M, hip says L).
    So it is high well inside a size with measured girths, at most ~50 % on a boundary, lower when girths are
    estimated or the body lies outside the chart. It is capped at 99 — no recommendation is certain.
 """

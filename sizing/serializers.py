@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from sizing.models import Gender, SizeFeedback
 from sizing.services import SIZE_LABEL
 
 
+@extend_schema_field(OpenApiTypes.NUMBER)
 class StrictNumberField(serializers.Field):
     """A JSON number (not a string, not a boolean), finite, > 0 and ≤ ``maximum``."""
 
@@ -37,6 +40,7 @@ class StrictNumberField(serializers.Field):
         return value
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanField(serializers.Field):
     default_error_messages = {"invalid": "true 또는 false여야 합니다."}
 
@@ -49,6 +53,7 @@ class StrictBooleanField(serializers.Field):
         return value
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class StrictIntegerField(serializers.Field):
     default_error_messages = {"invalid": "정수여야 합니다.", "range": "{low}~{high} 사이여야 합니다."}
 
