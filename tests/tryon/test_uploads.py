@@ -39,9 +39,22 @@ def test_11_mb_upload_is_413(api_key_client, image_server, loopback_allowed):
 
 
 def test_file_just_over_10_mb_is_stopped_by_the_upload_handler(api_key_client, image_server, loopback_allowed):
-    # Small enough to pass the Content-Length check (which leaves room for the form), caught while streaming.
-    response = upload(api_key_client, image_server, photo=person_jpeg() + b"\0" * (10 * MB + 1000))
-    assert_refused(response, 413)
+    # The whole body stays under the Content-Length check (which leaves 64 KB for the form), so it is the upload
+    # handler that stops the file once its 10 MB + 1st byte arrives.
+    from tryon.api import MULTIPART_OVERHEAD
+
+    photo = b"\0" * (10 * MB + 1)
+    request = api_key_client.post(
+        "/api/tryon",
+        {
+            "userImage": SimpleUploadedFile("me.jpg", photo, "image/jpeg"),
+            "productImageUrl": image_server.url("/shirt.png"),
+        },
+        format="multipart",
+    )
+    assert int(request.wsgi_request.META["CONTENT_LENGTH"]) < 10 * MB + MULTIPART_OVERHEAD
+    assert_refused(request, 413)
+    assert request.json()["message"] == "파일 크기는 10MB를 초과할 수 없습니다."
 
 
 def test_declared_oversize_body_is_refused_before_it_is_read(live_server, api_key_client, merchant):
