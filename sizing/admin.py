@@ -23,7 +23,7 @@ from merchants.models import Merchant
 from sizing import selectors, services
 from sizing.distribution_svg import MeasurementPoint, measurement_distribution_svg
 from sizing.models import DIMENSIONS, BodyMeasurement, Category, Product, SizeChart, SizeChartRow, SizeFeedback
-from sizing.recommendation import ChartError, ChartRowSpec, ChartSpec, body_intervals
+from sizing.recommendation import ChartError, ChartRowSpec, ChartSpec, validate_chart
 
 
 def _rate(helpful: int, total: int) -> str:
@@ -56,7 +56,7 @@ class SizeChartRowFormSet(BaseInlineFormSet):
             rows.append(ChartRowSpec(label=data["label"], ranges=ranges))
         chart = self.instance
         try:
-            body_intervals(
+            validate_chart(
                 ChartSpec(category=chart.category, kind=chart.kind, rows=rows, garment_flat=chart.garment_flat)
             )
         except ChartError as exc:

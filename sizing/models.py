@@ -180,7 +180,7 @@ class SizeFeedback(models.Model):
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="size_feedback")
     # A plain uuid (no foreign key) keeps this app's migrations independent of the try-on app.
-    try_on_request_id = models.UUIDField("피팅 요청 ID", db_index=True)
+    try_on_request_id = models.UUIDField("피팅 요청 ID")
     product = models.ForeignKey(
         Product, verbose_name="상품", on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback"
     )
@@ -196,7 +196,8 @@ class SizeFeedback(models.Model):
         verbose_name_plural = "사이즈 피드백"
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(confidence__lte=100), name="sizing_feedback_confidence_lte_100")
+            models.CheckConstraint(condition=Q(confidence__lte=100), name="sizing_feedback_confidence_lte_100"),
+            models.UniqueConstraint(fields=["merchant", "try_on_request_id"], name="sizing_feedback_one_per_try_on"),
         ]
 
     def __str__(self) -> str:

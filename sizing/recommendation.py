@@ -208,9 +208,34 @@ def _normal_cdf(value: float) -> float:
     return 0.5 * (1.0 + math.erf(value / math.sqrt(2.0)))
 
 
+def is_unmeasured_one_size(chart: ChartSpec) -> bool:
+    """A single size published without any number ("Free"): recommended, but nothing can be checked."""
+    return (
+        len(chart.rows) == 1
+        and not chart.rows[0].ranges
+        and not label_values(chart.category, chart.rows[0].label, [chart.rows[0].label])
+    )
+
+
+def validate_chart(chart: ChartSpec) -> None:
+    """Raises ChartError when the chart cannot be used for recommendations."""
+    if not chart.rows:
+        raise ChartError("사이즈가 하나 이상 필요합니다.")
+    if not is_unmeasured_one_size(chart):
+        body_intervals(chart)
+
+
+UNMEASURED_ONE_SIZE_CONFIDENCE = 50
+
+
 def recommend(body: Body, chart: ChartSpec, *, size_shift: float = 0.0) -> Recommendation:
     """Best size and confidence. ``size_shift`` (in sizes) moves the body's position: the feedback-driven bias
     correction (+0.5 reads the body half a size bigger because the product runs small)."""
+    if is_unmeasured_one_size(chart):
+        # The only size there is; 50 says "no better than a coin flip that it fits": we could check nothing.
+        return Recommendation(
+            size=chart.rows[0].label, confidence=UNMEASURED_ONE_SIZE_CONFIDENCE, position=0.0, estimated=()
+        )
     intervals = body_intervals(chart)
     importance = IMPORTANCE.get(chart.category, IMPORTANCE["TOP"])
     estimated: list[str] = []

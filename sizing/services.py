@@ -12,12 +12,12 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from common.errors import Forbidden, InvalidInput, NotFound
 from merchants.models import Merchant
 from sizing.models import DIMENSIONS, BodyMeasurement, Category, Product, SizeChart, SizeChartRow, SizeFeedback
-from sizing.recommendation import Body, ChartError, ChartRowSpec, ChartSpec, body_intervals, recommend
+from sizing.recommendation import Body, ChartError, ChartRowSpec, ChartSpec, recommend, validate_chart
 from sizing.selectors import chart_for_product, product_for_merchant, recent_fit_counts
 
 logger = logging.getLogger(__name__)
@@ -156,16 +156,26 @@ def submit_size_feedback(
     product = product_for_merchant(merchant=merchant, external_id=product_external_id) if product_external_id else None
     if not fit:
         fit = fit_from_comment(comment) or (SizeFeedback.Fit.GOOD if helpful else "")
-    return SizeFeedback.objects.create(
-        merchant=merchant,
-        try_on_request_id=try_on_request_id,
-        product=product,
-        recommended_size=recommended_size,
-        confidence=confidence,
-        helpful=helpful,
-        comment=comment,
-        fit=fit,
-    )
+    values = {
+        "product": product,
+        "recommended_size": recommended_size,
+        "confidence": confidence,
+        "helpful": helpful,
+        "comment": comment,
+        "fit": fit,
+    }
+    # One opinion per try-on: a resubmission replaces the earlier one, so repeats cannot skew rates or bias.
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                feedback, _ = SizeFeedback.objects.update_or_create(
+                    merchant=merchant, try_on_request_id=try_on_request_id, defaults=values
+                )
+            return feedback
+        except IntegrityError:  # a concurrent first submission won the insert; update it instead
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 # --- CSV import -------------------------------------------------------------------------------------------
@@ -295,7 +305,7 @@ def import_size_chart(
         ],
     )
     try:
-        body_intervals(spec)
+        validate_chart(spec)
     except ChartError as exc:
         raise InvalidInput(str(exc)) from exc
     chart = SizeChart.objects.filter(merchant=merchant, brand__iexact=brand, category=category).first()
@@ -312,11 +322,3 @@ def import_size_chart(
         SizeChartRow(chart=chart, position=position, **row) for position, row in enumerate(rows)
     )
     return chart
-
-
-def validate_chart_rows(*, chart: SizeChart) -> None:
-    """Raises InvalidInput when the saved rows cannot be used to recommend (used by the admin after editing)."""
-    try:
-        body_intervals(chart_spec(chart))
-    except ChartError as exc:
-        raise InvalidInput(str(exc)) from exc

@@ -185,3 +185,13 @@ def test_product_added_in_dashboard_belongs_to_merchant_and_external_id_is_uniqu
     duplicate = client.post("/admin/sizing/product/add/", data)
     assert duplicate.status_code == 200 and "같은 상품 ID" in duplicate.content.decode()
     assert merchant.products.get().external_id == "NEW-1"
+
+
+def test_superuser_imports_a_chart_for_a_chosen_merchant(merchant, django_user_model):
+    admin_user = django_user_model.objects.create_superuser("root", "root@example.com", "pw-123456789")
+    client = Client()
+    client.force_login(admin_user)
+    assert upload(client, b"label\nFree\n", merchant=str(merchant.pk)).status_code == 302
+    chart = SizeChart.objects.get()
+    assert chart.merchant == merchant and list(chart.rows.values_list("label", flat=True)) == ["Free"]
+    assert "가맹점을 선택하세요" in upload(client, b"label\nFree\n", brand="OTHER").content.decode()

@@ -76,3 +76,12 @@ def test_other_merchants_product_in_feedback_is_404(try_on_job, shirt, other_mer
     response = client.post(URL, feedback_body(other_job, productId="BLUE-SHIRT-001"), format="json")
     assert response.status_code == 404
     assert SizeFeedback.objects.count() == 0
+
+
+def test_resubmitting_for_the_same_try_on_replaces_the_opinion(api_key_client, try_on_job, shirt):
+    first = feedback_body(try_on_job, helpful=False, comment="작아요", productId="BLUE-SHIRT-001")
+    second = feedback_body(try_on_job, helpful=True, comment="다시 입어보니 잘 맞아요", productId="BLUE-SHIRT-001")
+    assert api_key_client.post(URL, first, format="json").status_code == 201
+    assert api_key_client.post(URL, second, format="json").status_code == 201
+    stored = SizeFeedback.objects.get()
+    assert (stored.helpful, stored.fit, stored.comment) == (True, "GOOD", "다시 입어보니 잘 맞아요")

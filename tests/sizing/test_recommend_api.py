@@ -138,3 +138,26 @@ def test_missing_api_key_is_401(client, shirt):
     response = client.post(URL, {"productId": "BLUE-SHIRT-001"}, content_type="application/json")
     assert response.status_code == 401
     assert set(response.json()) == {"error", "message", "statusCode"}
+
+
+def test_garment_top_chart_in_half_chest_with_ease(api_key_client, merchant):
+    # 가슴단면 52/55/58 cm = 104/110/116 cm garments; minus 10 cm ease: bodies around 94/100/106 cm.
+    rows = [("M", {"chest": (52, 52)}), ("L", {"chest": (55, 55)}), ("XL", {"chest": (58, 58)})]
+    make_chart(merchant, brand="TEE", category="TOP", rows=rows, kind=SizeChart.Kind.GARMENT, garment_flat=True)
+    make_product(merchant, external_id="TEE-1", brand="TEE", category="TOP")
+    assert recommend(api_key_client, "TEE-1", chest=100).json()["data"]["recommendation"]["size"] == "L"
+    assert recommend(api_key_client, "TEE-1", chest=93).json()["data"]["recommendation"]["size"] == "M"
+
+
+def test_ks_chest_height_labels_for_mens_tops(api_key_client, merchant):
+    make_chart(merchant, brand="KS", category="TOP", rows=["90-170", "95-175", "100-180", "105-185"])
+    make_product(merchant, external_id="KS-1", brand="KS", category="TOP")
+    data = recommend(api_key_client, "KS-1", height=176, weight=72, chest=96).json()["data"]
+    assert data["recommendation"]["size"] == "95-175"
+
+
+def test_free_size_without_numbers_is_recommended_with_coin_flip_confidence(api_key_client, merchant):
+    make_chart(merchant, brand="FREE", category="TOP", rows=["Free"])
+    make_product(merchant, external_id="FREE-1", brand="FREE", category="TOP")
+    recommendation = recommend(api_key_client, "FREE-1").json()["data"]["recommendation"]
+    assert recommendation == {"size": "Free", "confidence": 50, "estimatedMeasurements": []}
