@@ -98,6 +98,23 @@ class SizeChartAdmin(MerchantScopedAdmin):
     def product_count(self, chart: SizeChart) -> int:
         return len(chart.products.all())
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # The merchant is not a form field for merchant users, so the database constraint is checked here.
+        merchant = obj.merchant if obj is not None else request_merchant_or_none(request)
+
+        class SizeChartForm(form):  # type: ignore[misc, valid-type]
+            def clean(self) -> dict[str, Any]:
+                cleaned = super().clean()
+                owner = cleaned.get("merchant") or merchant
+                brand, category = (cleaned.get("brand") or "").strip(), cleaned.get("category")
+                duplicate = SizeChart.objects.filter(merchant=owner, brand__iexact=brand, category=category)
+                if owner is not None and duplicate.exclude(pk=getattr(obj, "pk", None)).exists():
+                    raise ValidationError("같은 브랜드·카테고리의 사이즈 차트가 이미 있습니다.")
+                return cleaned
+
+        return SizeChartForm
+
     def get_urls(self) -> list:
         return [
             path("import-csv/", self.admin_site.admin_view(self.import_csv_view), name="sizing_sizechart_import"),

@@ -195,3 +195,24 @@ def test_superuser_imports_a_chart_for_a_chosen_merchant(merchant, django_user_m
     chart = SizeChart.objects.get()
     assert chart.merchant == merchant and list(chart.rows.values_list("label", flat=True)) == ["Free"]
     assert "가맹점을 선택하세요" in upload(client, b"label\nFree\n", brand="OTHER").content.decode()
+
+
+def test_duplicate_chart_or_size_label_is_a_form_error(merchant):
+    chart = make_chart(
+        merchant, brand="B", category="TOP", rows=[("S", {"chest": (80, 86)}), ("M", {"chest": (86, 92)})]
+    )
+    client = admin_client_for(merchant)
+    data = {
+        **inline_post_data(chart, []),
+        "rows-INITIAL_FORMS": "0",
+        "brand": "b",
+        "category": "TOP",
+        "kind": "BODY",
+    }
+    response = client.post("/admin/sizing/sizechart/add/", data)
+    assert response.status_code == 200 and "이미 있습니다" in response.content.decode()
+    duplicate_labels = inline_post_data(chart, [("S", 80, 86), ("S", 86, 92)])
+    response = client.post(f"/admin/sizing/sizechart/{chart.pk}/change/", duplicate_labels)
+    assert response.status_code == 200
+    assert SizeChart.objects.count() == 1
+    assert list(chart.rows.order_by("position").values_list("label", flat=True)) == ["S", "M"]
