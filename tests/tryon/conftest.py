@@ -21,6 +21,15 @@ import pytest
 from PIL import Image, ImageDraw
 
 
+@pytest.fixture
+def concurrent_database() -> None:
+    """Concurrency tests need a server database; SQLite (embedded development mode) serialises writers."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite answers concurrent writers with 'database is locked'; run against PostgreSQL")
+
+
 @pytest.fixture(autouse=True)
 def private_tryon_media(settings, tmp_path):  # type: ignore[no-untyped-def]
     """Each test gets its own private try-on folder (laid out as a worker started by the test would see it)."""

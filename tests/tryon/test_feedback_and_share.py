@@ -71,7 +71,7 @@ class TestFeedback:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_feedback_from_one_visitor_is_counted_once(merchant):
+def test_concurrent_feedback_from_one_visitor_is_counted_once(merchant, concurrent_database):
     job = make_completed_job(merchant)
     clients = [api_key_client_for(merchant) for _ in range(8)]
     barrier = threading.Barrier(len(clients))
@@ -198,7 +198,7 @@ class TestShare:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_share_requests_get_one_link(merchant):
+def test_concurrent_share_requests_get_one_link(merchant, concurrent_database):
     job = make_completed_job(merchant)
     clients = [api_key_client_for(merchant) for _ in range(8)]
     barrier = threading.Barrier(len(clients))
@@ -223,7 +223,7 @@ def test_concurrent_share_requests_get_one_link(merchant):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_views_are_all_counted(merchant):
+def test_concurrent_views_are_all_counted(merchant, concurrent_database):
     job = make_completed_job(merchant)
     link = ShareLink.objects.create(job=job, token="t" * 32, expires_at=timezone.now() + timedelta(days=7))
     from rest_framework.test import APIClient

@@ -99,7 +99,7 @@ def test_per_visitor_daily_limit(api_key_client, merchant, image_server, loopbac
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_requests_cannot_overrun_the_quota(merchant, image_server, loopback_allowed):
+def test_concurrent_requests_cannot_overrun_the_quota(merchant, image_server, loopback_allowed, concurrent_database):
     import threading
 
     from django.db import connection
