@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -65,6 +66,11 @@ class SizeChartRowFormSet(BaseInlineFormSet):
 
 class SizeChartRowInline(MerchantScopedInline, admin.TabularInline):
     model = SizeChartRow
+    formfield_overrides = {
+        models.FloatField: {"widget": forms.NumberInput(attrs={"step": "any", "style": "width:5em"})},
+        models.PositiveSmallIntegerField: {"widget": forms.NumberInput(attrs={"style": "width:3.5em"})},
+        models.CharField: {"widget": forms.TextInput(attrs={"style": "width:7em"})},
+    }
     formset = SizeChartRowFormSet
     extra = 1
     fields = ("position", "label", *[f"{dim}_{end}" for dim in DIMENSIONS for end in ("min", "max")])

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-PANEL_WIDTH = 300
+PANEL_WIDTH = 250
 PANEL_HEIGHT = 150
 PLOT_TOP = 24
 PLOT_BOTTOM = 124
@@ -96,7 +96,7 @@ def _size_panel(points: Sequence[MeasurementPoint], x: int, y: int) -> list[str]
     peak = max(counts.values())
     for row, (label, amount) in enumerate(counts.most_common(8)):
         top = PLOT_TOP + row * 12
-        width = (PANEL_WIDTH - 110) * amount / peak
+        width = (PANEL_WIDTH - 120) * amount / peak
         parts.append(f'<text x="70" y="{top + 9}" font-size="10" text-anchor="end">{escape(label)}</text>')
         parts.append(
             f'<rect class="bar bar-size" x="75" y="{top}" width="{width:.1f}" height="10" fill="#6a9f58">'
@@ -124,6 +124,6 @@ def measurement_distribution_svg(points: Sequence[MeasurementPoint]) -> str:
     width, height = 3 * PANEL_WIDTH, 2 * PANEL_HEIGHT + 24
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="measurement-distribution" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="신체 측정 분포" '
+        f'height="{height}" style="max-width:100%;height:auto" viewBox="0 0 {width} {height}" role="img" aria-label="신체 측정 분포" '
         f'font-family="Noto Sans KR, Apple SD Gothic Neo, Malgun Gothic, sans-serif">{"".join(panels)}{legend}</svg>'
     )
