@@ -240,6 +240,7 @@ def recommend(body: Body, chart: ChartSpec, *, size_shift: float = 0.0) -> Recom
     importance = IMPORTANCE.get(chart.category, IMPORTANCE["TOP"])
     estimated: list[str] = []
     positions: list[tuple[float, float, float]] = []  # (position, weight, sd in positions)
+    estimated_error = 0.0  # summed weight × sd of estimated girths (their errors move together)
     for dim, values in intervals.items():
         value = getattr(body, dim)
         sd = MEASURED_SD[dim]
@@ -251,16 +252,22 @@ def recommend(body: Body, chart: ChartSpec, *, size_shift: float = 0.0) -> Recom
                 weight *= ESTIMATED_GIRTH_WEIGHT_FACTOR
                 estimated.append(dim)
         position, slope = _position(_knots(values, dim), float(value))
+        if dim in estimated:
+            estimated_error += weight * sd * slope
+            sd = 0.0
         positions.append((position, weight, sd * slope))
     total_weight = sum(weight for _, weight, _ in positions)
     mean_position = sum(position * weight for position, weight, _ in positions) / total_weight + size_shift
-    # Variance of the weighted mean of independent errors, plus the dimensions' disagreement.
+    # Variance of the weighted mean: entered values have independent errors; estimated girths all come from the
+    # same height and weight, so their errors are taken as fully correlated (the cautious choice). Plus the
+    # dimensions' disagreement.
     measurement_var = sum((weight / total_weight) ** 2 * sd**2 for _, weight, sd in positions)
+    measurement_var += (estimated_error / total_weight) ** 2
     disagreement_var = (
         sum(weight * (position + size_shift - mean_position) ** 2 for position, weight, _ in positions) / total_weight
     )
     spread = math.sqrt(measurement_var + disagreement_var + 1e-9)
-    index = min(max(round(mean_position), 0), len(chart.rows) - 1)
+    index = min(max(math.floor(mean_position + 0.5), 0), len(chart.rows) - 1)  # ties go to the bigger size
     probability = _normal_cdf((index + 0.5 - mean_position) / spread) - _normal_cdf(
         (index - 0.5 - mean_position) / spread
     )
