@@ -7,7 +7,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -73,6 +73,26 @@ def _notify_quota_exceeded(*, merchant: Merchant, quota: int, used: int) -> None
             )
 
 
+def _refuse_over_quota(*, merchant: Merchant) -> NoReturn:
+    """Emits ``usage.quota_exceeded`` (once a month) and answers 429 until the next month (KST)."""
+    quota = settings_for(merchant=merchant).monthly_quota
+    used = monthly_requests(merchant=merchant)
+    _notify_quota_exceeded(merchant=merchant, quota=quota, used=used)
+    next_month = timezone.make_aware(datetime.combine(next_month_start(timezone.localdate()), datetime.min.time()))
+    raise TooManyRequests(f"월별 사용량 한도를 초과했습니다 ({used}/{quota}).", retry_after=_seconds_until(next_month))
+
+
+def _enqueue(job: TryOnJob) -> None:
+    """Sends the job to the worker; when the broker is unreachable the job fails now instead of hanging."""
+    from tryon.tasks import run_tryon_job_task
+
+    try:
+        run_tryon_job_task.apply_async(args=[str(job.pk)])
+    except Exception:
+        logger.exception("could not enqueue try-on job", extra={"job_id": str(job.pk)})
+        _finish(job, result=None, error="작업을 시작하지 못했습니다. 잠시 후 다시 시도해 주세요.")
+
+
 def _record_usage(*, merchant: Merchant, field: str) -> None:
     today = timezone.localdate()
     DailyUsage.objects.get_or_create(merchant=merchant, date=today)
@@ -92,6 +112,9 @@ def create_tryon_job(
     """Checks the inputs, the merchant's quota and the visitor's daily limit, stores the photos and enqueues
     the job. Nothing is stored and nothing counted when any check fails."""
     person = prepare_person_photo(user_image)
+    limits = settings_for(merchant=merchant)
+    if monthly_requests(merchant=merchant) >= limits.monthly_quota:
+        _refuse_over_quota(merchant=merchant)  # before fetching anything; checked again under the lock below
     try:
         fetched = fetch_public_url(product_image_url, max_bytes=MAX_PRODUCT_IMAGE_BYTES, total_timeout=15.0)
     except UnsafeURL as exc:
@@ -101,17 +124,15 @@ def create_tryon_job(
     except InvalidInput as exc:
         raise InvalidInput(f"productImageUrl: {exc.message}") from exc
 
-    settings_for(merchant=merchant)
     job_id = uuid.uuid4()
     saved: list[str] = []
-    quota_exceeded: tuple[int, int] | None = None
+    over_quota = False
     try:
         with transaction.atomic():
             # The settings row is the merchant's lock: concurrent requests cannot both take the last slot.
             limits = TryOnSettings.objects.select_for_update().get(merchant=merchant)
-            used = monthly_requests(merchant=merchant)
-            if used >= limits.monthly_quota:
-                quota_exceeded = (limits.monthly_quota, used)
+            if monthly_requests(merchant=merchant) >= limits.monthly_quota:
+                over_quota = True
             else:
                 if limits.visitor_daily_limit is not None and visitor_key:
                     if visitor_requests_today(merchant=merchant, visitor_key=visitor_key) >= limits.visitor_daily_limit:
@@ -137,20 +158,13 @@ def create_tryon_job(
                     garment_image=saved[1],
                 )
                 _record_usage(merchant=merchant, field="requested")
-                from tryon.tasks import run_tryon_job_task
-
-                transaction.on_commit(lambda: run_tryon_job_task.apply_async(args=[str(job_id)]))
+                transaction.on_commit(lambda: _enqueue(job))
     except BaseException:
         for name in saved:
             storage.delete_file(name)
         raise
-    if quota_exceeded is not None:
-        quota, used = quota_exceeded
-        _notify_quota_exceeded(merchant=merchant, quota=quota, used=used)
-        next_month = timezone.make_aware(datetime.combine(next_month_start(timezone.localdate()), datetime.min.time()))
-        raise TooManyRequests(
-            f"월별 사용량 한도를 초과했습니다 ({used}/{quota}).", retry_after=_seconds_until(next_month)
-        )
+    if over_quota:
+        _refuse_over_quota(merchant=merchant)
     logger.info("try-on job accepted", extra={"job_id": str(job_id), "merchant_id": merchant.pk})
     return job
 
