@@ -26,6 +26,17 @@ from sizing.distribution_svg import MeasurementPoint, measurement_distribution_s
 from sizing.models import DIMENSIONS, BodyMeasurement, Category, Product, SizeChart, SizeChartRow, SizeFeedback
 from sizing.recommendation import ChartError, ChartRowSpec, ChartSpec, validate_chart
 
+MAX_CHART_POINTS = 5000
+
+
+def _distribution_svg(measurements: QuerySet[BodyMeasurement]) -> str:
+    """The newest measurements as an inline SVG (built from numbers and escaped labels only)."""
+    fields = ("gender", "height", "weight", "chest", "waist", "hip", "recommended_size")
+    points = [
+        MeasurementPoint(**values) for values in measurements.order_by("-created_at").values(*fields)[:MAX_CHART_POINTS]
+    ]
+    return mark_safe(measurement_distribution_svg(points))  # noqa: S308
+
 
 def _rate(helpful: int, total: int) -> str:
     return f"{round(100 * helpful / total)}% ({helpful}/{total})" if total else "—"
@@ -237,14 +248,7 @@ class ProductAdmin(MerchantScopedAdmin):
 
     @admin.display(description="신체 측정 분포")
     def measurement_distribution(self, product: Product) -> str:
-        points = [
-            MeasurementPoint(**values)
-            for values in selectors.measurements_for_product(product=product).values(
-                "gender", "height", "weight", "chest", "waist", "hip", "recommended_size"
-            )[:5000]
-        ]
-        # The SVG is built from numbers and escaped labels only.
-        return mark_safe(measurement_distribution_svg(points))  # noqa: S308
+        return _distribution_svg(selectors.measurements_for_product(product=product))
 
 
 @admin.register(SizeFeedback)
@@ -296,6 +300,14 @@ class BodyMeasurementAdmin(MerchantScopedAdmin):
     )
     list_filter = ("source", "gender", "product")
     search_fields = ("visitor_id",)
+    change_list_template = "sizing/admin/bodymeasurement_change_list.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        if hasattr(response, "context_data") and "cl" in response.context_data:
+            # The picture follows the list's filters (source, gender, product).
+            response.context_data["distribution_svg"] = _distribution_svg(response.context_data["cl"].queryset)
+        return response
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False

@@ -216,3 +216,19 @@ def test_duplicate_chart_or_size_label_is_a_form_error(merchant):
     assert response.status_code == 200
     assert SizeChart.objects.count() == 1
     assert list(chart.rows.order_by("position").values_list("label", flat=True)) == ["S", "M"]
+
+
+def test_measurement_list_shows_distribution_of_the_filtered_rows(merchant, other_merchant, shirt):
+    for index in range(4):
+        BodyMeasurement.objects.create(
+            merchant=merchant, visitor_id=uuid.uuid4(), source="WIDGET", gender="F", height=158 + index, weight=50
+        )
+    BodyMeasurement.objects.create(
+        merchant=other_merchant, visitor_id=uuid.uuid4(), source="WIDGET", gender="M", height=180, weight=80
+    )
+    client = admin_client_for(merchant)
+    page = client.get("/admin/sizing/bodymeasurement/").content.decode()
+    svg = re.search(r'id="measurement-distribution".*?(<svg.*?</svg>)', page, re.S).group(1)
+    assert "여성 4명" in svg and "남성 0명" in svg  # the other merchant's visitor is not counted
+    filtered = client.get("/admin/sizing/bodymeasurement/?gender__exact=M").content.decode()
+    assert "여성 0명" in filtered

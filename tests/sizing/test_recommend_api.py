@@ -161,3 +161,13 @@ def test_free_size_without_numbers_is_recommended_with_coin_flip_confidence(api_
     make_product(merchant, external_id="FREE-1", brand="FREE", category="TOP")
     recommendation = recommend(api_key_client, "FREE-1").json()["data"]["recommendation"]
     assert recommendation == {"size": "Free", "confidence": 50, "estimatedMeasurements": []}
+
+
+def test_unknown_product_stores_no_measurement(api_key_client, shirt):
+    body = {
+        "productId": "NOPE",
+        "measurement": {"gender": "F", "height": 160, "weight": 50},
+        "visitorId": str(uuid.uuid4()),
+    }
+    assert api_key_client.post(URL, body, format="json").status_code == 404
+    assert BodyMeasurement.objects.count() == 0
