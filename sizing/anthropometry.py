@@ -10,6 +10,9 @@ Source and derivation — read this before trusting the numbers:
   from the Size Korea summary tables (7th/8th surveys) and typical adult anthropometric correlations
   (girth–weight 0.8–0.9, girth–stature 0–0.4). They were NOT re-checked against the KATS tables for this
   release; replace them with the exact table values when available (only :data:`SUMMARY_STATISTICS` changes).
+  They are consistent with the published figures we could find: 5th Size Korea (2003–04) waist 78.6 / 68.6 cm
+  for men / women in their 20s and 87.5 / 83.0 cm in their 50s (KATS press release, 2004); women's hip 92.1 cm
+  at 19 years in the 2010 survey (KATS report summary, 2014 press coverage).
 * The regression coefficients are derived by us, not published: for girth G on stature H and weight W, the
   least-squares coefficients follow from the means, SDs and correlations alone:
   ``beta_W = (r_GW - r_GH r_HW) / (1 - r_HW^2)``, ``beta_H = (r_GH - r_GW r_HW) / (1 - r_HW^2)``
