@@ -45,7 +45,15 @@ def test_openapi_schema_and_docs_are_served(db):
     client = APIClient()
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json")
     assert schema.status_code == 200
-    assert "/api/auth/token" in schema.json()["paths"]
+    document = schema.json()
+    assert "/api/auth/token" in document["paths"]
+    assert document["components"]["securitySchemes"]["ApiKeyAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "x-api-key",
+        "description": "대시보드에서 발급한 API 키",
+    }
+    assert document["components"]["securitySchemes"]["BearerAuth"]["scheme"] == "bearer"
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
 
