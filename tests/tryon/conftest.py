@@ -112,6 +112,7 @@ class ImageServer:
     """Serves ``files[path] = (body, content_type)`` on localhost."""
 
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    redirects: dict[str, str] = field(default_factory=dict)
     base_url: str = ""
 
     def url(self, path: str) -> str:
@@ -127,6 +128,12 @@ def image_server() -> Iterator[ImageServer]:
             pass
 
         def do_GET(self) -> None:  # noqa: N802
+            if self.path in state.redirects:
+                self.send_response(302)
+                self.send_header("Location", state.redirects[self.path])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             entry = state.files.get(self.path)
             if entry is None:
                 self.send_response(404)

@@ -180,6 +180,7 @@ class TestShare:
         response = client.get(f"/api/share/{token}")
         assert response.status_code == 410
         assert response.json() == {"error": "Gone", "message": "만료된 공유 링크입니다.", "statusCode": 410}
+        assert client.get(f"/api/share/{token}/og-image").status_code == 410
         assert ShareLink.objects.get().view_count == 0
 
     def test_og_image_redirects_to_a_fresh_signed_url(self, api_key_client, merchant, client):

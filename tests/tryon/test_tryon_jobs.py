@@ -174,6 +174,16 @@ def test_product_image_url_follows_ssrf_rules(api_key_client, image_server):
     assert TryOnJob.objects.count() == 0 and stored_files() == []
 
 
+def test_product_image_redirect_to_a_private_address_is_400(api_key_client, image_server, loopback_allowed):
+    image_server.redirects["/moved.png"] = "http://169.254.169.254/latest/meta-data/"
+    response = upload(api_key_client, image_server, productImageUrl=image_server.url("/moved.png"))
+    assert response.status_code == 400
+    assert "productImageUrl" in response.json()["message"] and "메타데이터" in response.json()["message"]
+    image_server.redirects["/ok.png"] = image_server.url("/shirt.png")
+    assert upload(api_key_client, image_server, productImageUrl=image_server.url("/ok.png")).status_code == 202
+    assert TryOnJob.objects.count() == 1
+
+
 def test_product_image_that_is_not_an_image_is_400(api_key_client, image_server, loopback_allowed):
     image_server.files["/page.html"] = (b"<html>not an image</html>", "text/html")
     response = upload(api_key_client, image_server, productImageUrl=image_server.url("/page.html"))
