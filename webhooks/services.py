@@ -254,11 +254,16 @@ def dispatch_due_deliveries(*, limit: int | None = None) -> int:
 
 
 def send_claimed_delivery(*, delivery_id: Any, claim_token: Any) -> WebhookDelivery | None:
-    """Sends a delivery this poller claimed. A no-op if the claim was lost (re-claimed, replayed, deleted)."""
+    """Sends a delivery this poller claimed. A no-op if the claim was lost (re-claimed, replayed, deleted).
+
+    The poller's token is exchanged for a fresh one in a single conditional update, so of two copies of the
+    same task (a broker redelivering under ``acks_late``) exactly one wins the row and sends; the other stops.
+    """
     now = timezone.now()
+    send_token = uuid.uuid4()
     still_ours = WebhookDelivery.objects.filter(
         id=delivery_id, claim_token=claim_token, status=DeliveryStatus.PENDING
-    ).update(claimed_until=now + SEND_LEASE)
+    ).update(claim_token=send_token, claimed_until=now + SEND_LEASE)
     if not still_ours:
         _log(logging.INFO, "webhook delivery claim lost; skipping", delivery_id=str(delivery_id))
         return None
@@ -266,9 +271,9 @@ def send_claimed_delivery(*, delivery_id: Any, claim_token: Any) -> WebhookDeliv
     if delivery is None:  # deleted with its endpoint in the meantime
         return None
     if not delivery.endpoint.is_active:
-        _finish_without_sending(delivery, claim_token, "엔드포인트가 비활성화되어 발송하지 않았습니다.")
+        _finish_without_sending(delivery, send_token, "엔드포인트가 비활성화되어 발송하지 않았습니다.")
         return delivery
-    return _attempt(delivery, claim_token=claim_token, retry_on_failure=True)
+    return _attempt(delivery, claim_token=send_token, retry_on_failure=True)
 
 
 def _finish_without_sending(delivery: WebhookDelivery, claim_token: Any, reason: str) -> None:

@@ -22,8 +22,8 @@ from tests.support import processes
 from tests.support.processes import ROOT, celery_worker, wait_until
 from tests.webhooks.conftest import Reply, make_endpoint
 from webhooks.models import DeliveryStatus, WebhookDelivery
-from webhooks.services import dispatch_due_deliveries, emit_event
-from webhooks.tasks import deliver_pending
+from webhooks.services import claim_due_deliveries, dispatch_due_deliveries, emit_event
+from webhooks.tasks import deliver_pending, send_delivery
 
 DELIVERIES = 40
 
@@ -67,6 +67,41 @@ def test_two_pollers_racing_never_double_send(merchant, receiver, allow_loopback
     assert len(ids) == DELIVERIES
     assert set(ids.values()) == {1}
     assert WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED, attempt_count=1).count() == DELIVERIES
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_task_delivered_twice_at_once_sends_once(merchant, receiver, allow_loopback):
+    """The broker may hand one send task to two workers (acks_late redelivery): only one may send."""
+    make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    receiver.default = Reply(status=200, delay=0.5)
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+    token, [delivery_id] = claim_due_deliveries()
+
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run_task() -> None:
+        try:
+            start.wait()
+            send_delivery(str(delivery_id), str(token))
+        except BaseException as exc:  # surfaced in the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run_task) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert not errors
+    assert receiver.count() == 1
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.DELIVERED, 1)
+    # A late third copy finds nothing to do either.
+    send_delivery(str(delivery_id), str(token))
+    assert receiver.count() == 1
 
 
 @pytest.mark.worker
