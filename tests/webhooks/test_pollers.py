@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from standardwebhooks import Webhook
 
 from config.celery import app as celery_app
@@ -67,6 +67,52 @@ def test_two_pollers_racing_never_double_send(merchant, receiver, allow_loopback
     assert len(ids) == DELIVERIES
     assert set(ids.values()) == {1}
     assert WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED, attempt_count=1).count() == DELIVERIES
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_locked_by_another_poller_is_skipped_not_waited_for(merchant, allow_loopback):
+    """``FOR UPDATE SKIP LOCKED``: a poller never blocks on, nor takes, a row another poller is claiming."""
+    if not connection.features.has_select_for_update_skip_locked:
+        pytest.skip("row locks need PostgreSQL")
+    make_endpoint(merchant, "http://127.0.0.1:9/hook", ["tryon.completed"])
+    emit_event(merchant=merchant, event_type="tryon.completed", data={"n": 1})
+    emit_event(merchant=merchant, event_type="tryon.completed", data={"n": 2})
+    locked_id = WebhookDelivery.objects.order_by("next_attempt_at").values_list("id", flat=True).first()
+
+    locked, release = threading.Event(), threading.Event()
+
+    def other_poller_holding_a_row_lock() -> None:
+        try:
+            with transaction.atomic():
+                list(WebhookDelivery.objects.select_for_update().filter(id=locked_id))
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    claimed: list = []
+
+    def claim() -> None:
+        try:
+            claimed.extend(claim_due_deliveries()[1])
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=other_poller_holding_a_row_lock)
+    holder.start()
+    assert locked.wait(timeout=10)
+    claimer = threading.Thread(target=claim)
+    claimer.start()
+    claimer.join(timeout=5)
+    finished_while_locked = not claimer.is_alive()
+    release.set()
+    claimer.join(timeout=30)
+    holder.join(timeout=30)
+
+    assert finished_while_locked, "the claim waited for another transaction's row lock"
+    [only] = claimed
+    assert only != locked_id
+    assert WebhookDelivery.objects.get(id=locked_id).claim_token is None
 
 
 @pytest.mark.django_db(transaction=True)
