@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tests.conftest import api_key_client_for
-from tests.tryon.conftest import decode, garment_png, person_jpeg, plain_jpeg
+from tests.tryon.conftest import decode, person_jpeg, plain_jpeg
 from tryon.models import DailyUsage, TryOnJob
 
 pytestmark = pytest.mark.django_db
@@ -199,10 +199,6 @@ def test_png_upload_is_accepted(api_key_client, image_server, loopback_allowed):
     assert response.status_code == 202
     job = TryOnJob.objects.get(pk=response.json()["data"]["jobId"])
     assert decode(storages["tryon"].open(job.person_image).read()).format == "JPEG"
-
-
-def test_garment_png_served(image_server):  # the helper server itself speaks HTTP correctly
-    assert image_server.files["/shirt.png"][0] == garment_png()
 
 
 @pytest.fixture
