@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from datetime import timedelta
 
 import pytest
@@ -296,3 +297,30 @@ def test_encryption_key_rotation_keeps_old_secrets_readable(merchant, receiver, 
 
     Webhook(secret).verify(receiver.requests[0].body, receiver.requests[0].headers)
     assert WebhookDelivery.objects.get().status == DeliveryStatus.DELIVERED
+
+
+def test_dns_rebinding_to_loopback_is_refused_at_connect_time(merchant, receiver, monkeypatch):
+    """The host resolved to a public address when checked, then to 127.0.0.1 when connecting: not sent."""
+    real_getaddrinfo = socket.getaddrinfo
+    answers = {"count": 0}
+
+    def rebinding_dns(host, port, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host != "hooks.rebind.test":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        answers["count"] += 1
+        # Public for the save-time and the send-time checks, loopback (our receiver) for the connection.
+        address = "93.184.216.34" if answers["count"] <= 2 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+    endpoint, _ = make_endpoint(merchant, f"http://hooks.rebind.test:{receiver.port}/hook", ["tryon.completed"])
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+
+    deliver_pending()
+
+    assert answers["count"] >= 3  # the connection really resolved the name again
+    assert receiver.count() == 0
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.attempt_count == 1
+    assert "차단" in delivery.last_error and "루프백" in delivery.last_error
