@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,13 +23,21 @@ from webhooks.serializers import (
 TAGS = ["Webhooks"]
 
 
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """Toile error responses of an operation, for the OpenAPI document."""
+    return {code: OpenApiResponse(description="{error, message, statusCode}") for code in codes}
+
+
 class WebhookListCreateView(ToileDashboardView):
     @extend_schema(
         tags=TAGS,
         summary="웹훅 설정 목록 조회",
-        responses=data_envelope(
-            "WebhookList", inline_serializer("WebhookListData", {"items": EndpointSerializer(many=True)})
-        ),
+        responses={
+            200: data_envelope(
+                "WebhookList", inline_serializer("WebhookListData", {"items": EndpointSerializer(many=True)})
+            ),
+            **errors(401, 403),
+        },
     )
     def get(self, request: Request) -> Response:
         endpoints = selectors.endpoints_for_merchant(merchant=self.merchant)
@@ -39,7 +47,7 @@ class WebhookListCreateView(ToileDashboardView):
         tags=TAGS,
         summary="웹훅 설정 생성 (secret 1회 노출)",
         request=EndpointCreateSerializer,
-        responses={201: data_envelope("WebhookCreated", CreatedEndpointSerializer())},
+        responses={201: data_envelope("WebhookCreated", CreatedEndpointSerializer()), **errors(400, 401, 403)},
     )
     def post(self, request: Request) -> Response:
         serializer = EndpointCreateSerializer(data=request.data)
@@ -54,7 +62,7 @@ class WebhookDetailView(ToileDashboardView):
         tags=TAGS,
         summary="웹훅 설정 수정 (secret은 회전되지 않음)",
         request=EndpointUpdateSerializer,
-        responses=data_envelope("WebhookUpdated", EndpointSerializer()),
+        responses={200: data_envelope("WebhookUpdated", EndpointSerializer()), **errors(400, 401, 403, 404)},
     )
     def patch(self, request: Request, id: str) -> Response:  # noqa: A002 - the spec's path parameter name
         endpoint = selectors.endpoint_for_merchant(merchant=self.merchant, endpoint_id=id)
@@ -69,7 +77,10 @@ class WebhookDetailView(ToileDashboardView):
     @extend_schema(
         tags=TAGS,
         summary="웹훅 설정 삭제 (발송 기록 포함)",
-        responses=data_envelope("WebhookDeleted", inline_serializer("Empty", {})),
+        responses={
+            200: data_envelope("WebhookDeleted", serializers.DictField(help_text="항상 빈 객체 {}")),
+            **errors(401, 403, 404),
+        },
     )
     def delete(self, request: Request, id: str) -> Response:  # noqa: A002
         endpoint = selectors.endpoint_for_merchant(merchant=self.merchant, endpoint_id=id)
@@ -82,7 +93,7 @@ class WebhookTestView(ToileDashboardView):
         tags=TAGS,
         summary="웹훅 테스트 발송 (webhook.test, 동기, 10초 타임아웃)",
         request=None,
-        responses=data_envelope("WebhookTestResult", DeliverySerializer()),
+        responses={200: data_envelope("WebhookTestResult", DeliverySerializer()), **errors(401, 403, 404)},
     )
     def post(self, request: Request, id: str) -> Response:  # noqa: A002
         endpoint = selectors.endpoint_for_merchant(merchant=self.merchant, endpoint_id=id)
@@ -98,13 +109,16 @@ class WebhookDeliveriesView(ToileDashboardView):
             OpenApiParameter("cursor", str, description="이전 응답의 nextCursor"),
             OpenApiParameter("take", int, description="1~100, 기본 50"),
         ],
-        responses=data_envelope(
-            "WebhookDeliveryPage",
-            inline_serializer(
-                "WebhookDeliveryPageData",
-                {"items": DeliverySerializer(many=True), "nextCursor": serializers.CharField(allow_null=True)},
+        responses={
+            200: data_envelope(
+                "WebhookDeliveryPage",
+                inline_serializer(
+                    "WebhookDeliveryPageData",
+                    {"items": DeliverySerializer(many=True), "nextCursor": serializers.CharField(allow_null=True)},
+                ),
             ),
-        ),
+            **errors(400, 401, 403, 404),
+        },
     )
     def get(self, request: Request, id: str) -> Response:  # noqa: A002
         endpoint = selectors.endpoint_for_merchant(merchant=self.merchant, endpoint_id=id)
@@ -121,7 +135,7 @@ class DeliveryReplayView(ToileDashboardView):
         tags=TAGS,
         summary="발송 재시도 (PENDING, attemptCount 0, nextAttemptAt now로 리셋)",
         request=None,
-        responses=data_envelope("WebhookReplayed", DeliverySerializer()),
+        responses={200: data_envelope("WebhookReplayed", DeliverySerializer()), **errors(401, 403, 404, 409)},
     )
     def post(self, request: Request, id: str) -> Response:  # noqa: A002
         delivery = selectors.delivery_for_merchant(merchant=self.merchant, delivery_id=id)

@@ -26,6 +26,15 @@ def test_beat_runs_the_poller_and_the_purge_on_the_webhooks_queue():
     assert "webhooks.purge_old_deliveries" in schedule
 
 
+def test_webhook_tasks_are_acknowledged_only_after_they_ran():
+    """A worker killed mid-task gets its message redelivered (acks_late + reject_on_worker_lost)."""
+    celery_app.loader.import_default_modules()
+    for name in ("webhooks.deliver_pending", "webhooks.send_delivery", "webhooks.purge_old_deliveries"):
+        task = celery_app.tasks[name]
+        assert task.acks_late is True, name
+        assert task.reject_on_worker_lost is True, name
+
+
 @pytest.mark.django_db
 def test_purge_keeps_recent_and_pending_deliveries(merchant, allow_loopback):
     allow_loopback.WEBHOOKS_RETENTION_DAYS = 30

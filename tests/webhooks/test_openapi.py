@@ -1,0 +1,81 @@
+"""The OpenAPI document we serve describes the webhook operations as the contract does.
+
+The contract's facts are written out below so the test runs without the shared spec folder; when the folder is
+next to the project (``../shared/spec``), the table is checked against it too.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "spec" / "tryon-service.openapi.json"
+
+ENDPOINT_FIELDS = {"id", "url", "events", "isActive", "createdAt", "updatedAt"}
+DELIVERY_FIELDS = {"id", "status", "attemptCount", "lastResponseStatus", "lastError"}
+LOG_ITEM_FIELDS = DELIVERY_FIELDS | {"event", "nextAttemptAt", "lastAttemptAt", "createdAt"}
+
+# (path, method) -> (success status, the contract's status codes, fields of `data` (or of `data.items[]`))
+OPERATIONS: dict[tuple[str, str], tuple[str, set[str], set[str] | None]] = {
+    ("/api/webhooks", "get"): ("200", {"200", "401"}, ENDPOINT_FIELDS),
+    ("/api/webhooks", "post"): ("201", {"201", "400", "401"}, {"id", "url", "events", "isActive", "secret"}),
+    ("/api/webhooks/{id}", "patch"): ("200", {"200", "400", "401", "404"}, None),
+    ("/api/webhooks/{id}", "delete"): ("200", {"200", "401", "404"}, None),
+    ("/api/webhooks/{id}/test", "post"): ("200", {"200", "401", "404"}, DELIVERY_FIELDS),
+    ("/api/webhooks/{id}/deliveries", "get"): ("200", {"200", "401", "404"}, LOG_ITEM_FIELDS),
+    ("/api/webhooks/deliveries/{id}/replay", "post"): ("200", {"200", "401", "404"}, None),
+}
+
+
+def resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        node: Any = document
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        schema = node
+    return schema
+
+
+def data_fields(document: dict[str, Any], response: dict[str, Any]) -> set[str]:
+    body = resolve(document, response["content"]["application/json"]["schema"])
+    data = resolve(document, body["properties"]["data"])
+    if "items" in data.get("properties", {}):
+        data = resolve(document, resolve(document, data["properties"]["items"])["items"])
+    return set(data["properties"])
+
+
+@pytest.mark.skipif(not CONTRACT.exists(), reason="the shared contract is not next to the project")
+def test_the_table_matches_the_contract():
+    contract = json.loads(CONTRACT.read_text())
+    webhook_operations = {
+        (path, method)
+        for path, item in contract["paths"].items()
+        if path.startswith("/api/webhooks")
+        for method in item
+    }
+    assert webhook_operations == set(OPERATIONS)
+    for (path, method), (success, codes, fields) in OPERATIONS.items():
+        responses = contract["paths"][path][method]["responses"]
+        assert set(responses) == codes, (path, method)
+        assert success in responses
+        if fields is not None:
+            assert data_fields(contract, responses[success]) == fields, (path, method)
+
+
+def test_served_schema_describes_the_webhook_operations_as_the_contract(db):
+    document = APIClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+    for (path, method), (success, codes, fields) in OPERATIONS.items():
+        operation = document["paths"][path][method]
+        # A superset of the contract's responses (NOTES.md adds 403 wherever another merchant's object can be hit).
+        assert codes <= set(operation["responses"]), (path, method, sorted(operation["responses"]))
+        assert "403" in operation["responses"], (path, method)
+        assert {"BearerAuth": []} in operation["security"], (path, method)
+        if fields is not None:
+            assert fields <= data_fields(document, operation["responses"][success]), (path, method)
+    deleted = document["paths"]["/api/webhooks/{id}"]["delete"]["responses"]["200"]
+    assert "data" in resolve(document, deleted["content"]["application/json"]["schema"])["properties"]
