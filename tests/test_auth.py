@@ -110,3 +110,24 @@ def test_create_merchant_and_issue_api_key_commands(db, capsys):
     assert response.json()["data"]["merchantName"] == "Cli Shop"
     token = APIClient().post("/api/auth/token", {"username": "cli", "password": "cli-password-1"}, format="json")
     assert token.status_code == 200
+
+
+def test_bootstrap_demo_prints_a_working_key_and_replaces_the_previous_one(db, capsys):
+    import re
+
+    call_command("bootstrap_demo")
+    first = re.search(r"(tk_\S+)", capsys.readouterr().out).group(1)
+    call_command("bootstrap_demo")
+    second = re.search(r"(tk_\S+)", capsys.readouterr().out).group(1)
+    assert first != second
+    assert APIClient().get("/api/me", HTTP_X_API_KEY=first).status_code == 401
+    assert APIClient().get("/api/me", HTTP_X_API_KEY=second).json()["data"]["merchantName"] == "Demo Shop"
+    token = APIClient().post("/api/auth/token", {"username": "demo", "password": "demo-password"}, format="json")
+    assert token.status_code == 200
+    recommend = APIClient().post(
+        "/api/size/recommend",
+        {"productId": "BLUE-SHIRT-001", "measurement": {"height": 175, "weight": 70, "gender": "M"}},
+        format="json",
+        HTTP_X_API_KEY=second,
+    )
+    assert recommend.status_code == 200 and recommend.json()["data"]["recommendation"]["size"]

@@ -1,3 +1,4 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from merchants.models import ApiKey, Merchant
@@ -19,6 +20,8 @@ class Command(BaseCommand):
         merchant = Merchant.objects.filter(name=DEMO_MERCHANT).first()
         if merchant is None:
             merchant = create_merchant(name=DEMO_MERCHANT, username=DEMO_USERNAME, password=DEMO_PASSWORD)
+            # A demo catalogue so /api/size/recommend answers out of the box (productId e.g. BLUE-SHIRT-001).
+            call_command("seed_size_demo", DEMO_MERCHANT, stdout=self.stderr)
         for old_key in ApiKey.objects.filter(merchant=merchant, name=DEMO_KEY_NAME, revoked_at__isnull=True):
             revoke_api_key(api_key=old_key)
         raw_key = issue_api_key(merchant=merchant, name=DEMO_KEY_NAME).raw_key
