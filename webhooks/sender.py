@@ -6,6 +6,7 @@ back as a :class:`SendResult` so the caller can record them and schedule a retry
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ from webhooks.crypto import sign
 
 USER_AGENT = "Toile-Webhooks/1.0"
 MAX_EXCERPT_BYTES = 2048
+# Time granted past the timeout for a response that has arrived to be read and classified.
+DEADLINE_GRACE_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,38 @@ def _read_excerpt(response: requests.Response, deadline: float) -> str:
 def post_signed(
     *, url: str, secret: str, message_id: str, body: bytes, timeout_seconds: float | None = None
 ) -> SendResult:
-    """POSTs ``body`` to ``url`` with Standard Webhooks headers; redirects are not followed."""
+    """POSTs ``body`` to ``url`` with Standard Webhooks headers; redirects are not followed.
+
+    ``timeout_seconds`` bounds the whole exchange. The socket timeouts alone bound each read, so a receiver
+    trickling its answer a byte at a time could hold the sender (and its claim) indefinitely; the request
+    therefore runs in a helper thread that is abandoned at the deadline (it ends when the receiver stops or a
+    read times out; a deadline inside `common.http` could close the socket at once).
+    """
     timeout_seconds = timeout_seconds or settings.WEBHOOKS_TIMEOUT_SECONDS
+    started = time.monotonic()
+    outcome: list[SendResult | BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(
+                _post_signed(url=url, secret=secret, message_id=message_id, body=body, timeout=timeout_seconds)
+            )
+        except BaseException as exc:  # re-raised in the caller's thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, name=f"webhook-send-{message_id}", daemon=True)
+    worker.start()
+    worker.join(timeout_seconds + DEADLINE_GRACE_SECONDS)
+    if not outcome:
+        elapsed_ms = int((time.monotonic() - started) * 1000)
+        return SendResult(False, None, f"응답 시간 초과 ({timeout_seconds:g}초)", "", elapsed_ms)
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+def _post_signed(*, url: str, secret: str, message_id: str, body: bytes, timeout: float) -> SendResult:
+    timeout_seconds = timeout
     started = time.monotonic()
     deadline = started + timeout_seconds
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -324,3 +327,40 @@ def test_dns_rebinding_to_loopback_is_refused_at_connect_time(merchant, receiver
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.attempt_count == 1
     assert "차단" in delivery.last_error and "루프백" in delivery.last_error
+
+
+def test_a_receiver_trickling_its_answer_is_cut_off_at_the_timeout(merchant, allow_loopback):
+    """The timeout bounds the whole exchange, not each read: a byte every 0.2 s must not hold a worker."""
+    allow_loopback.WEBHOOKS_TIMEOUT_SECONDS = 1
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle() -> None:
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 40:
+                if stop.is_set():
+                    return
+                with contextlib.suppress(OSError):
+                    connection.sendall(bytes([byte]))
+                time.sleep(0.2)
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    make_endpoint(merchant, f"http://127.0.0.1:{server.getsockname()[1]}/hook", ["tryon.completed"])
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+
+    started = time.monotonic()
+    try:
+        deliver_pending()
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        server.close()
+
+    assert time.monotonic() - started < 3
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.attempt_count == 1
+    assert "시간 초과" in delivery.last_error
