@@ -27,6 +27,7 @@ from content.serializers import (
     validated,
 )
 from merchants.api import ContentView
+from merchants.authentication import request_merchant
 
 STATUS_MESSAGES = {
     ImageJob.Status.PENDING: "이미지 생성 대기 중입니다.",
@@ -34,6 +35,14 @@ STATUS_MESSAGES = {
     ImageJob.Status.COMPLETED: "이미지 생성이 완료되었습니다.",
     ImageJob.Status.FAILED: "이미지 생성에 실패했습니다.",
 }
+
+
+class MerchantContentView(ContentView):
+    def initial(self, request: Request, *args: object, **kwargs: object) -> None:
+        super().initial(request, *args, **kwargs)
+        # A user of no merchant is refused (403) before any input is looked at, as authentication is (401).
+        request_merchant(request)
+
 
 TAGS = ["Content Service"]
 ERRORS = {
@@ -44,7 +53,7 @@ ERRORS = {
 }
 
 
-class GenerateImagesView(ContentView):
+class GenerateImagesView(MerchantContentView):
     @extend_schema(
         tags=TAGS,
         operation_id="generateImages",
@@ -52,7 +61,6 @@ class GenerateImagesView(ContentView):
         responses={202: AcceptedResponseSerializer, 429: ErrorResponseSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        services.check_rate_limit(merchant=self.merchant)
         data = validated(ImageGenerationRequestSerializer(data=request.data))
         accepted = services.request_generation(merchant=self.merchant, data=data)
         return Response(
@@ -67,7 +75,7 @@ class GenerateImagesView(ContentView):
         )
 
 
-class JobStatusView(ContentView):
+class JobStatusView(MerchantContentView):
     @extend_schema(tags=TAGS, operation_id="getImageGenerationStatus", responses={200: JobStatusSerializer, **ERRORS})
     def get(self, request: Request, job_id: str) -> Response:
         job = selectors.job_for_merchant(merchant=self.merchant, job_id=job_id)
@@ -91,7 +99,7 @@ class JobStatusView(ContentView):
         return Response(body)
 
 
-class EventContentView(ContentView):
+class EventContentView(MerchantContentView):
     @extend_schema(tags=TAGS, operation_id="getContentByEventId", responses={200: ContentResponseSerializer, **ERRORS})
     def get(self, request: Request, event_draft_id: str) -> Response:
         entry = selectors.event_content(merchant=self.merchant, event_draft_id=event_draft_id)
@@ -108,7 +116,7 @@ class EventContentView(ContentView):
         )
 
 
-class EventImagesView(ContentView):
+class EventImagesView(MerchantContentView):
     @extend_schema(
         tags=TAGS,
         operation_id="getImages",
@@ -128,7 +136,7 @@ class EventImagesView(ContentView):
         return Response({"eventDraftId": event_draft_id, "totalCount": len(bodies), "images": bodies})
 
 
-class ImageView(ContentView):
+class ImageView(MerchantContentView):
     @extend_schema(tags=TAGS, operation_id="getImageById", responses={200: ImageDetailSerializer, **ERRORS})
     def get(self, request: Request, image_id: str) -> Response:
         image = selectors.listed_image_for_merchant(merchant=self.merchant, image_id=image_id)
@@ -142,7 +150,7 @@ class ImageView(ContentView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class RegenerateImageView(ContentView):
+class RegenerateImageView(MerchantContentView):
     @extend_schema(
         tags=TAGS,
         operation_id="regenerateImage",
@@ -155,8 +163,8 @@ class RegenerateImageView(ContentView):
         },
     )
     def post(self, request: Request, image_id: str) -> Response:
-        services.check_rate_limit(merchant=self.merchant)
-        data = validated(ImageRegenerationRequestSerializer(data=request.data if request.data else {}))
+        # No body (or JSON null) means no options; any other non-object body is a 400.
+        data = validated(ImageRegenerationRequestSerializer(data={} if request.data is None else request.data))
         accepted = services.request_regeneration(merchant=self.merchant, image_id=image_id, data=data)
         return Response(
             {

@@ -178,6 +178,9 @@ def first_error_message(errors: Any, path: str = "") -> str:
 
 def validated(serializer: serializers.Serializer) -> dict:
     """``serializer.validated_data``, or a 400 in the Content error format with a readable Korean message."""
+    if serializer.initial_data is None:
+        # DRF would answer its untranslated "No data provided" for a JSON ``null`` body.
+        raise InvalidInput("요청 본문은 JSON 객체여야 합니다.")
     if not serializer.is_valid():
         raise InvalidInput(first_error_message(serializer.errors))
     return serializer.validated_data

@@ -42,7 +42,11 @@ def celery_priority(priority: int) -> int:
 
 
 def check_rate_limit(*, merchant: Merchant) -> None:
-    """Fixed one-minute window per merchant for the requests that start work."""
+    """Fixed one-minute window per merchant for the requests that start work.
+
+    Called by the services once a request has passed validation, lookup and the breaker check: a refused
+    request (400, 404, 503) must not use up the merchant's budget.
+    """
     limit = settings.CONTENT_RATE_LIMIT
     now = time.time()
     window = int(now // 60)
@@ -93,9 +97,13 @@ def default_platforms(merchant: Merchant) -> list[str]:
 
 def store_logo(*, url: str) -> str:
     """Fetches the logo under the SSRF rules, checks it decodes, and keeps a normalised PNG copy."""
-    fetched = fetch_public_url(
-        url, max_bytes=settings.CONTENT_LOGO_MAX_BYTES, total_timeout=settings.CONTENT_LOGO_TIMEOUT
-    )
+    try:
+        fetched = fetch_public_url(
+            url, max_bytes=settings.CONTENT_LOGO_MAX_BYTES, total_timeout=settings.CONTENT_LOGO_TIMEOUT
+        )
+    except UnsafeURL as exc:
+        # The hardened client's refusals do not know which field they are about.
+        raise UnsafeURL(f"logoUrl: {exc.message}") from exc
     try:
         decoded = open_untrusted_image(fetched.content, max_pixels=4096 * 4096)
     except InvalidInput as exc:
@@ -114,6 +122,8 @@ class AcceptedJob:
 def request_generation(*, merchant: Merchant, data: dict) -> AcceptedJob:
     """Accepts a validated ``ImageGenerationRequest``: from the cache, or as a job for the worker."""
     from content.tasks import generate_images
+
+    check_rate_limit(merchant=merchant)
 
     event_draft_id = data["eventDraftId"]
     info = dict(data["eventInfo"])
@@ -188,6 +198,7 @@ def request_regeneration(*, merchant: Merchant, image_id: str, data: dict) -> Ac
                     "fallbackImageUrl": image_url(source.file_name),
                 },
             )
+    check_rate_limit(merchant=merchant)
     original = source.job.payload
     style = data.get("style") or source.style
     priority = original.get("priority") or DEFAULT_PRIORITY

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.core.cache import cache
 
 from content.models import GeneratedImage, ImageJob
 from tests.conftest import jwt_client_for
@@ -170,7 +171,7 @@ def test_regenerate_validates_its_body(jwt_client, django_capture_on_commit_call
     job = run_job(jwt_client, {"eventDraftId": "evt-rv", "eventInfo": EVENT_INFO}, django_capture_on_commit_callbacks)
     image_id = job["images"][0]["imageId"]
     before = ImageJob.objects.count()
-    for body in ({"style": "RETRO"}, {"content": 5}, {"content": "가" * 501}):
+    for body in ({"style": "RETRO"}, {"content": 5}, {"content": "가" * 501}, [], ["FANCY"]):
         response = jwt_client.post(f"/api/content/images/{image_id}/regenerate", body, format="json")
         assert response.status_code == 400, body
         assert response.json()["code"] == "BAD_REQUEST"
@@ -192,3 +193,31 @@ def test_rate_limit_is_per_merchant_with_retry_after(settings, jwt_client, other
     # Another merchant has its own budget.
     other = generate(jwt_client_for(other_merchant), {"eventDraftId": "evt-rl", "eventInfo": EVENT_INFO})
     assert other.status_code == 202
+
+
+def test_refused_requests_do_not_use_up_the_rate_limit(
+    settings, jwt_client, fake_stability, django_capture_on_commit_callbacks
+):
+    """Only accepted work counts: 400s, a 404 and a 503 before it leave the merchant's budget untouched."""
+    job = run_job(
+        jwt_client, {"eventDraftId": "evt-budget", "eventInfo": EVENT_INFO}, django_capture_on_commit_callbacks
+    )
+    image_id = job["images"][0]["imageId"]
+    cache.clear()  # a fresh budget: the job above was one accepted request
+    settings.CONTENT_RATE_LIMIT = 2
+    for _ in range(3):
+        assert generate(jwt_client, {"eventDraftId": "e", "eventInfo": {"title": ""}}).status_code == 400
+        bad_style = jwt_client.post(f"/api/content/images/{image_id}/regenerate", {"style": "RETRO"}, format="json")
+        assert bad_style.status_code == 400
+        assert jwt_client.post("/api/content/images/img-missing/regenerate", {}, format="json").status_code == 404
+    from content.resilience import breaker_for
+
+    breaker_for("stability").open()
+    for _ in range(3):
+        assert jwt_client.post(f"/api/content/images/{image_id}/regenerate", {}, format="json").status_code == 503
+    breaker_for("stability").close()
+
+    for number in range(2):
+        assert generate(jwt_client, {"eventDraftId": f"evt-ok{number}", "eventInfo": EVENT_INFO}).status_code == 202
+    assert generate(jwt_client, {"eventDraftId": "evt-over", "eventInfo": EVENT_INFO}).status_code == 429
+    assert jwt_client.post(f"/api/content/images/{image_id}/regenerate", {}, format="json").status_code == 429

@@ -58,7 +58,7 @@ def logo_server():  # type: ignore[no-untyped-def]
             self.wfile.write(body)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
@@ -84,6 +84,7 @@ def test_ssrf_targets_are_refused_with_400(jwt_client, url, fragment):
     response = generate(jwt_client, _with_logo(url))
     assert response.status_code == 400, response.json()
     assert fragment in response.json()["message"]
+    assert response.json()["message"].startswith("logoUrl: ")  # the refusal names the field it is about
     assert response.json()["code"] == "BAD_REQUEST"
     assert ImageJob.objects.count() == 0
 
@@ -91,7 +92,8 @@ def test_ssrf_targets_are_refused_with_400(jwt_client, url, fragment):
 def test_redirect_to_metadata_is_refused(settings, jwt_client, logo_server):
     settings.SSRF_ALLOW_LOOPBACK = True  # the first hop is our local server; the redirect target is not allowed
     response = generate(jwt_client, _with_logo(f"{logo_server}/redirect-to-metadata"))
-    assert response.status_code == 400 and "메타데이터" in response.json()["message"]
+    assert response.status_code == 400 and response.json()["message"].startswith("logoUrl: ")
+    assert "메타데이터" in response.json()["message"]
     assert ImageJob.objects.count() == 0
 
 
