@@ -50,6 +50,7 @@ ERRORS = {
     401: ErrorResponseSerializer,
     403: ErrorResponseSerializer,
     404: ErrorResponseSerializer,
+    500: ErrorResponseSerializer,
 }
 
 
@@ -77,8 +78,8 @@ class GenerateImagesView(MerchantContentView):
 
 class JobStatusView(MerchantContentView):
     @extend_schema(tags=TAGS, operation_id="getImageGenerationStatus", responses={200: JobStatusSerializer, **ERRORS})
-    def get(self, request: Request, job_id: str) -> Response:
-        job = selectors.job_for_merchant(merchant=self.merchant, job_id=job_id)
+    def get(self, request: Request, jobId: str) -> Response:
+        job = selectors.job_for_merchant(merchant=self.merchant, job_id=jobId)
         body: dict = {"jobId": job.id, "status": job.status, "message": STATUS_MESSAGES[job.status]}
         if job.status == ImageJob.Status.PROCESSING and not configured_ai_providers():
             body["message"] = "이벤트 이미지를 만들고 있어요..."
@@ -101,13 +102,13 @@ class JobStatusView(MerchantContentView):
 
 class EventContentView(MerchantContentView):
     @extend_schema(tags=TAGS, operation_id="getContentByEventId", responses={200: ContentResponseSerializer, **ERRORS})
-    def get(self, request: Request, event_draft_id: str) -> Response:
-        entry = selectors.event_content(merchant=self.merchant, event_draft_id=event_draft_id)
-        images = selectors.listed_event_images(merchant=self.merchant, event_draft_id=event_draft_id)
+    def get(self, request: Request, eventDraftId: str) -> Response:
+        entry = selectors.event_content(merchant=self.merchant, event_draft_id=eventDraftId)
+        images = selectors.listed_event_images(merchant=self.merchant, event_draft_id=eventDraftId)
         bodies = [image_body(image, selectors.image_url(image.file_name)) for image in images]
         return Response(
             {
-                "eventDraftId": event_draft_id,
+                "eventDraftId": eventDraftId,
                 "images": bodies,
                 "totalCount": len(bodies),
                 "createdAt": iso(entry.created_at),
@@ -123,30 +124,30 @@ class EventImagesView(MerchantContentView):
         parameters=[ImageFilterSerializer],
         responses={200: ImageListSerializer, **ERRORS},
     )
-    def get(self, request: Request, event_draft_id: str) -> Response:
+    def get(self, request: Request, eventDraftId: str) -> Response:
         filters = validated(ImageFilterSerializer(data=request.query_params))
-        selectors.event_content(merchant=self.merchant, event_draft_id=event_draft_id)
+        selectors.event_content(merchant=self.merchant, event_draft_id=eventDraftId)
         images = selectors.listed_event_images(
             merchant=self.merchant,
-            event_draft_id=event_draft_id,
+            event_draft_id=eventDraftId,
             style=filters.get("style"),
             platform=filters.get("platform"),
         )
         bodies = [image_body(image, selectors.image_url(image.file_name)) for image in images]
-        return Response({"eventDraftId": event_draft_id, "totalCount": len(bodies), "images": bodies})
+        return Response({"eventDraftId": eventDraftId, "totalCount": len(bodies), "images": bodies})
 
 
 class ImageView(MerchantContentView):
     @extend_schema(tags=TAGS, operation_id="getImageById", responses={200: ImageDetailSerializer, **ERRORS})
-    def get(self, request: Request, image_id: str) -> Response:
-        image = selectors.listed_image_for_merchant(merchant=self.merchant, image_id=image_id)
+    def get(self, request: Request, imageId: str) -> Response:
+        image = selectors.listed_image_for_merchant(merchant=self.merchant, image_id=imageId)
         return Response(image_body(image, selectors.image_url(image.file_name)))
 
     @extend_schema(
         tags=TAGS, operation_id="deleteImage", responses={204: OpenApiResponse(description="삭제됨"), **ERRORS}
     )
-    def delete(self, request: Request, image_id: str) -> Response:
-        services.delete_image(merchant=self.merchant, image_id=image_id)
+    def delete(self, request: Request, imageId: str) -> Response:
+        services.delete_image(merchant=self.merchant, image_id=imageId)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -162,10 +163,10 @@ class RegenerateImageView(MerchantContentView):
             **ERRORS,
         },
     )
-    def post(self, request: Request, image_id: str) -> Response:
+    def post(self, request: Request, imageId: str) -> Response:
         # No body (or JSON null) means no options; any other non-object body is a 400.
         data = validated(ImageRegenerationRequestSerializer(data={} if request.data is None else request.data))
-        accepted = services.request_regeneration(merchant=self.merchant, image_id=image_id, data=data)
+        accepted = services.request_regeneration(merchant=self.merchant, image_id=imageId, data=data)
         return Response(
             {
                 "message": "이미지 재생성 요청이 접수되었습니다",

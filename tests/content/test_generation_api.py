@@ -260,6 +260,33 @@ def test_openapi_document_lists_every_content_operation(jwt_client):
         "deleteImage",
         "regenerateImage",
     }
+    # The spec's paths, path-parameter names and status codes (ours may add codes, never drop them).
+    spec = {
+        ("post", "/api/content/images/generate"): {"202", "400", "429", "500"},
+        ("get", "/api/content/images/jobs/{jobId}"): {"200", "404", "500"},
+        ("get", "/api/content/events/{eventDraftId}"): {"200", "404", "500"},
+        ("get", "/api/content/events/{eventDraftId}/images"): {"200", "404"},
+        ("get", "/api/content/images/{imageId}"): {"200", "404"},
+        ("delete", "/api/content/images/{imageId}"): {"204", "404"},
+        ("post", "/api/content/images/{imageId}/regenerate"): {"202", "404", "503"},
+    }
+    ours = {
+        (method, path): set(operation["responses"])
+        for path, methods in schema["paths"].items()
+        if path.startswith("/api/content/")
+        for method, operation in methods.items()
+    }
+    assert set(ours) == set(spec)
+    for key, codes in spec.items():
+        assert codes <= ours[key], key
+    parameters = {
+        parameter["name"]
+        for methods in schema["paths"].values()
+        for operation in methods.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "path" and operation["operationId"] in operations
+    }
+    assert parameters == {"jobId", "eventDraftId", "imageId"}
 
 
 def test_task_is_idempotent_and_refuses_invalid_payloads(jwt_client, merchant, django_capture_on_commit_callbacks):
