@@ -11,16 +11,16 @@ from content import selectors, services
 from content.models import ImageJob
 from content.providers.registry import configured_ai_providers
 from content.serializers import (
-    AcceptedResponseSerializer,
-    CircuitBreakerErrorSerializer,
+    CircuitBreakerErrorResponseSerializer,
     ContentResponseSerializer,
     ErrorResponseSerializer,
     ImageDetailSerializer,
     ImageFilterSerializer,
+    ImageGenerationAcceptedResponseSerializer,
     ImageGenerationRequestSerializer,
+    ImageGenerationStatusResponseSerializer,
     ImageListSerializer,
     ImageRegenerationRequestSerializer,
-    JobStatusSerializer,
     RegenerationAcceptedSerializer,
     image_body,
     iso,
@@ -59,7 +59,7 @@ class GenerateImagesView(MerchantContentView):
         tags=TAGS,
         operation_id="generateImages",
         request=ImageGenerationRequestSerializer,
-        responses={202: AcceptedResponseSerializer, 429: ErrorResponseSerializer, **ERRORS},
+        responses={202: ImageGenerationAcceptedResponseSerializer, 429: ErrorResponseSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
         data = validated(ImageGenerationRequestSerializer(data=request.data))
@@ -77,7 +77,11 @@ class GenerateImagesView(MerchantContentView):
 
 
 class JobStatusView(MerchantContentView):
-    @extend_schema(tags=TAGS, operation_id="getImageGenerationStatus", responses={200: JobStatusSerializer, **ERRORS})
+    @extend_schema(
+        tags=TAGS,
+        operation_id="getImageGenerationStatus",
+        responses={200: ImageGenerationStatusResponseSerializer, **ERRORS},
+    )
     def get(self, request: Request, jobId: str) -> Response:
         job = selectors.job_for_merchant(merchant=self.merchant, job_id=jobId)
         body: dict = {"jobId": job.id, "status": job.status, "message": STATUS_MESSAGES[job.status]}
@@ -159,7 +163,7 @@ class RegenerateImageView(MerchantContentView):
         responses={
             202: RegenerationAcceptedSerializer,
             429: ErrorResponseSerializer,
-            503: CircuitBreakerErrorSerializer,
+            503: CircuitBreakerErrorResponseSerializer,
             **ERRORS,
         },
     )

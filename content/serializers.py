@@ -225,7 +225,7 @@ class ImageDetailSerializer(serializers.Serializer):
     provider = serializers.ChoiceField(choices=["stability", "openai", "template"])
 
 
-class AcceptedResponseSerializer(serializers.Serializer):
+class ImageGenerationAcceptedResponseSerializer(serializers.Serializer):
     jobId = serializers.CharField()
     eventDraftId = serializers.CharField()
     status = serializers.ChoiceField(choices=["PENDING"])
@@ -243,7 +243,7 @@ class JobProgressSerializer(serializers.Serializer):
     total = serializers.IntegerField()
 
 
-class JobStatusSerializer(serializers.Serializer):
+class ImageGenerationStatusResponseSerializer(serializers.Serializer):
     jobId = serializers.CharField()
     status = serializers.ChoiceField(choices=["PENDING", "PROCESSING", "COMPLETED", "FAILED"])
     message = serializers.CharField()
@@ -283,7 +283,7 @@ class ErrorResponseSerializer(serializers.Serializer):
     retryAfter = serializers.IntegerField(required=False)
 
 
-class CircuitBreakerErrorSerializer(ErrorResponseSerializer):
+class CircuitBreakerErrorResponseSerializer(ErrorResponseSerializer):
     circuitBreakerState = serializers.ChoiceField(choices=["OPEN", "HALF_OPEN", "CLOSED"])
     fallbackAvailable = serializers.BooleanField()
     fallbackImageUrl = serializers.URLField()

@@ -287,6 +287,17 @@ def test_openapi_document_lists_every_content_operation(jwt_client):
         if parameter["in"] == "path" and operation["operationId"] in operations
     }
     assert parameters == {"jobId", "eventDraftId", "imageId"}
+    components = set(schema["components"]["schemas"])
+    assert {
+        "ImageGenerationRequest",
+        "ImageGenerationAcceptedResponse",
+        "ImageGenerationStatusResponse",
+        "ContentResponse",
+        "ImageDetail",
+        "ErrorResponse",
+        "ImageRegenerationRequest",
+        "CircuitBreakerErrorResponse",
+    } <= components
 
 
 def test_task_is_idempotent_and_refuses_invalid_payloads(jwt_client, merchant, django_capture_on_commit_callbacks):
