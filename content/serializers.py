@@ -27,10 +27,17 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+def _null_message(field: str, required: bool) -> str:
+    # An optional field sent as null is refused too (the spec does not make it nullable), but not as "required".
+    if required:
+        return f"{field}은(는) 필수 항목입니다."
+    return f"{field}은(는) null일 수 없습니다. 값을 보내거나 필드를 생략하세요."
+
+
 def _text(field: str, *, min_length: int | None = None, max_length: int | None = None, **kwargs: Any):
     messages = {
         "required": f"{field}은(는) 필수 항목입니다.",
-        "null": f"{field}은(는) 필수 항목입니다.",
+        "null": _null_message(field, kwargs.get("required", True)),
         "blank": f"{field}은(는) 비어 있을 수 없습니다.",
         "invalid": f"{field}은(는) 문자열이어야 합니다.",
         "max_length": f"{field}은(는) 최대 {max_length}자입니다.",
@@ -45,7 +52,7 @@ def _choice(field: str, choices: list[str], **kwargs: Any) -> serializers.Choice
         error_messages={
             "invalid_choice": f"{field}은(는) {', '.join(choices)} 중 하나여야 합니다.",
             "required": f"{field}은(는) 필수 항목입니다.",
-            "null": f"{field}은(는) 필수 항목입니다.",
+            "null": _null_message(field, kwargs.get("required", True)),
         },
         **kwargs,
     )

@@ -175,6 +175,8 @@ def test_regenerate_validates_its_body(jwt_client, django_capture_on_commit_call
         response = jwt_client.post(f"/api/content/images/{image_id}/regenerate", body, format="json")
         assert response.status_code == 400, body
         assert response.json()["code"] == "BAD_REQUEST"
+    null_style = jwt_client.post(f"/api/content/images/{image_id}/regenerate", {"style": None}, format="json")
+    assert null_style.status_code == 400 and "필수" not in null_style.json()["message"]  # style is optional
     assert jwt_client.post("/api/content/images/img-missing/regenerate", {}, format="json").status_code == 404
     assert ImageJob.objects.count() == before
 

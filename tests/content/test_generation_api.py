@@ -339,6 +339,8 @@ def test_error_messages_read_like_the_spec_examples(jwt_client):
     assert color["message"].startswith("brandColor는 HEX 색상 코드 형식이어야 합니다.")
     not_object = jwt_client.post("/api/content/images/generate", [1, 2], format="json").json()
     assert not_object["message"] == "요청 본문은 JSON 객체여야 합니다."
+    optional_null = generate(jwt_client, {"eventDraftId": "e", "eventInfo": {**EVENT_INFO, "logoUrl": None}}).json()
+    assert optional_null["message"].startswith("eventInfo.logoUrl은(는) null일 수 없습니다.")
     null = jwt_client.post("/api/content/images/generate", "null", content_type="application/json")
     assert null.status_code == 400 and null.json()["message"] == "요청 본문은 JSON 객체여야 합니다."
     assert ImageJob.objects.count() == 0
