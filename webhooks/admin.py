@@ -109,6 +109,20 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         return None
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        # Deliveries go with their endpoint (as with DELETE /api/webhooks/{id}); deleting them one by one stays
+        # reserved to superusers, which must not stop a merchant from deleting the endpoint.
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(WebhookDelivery._meta.verbose_name)
+        return deleted, model_count, perms_needed, protected
+
+    def delete_model(self, request: HttpRequest, obj: WebhookEndpoint) -> None:
+        services.delete_endpoint(endpoint=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for endpoint in queryset:
+            services.delete_endpoint(endpoint=endpoint)
+
     def response_add(self, request: HttpRequest, obj: WebhookEndpoint, post_url_continue: Any = None) -> HttpResponse:
         context = {
             **self.admin_site.each_context(request),

@@ -52,18 +52,13 @@ def emit_event(*, merchant: Merchant, event_type: str, data: dict[str, Any]) -> 
     """
     if event_type not in SUBSCRIBABLE_EVENTS:
         raise ValueError(f"unknown webhook event type: {event_type!r}")
-    # Filtered in Python: JSON containment lookups are not available on SQLite (embedded mode).
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(merchant=merchant, is_active=True).only("id", "events")
-        if event_type in (endpoint.events or [])
-    ]
-    if not endpoints:
-        return 0
     now = timezone.now()
     message_id = new_message_id()
     payload = build_payload(event_type=event_type, data=data, occurred_at=now)
     with transaction.atomic():
+        endpoints = _subscribed_endpoints(merchant=merchant, event_type=event_type)
+        if not endpoints:
+            return 0
         WebhookDelivery.objects.bulk_create(
             [
                 WebhookDelivery(
@@ -88,6 +83,24 @@ def emit_event(*, merchant: Merchant, event_type: str, data: dict[str, Any]) -> 
         count=len(endpoints),
     )
     return len(endpoints)
+
+
+def _subscribed_endpoints(*, merchant: Merchant, event_type: str) -> list[WebhookEndpoint]:
+    """The merchant's active endpoints subscribed to ``event_type``, share-locked until the caller commits.
+
+    PostgreSQL checks the deliveries' foreign key only at commit. Without the ``FOR KEY SHARE`` lock, an
+    endpoint deleted after this read would make the *caller's* commit fail (a try-on that finished would be
+    rolled back); with it, a concurrent delete either finishes first (the endpoint is skipped here) or waits
+    for the caller's commit and then removes the new deliveries with the endpoint.
+    """
+    active = WebhookEndpoint.objects.filter(merchant=merchant, is_active=True)
+    if connection.vendor == "postgresql":
+        sql, params = active.order_by("pk").values_list("pk", flat=True).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} FOR KEY SHARE", params)
+            active = WebhookEndpoint.objects.filter(pk__in=[row[0] for row in cursor.fetchall()])
+    # Filtered in Python: JSON containment lookups are not available on SQLite (embedded mode).
+    return [endpoint for endpoint in active.only("id", "events") if event_type in (endpoint.events or [])]
 
 
 def validate_endpoint_url(url: str) -> str:
@@ -166,9 +179,16 @@ def update_endpoint(
 
 
 def delete_endpoint(*, endpoint: WebhookEndpoint) -> None:
-    """Removes the endpoint with all its deliveries and attempts (database cascade)."""
+    """Removes the endpoint with all its deliveries and attempts.
+
+    The row is locked first, so an event being emitted for it right now (see :func:`_subscribed_endpoints`)
+    commits before the deliveries to remove are collected.
+    """
     endpoint_id, merchant_id = str(endpoint.pk), endpoint.merchant_id
-    endpoint.delete()
+    with transaction.atomic():
+        locked = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint.pk).first()
+        if locked is not None:
+            locked.delete()
     _log(logging.INFO, "webhook endpoint deleted", merchant_id=merchant_id, endpoint_id=endpoint_id)
 
 

@@ -213,3 +213,16 @@ def test_test_send_action_reports_the_result(merchant, receiver, allow_loopback)
     assert "성공 (HTTP 200)" in page
     assert receiver.count("/ok") == 1
     assert WebhookDelivery.objects.get().event_type == "webhook.test"
+
+
+def test_deleting_an_endpoint_in_the_dashboard_removes_its_deliveries(merchant, allow_loopback):
+    endpoint, _ = make_endpoint(merchant, "http://127.0.0.1:9/hook", ["tryon.completed"])
+    kept, _ = make_endpoint(merchant, "http://127.0.0.1:9/kept", ["tryon.completed"])
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+    client = dashboard(merchant)
+
+    response = client.post(f"/admin/webhooks/webhookendpoint/{endpoint.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert list(WebhookEndpoint.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert list(WebhookDelivery.objects.values_list("endpoint_id", flat=True)) == [kept.pk]

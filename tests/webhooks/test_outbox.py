@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from tests.conftest import make_merchant
 from tests.webhooks.conftest import make_endpoint
 from webhooks import events
-from webhooks.models import DeliveryStatus, WebhookDelivery
+from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from webhooks.services import emit_event
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +64,50 @@ def test_unknown_or_test_event_type_is_a_programming_error(merchant):
         emit_event(merchant=merchant, event_type="tryon.exploded", data={})
     with pytest.raises(ValueError):
         emit_event(merchant=merchant, event_type=events.WEBHOOK_TEST, data={})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_an_endpoint_while_an_event_is_being_emitted_breaks_neither(jwt_client, merchant, allow_loopback):
+    """The emitter's transaction (e.g. a try-on finishing) must commit even if the endpoint is deleted meanwhile."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL")
+    endpoint, _ = make_endpoint(merchant, "http://127.0.0.1:9/a", ["tryon.completed"])
+    emitted, commit = threading.Event(), threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def emitter() -> None:
+        try:
+            with transaction.atomic():
+                outcomes["emitted"] = emit_event(merchant=merchant, event_type=events.TRYON_COMPLETED, data={})
+                emitted.set()
+                commit.wait(timeout=10)
+            outcomes["emitter"] = "committed"
+        except BaseException as exc:
+            outcomes["emitter"] = exc
+        finally:
+            emitted.set()
+            connection.close()
+
+    def deleter() -> None:
+        try:
+            outcomes["delete"] = jwt_client.delete(f"/api/webhooks/{endpoint.pk}").status_code
+        except BaseException as exc:
+            outcomes["delete"] = exc
+        finally:
+            connection.close()
+
+    emitting = threading.Thread(target=emitter)
+    emitting.start()
+    assert emitted.wait(timeout=10)
+    deleting = threading.Thread(target=deleter)
+    deleting.start()
+    deleting.join(timeout=1)  # with the emitter's lock held, the delete waits for its commit
+    commit.set()
+    emitting.join(timeout=30)
+    deleting.join(timeout=30)
+
+    assert outcomes["emitter"] == "committed", outcomes
+    assert outcomes["emitted"] == 1
+    assert outcomes["delete"] == 200, outcomes
+    assert not WebhookEndpoint.objects.filter(pk=endpoint.pk).exists()
+    assert WebhookDelivery.objects.count() == 0
