@@ -136,6 +136,9 @@ class ImageGenerationRequestSerializer(serializers.Serializer):
     def validate_eventDraftId(self, value: str) -> str:
         if not EVENT_DRAFT_ID.match(value):
             raise serializers.ValidationError("eventDraftId에는 공백, /, ?, #, %, \\ 문자를 쓸 수 없습니다.")
+        if value in (".", ".."):
+            # URL normalisation would make /api/content/events/{eventDraftId} point elsewhere.
+            raise serializers.ValidationError("eventDraftId는 . 또는 .. 일 수 없습니다.")
         return value
 
     def validate_styles(self, value: list[str]) -> list[str]:

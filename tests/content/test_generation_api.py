@@ -97,6 +97,7 @@ def test_job_payload_is_the_spec_job_schema(jwt_client):
         ({"eventDraftId": "", "eventInfo": EVENT_INFO}, "eventDraftId"),
         ({"eventDraftId": 12345, "eventInfo": EVENT_INFO}, "eventDraftId"),
         ({"eventDraftId": "a/b", "eventInfo": EVENT_INFO}, "eventDraftId"),
+        ({"eventDraftId": "..", "eventInfo": EVENT_INFO}, "eventDraftId"),
         ({"eventDraftId": "x" * 101, "eventInfo": EVENT_INFO}, "eventDraftId"),
         ({"eventDraftId": "e"}, "eventInfo"),
         ({"eventDraftId": "e", "eventInfo": "text"}, "eventInfo"),
