@@ -81,6 +81,19 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictUUIDField(serializers.UUIDField):
+    """A JSON string holding a UUID (the contract's ``type: string, format: uuid``).
+
+    DRF's UUIDField also turns a JSON integer into a UUID (``12345`` → ``00000000-…-3039``), which would store a
+    made-up visitor or look up a made-up try-on job instead of refusing the request.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class MeasurementSerializer(serializers.Serializer):
     height = StrictNumberField(maximum=300)
     weight = StrictNumberField(maximum=500)
@@ -96,24 +109,25 @@ class MeasurementSerializer(serializers.Serializer):
 
 
 class RecommendRequestSerializer(serializers.Serializer):
-    productId = StrictCharField(max_length=100)  # noqa: N815 - the contract's field names
+    # No length limit: the contract sets none, so an id longer than any stored one is simply unknown (404).
+    productId = StrictCharField()  # noqa: N815 - the contract's field names
     measurement = MeasurementSerializer()
-    visitorId = serializers.UUIDField(required=False, error_messages={"invalid": "UUID 형식이어야 합니다."})  # noqa: N815
+    visitorId = StrictUUIDField(required=False, error_messages={"invalid": "UUID 형식이어야 합니다."})  # noqa: N815
 
 
 class MeasurementRequestSerializer(serializers.Serializer):
-    visitorId = serializers.UUIDField(error_messages={"invalid": "UUID 형식이어야 합니다."})  # noqa: N815
+    visitorId = StrictUUIDField(error_messages={"invalid": "UUID 형식이어야 합니다."})  # noqa: N815
     measurement = MeasurementSerializer()
 
 
 class FeedbackRequestSerializer(serializers.Serializer):
-    tryOnRequestId = serializers.UUIDField(error_messages={"invalid": "피팅 요청 ID는 UUID여야 합니다."})  # noqa: N815
+    tryOnRequestId = StrictUUIDField(error_messages={"invalid": "피팅 요청 ID는 UUID여야 합니다."})  # noqa: N815
     recommendedSize = StrictCharField(trim_whitespace=False)  # noqa: N815
     confidence = StrictIntegerField(low=0, high=100)
     helpful = StrictBooleanField()
     comment = StrictCharField(max_length=500, required=False, allow_blank=True, trim_whitespace=False)
     # Extensions (not in the contract; optional): the product the feedback is about and the fit direction.
-    productId = StrictCharField(max_length=100, required=False)  # noqa: N815
+    productId = StrictCharField(required=False)  # noqa: N815
     fit = serializers.ChoiceField(choices=SizeFeedback.Fit.values, required=False)
 
     def validate_recommendedSize(self, value: str) -> str:  # noqa: N802

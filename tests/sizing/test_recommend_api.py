@@ -171,3 +171,10 @@ def test_unknown_product_stores_no_measurement(api_key_client, shirt):
     }
     assert api_key_client.post(URL, body, format="json").status_code == 404
     assert BodyMeasurement.objects.count() == 0
+
+
+def test_product_id_longer_than_any_stored_is_unknown_not_malformed(api_key_client, shirt):
+    # The contract bounds productId by nothing: a long id is a valid request for a product that does not exist.
+    response = recommend(api_key_client, "X" * 150)
+    assert response.status_code == 404
+    assert response.json()["error"] == "NotFound"

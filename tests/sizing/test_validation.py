@@ -64,6 +64,7 @@ def test_measurements_rejects_bad_body(api_key_client, measurement, field):
     [
         ({"measurement": GOOD_MEASUREMENT}, "visitorId"),
         ({"visitorId": "not-a-uuid", "measurement": GOOD_MEASUREMENT}, "visitorId"),
+        ({"visitorId": 12345, "measurement": GOOD_MEASUREMENT}, "visitorId"),  # a number is not a uuid string
         ({"visitorId": str(uuid.uuid4())}, "measurement"),
     ],
 )
@@ -99,6 +100,7 @@ def test_malformed_json_is_400(api_key_client, raw):
     [
         ({"tryOnRequestId": "123"}, "tryOnRequestId"),
         ({"tryOnRequestId": None}, "tryOnRequestId"),
+        ({"tryOnRequestId": 113059749145936325402354257176981405696}, "tryOnRequestId"),  # the example's uuid as int
         ({"recommendedSize": ""}, "recommendedSize"),
         ({"recommendedSize": "XXXXXXXXXXL"}, "recommendedSize"),
         ({"recommendedSize": "M<script>"}, "recommendedSize"),
@@ -134,6 +136,7 @@ def test_feedback_accepts_korean_size_labels(api_key_client, try_on_job, label):
         ({"measurement": with_measurement(weight=501)}, "weight"),
         ({"measurement": with_measurement(gender="W")}, "gender"),
         ({"visitorId": "visitor-1"}, "visitorId"),
+        ({"visitorId": 12345}, "visitorId"),
     ],
 )
 def test_recommend_rejects_bad_request(api_key_client, shirt, changes, field):
