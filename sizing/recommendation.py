@@ -64,6 +64,15 @@ LEGACY_WOMEN = {
     "77": {"chest": 94.0, "height": 165.0},
     "88": {"chest": 100.0, "height": 170.0},
 }
+# The same labels on skirts and trousers name waist and hip, as Korean conversion tables equate them
+# (44 ≈ 24 in, 55 ≈ 26 in, 66 ≈ 28 in, 77 ≈ 30 in, 88 ≈ 32 in waist).
+LEGACY_WOMEN_BOTTOM = {
+    "44": {"waist": 61.0, "hip": 87.0},
+    "55": {"waist": 66.0, "hip": 90.0},
+    "66": {"waist": 71.0, "hip": 93.0},
+    "77": {"waist": 76.0, "hip": 96.0},
+    "88": {"waist": 81.0, "hip": 99.0},
+}
 KS_LABEL = re.compile(r"^\s*(\d{2,3})(?:-(\d{2,3}))(?:-(\d{2,3}))?\s*$")
 # KS K 0050 / K 0051 body-dimension labels, by category and number of parts.
 KS_PARTS: dict[str, dict[int, tuple[str, ...]]] = {
@@ -121,12 +130,15 @@ def label_values(category: str, label: str, all_labels: Sequence[str]) -> dict[s
     if not text.isdigit():
         return {}
     number = float(text)
+    legacy = all(candidate.strip() in LEGACY_WOMEN for candidate in all_labels)
     if category in ("TOP", "OUTER", "DRESS"):
-        if all(candidate.strip() in LEGACY_WOMEN for candidate in all_labels):
+        if legacy:
             return dict(LEGACY_WOMEN[text])
         if 75 <= number <= 130:  # men's/unisex chest sizes 85, 90, 95, 100, 105 …
             return {"chest": number}
     if category == "BOTTOM":
+        if legacy:  # women's 44/55/66/77 skirts and trousers (not "44" as inches, "55" as a cm waist)
+            return dict(LEGACY_WOMEN_BOTTOM[text])
         if 22 <= number <= 44:  # waist in inches (26, 28, 30 …)
             return {"waist": round(number * 2.54, 1)}
         if 55 <= number <= 130:  # waist in cm

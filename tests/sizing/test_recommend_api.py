@@ -178,3 +178,20 @@ def test_product_id_longer_than_any_stored_is_unknown_not_malformed(api_key_clie
     response = recommend(api_key_client, "X" * 150)
     assert response.status_code == 404
     assert response.json()["error"] == "NotFound"
+
+
+@pytest.mark.parametrize(
+    ("measurement", "expected"),
+    [
+        ({"waist": 61, "hip": 86}, "44"),
+        ({"waist": 66, "hip": 90}, "55"),
+        ({"waist": 70, "hip": 93}, "66"),
+        ({"waist": 77, "hip": 97}, "77"),
+    ],
+)
+def test_legacy_womens_sizes_on_skirts_name_waist_and_hip(api_key_client, merchant, measurement, expected):
+    # "44" is not a 44-inch waist and "55" not a 55 cm waist on a women's skirt chart.
+    make_chart(merchant, brand="SKIRT", category="BOTTOM", rows=["44", "55", "66", "77"])
+    make_product(merchant, external_id="SKIRT-1", brand="SKIRT", category="BOTTOM")
+    data = recommend(api_key_client, "SKIRT-1", gender="F", height=160, weight=52, **measurement).json()["data"]
+    assert data["recommendation"]["size"] == expected
