@@ -215,6 +215,15 @@ class ProductAdmin(MerchantScopedAdmin):
                     raise ValidationError("같은 상품 ID가 이미 있습니다.")
                 return value
 
+            def clean(self) -> dict[str, Any]:
+                cleaned = super().clean()
+                owner = cleaned.get("merchant") or merchant
+                chart = cleaned.get("size_chart")
+                # Superusers are offered every merchant's charts; a product may only use its own merchant's.
+                if chart is not None and owner is not None and chart.merchant_id != owner.pk:
+                    self.add_error("size_chart", "다른 가맹점의 사이즈 차트는 지정할 수 없습니다.")
+                return cleaned
+
         return ProductForm
 
     @admin.display(description="사이즈 차트")
@@ -254,7 +263,8 @@ class ProductAdmin(MerchantScopedAdmin):
 @admin.register(SizeFeedback)
 class SizeFeedbackAdmin(MerchantScopedAdmin):
     list_display = ("created_at", "product", "recommended_size", "confidence", "helpful", "fit", "comment")
-    list_filter = ("helpful", "fit", "product")
+    # RelatedOnlyFieldListFilter: the plain "product" filter would list every merchant's products.
+    list_filter = ("helpful", "fit", ("product", admin.RelatedOnlyFieldListFilter))
     search_fields = ("comment", "recommended_size", "product__name", "product__external_id")
     fields = (
         "try_on_request_id",
@@ -298,7 +308,7 @@ class BodyMeasurementAdmin(MerchantScopedAdmin):
         "recommended_size",
         "confidence",
     )
-    list_filter = ("source", "gender", "product")
+    list_filter = ("source", "gender", ("product", admin.RelatedOnlyFieldListFilter))
     search_fields = ("visitor_id",)
     change_list_template = "sizing/admin/bodymeasurement_change_list.html"
 

@@ -232,3 +232,53 @@ def test_measurement_list_shows_distribution_of_the_filtered_rows(merchant, othe
     assert "여성 4명" in svg and "남성 0명" in svg  # the other merchant's visitor is not counted
     filtered = client.get("/admin/sizing/bodymeasurement/?gender__exact=M").content.decode()
     assert "여성 0명" in filtered
+
+
+@pytest.mark.parametrize("page", ["/admin/sizing/sizefeedback/", "/admin/sizing/bodymeasurement/"])
+def test_product_filter_lists_only_the_merchants_products(merchant, other_merchant, shirt, page):
+    theirs = make_product(other_merchant, external_id="THEIR-1", brand="THEIRS", category="TOP", name="남의 상품")
+    for owner, product in ((merchant, shirt), (other_merchant, theirs)):
+        BodyMeasurement.objects.create(
+            merchant=owner, visitor_id=uuid.uuid4(), product=product, source="WIDGET", gender="M", height=175, weight=70
+        )
+        SizeFeedback.objects.create(
+            merchant=owner,
+            try_on_request_id=uuid.uuid4(),
+            product=product,
+            recommended_size="M",
+            confidence=80,
+            helpful=True,
+        )
+    listing = admin_client_for(merchant).get(page).content.decode()
+    assert "블루 린넨 셔츠" in listing  # the filter is there, with the merchant's product
+    assert "남의 상품" not in listing
+
+
+def test_superuser_cannot_give_a_product_another_merchants_chart(merchant, other_merchant, shirt, django_user_model):
+    theirs = make_chart(other_merchant, brand="THEIRS", category="TOP", rows=TOP_BODY_ROWS)
+    root = django_user_model.objects.create_superuser("root", "root@example.com", "pw-123456789")
+    client = Client()
+    client.force_login(root)
+    data = {
+        "merchant": str(merchant.pk),
+        "external_id": shirt.external_id,
+        "name": shirt.name,
+        "brand": shirt.brand,
+        "category": shirt.category,
+        "size_chart": str(theirs.pk),
+    }
+    response = client.post(f"/admin/sizing/product/{shirt.pk}/change/", data)
+    assert response.status_code == 200 and "다른 가맹점의 사이즈 차트" in response.content.decode()
+    shirt.refresh_from_db()
+    assert shirt.size_chart is None
+
+
+def test_recommendation_ignores_a_chart_of_another_merchant_set_on_the_product(api_key_client, other_merchant, shirt):
+    # Rows written before the dashboard refused it: the product falls back to its own merchant's brand chart.
+    shirt.size_chart = make_chart(
+        other_merchant, brand="THEIRS", category="TOP", rows=[("THEIRS-XL", {"chest": (60, 140)})]
+    )
+    shirt.save()
+    body = {"productId": shirt.external_id, "measurement": {"gender": "M", "height": 170, "weight": 65, "chest": 91}}
+    recommendation = api_key_client.post("/api/size/recommend", body, format="json").json()["data"]["recommendation"]
+    assert recommendation["size"] == "M"
