@@ -28,6 +28,11 @@ def test_stability_artwork_is_composited_with_our_text(jwt_client, fake_stabilit
     assert image["provider"] == "stability" and image["fallbackUsed"] is False
     assert artwork_visible(image["url"])
     assert decode(image["url"]).size == (1080, 1080)
+    # Same artwork from the provider, another Korean title: only our text differs, so the images must too.
+    other_title = {**SIMPLE_ONLY, "eventDraftId": "evt-chain-2", "eventInfo": {**EVENT_INFO, "title": "겨울 특별 혜택"}}
+    [other] = run_job(jwt_client, other_title, django_capture_on_commit_callbacks)["images"]
+    assert other["provider"] == "stability" and artwork_visible(other["url"])
+    assert decode(image["url"]).convert("L").tobytes() != decode(other["url"]).convert("L").tobytes()
     request = fake_stability.requests[0]
     assert request["path"] == "/v2beta/stable-image/generate/core"
     assert request["headers"]["Authorization"] == "Bearer sk-test-stability"
