@@ -166,6 +166,8 @@ class FakeFashn:
     base_url: str = ""
     runs: list[dict[str, Any]] = field(default_factory=list)
     run_attempts: int = 0
+    # When set, predictions stay "processing" until the test sets this event.
+    hold: threading.Event | None = None
     auth_headers: list[str] = field(default_factory=list)
     status_calls: dict[str, int] = field(default_factory=dict)
 
@@ -238,7 +240,8 @@ def fake_fashn() -> Iterator[FakeFashn]:
             prediction_id = match.group(1)
             state.status_calls[prediction_id] += 1
             calls = state.status_calls[prediction_id]
-            if state.behaviour == "slow" or calls <= state.polls_before_done:
+            held = state.hold is not None and not state.hold.is_set()
+            if state.behaviour == "slow" or held or calls <= state.polls_before_done:
                 status = "starting" if calls == 1 else "processing"
                 self._json(200, {"id": prediction_id, "status": status, "output": None, "error": None})
             elif state.behaviour == "failure":
