@@ -47,6 +47,12 @@ def _celery_eager() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings) -> None:  # type: ignore[no-untyped-def]
+    """Every test creates merchant users; PBKDF2's deliberate slowness would dominate the suite."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     from django.core.cache import cache
 
