@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -26,6 +27,8 @@ class StrictNumberField(serializers.Field):
     def __init__(self, *, maximum: float, **kwargs: Any) -> None:
         self.maximum = maximum
         super().__init__(**kwargs)
+        # The served schema states the bounds as the contract does (per field: each has its own maximum).
+        set_override(self, "field", {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": maximum})
 
     def to_internal_value(self, data: Any) -> float:
         if isinstance(data, bool) or not isinstance(data, (int, float)) or not math.isfinite(data):
@@ -60,6 +63,7 @@ class StrictIntegerField(serializers.Field):
     def __init__(self, *, low: int, high: int, **kwargs: Any) -> None:
         self.low, self.high = low, high
         super().__init__(**kwargs)
+        set_override(self, "field", {"type": "integer", "minimum": low, "maximum": high})
 
     def to_internal_value(self, data: Any) -> int:
         if isinstance(data, bool) or not isinstance(data, (int, float)) or not float(data).is_integer():
@@ -79,6 +83,20 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "string", "pattern": SIZE_LABEL.pattern})
+class SizeLabelField(StrictCharField):
+    """A size label as the contract's ``recommendedSize`` pattern allows (whole string)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if not SIZE_LABEL.fullmatch(value):
+            raise serializers.ValidationError("1~10자의 한글·영문·숫자·공백·/+- 만 쓸 수 있습니다.")
+        return value
 
 
 class StrictUUIDField(serializers.UUIDField):
@@ -122,15 +140,10 @@ class MeasurementRequestSerializer(serializers.Serializer):
 
 class FeedbackRequestSerializer(serializers.Serializer):
     tryOnRequestId = StrictUUIDField(error_messages={"invalid": "피팅 요청 ID는 UUID여야 합니다."})  # noqa: N815
-    recommendedSize = StrictCharField(trim_whitespace=False)  # noqa: N815
+    recommendedSize = SizeLabelField()  # noqa: N815
     confidence = StrictIntegerField(low=0, high=100)
     helpful = StrictBooleanField()
     comment = StrictCharField(max_length=500, required=False, allow_blank=True, trim_whitespace=False)
     # Extensions (not in the contract; optional): the product the feedback is about and the fit direction.
     productId = StrictCharField(required=False)  # noqa: N815
     fit = serializers.ChoiceField(choices=SizeFeedback.Fit.values, required=False)
-
-    def validate_recommendedSize(self, value: str) -> str:  # noqa: N802
-        if not SIZE_LABEL.fullmatch(value):
-            raise serializers.ValidationError("1~10자의 한글·영문·숫자·공백·/+- 만 쓸 수 있습니다.")
-        return value

@@ -1,0 +1,49 @@
+"""The served OpenAPI schema describes the size requests with the contract's fields, bounds and pattern."""
+
+import json
+from pathlib import Path
+
+import pytest
+from rest_framework.test import APIClient
+
+CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "spec" / "tryon-service.openapi.json"
+PATHS = ["/api/size/recommend", "/api/size/feedback", "/api/size/measurements"]
+
+
+def resolve(document: dict, schema: dict) -> dict:
+    while "$ref" in schema:
+        node = document
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        schema = node
+    return schema
+
+
+def request_schema(document: dict, path: str) -> dict:
+    return resolve(document, document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"])
+
+
+@pytest.fixture(scope="module")
+def served(django_db_blocker) -> dict:  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        return APIClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_request_fields_required_and_bounds_match_the_contract(served, path):
+    contract = json.loads(CONTRACT.read_text())
+    expected, actual = request_schema(contract, path), request_schema(served, path)
+    assert set(expected["required"]) <= set(actual["required"])
+    for name, field in expected["properties"].items():
+        mine = resolve(served, actual["properties"][name])
+        if field.get("type") == "object":  # the nested measurement
+            assert set(field["required"]) <= set(mine["required"])
+            pairs = [
+                (field["properties"][key], resolve(served, mine["properties"][key])) for key in field["properties"]
+            ]
+        else:
+            pairs = [(field, mine)]
+        for theirs, ours in pairs:
+            for keyword in ("type", "format", "enum", "pattern", "minimum", "maximum", "maxLength"):
+                if keyword in theirs:
+                    assert ours.get(keyword) == theirs[keyword], (path, name, keyword, ours)
