@@ -71,7 +71,7 @@ def test_served_schema_describes_the_webhook_operations_as_the_contract(db):
 
     for (path, method), (success, codes, fields) in OPERATIONS.items():
         operation = document["paths"][path][method]
-        # A superset of the contract's responses (NOTES.md adds 403 wherever another merchant's object can be hit).
+        # A superset of the contract's responses: 403 for a signed-in user who belongs to no merchant.
         assert codes <= set(operation["responses"]), (path, method, sorted(operation["responses"]))
         assert "403" in operation["responses"], (path, method)
         assert {"BearerAuth": []} in operation["security"], (path, method)
