@@ -282,6 +282,20 @@ class SizeFeedbackAdmin(MerchantScopedAdmin):
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class SizeFeedbackForm(form):  # type: ignore[misc, valid-type]
+            def clean_product(self) -> Product | None:
+                product = self.cleaned_data.get("product")
+                # Superusers are offered every merchant's products; feedback may only name its merchant's own
+                # (it feeds that product's helpful rate and bias correction).
+                if product is not None and obj is not None and product.merchant_id != obj.merchant_id:
+                    raise ValidationError("다른 가맹점의 상품은 지정할 수 없습니다.")
+                return product
+
+        return SizeFeedbackForm
+
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         products = Product.objects.all()
         if not request.user.is_superuser:

@@ -282,3 +282,30 @@ def test_recommendation_ignores_a_chart_of_another_merchant_set_on_the_product(a
     body = {"productId": shirt.external_id, "measurement": {"gender": "M", "height": 170, "weight": 65, "chest": 91}}
     recommendation = api_key_client.post("/api/size/recommend", body, format="json").json()["data"]["recommendation"]
     assert recommendation["size"] == "M"
+
+
+def test_superuser_cannot_attach_feedback_to_another_merchants_product(
+    merchant, other_merchant, shirt, django_user_model
+):
+    theirs = make_product(other_merchant, external_id="THEIR-1", brand="THEIRS", category="TOP", name="남의 상품")
+    feedback = SizeFeedback.objects.create(
+        merchant=merchant,
+        try_on_request_id=uuid.uuid4(),
+        product=shirt,
+        recommended_size="M",
+        confidence=80,
+        helpful=True,
+    )
+    root = django_user_model.objects.create_superuser("root", "root@example.com", "pw-123456789")
+    client = Client()
+    client.force_login(root)
+    data = {"merchant": str(merchant.pk), "product": str(theirs.pk), "fit": "GOOD"}
+    response = client.post(f"/admin/sizing/sizefeedback/{feedback.pk}/change/", data)
+    assert response.status_code == 200 and "다른 가맹점의 상품" in response.content.decode()
+    feedback.refresh_from_db()
+    assert feedback.product == shirt
+    data["product"] = str(shirt.pk)
+    data["fit"] = "TOO_SMALL"
+    assert client.post(f"/admin/sizing/sizefeedback/{feedback.pk}/change/", data).status_code == 302
+    feedback.refresh_from_db()
+    assert feedback.fit == "TOO_SMALL"
