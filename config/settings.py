@@ -212,6 +212,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    # Job status is the same four-value set in both products; styles/platforms are named as in the spec.
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": ["PENDING", "PROCESSING", "COMPLETED", "FAILED"],
+        "StyleEnum": "content.constants.ALL_STYLES",
+        "PlatformEnum": "content.constants.ALL_PLATFORMS",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------------
