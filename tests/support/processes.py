@@ -86,11 +86,7 @@ def celery_worker(
         "--hostname",
         f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
     ]
-    with log_file.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
+    with _process_group(command, env, log_file) as process:
         deadline = time.monotonic() + timeout
         while "ready." not in log_file.read_text(errors="replace"):
             if process.poll() is not None:
@@ -99,6 +95,29 @@ def celery_worker(
                 raise TimeoutError(f"celery worker not ready:\n{log_file.read_text(errors='replace')[-4000:]}")
             time.sleep(0.2)
         yield log_file
+
+
+@contextlib.contextmanager
+def celery_beat(*, extra_env: dict[str, str] | None = None) -> Iterator[Path]:
+    """Runs a real ``celery beat`` on the test broker with its own schedule file; yields its log's path."""
+    workdir = Path(tempfile.mkdtemp(prefix="celery-beat-"))
+    log_file = workdir / "beat.log"
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    command = [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"]
+    command += ["--schedule", str(workdir / "schedule")]
+    with _process_group(command, env, log_file):
+        yield log_file
+
+
+@contextlib.contextmanager
+def _process_group(command: list[str], env: dict[str, str], log_file: Path) -> Iterator[subprocess.Popen]:
+    """Starts ``command`` in its own process group logging to ``log_file``; stops the whole group afterwards."""
+    with log_file.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        yield process
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
 from standardwebhooks import Webhook
 
 from config.celery import app as celery_app
-from tests.support import processes
-from tests.support.processes import ROOT, celery_worker, wait_until
+from tests.support.processes import celery_beat, celery_worker, wait_until
 from tests.webhooks.conftest import Reply, make_endpoint
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.services import claim_due_deliveries, dispatch_due_deliveries, emit_event
@@ -170,30 +161,6 @@ def test_delivery_through_a_real_celery_worker(merchant, receiver, allow_loopbac
     assert set(WebhookDelivery.objects.values_list("attempt_count", flat=True)) == {1}
 
 
-@contextlib.contextmanager
-def celery_beat(extra_env: dict[str, str]) -> Iterator[Path]:
-    """A real ``celery beat`` on the test broker, with its own schedule file."""
-    workdir = Path(tempfile.mkdtemp(prefix="celery-beat-"))
-    log_path = workdir / "beat.log"
-    env = {**os.environ, "DATABASE_URL": processes.test_database_url(), "PYTHONUNBUFFERED": "1", **extra_env}
-    command = [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"]
-    command += ["--schedule", str(workdir / "schedule")]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        yield log_path
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_beat_driven_poller_delivers_without_any_manual_tick(merchant, receiver, allow_loopback):
@@ -201,7 +168,7 @@ def test_beat_driven_poller_delivers_without_any_manual_tick(merchant, receiver,
     _, secret = make_endpoint(merchant, receiver.url(), ["usage.quota_exceeded"])
     env = {"SSRF_ALLOW_LOOPBACK": "true", "WEBHOOKS_POLL_INTERVAL_SECONDS": "1"}
 
-    with celery_worker(queues="webhooks", extra_env=env), celery_beat(env) as beat_log:
+    with celery_worker(queues="webhooks", extra_env=env), celery_beat(extra_env=env) as beat_log:
         emit_event(merchant=merchant, event_type="usage.quota_exceeded", data={"limit": 100})
         try:
             wait_until(lambda: WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED).exists(), timeout=45)
