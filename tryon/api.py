@@ -28,7 +28,27 @@ from tryon.serializers import (
 )
 from tryon.uploads import UPLOAD_TOO_LARGE_MESSAGE, UploadLimitHandler
 
-ERRORS = {code: OpenApiResponse(description="{error, message, statusCode}") for code in (400, 401, 403, 404, 409)}
+# Toile's error body; named apart from the Content Service's ``ErrorResponse`` ({code, message, timestamp}).
+ERROR_BODY = inline_serializer(
+    "ToileErrorResponse",
+    {"error": serializers.CharField(), "message": serializers.CharField(), "statusCode": serializers.IntegerField()},
+)
+ERROR_DESCRIPTIONS = {
+    400: "요청 형식 오류",
+    401: "API 키 인증 실패",
+    403: "다른 가맹점의 피팅 작업",
+    404: "리소스 없음",
+    409: "중복 또는 상태 충돌",
+    410: "만료된 공유 링크",
+    413: "파일 크기 10MB 초과",
+    429: "월별 한도 또는 방문자 일일 한도 초과",
+    500: "서버 내부 오류",
+}
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """The error answers an operation can give (the contract's, plus 400/401/403 where NOTES.md adds them)."""
+    return {code: OpenApiResponse(ERROR_BODY, description=ERROR_DESCRIPTIONS[code]) for code in codes}
 
 
 def _data(name: str, **fields: serializers.Field) -> serializers.Serializer:
@@ -74,10 +94,10 @@ class TryOnCreateView(ToileApiKeyView):
         summary="AI 가상 피팅 요청",
         request={"multipart/form-data": TryOnCreateSerializer},
         responses={
-            202: _data("TryOnAccepted", jobId=serializers.UUIDField(), status=serializers.CharField()),
-            **ERRORS,
-            413: OpenApiResponse(description="파일 크기 10MB 초과"),
-            429: OpenApiResponse(description="월별 한도 또는 방문자 일일 한도 초과"),
+            202: _data(
+                "TryOnAccepted", jobId=serializers.UUIDField(), status=serializers.CharField(help_text="항상 PENDING")
+            ),
+            **_errors(400, 401, 413, 429, 500),
         },
     )
     def post(self, request: Request) -> Response:
@@ -100,9 +120,11 @@ class TryOnCreateView(ToileApiKeyView):
 
 
 class TryOnDetailView(ToileApiKeyView):
-    @extend_schema(tags=["Tryon"], summary="피팅 작업 상태 조회", responses={200: JOB_RESPONSE, **ERRORS})
-    def get(self, request: Request, job_id: uuid.UUID) -> Response:
-        return Response({"data": job_data(job_for_merchant(merchant=self.merchant, job_id=job_id))})
+    @extend_schema(
+        tags=["Tryon"], summary="피팅 작업 상태 조회", responses={200: JOB_RESPONSE, **_errors(401, 403, 404, 500)}
+    )
+    def get(self, request: Request, jobId: uuid.UUID) -> Response:  # noqa: N803 (the contract's path parameter)
+        return Response({"data": job_data(job_for_merchant(merchant=self.merchant, job_id=jobId))})
 
 
 class TryOnFeedbackView(ToileApiKeyView):
@@ -110,20 +132,23 @@ class TryOnFeedbackView(ToileApiKeyView):
         tags=["Tryon"],
         summary="피팅 품질 피드백 제출",
         request=FeedbackSerializer,
-        responses={201: _data("TryOnFeedback", jobId=serializers.UUIDField(), vote=serializers.CharField()), **ERRORS},
+        responses={
+            201: _data("TryOnFeedback", jobId=serializers.UUIDField(), vote=serializers.CharField()),
+            **_errors(400, 401, 403, 404, 409, 500),
+        },
     )
-    def post(self, request: Request, job_id: uuid.UUID) -> Response:
+    def post(self, request: Request, jobId: uuid.UUID) -> Response:  # noqa: N803 (the contract's path parameter)
         serializer = FeedbackSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
         feedback = services.submit_feedback(
             merchant=self.merchant,
-            job_id=job_id,
+            job_id=jobId,
             vote=values["vote"],
             visitor_id=values["visitorId"],
             reason=values["reason"],
         )
-        body = {"jobId": str(job_id), "vote": feedback.vote, "visitorId": str(feedback.visitor_id)}
+        body = {"jobId": str(jobId), "vote": feedback.vote, "visitorId": str(feedback.visitor_id)}
         return Response({"data": body}, status=status.HTTP_201_CREATED)
 
 
@@ -132,13 +157,13 @@ class TryOnShareView(ToileApiKeyView):
         tags=["Tryon"],
         summary="공유 링크 발급",
         request=ShareRequestSerializer,
-        responses={200: SHARE_RESPONSE, 201: SHARE_RESPONSE, **ERRORS},
+        responses={200: SHARE_RESPONSE, 201: SHARE_RESPONSE, **_errors(400, 401, 403, 404, 409, 500)},
     )
-    def post(self, request: Request, job_id: uuid.UUID) -> Response:
+    def post(self, request: Request, jobId: uuid.UUID) -> Response:  # noqa: N803 (the contract's path parameter)
         serializer = ShareRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         shared = services.share_job(
-            merchant=self.merchant, job_id=job_id, visitor_id=serializer.validated_data["visitorId"]
+            merchant=self.merchant, job_id=jobId, visitor_id=serializer.validated_data["visitorId"]
         )
         return Response(
             {"data": share_link_data(shared.link)},
@@ -160,8 +185,7 @@ class ShareDetailView(PublicToileView):
                 expiresAt=serializers.DateTimeField(),
                 viewCount=serializers.IntegerField(),
             ),
-            404: ERRORS[404],
-            410: OpenApiResponse(description="만료된 공유 링크"),
+            **_errors(404, 410, 500),
         },
     )
     def get(self, request: Request, token: str) -> Response:
@@ -172,7 +196,10 @@ class ShareOgImageView(PublicToileView):
     @extend_schema(
         tags=["Share"],
         summary="OG 이미지 302 redirect",
-        responses={302: OpenApiResponse(OpenApiTypes.NONE, description="presigned URL로 redirect"), 404: ERRORS[404]},
+        responses={
+            302: OpenApiResponse(OpenApiTypes.NONE, description="presigned URL로 redirect"),
+            **_errors(404, 410, 500),
+        },
     )
     def get(self, request: Request, token: str) -> HttpResponseRedirect:
         response = HttpResponseRedirect(services.share_image_url(token=token))

@@ -24,14 +24,27 @@ class TryOnCreateSerializer(serializers.Serializer):
     visitorId = serializers.UUIDField(required=False, allow_null=True, default=None)
 
 
+class StrictUUIDField(serializers.UUIDField):
+    """A string holding a UUID (the contract's ``type: string, format: uuid``).
+
+    DRF's UUIDField also turns a JSON integer into a UUID (``5`` → ``00000000-…-0005``), which would record a
+    made-up visitor instead of refusing the request.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class FeedbackSerializer(serializers.Serializer):
     vote = serializers.ChoiceField(choices=TryOnFeedback.Vote.values)
-    visitorId = serializers.UUIDField()
+    visitorId = StrictUUIDField()
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class ShareRequestSerializer(serializers.Serializer):
-    visitorId = serializers.UUIDField()
+    visitorId = StrictUUIDField()
 
 
 def job_data(job: TryOnJob) -> dict[str, Any]:

@@ -4,9 +4,9 @@ from tryon import api, views
 
 urlpatterns = [
     path("api/tryon", api.TryOnCreateView.as_view(), name="tryon-create"),
-    path("api/tryon/<uuid:job_id>", api.TryOnDetailView.as_view(), name="tryon-detail"),
-    path("api/tryon/<uuid:job_id>/feedback", api.TryOnFeedbackView.as_view(), name="tryon-feedback"),
-    path("api/tryon/<uuid:job_id>/share", api.TryOnShareView.as_view(), name="tryon-share"),
+    path("api/tryon/<uuid:jobId>", api.TryOnDetailView.as_view(), name="tryon-detail"),
+    path("api/tryon/<uuid:jobId>/feedback", api.TryOnFeedbackView.as_view(), name="tryon-feedback"),
+    path("api/tryon/<uuid:jobId>/share", api.TryOnShareView.as_view(), name="tryon-share"),
     path("api/share/<str:token>", api.ShareDetailView.as_view(), name="tryon-share-detail"),
     path("api/share/<str:token>/og-image", api.ShareOgImageView.as_view(), name="tryon-share-og-image"),
     path("share/<str:token>", views.share_page, name="tryon-share-page"),
