@@ -158,6 +158,8 @@ class FakeFashn:
 
     ``behaviour``: "success" | "failure" | "slow" (never completes) | "rate_limited" (429 on every run) |
     "rate_limited_once" (429 on the first run, then success) | "out_of_credits" (429 OutOfCredits).
+    ``status_errors``: HTTP statuses answered to the first status calls of a prediction, one per call
+    (429 RateLimitExceeded with ``Retry-After: 1``, or 500 InternalServerError).
     """
 
     behaviour: str = "success"
@@ -170,6 +172,7 @@ class FakeFashn:
     hold: threading.Event | None = None
     auth_headers: list[str] = field(default_factory=list)
     status_calls: dict[str, int] = field(default_factory=dict)
+    status_errors: list[int] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -238,6 +241,19 @@ def fake_fashn() -> Iterator[FakeFashn]:
             if not self._authorized():
                 return
             prediction_id = match.group(1)
+            if state.status_errors:
+                code = state.status_errors.pop(0)
+                if code == 429:
+                    data = json.dumps({"error": "RateLimitExceeded", "message": "Too many requests"}).encode()
+                    self.send_response(429)
+                    self.send_header("Retry-After", "1")
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                else:
+                    self._json(code, {"error": "InternalServerError", "message": "Internal server error"})
+                return
             state.status_calls[prediction_id] += 1
             calls = state.status_calls[prediction_id]
             held = state.hold is not None and not state.hold.is_set()

@@ -97,6 +97,23 @@ def test_fashn_rate_limit_passes_on_retry(
     assert fake_fashn.run_attempts == 2
 
 
+def test_fashn_status_rate_limit_and_server_error_keep_polling_the_same_prediction(
+    api_key_client,
+    image_server,
+    loopback_allowed,
+    fashn_settings,
+    fake_fashn,
+    django_capture_on_commit_callbacks,
+    eager_retries,
+):
+    # A status-call limit must not submit (and pay for) the prediction again, nor fail a prediction that runs.
+    fake_fashn.status_errors = [429, 500]
+    polled = run_job(api_key_client, image_server, django_capture_on_commit_callbacks)
+    assert polled["status"] == "COMPLETED", polled
+    assert fake_fashn.run_attempts == 1 and len(fake_fashn.runs) == 1
+    assert fake_fashn.status_errors == []  # both error answers were seen
+
+
 def test_fashn_out_of_credits_fails_at_once(
     api_key_client, image_server, loopback_allowed, fashn_settings, fake_fashn, django_capture_on_commit_callbacks
 ):

@@ -155,6 +155,13 @@ class FashnEngine:
             response = session.get(
                 f"{self.base_url}/v1/status/{prediction_id}", headers=self._headers(), timeout=timeout()
             )
+            if response.status_code == 429 or response.status_code >= 500:
+                # The prediction is already submitted (and billed): a status-call limit (50 per 10 s) or a
+                # passing server error means "ask again later", never "run it again" or "fail the job".
+                logger.info("FASHN status answered %s, polling again", response.status_code)
+                wait = _retry_after(response) if response.status_code == 429 else self.poll_interval
+                time.sleep(min(max(wait, self.poll_interval), max(0.0, deadline - time.monotonic())))
+                continue
             self._raise_for_api_error(response, "status")
             body = response.json()
             status = body.get("status")
