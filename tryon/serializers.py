@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tryon.models import ShareLink, TryOnFeedback, TryOnJob
@@ -14,8 +16,13 @@ def _iso(value: Any) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadField(serializers.FileField):
+    """A multipart file, documented as the contract's ``format: binary`` (drf-spectacular would say ``uri``)."""
+
+
 class TryOnCreateSerializer(serializers.Serializer):
-    userImage = serializers.FileField(allow_empty_file=False)
+    userImage = UploadField(allow_empty_file=False)
     productImageUrl = serializers.URLField(max_length=2000)
     category = serializers.ChoiceField(choices=TryOnJob.Category.values, default=TryOnJob.Category.UPPER_BODY)
     productTitle = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
