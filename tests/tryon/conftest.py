@@ -157,7 +157,8 @@ class FakeFashn:
     """FASHN's wire format: POST /v1/run → {id, error}; GET /v1/status/{id} → {id, status, output, error}.
 
     ``behaviour``: "success" | "failure" | "slow" (never completes) | "rate_limited" (429 on every run) |
-    "rate_limited_once" (429 on the first run, then success) | "out_of_credits" (429 OutOfCredits).
+    "rate_limited_once" (429 on the first run, then success) | "out_of_credits" (429 OutOfCredits) |
+    "bad_request" (400 BadRequest quoting the start of the model_image it was sent).
     ``status_errors``: HTTP statuses answered to the first status calls of a prediction, one per call
     (429 RateLimitExceeded with ``Retry-After: 1``, or 500 InternalServerError).
     """
@@ -218,6 +219,10 @@ def fake_fashn() -> Iterator[FakeFashn]:
                 self._json(429, {"error": "OutOfCredits", "message": "No API credits remaining"})
                 return
             inputs = body.get("inputs") or {}
+            if state.behaviour == "bad_request":
+                quoted = str(inputs.get("model_image"))[:2000]
+                self._json(400, {"error": "BadRequest", "message": f"Invalid model_image: {quoted}"})
+                return
             if not (body.get("model_name") and inputs.get("model_image") and inputs.get("garment_image")):
                 self._json(400, {"error": "BadRequest", "message": "model_image and garment_image are required"})
                 return

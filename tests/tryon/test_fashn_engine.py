@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -112,6 +113,26 @@ def test_fashn_status_rate_limit_and_server_error_keep_polling_the_same_predicti
     assert polled["status"] == "COMPLETED", polled
     assert fake_fashn.run_attempts == 1 and len(fake_fashn.runs) == 1
     assert fake_fashn.status_errors == []  # both error answers were seen
+
+
+def test_fashn_error_quoting_the_photo_is_neither_logged_nor_shown(
+    api_key_client,
+    image_server,
+    loopback_allowed,
+    fashn_settings,
+    fake_fashn,
+    django_capture_on_commit_callbacks,
+    caplog,
+):
+    fake_fashn.behaviour = "bad_request"
+    with caplog.at_level(logging.DEBUG):
+        polled = run_job(api_key_client, image_server, django_capture_on_commit_callbacks)
+    assert polled["status"] == "FAILED"
+    assert "BadRequest" in polled["errorMessage"] and "Invalid model_image" in polled["errorMessage"]
+    photo_start = "/9j/"  # how the base64 of every JPEG begins
+    assert "base64," not in polled["errorMessage"] and photo_start not in polled["errorMessage"]
+    assert "Invalid model_image" in caplog.text
+    assert "base64," not in caplog.text and photo_start not in caplog.text
 
 
 def test_fashn_out_of_credits_fails_at_once(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import time
 from typing import Any, NamedTuple
 
@@ -47,16 +48,26 @@ def _retry_after(response: requests.Response) -> float:
     return min(float(value), 120.0) if value.isdigit() else 15.0
 
 
+# A validation message may quote the input it refused: our base64 data URLs are the shopper's photo.
+_DATA_URL = re.compile(r"data:[\w/+.-]*;base64,[A-Za-z0-9+/=\s]*")
+MAX_MESSAGE_CHARS = 300
+
+
+def _clean_message(text: str) -> str:
+    """FASHN's error text as it may be logged and shown: any quoted image data removed, length bounded."""
+    return _DATA_URL.sub("data:…", text)[:MAX_MESSAGE_CHARS]
+
+
 def _error_fields(response: requests.Response) -> tuple[str, str]:
     try:
         body = response.json()
     except ValueError:
-        return f"HTTP{response.status_code}", response.text[:200]
+        return f"HTTP{response.status_code}", _clean_message(response.text[: MAX_MESSAGE_CHARS * 4])
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, dict):  # runtime errors: {"name", "message"}
-            return str(error.get("name") or ""), str(error.get("message") or "")
-        return str(error or f"HTTP{response.status_code}"), str(body.get("message") or "")
+            return str(error.get("name") or "")[:100], _clean_message(str(error.get("message") or ""))
+        return str(error or f"HTTP{response.status_code}")[:100], _clean_message(str(body.get("message") or ""))
     return f"HTTP{response.status_code}", ""
 
 
@@ -173,7 +184,7 @@ class FashnEngine:
             if status == "failed":
                 error = body.get("error") or {}
                 name = str(error.get("name") or "Error") if isinstance(error, dict) else "Error"
-                message = str(error.get("message") or "") if isinstance(error, dict) else str(error)
+                message = _clean_message(str(error.get("message") or "") if isinstance(error, dict) else str(error))
                 raise EngineError(f"피팅 생성에 실패했습니다 ({name}: {message})"[:480], code=name)
             report(STATUS_PROGRESS.get(str(status), 30))
             time.sleep(min(self.poll_interval, max(0.0, deadline - time.monotonic())))
