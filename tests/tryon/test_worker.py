@@ -36,11 +36,12 @@ def test_offline_engine_in_a_worker(api_key_client, image_server, loopback_allow
             return data if data["status"] in ("COMPLETED", "FAILED") else None
 
         data = wait_until(finished, timeout=90)
+        # The photo is deleted right after the job's status commits: give the worker that moment while it still
+        # runs (stopping it sends SIGTERM to its pool processes, which would cut the task short).
+        wait_until(lambda: [name.split("/")[0] for name in stored_files()] == ["results"], timeout=10)
     assert data["status"] == "COMPLETED", (data, log.read_text()[-3000:])
     assert data["engine"] == "offline" and data["preview"] is True
     assert decode(fetch_result(api_key_client, data["resultImageUrl"])).size == decode(person_jpeg()).size
-    # The photo is deleted right after the job's status commits: give the worker that moment.
-    wait_until(lambda: [name.split("/")[0] for name in stored_files()] == ["results"], timeout=10)
 
 
 def test_fashn_engine_in_a_worker_with_s3_and_progress(
@@ -71,9 +72,10 @@ def test_fashn_engine_in_a_worker_with_s3_and_progress(
         assert "resultImageUrl" not in running and "errorMessage" not in running
         fake_fashn.hold.set()
         data = wait_until(lambda: (data := poll())["status"] in ("COMPLETED", "FAILED") and data, timeout=60)
-    assert data["status"] == "COMPLETED", (data, log.read_text()[-3000:])
+        assert data["status"] == "COMPLETED", (data, log.read_text()[-3000:])
+        # Inputs are deleted just after the status commits; wait while the worker is alive (see above).
+        wait_until(lambda: [key.split("/")[0] for key in s3_emulator.keys()] == ["results"], timeout=10)
     assert data["progress"] == 100
     result = requests.get(data["resultImageUrl"], timeout=10)
     assert result.status_code == 200 and decode(result.content).size == (864, 1296)
-    wait_until(lambda: [key.split("/")[0] for key in s3_emulator.keys()] == ["results"], timeout=10)
     assert len(fake_fashn.runs) == 1
