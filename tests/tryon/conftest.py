@@ -158,7 +158,8 @@ class FakeFashn:
 
     ``behaviour``: "success" | "failure" | "slow" (never completes) | "rate_limited" (429 on every run) |
     "rate_limited_once" (429 on the first run, then success) | "out_of_credits" (429 OutOfCredits) |
-    "bad_request" (400 BadRequest quoting the start of the model_image it was sent).
+    "bad_request" (400 BadRequest quoting the start of the model_image it was sent) |
+    "server_error_once" (500 InternalServerError on the first run, then success).
     ``status_errors``: HTTP statuses answered to the first status calls of a prediction, one per call
     (429 RateLimitExceeded with ``Retry-After: 1``, or 500 InternalServerError).
     """
@@ -214,6 +215,9 @@ def fake_fashn() -> Iterator[FakeFashn]:
                 state.behaviour == "rate_limited_once" and state.run_attempts == 1
             ):
                 self._json(429, {"error": "RateLimitExceeded", "message": "Too many requests"})
+                return
+            if state.behaviour == "server_error_once" and state.run_attempts == 1:
+                self._json(500, {"error": "InternalServerError", "message": "Internal server error"})
                 return
             if state.behaviour == "out_of_credits":
                 self._json(429, {"error": "OutOfCredits", "message": "No API credits remaining"})

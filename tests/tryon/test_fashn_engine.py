@@ -98,6 +98,21 @@ def test_fashn_rate_limit_passes_on_retry(
     assert fake_fashn.run_attempts == 2
 
 
+def test_fashn_server_error_on_run_is_retried(
+    api_key_client,
+    image_server,
+    loopback_allowed,
+    fashn_settings,
+    fake_fashn,
+    django_capture_on_commit_callbacks,
+    eager_retries,
+):
+    fake_fashn.behaviour = "server_error_once"
+    polled = run_job(api_key_client, image_server, django_capture_on_commit_callbacks)
+    assert polled["status"] == "COMPLETED", polled
+    assert fake_fashn.run_attempts == 2 and len(fake_fashn.runs) == 1
+
+
 def test_fashn_status_rate_limit_and_server_error_keep_polling_the_same_prediction(
     api_key_client,
     image_server,

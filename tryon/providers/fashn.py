@@ -119,6 +119,13 @@ class FashnEngine:
             raise EngineError(text, code=name or "RateLimitExceeded", retry_after=retry_after)
         if response.status_code == 401:
             raise EngineError("FASHN 인증에 실패했습니다 (API 키 확인 필요).", code=name or "UnauthorizedAccess")
+        if response.status_code >= 500 and action == "run":
+            # FASHN: "retry with backoff". No prediction ID was issued, so running again cannot double-bill.
+            raise EngineError(
+                f"FASHN 서버 오류가 계속되었습니다 (HTTP {response.status_code} {name}).",
+                code=name or f"HTTP{response.status_code}",
+                retry_after=_retry_after(response),
+            )
         raise EngineError(
             f"FASHN 요청이 실패했습니다 (HTTP {response.status_code} {name}: {message})".strip()[:480],
             code=name or f"HTTP{response.status_code}",
