@@ -4,9 +4,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 
-from merchants.admin_base import MerchantScopedAdmin, request_merchant_or_none
+from merchants.admin_base import MerchantScopedAdmin, request_merchant_or_none, show_once_response
 from merchants.models import ApiKey, Membership, Merchant
 from merchants.services import hash_api_key, issue_api_key, revoke_api_key
 
@@ -79,16 +78,14 @@ class ApiKeyAdmin(MerchantScopedAdmin):
         obj._raw_key = issued.raw_key  # type: ignore[attr-defined]
 
     def response_add(self, request: HttpRequest, obj: ApiKey, post_url_continue: Any = None) -> HttpResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "API 키가 발급되었습니다",
-            "api_key": obj,
-            "raw_key": getattr(obj, "_raw_key", ""),
-            "opts": self.model._meta,
-        }
-        response = TemplateResponse(request, "admin/merchants/apikey_issued.html", context)
-        response["Cache-Control"] = "no-store"
-        return response
+        return show_once_response(
+            self,
+            request,
+            "admin/merchants/apikey_issued.html",
+            title="API 키가 발급되었습니다",
+            api_key=obj,
+            raw_key=getattr(obj, "_raw_key", ""),
+        )
 
     @admin.action(description="선택한 API 키 폐기")
     def revoke_selected(self, request: HttpRequest, queryset: Any) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from merchants.models import Merchant
 from merchants.selectors import merchant_for_user
@@ -18,6 +19,19 @@ from merchants.selectors import merchant_for_user
 
 def request_merchant_or_none(request: HttpRequest) -> Merchant | None:
     return merchant_for_user(request.user)
+
+
+def show_once_response(
+    model_admin: admin.ModelAdmin, request: HttpRequest, template: str, *, title: str, **context: Any
+) -> TemplateResponse:
+    """The one page that shows a freshly issued secret (API key, webhook secret); never cached, never stored."""
+    response = TemplateResponse(
+        request,
+        template,
+        {**model_admin.admin_site.each_context(request), "title": title, "opts": model_admin.model._meta, **context},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 class _MerchantScopeMixin:

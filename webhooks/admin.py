@@ -7,13 +7,17 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from common.errors import ServiceError
-from merchants.admin_base import MerchantScopedAdmin, MerchantScopedInline, request_merchant_or_none
+from merchants.admin_base import (
+    MerchantScopedAdmin,
+    MerchantScopedInline,
+    request_merchant_or_none,
+    show_once_response,
+)
 from webhooks import selectors, services
 from webhooks.charts import success_rate_svg
 from webhooks.events import EVENT_LABELS, SUBSCRIBABLE_EVENTS
@@ -124,16 +128,14 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
             services.delete_endpoint(endpoint=endpoint)
 
     def response_add(self, request: HttpRequest, obj: WebhookEndpoint, post_url_continue: Any = None) -> HttpResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "웹훅 엔드포인트가 생성되었습니다",
-            "endpoint": obj,
-            "secret": getattr(obj, "_raw_secret", ""),
-            "opts": self.model._meta,
-        }
-        response = TemplateResponse(request, "webhooks/admin/secret_created.html", context)
-        response["Cache-Control"] = "no-store"
-        return response
+        return show_once_response(
+            self,
+            request,
+            "webhooks/admin/secret_created.html",
+            title="웹훅 엔드포인트가 생성되었습니다",
+            endpoint=obj,
+            secret=getattr(obj, "_raw_secret", ""),
+        )
 
     @admin.action(description="선택한 엔드포인트로 테스트 이벤트 발송")
     def send_test_event(self, request: HttpRequest, queryset: Any) -> None:
