@@ -90,6 +90,8 @@ AZURITE_CONTAINER = "content-test"
 @pytest.fixture(scope="session")
 def azurite(tmp_path_factory):  # type: ignore[no-untyped-def]
     """A real Azurite blob server (npm, installed by ``make test``) with a public-read container."""
+    import os
+    import signal
     import subprocess
     from pathlib import Path
 
@@ -128,8 +130,13 @@ def azurite(tmp_path_factory):  # type: ignore[no-untyped-def]
         )
         yield connection_string
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        # Azurite waits for idle keep-alive connections before exiting; do not let that hold the session.
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 @pytest.fixture

@@ -1,12 +1,10 @@
 """The served OpenAPI schema describes the size requests with the contract's fields, bounds and pattern."""
 
-import json
-from pathlib import Path
-
 import pytest
 from rest_framework.test import APIClient
 
-CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "spec" / "tryon-service.openapi.json"
+from tests.support.contract import load_toile_contract
+
 PATHS = ["/api/size/recommend", "/api/size/feedback", "/api/size/measurements"]
 
 
@@ -31,7 +29,7 @@ def served(django_db_blocker) -> dict:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("path", PATHS)
 def test_request_fields_required_and_bounds_match_the_contract(served, path):
-    contract = json.loads(CONTRACT.read_text())
+    contract = load_toile_contract()
     expected, actual = request_schema(contract, path), request_schema(served, path)
     assert set(expected["required"]) <= set(actual["required"])
     for name, field in expected["properties"].items():

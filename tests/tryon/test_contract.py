@@ -1,17 +1,15 @@
 """The try-on and share operations as the Toile contract states them: the served OpenAPI document's paths,
 path parameters and status codes, and request fields typed as the contract types them."""
 
-import json
 import uuid
-from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
 
+from tests.support.contract import load_toile_contract
 from tests.tryon.conftest import make_completed_job
 from tryon.models import ShareLink, TryOnFeedback
 
-CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "spec" / "tryon-service.openapi.json"
 PREFIXES = ("/api/tryon", "/api/share")
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -36,7 +34,7 @@ def served(django_db_blocker) -> dict:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def contract() -> dict:
-    return json.loads(CONTRACT.read_text())
+    return load_toile_contract()
 
 
 def test_served_schema_has_every_contract_operation_and_no_other(served, contract):
