@@ -3,22 +3,15 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.support.contract import load_toile_contract
+from tests.support.contract import load_toile_contract, resolve_schema
 
 PATHS = ["/api/size/recommend", "/api/size/feedback", "/api/size/measurements"]
 
 
-def resolve(document: dict, schema: dict) -> dict:
-    while "$ref" in schema:
-        node = document
-        for part in schema["$ref"].removeprefix("#/").split("/"):
-            node = node[part]
-        schema = node
-    return schema
-
-
 def request_schema(document: dict, path: str) -> dict:
-    return resolve(document, document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"])
+    return resolve_schema(
+        document, document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +26,12 @@ def test_request_fields_required_and_bounds_match_the_contract(served, path):
     expected, actual = request_schema(contract, path), request_schema(served, path)
     assert set(expected["required"]) <= set(actual["required"])
     for name, field in expected["properties"].items():
-        mine = resolve(served, actual["properties"][name])
+        mine = resolve_schema(served, actual["properties"][name])
         if field.get("type") == "object":  # the nested measurement
             assert set(field["required"]) <= set(mine["required"])
             pairs = [
-                (field["properties"][key], resolve(served, mine["properties"][key])) for key in field["properties"]
+                (field["properties"][key], resolve_schema(served, mine["properties"][key]))
+                for key in field["properties"]
             ]
         else:
             pairs = [(field, mine)]

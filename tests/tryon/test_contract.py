@@ -6,7 +6,7 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from tests.support.contract import load_toile_contract
+from tests.support.contract import load_toile_contract, resolve_schema
 from tests.tryon.conftest import make_completed_job
 from tryon.models import ShareLink, TryOnFeedback
 
@@ -97,31 +97,20 @@ def test_uuid_strings_are_still_accepted(api_key_client, merchant):
     assert share.status_code == 201 and share.json()["data"]["shareUrl"].startswith("http")
 
 
-def resolve(document: dict, schema: dict) -> dict:
-    if len(schema.get("allOf", [])) == 1:  # drf-spectacular's way of adding a default to an enum reference
-        schema = {**schema["allOf"][0], **{k: v for k, v in schema.items() if k != "allOf"}}
-    while "$ref" in schema:
-        node = document
-        for part in schema["$ref"].removeprefix("#/").split("/"):
-            node = node[part]
-        schema = node
-    return schema
-
-
 def test_request_fields_are_typed_and_required_as_in_the_contract(served, contract):
     ours = operations(served)
     for key, theirs in operations(contract).items():
         if "requestBody" not in theirs:
             continue
         ((media, body),) = theirs["requestBody"]["content"].items()
-        expected = resolve(contract, body["schema"])
-        actual = resolve(served, ours[key]["requestBody"]["content"][media]["schema"])
+        expected = resolve_schema(contract, body["schema"])
+        actual = resolve_schema(served, ours[key]["requestBody"]["content"][media]["schema"])
         assert set(expected.get("required", [])) <= set(actual.get("required", [])), key
         for name, field in expected["properties"].items():
-            mine = resolve(served, actual["properties"][name])
+            mine = resolve_schema(served, actual["properties"][name])
             # productTitle/productPageUrl also accept "" (an empty form field): a oneOf whose first branch is the
             # contract's field.
-            mine = resolve(served, mine["oneOf"][0]) if "oneOf" in mine else mine
+            mine = resolve_schema(served, mine["oneOf"][0]) if "oneOf" in mine else mine
             for keyword in ("type", "format", "enum", "maxLength"):
                 if keyword in field:
                     assert mine.get(keyword) == field[keyword], (key, name, keyword, mine)

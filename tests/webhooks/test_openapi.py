@@ -10,7 +10,7 @@ from typing import Any
 
 from rest_framework.test import APIClient
 
-from tests.support.contract import load_toile_contract
+from tests.support.contract import load_toile_contract, resolve_schema
 
 ENDPOINT_FIELDS = {"id", "url", "events", "isActive", "createdAt", "updatedAt"}
 DELIVERY_FIELDS = {"id", "status", "attemptCount", "lastResponseStatus", "lastError"}
@@ -28,20 +28,11 @@ OPERATIONS: dict[tuple[str, str], tuple[str, set[str], set[str] | None]] = {
 }
 
 
-def resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        node: Any = document
-        for part in schema["$ref"].removeprefix("#/").split("/"):
-            node = node[part]
-        schema = node
-    return schema
-
-
 def data_fields(document: dict[str, Any], response: dict[str, Any]) -> set[str]:
-    body = resolve(document, response["content"]["application/json"]["schema"])
-    data = resolve(document, body["properties"]["data"])
+    body = resolve_schema(document, response["content"]["application/json"]["schema"])
+    data = resolve_schema(document, body["properties"]["data"])
     if "items" in data.get("properties", {}):
-        data = resolve(document, resolve(document, data["properties"]["items"])["items"])
+        data = resolve_schema(document, resolve_schema(document, data["properties"]["items"])["items"])
     return set(data["properties"])
 
 
@@ -74,4 +65,4 @@ def test_served_schema_describes_the_webhook_operations_as_the_contract(db):
         if fields is not None:
             assert fields <= data_fields(document, operation["responses"][success]), (path, method)
     deleted = document["paths"]["/api/webhooks/{id}"]["delete"]["responses"]["200"]
-    assert "data" in resolve(document, deleted["content"]["application/json"]["schema"])["properties"]
+    assert "data" in resolve_schema(document, deleted["content"]["application/json"]["schema"])["properties"]
