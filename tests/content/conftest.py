@@ -90,14 +90,12 @@ AZURITE_CONTAINER = "content-test"
 @pytest.fixture(scope="session")
 def azurite(tmp_path_factory):  # type: ignore[no-untyped-def]
     """A real Azurite blob server (npm, installed by ``make test``) with a public-read container."""
-    import os
-    import signal
     import subprocess
     from pathlib import Path
 
     from azure.storage.blob import BlobServiceClient
 
-    from tests.support.processes import free_port, wait_for_port
+    from tests.support.processes import free_port, stop_process_group, wait_for_port
 
     binary = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / ".bin" / "azurite-blob"
     assert binary.exists(), "Azurite is missing: run `make test` (it installs azurite@3.35.0 into .tools/)"
@@ -131,12 +129,7 @@ def azurite(tmp_path_factory):  # type: ignore[no-untyped-def]
         yield connection_string
     finally:
         # Azurite waits for idle keep-alive connections before exiting; do not let that hold the session.
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_process_group(process, grace=5)
 
 
 @pytest.fixture
