@@ -13,7 +13,7 @@ from common.errors import ServiceError
 from content import services
 from content.models import ContentSettings, GeneratedImage, ImageJob
 from content.selectors import image_url
-from merchants.admin_base import MerchantScopedAdmin, MerchantScopedInline, request_merchant_or_none
+from merchants.admin_base import MerchantScopedAdmin, MerchantScopedInline, ReadOnlyMixin, request_merchant_or_none
 
 STATUS_COLORS = {
     ImageJob.Status.PENDING: "#9e9e9e",
@@ -65,7 +65,7 @@ class ContentSettingsAdmin(MerchantScopedAdmin):
         )
 
 
-class ProducedImageInline(MerchantScopedInline, admin.TabularInline):
+class ProducedImageInline(ReadOnlyMixin, MerchantScopedInline, admin.TabularInline):
     model = GeneratedImage
     fk_name = "job"
     extra = 0
@@ -74,12 +74,6 @@ class ProducedImageInline(MerchantScopedInline, admin.TabularInline):
     readonly_fields = fields
     verbose_name = "생성된 이미지"
     verbose_name_plural = "생성된 이미지"
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="미리보기")
     def preview(self, image: GeneratedImage) -> str:
@@ -91,7 +85,7 @@ class ProducedImageInline(MerchantScopedInline, admin.TabularInline):
 
 
 @admin.register(ImageJob)
-class ImageJobAdmin(MerchantScopedAdmin):
+class ImageJobAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     list_display = (
         "id",
         "event_draft_id",
@@ -127,12 +121,6 @@ class ImageJobAdmin(MerchantScopedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).prefetch_related("result_images")
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
@@ -213,7 +201,7 @@ def duration_chart(durations: list[tuple[str, float, str]]) -> str:
 
 
 @admin.register(GeneratedImage)
-class GeneratedImageAdmin(MerchantScopedAdmin):
+class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     list_display = (
         "preview",
         "id",
@@ -244,12 +232,6 @@ class GeneratedImageAdmin(MerchantScopedAdmin):
     )
     exclude = ("file_name",)
     actions = ["regenerate_selected", "remove_from_listing"]
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser

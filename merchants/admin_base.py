@@ -79,6 +79,19 @@ class _MerchantScopeMixin:
         return self._allowed(request)
 
 
+class ReadOnlyMixin:
+    """For records the system writes (jobs, deliveries, measurements): merchants look; actions change them.
+
+    Put it before the scoped base (``class X(ReadOnlyMixin, MerchantScopedAdmin)``); delete stays the base's.
+    """
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class MerchantScopedAdmin(_MerchantScopeMixin, admin.ModelAdmin):
     """For models with a ``merchant`` field: it is set from the user and hidden from merchant users."""
 

@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from common.errors import InvalidInput
-from merchants.admin_base import MerchantScopedAdmin, MerchantScopedInline, request_merchant_or_none
+from merchants.admin_base import MerchantScopedAdmin, MerchantScopedInline, ReadOnlyMixin, request_merchant_or_none
 from merchants.models import Merchant
 from sizing import selectors, services
 from sizing.distribution_svg import MeasurementPoint, measurement_distribution_svg
@@ -308,7 +308,7 @@ class SizeFeedbackAdmin(MerchantScopedAdmin):
 
 
 @admin.register(BodyMeasurement)
-class BodyMeasurementAdmin(MerchantScopedAdmin):
+class BodyMeasurementAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     list_display = (
         "created_at",
         "visitor_id",
@@ -332,9 +332,3 @@ class BodyMeasurementAdmin(MerchantScopedAdmin):
             # The picture follows the list's filters (source, gender, product).
             response.context_data["distribution_svg"] = _distribution_svg(response.context_data["cl"].queryset)
         return response
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

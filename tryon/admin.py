@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from merchants.admin_base import MerchantScopedAdmin, request_merchant_or_none
+from merchants.admin_base import MerchantScopedAdmin, ReadOnlyMixin, request_merchant_or_none
 from tryon import storage
 from tryon.charts import usage_chart_svg
 from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
@@ -32,14 +32,6 @@ def _rate_text(summary: dict[str, Any]) -> str:
     if summary["rate"] is None:
         return "-"
     return f"{summary['rate']}% ({summary['good']}/{summary['good'] + summary['bad']})"
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(TryOnJob)

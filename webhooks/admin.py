@@ -15,6 +15,7 @@ from common.errors import ServiceError
 from merchants.admin_base import (
     MerchantScopedAdmin,
     MerchantScopedInline,
+    ReadOnlyMixin,
     request_merchant_or_none,
     show_once_response,
 )
@@ -42,19 +43,13 @@ class WebhookEndpointForm(forms.ModelForm):
             raise forms.ValidationError(exc.message) from exc
 
 
-class WebhookAttemptInline(MerchantScopedInline, admin.TabularInline):
+class WebhookAttemptInline(ReadOnlyMixin, MerchantScopedInline, admin.TabularInline):
     model = WebhookAttempt
     extra = 0
     can_delete = False
     fields = ("attempted_at", "succeeded", "response_status", "error", "duration_ms", "response_excerpt")
     readonly_fields = fields
     ordering = ("-attempted_at",)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(WebhookEndpoint)
@@ -150,7 +145,7 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(MerchantScopedAdmin):
+class WebhookDeliveryAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     list_display = (
         "created_at",
         "event_type",
@@ -195,13 +190,6 @@ class WebhookDeliveryAdmin(MerchantScopedAdmin):
     @admin.display(description="본문")
     def payload_pretty(self, obj: WebhookDelivery) -> str:
         return format_html("<pre>{}</pre>", services.encode_body(obj.payload).decode("utf-8"))
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Viewing only; the replay action is the one way to change a delivery.
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
