@@ -24,8 +24,6 @@ def _no_ai_keys(settings):  # type: ignore[no-untyped-def]
     settings.CONTENT_BREAKER_OPEN_SECONDS = 300
     settings.CONTENT_PROVIDER_TIMEOUT = 2.0
     settings.HTTP_CONNECT_TIMEOUT = 2.0
-    # Merchants are created with a password in nearly every test; PBKDF2 would cost ~0.3 s each time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def fetch_bytes(url: str) -> bytes:

@@ -51,12 +51,6 @@ def make_product(merchant: Any, *, external_id: str, brand: str, category: str, 
     return Product.objects.create(merchant=merchant, external_id=external_id, name=name, brand=brand, category=category)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    """Every test creates merchant users; the production hasher made their setup take ~1 s each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def shirt(merchant):  # type: ignore[no-untyped-def]
     make_chart(merchant, brand="BRAND_A", category="TOP", rows=TOP_BODY_ROWS)

@@ -89,12 +89,6 @@ def receiver() -> Iterator[Receiver]:
     server.server.server_close()
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    """Every test creates merchant users; the production hasher makes that the slowest part of most tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def allow_loopback(settings):  # type: ignore[no-untyped-def]
     settings.SSRF_ALLOW_LOOPBACK = True
