@@ -271,6 +271,12 @@ HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)
 HTTP_READ_TIMEOUT = env.float("HTTP_READ_TIMEOUT", default=30.0)
 # Allows loopback targets for user-supplied URLs (logos, product images, webhooks): local development only.
 SSRF_ALLOW_LOOPBACK = env.bool("SSRF_ALLOW_LOOPBACK", default=False)
+# Per web process: customer-URL fetches (logos, product images) and image decodes running at once. Past the cap
+# a request waits the given seconds for a slot, then gets 503, so slow or huge inputs cannot take every thread.
+CUSTOMER_FETCH_CONCURRENCY = env.int("CUSTOMER_FETCH_CONCURRENCY", default=4)
+CUSTOMER_FETCH_WAIT_SECONDS = env.float("CUSTOMER_FETCH_WAIT_SECONDS", default=2.0)
+IMAGE_DECODE_CONCURRENCY = env.int("IMAGE_DECODE_CONCURRENCY", default=2)
+IMAGE_DECODE_WAIT_SECONDS = env.float("IMAGE_DECODE_WAIT_SECONDS", default=10.0)
 
 # --- Secrets at rest ----------------------------------------------------------------------------
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")

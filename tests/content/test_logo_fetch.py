@@ -127,7 +127,7 @@ def test_slow_logo_server_is_cut_off(settings, jwt_client, logo_server):
     settings.CONTENT_LOGO_TIMEOUT = 1.0
     started = time.monotonic()
     response = generate(jwt_client, _with_logo(f"{logo_server}/slow.png"))
-    assert response.status_code == 400 and "Timeout" in response.json()["message"]
+    assert response.status_code == 400 and "시간이 초과" in response.json()["message"]
     assert time.monotonic() - started < 2.5
     assert ImageJob.objects.count() == 0
 
