@@ -7,18 +7,18 @@ from django.urls import include, path, re_path
 from django.views import defaults
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from common.errors import error_json_response, product_for_path
 from merchants.health import healthz, readyz
+from merchants.tokens import TokenObtainView, TokenRefreshViewWithRevocation
 from merchants.views import ApiKeyWhoAmIView, TokenWhoAmIView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
-    path("api/auth/token", TokenObtainPairView.as_view(), name="token_obtain_pair"),
-    path("api/auth/token/refresh", TokenRefreshView.as_view(), name="token_refresh"),
+    path("api/auth/token", TokenObtainView.as_view(), name="token_obtain_pair"),
+    path("api/auth/token/refresh", TokenRefreshViewWithRevocation.as_view(), name="token_refresh"),
     path("api/auth/me", TokenWhoAmIView.as_view(), name="token_me"),
     path("api/me", ApiKeyWhoAmIView.as_view(), name="api_key_me"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -7,7 +7,7 @@ import binascii
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
@@ -55,8 +55,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        return datetime.fromisoformat(decoded["t"]), uuid.UUID(decoded["i"])
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeError) as exc:
+        created_at = datetime.fromisoformat(decoded["t"])
+        if created_at.tzinfo is None:
+            raise ValueError("naive datetime")
+        # The database compares in UTC: a moment at the calendar's edge (0001-01-01T00:00+14:00) has none.
+        created_at = created_at.astimezone(UTC)
+        return created_at, uuid.UUID(decoded["i"])
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeError, OverflowError, RecursionError) as exc:
         raise InvalidInput("cursor: 올바르지 않은 커서입니다.") from exc
 
 

@@ -1,0 +1,62 @@
+"""JWTs of merchant users: ``POST /api/auth/token`` and ``/api/auth/token/refresh``.
+
+A refresh token carries a fingerprint of the user's password hash (Django's session auth hash, which is what
+logs a browser session out on a password change). Refreshing compares it with the user's current one: after
+a password change every refresh token issued before it is blacklisted (simplejwt's blacklist app) and
+refused, however the password was changed (dashboard, ``changepassword``, a script). A refresh token of a
+user who no longer exists or was deactivated is a 401, never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import RefreshToken, Token
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+PASSWORD_CLAIM = "pwd"
+
+
+def password_fingerprint(user: AbstractBaseUser) -> str:
+    return user.get_session_auth_hash()[:24]
+
+
+class MerchantTokenObtainPairSerializer(TokenObtainPairSerializer):
+    @classmethod
+    def get_token(cls, user: AbstractBaseUser) -> Token:
+        token = super().get_token(user)
+        token[PASSWORD_CLAIM] = password_fingerprint(user)
+        return token
+
+
+class MerchantTokenRefreshSerializer(TokenRefreshSerializer):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        refresh = RefreshToken(attrs["refresh"])  # signature, expiry and blacklist: TokenError → 401
+        user_model = get_user_model()
+        try:
+            user = user_model.objects.filter(
+                **{api_settings.USER_ID_FIELD: refresh.payload.get(api_settings.USER_ID_CLAIM)}
+            ).first()
+        except (TypeError, ValueError):
+            user = None
+        if user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
+            raise AuthenticationFailed("사용자를 찾을 수 없거나 비활성화된 계정입니다.", "no_active_account")
+        if refresh.payload.get(PASSWORD_CLAIM) != password_fingerprint(user):
+            refresh.blacklist()
+            raise AuthenticationFailed(
+                "비밀번호가 변경되어 토큰이 폐기되었습니다. 다시 로그인해 주세요.", "token_revoked"
+            )
+        return {"access": str(refresh.access_token)}
+
+
+class TokenObtainView(TokenObtainPairView):
+    serializer_class = MerchantTokenObtainPairSerializer
+
+
+class TokenRefreshViewWithRevocation(TokenRefreshView):
+    serializer_class = MerchantTokenRefreshSerializer
