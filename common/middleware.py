@@ -34,3 +34,20 @@ class ApiRequestSizeLimitMiddleware:
                     request.path, 413, f"요청 본문이 너무 큽니다 (최대 {limit // (1024 * 1024)}MB)."
                 )
         return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Adds the ``CONTENT_SECURITY_POLICIES`` policy of the first matching path prefix to HTML responses."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Content-Security-Policy" in response or not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        for prefix, policy in settings.CONTENT_SECURITY_POLICIES.items():
+            if request.path.startswith(prefix):
+                response["Content-Security-Policy"] = policy
+                break
+        return response

@@ -7,11 +7,14 @@ With no variable set the app runs embedded: SQLite, local media, a filesystem Ce
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from config.keys import MIN_SECRET_KEY_LENGTH, derive_key, install_secret_key, secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DEVELOPMENT_SECRET_KEY = "dev-only-insecure-secret-key-change-me-in-production"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -19,20 +22,26 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 IS_PRODUCTION = DJANGO_ENV == "production"
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute base for URLs handed out by workers, which have no request to build them from.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000").rstrip("/")
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 REDIS_URL = env.str("REDIS_URL", default="")
+
+# --- Secret keys (config/keys.py) -----------------------------------------------------------------
+# Without SECRET_KEY an install generates its own under VAR_DIR; a configured one must be a real key.
+SECRET_KEY = env.str("SECRET_KEY", default="") or (install_secret_key(VAR_DIR) if not IS_PRODUCTION else "")
+if not DEBUG and (problem := secret_key_problem(SECRET_KEY)):
+    raise ImproperlyConfigured(f"{problem}: set a random SECRET_KEY of at least {MIN_SECRET_KEY_LENGTH} characters")
 
 if IS_PRODUCTION:
     missing = [
         name
         for name, value in (
-            ("SECRET_KEY", SECRET_KEY != DEVELOPMENT_SECRET_KEY),
+            ("SECRET_KEY", env.str("SECRET_KEY", default="")),
             ("DATABASE_URL", env.str("DATABASE_URL", default="")),
             ("REDIS_URL", REDIS_URL),
             ("FIELD_ENCRYPTION_KEY", env.str("FIELD_ENCRYPTION_KEY", default="")),
@@ -40,7 +49,11 @@ if IS_PRODUCTION:
         if not value
     ]
     if missing:
-        raise RuntimeError(f"DJANGO_ENV=production needs these environment variables: {', '.join(missing)}")
+        raise ImproperlyConfigured(f"DJANGO_ENV=production needs these environment variables: {', '.join(missing)}")
+    if DEBUG:
+        raise ImproperlyConfigured("DJANGO_ENV=production refuses DEBUG=true")
+    if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+        raise ImproperlyConfigured("DJANGO_ENV=production needs ALLOWED_HOSTS naming the site's host names (not *)")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -69,7 +82,27 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "common.middleware.ContentSecurityPolicyMiddleware",
 ]
+
+# --- Transport security (DJANGO_ENV=production turns these on; `manage.py check --deploy` passes) -------
+# Behind a TLS-terminating proxy, e.g. SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https (only if the proxy
+# always sets or strips that header: otherwise a client could claim HTTPS).
+_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) if len(_proxy_ssl_header) == 2 else None
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=IS_PRODUCTION)
+# Load balancers probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if IS_PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=IS_PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=IS_PRODUCTION)
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=IS_PRODUCTION)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=IS_PRODUCTION)
+SESSION_COOKIE_HTTPONLY = True
+# Forms carry the CSRF token; no script needs to read the cookie.
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -126,7 +159,7 @@ USE_TZ = True
 # --- Static and media ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [folder for folder in [BASE_DIR / "static"] if folder.is_dir()]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
@@ -187,6 +220,52 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+
+# --- Content-Security-Policy of the HTML pages people open (common.middleware) ----------------------------
+def _origin(url: str | None) -> str:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+# Images come from this site, the public base URL (local media), and the configured blob/S3 storages.
+_IMAGE_SOURCES = " ".join(
+    dict.fromkeys(
+        source
+        for source in (
+            "'self'",
+            "data:",
+            "blob:",
+            _origin(PUBLIC_BASE_URL),
+            f"https://{AZURE_CUSTOM_DOMAIN}" if AZURE_CUSTOM_DOMAIN else "",
+            f"https://{AZURE_ACCOUNT_NAME}.blob.core.windows.net" if AZURE_ACCOUNT_NAME else "",
+            _origin(
+                dict(part.split("=", 1) for part in AZURE_CONNECTION_STRING.split(";") if "=" in part).get(
+                    "BlobEndpoint"
+                )
+            ),
+            _origin(AWS_S3_ENDPOINT_URL),
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME}.amazonaws.com"
+            if AWS_STORAGE_BUCKET_NAME
+            else "",
+            f"https://s3.{AWS_S3_REGION_NAME}.amazonaws.com" if AWS_STORAGE_BUCKET_NAME else "",
+        )
+        if source
+    )
+)
+# Path prefix → policy. Scripts only from this site (no inline script); inline styles are allowed because the
+# templates use style attributes.
+CONTENT_SECURITY_POLICIES = {
+    "/admin/": (
+        f"default-src 'self'; img-src {_IMAGE_SOURCES}; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+        "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'self'"
+    ),
+    "/share/": (
+        f"default-src 'none'; img-src {_IMAGE_SOURCES}; style-src 'self' 'unsafe-inline'; font-src 'self'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+}
+
 # --- REST framework, JWT, OpenAPI ---------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
@@ -204,7 +283,7 @@ REST_FRAMEWORK = {
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=30)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
-    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
+    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="") or derive_key(SECRET_KEY, "jwt-signing"),
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 SPECTACULAR_SETTINGS = {
@@ -261,6 +340,8 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_WORKER_QUEUES = "default,image-generation-job,tryon,webhooks"
 CELERY_BEAT_SCHEDULE: dict = {}
+# Under VAR_DIR (created above), so `celery beat` starts on a fresh deploy without a --schedule option.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Request size limits for /api/ (413 in the product's error format) ----------------------------
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
@@ -333,6 +414,8 @@ TRYON_PROVIDER_LIMIT_RETRIES = env.int("TRYON_PROVIDER_LIMIT_RETRIES", default=3
 TRYON_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Lifetime of result URLs handed out (S3 presigned or the app's own signed local URLs).
 TRYON_RESULT_URL_SECONDS = 3600
+# Signs the app's own expiring file URLs (local storage); derived, so it is neither SECRET_KEY nor the JWT key.
+TRYON_URL_SIGNING_KEY = derive_key(SECRET_KEY, "tryon-file-url")
 # PENDING/PROCESSING jobs older than this are failed by the retention task (and their photos deleted).
 TRYON_STALE_JOB_MINUTES = env.int("TRYON_STALE_JOB_MINUTES", default=60)
 CELERY_BEAT_SCHEDULE["tryon.purge_expired"] = {

@@ -58,7 +58,9 @@ def signed_file_url(name: str, *, absolute: bool = True) -> str:
     storage = tryon_storage()
     if is_presigning_storage(storage):
         return storage.url(name, expire=settings.TRYON_RESULT_URL_SECONDS)
-    token = signing.TimestampSigner(salt=_SIGNING_SALT).sign_object({"n": name}, compress=True)
+    token = signing.TimestampSigner(key=settings.TRYON_URL_SIGNING_KEY, salt=_SIGNING_SALT).sign_object(
+        {"n": name}, compress=True
+    )
     path = reverse("tryon-file", kwargs={"token": token})
     return settings.PUBLIC_BASE_URL + path if absolute else path
 
@@ -73,7 +75,7 @@ class FileUrlInvalid(Exception):
 
 def name_from_signed_token(token: str) -> str:
     """The storage name a local signed URL grants; raises :class:`FileUrlExpired` or :class:`FileUrlInvalid`."""
-    signer = signing.TimestampSigner(salt=_SIGNING_SALT)
+    signer = signing.TimestampSigner(key=settings.TRYON_URL_SIGNING_KEY, salt=_SIGNING_SALT)
     try:
         payload = signer.unsign_object(token, max_age=settings.TRYON_RESULT_URL_SECONDS)
     except signing.SignatureExpired as exc:
