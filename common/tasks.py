@@ -1,16 +1,75 @@
-"""Enqueue Celery tasks only once the surrounding transaction commits (never from a rolled-back one)."""
+"""Enqueueing Celery tasks after commit, and what a broker outage or a locked database does to them."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from celery import Task
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
+from kombu.exceptions import OperationalError as BrokerUnavailable
+
+from common.errors import ServiceUnavailable
+
+logger = logging.getLogger(__name__)
+
+# "database is locked" (SQLite), a dropped or restarted PostgreSQL connection: worth running the task again.
+TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
+# Options for shared_task(...) of tasks that must survive such errors instead of dying with the job half done.
+RETRY_ON_TRANSIENT_DATABASE_ERRORS: dict[str, Any] = {
+    "autoretry_for": TRANSIENT_DATABASE_ERRORS,
+    "retry_backoff": 1,
+    "retry_backoff_max": 30,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+QUEUE_RETRY_AFTER_SECONDS = 30
 
 
-def enqueue_on_commit(task: Task, *args: Any, using: str | None = None, **options: Any) -> None:
-    """``task.apply_async(args, **options)`` after commit; runs at once when no transaction is open.
+class QueueUnavailable(ServiceUnavailable):
+    """The broker did not take the message: the work was not started (503, the client may try again)."""
 
-    ``options`` are ``apply_async`` options (``kwargs``, ``queue``, ``priority``, ``countdown`` ...).
+    def __init__(self) -> None:
+        super().__init__(
+            "작업 대기열에 연결할 수 없어 요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요.",
+            code="QUEUE_UNAVAILABLE",
+            retry_after=QUEUE_RETRY_AFTER_SECONDS,
+        )
+
+
+def publish(task: Task, *args: Any, **options: Any) -> None:
+    """``task.apply_async(args, **options)``; raises :class:`QueueUnavailable` when the broker is unreachable."""
+    if task.app.conf.task_always_eager:
+        task.apply_async(args=args, **options)  # runs here and now; its own errors are the caller's to see
+        return
+    try:
+        task.apply_async(args=args, **options)
+    except (BrokerUnavailable, OSError) as exc:
+        logger.error("could not publish %s: %s", task.name, type(exc).__name__)
+        raise QueueUnavailable() from exc
+
+
+def enqueue_on_commit(
+    task: Task,
+    *args: Any,
+    using: str | None = None,
+    on_failure: Callable[[], None] | None = None,
+    **options: Any,
+) -> None:
+    """Publishes the task once the surrounding transaction commits (at once when none is open).
+
+    If the broker is down, ``on_failure`` runs (e.g. to mark the job FAILED, so that it does not wait forever)
+    and :class:`QueueUnavailable` propagates to the request, which answers 503. ``options`` are
+    ``apply_async`` options (``kwargs``, ``queue``, ``priority``, ``countdown`` ...).
     """
-    transaction.on_commit(lambda: task.apply_async(args=args, **options), using=using)
+
+    def publish_after_commit() -> None:
+        try:
+            publish(task, *args, **options)
+        except QueueUnavailable:
+            if on_failure is not None:
+                on_failure()
+            raise
+
+    transaction.on_commit(publish_after_commit, using=using)

@@ -127,6 +127,15 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves web threads, worker and beat processes at once: WAL lets readers run beside
+    # the writer, IMMEDIATE takes the write lock when a transaction starts (a deferred one that read first
+    # fails at once with "database is locked" instead of waiting), and writers wait up to 20 s for each other.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 if env.str("TEST_DATABASE_NAME", default=""):
     # Lets several test runs share one PostgreSQL server without clobbering each other's test database.
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME")}
@@ -139,7 +148,7 @@ else:
     # File-based so the web, worker and beat processes of the embedded mode share one cache.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "common.cache.AtomicFileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
@@ -339,9 +348,31 @@ CELERY_TASK_ROUTES = {
     "sizing.*": {"queue": "default"},
 }
 CELERY_WORKER_QUEUES = "default,image-generation-job,tryon,webhooks"
+
 CELERY_BEAT_SCHEDULE: dict = {}
 # Under VAR_DIR (created above), so `celery beat` starts on a fresh deploy without a --schedule option.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Job recovery (common/jobs.py) -----------------------------------------------------------------------
+# A running content or try-on job holds a lease its worker renews every JOB_LEASE_SECONDS / 3. When a worker
+# dies (SIGKILL, OOM, lost machine) the lease runs out and the recovery task, run by beat every
+# JOB_RECOVERY_INTERVAL_SECONDS, enqueues the job again; the pipelines resume from what was stored. A PENDING
+# job whose message a broker lost is enqueued again after JOB_PENDING_RECOVERY_SECONDS (doubling each time).
+# A job recovered JOB_MAX_RECOVERIES times is failed (a job that kills its worker must not loop forever).
+JOB_LEASE_SECONDS = env.float("JOB_LEASE_SECONDS", default=30.0)
+JOB_RECOVERY_INTERVAL_SECONDS = env.float("JOB_RECOVERY_INTERVAL_SECONDS", default=10.0)
+JOB_PENDING_RECOVERY_SECONDS = env.float("JOB_PENDING_RECOVERY_SECONDS", default=45.0)
+JOB_MAX_RECOVERIES = env.int("JOB_MAX_RECOVERIES", default=5)
+# A job still running after this long stops renewing its lease and is recovered (its run presumed hung).
+JOB_MAX_RUNTIME_SECONDS = env.float("JOB_MAX_RUNTIME_SECONDS", default=600.0)
+for _app in ("content", "tryon"):
+    # On the default queue: recovery must not wait behind the backlog of the queue it rescues.
+    CELERY_TASK_ROUTES = {f"{_app}.recover_stalled_jobs": {"queue": "default"}, **CELERY_TASK_ROUTES}
+    CELERY_BEAT_SCHEDULE[f"{_app}-recover-stalled-jobs"] = {
+        "task": f"{_app}.recover_stalled_jobs",
+        "schedule": JOB_RECOVERY_INTERVAL_SECONDS,
+        "options": {"expires": JOB_RECOVERY_INTERVAL_SECONDS},
+    }
 
 # --- Request size limits for /api/ (413 in the product's error format) ----------------------------
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
@@ -416,8 +447,6 @@ TRYON_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 TRYON_RESULT_URL_SECONDS = 3600
 # Signs the app's own expiring file URLs (local storage); derived, so it is neither SECRET_KEY nor the JWT key.
 TRYON_URL_SIGNING_KEY = derive_key(SECRET_KEY, "tryon-file-url")
-# PENDING/PROCESSING jobs older than this are failed by the retention task (and their photos deleted).
-TRYON_STALE_JOB_MINUTES = env.int("TRYON_STALE_JOB_MINUTES", default=60)
 CELERY_BEAT_SCHEDULE["tryon.purge_expired"] = {
     "task": "tryon.purge_expired",
     "schedule": timedelta(minutes=env.int("TRYON_PURGE_EVERY_MINUTES", default=30)),

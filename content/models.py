@@ -5,6 +5,7 @@ import secrets
 from django.db import models
 from django.db.models import Q
 
+from common.models import RecoverableJob
 from content.constants import Platform, Style
 from merchants.models import Merchant
 
@@ -39,7 +40,7 @@ class ContentSettings(models.Model):
         return f"{self.merchant} 콘텐츠 설정"
 
 
-class ImageJob(models.Model):
+class ImageJob(RecoverableJob):
     class Status(models.TextChoices):
         PENDING = "PENDING", "대기 중"
         PROCESSING = "PROCESSING", "생성 중"
@@ -85,6 +86,8 @@ class ImageJob(models.Model):
     def __str__(self) -> str:
         return self.id
 
+    ACTIVE = (Status.PENDING, Status.PROCESSING)
+
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.COMPLETED, self.Status.FAILED)
@@ -123,6 +126,10 @@ class GeneratedImage(models.Model):
         verbose_name_plural = "생성 이미지"
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["merchant", "event_draft_id"])]
+        constraints = [
+            # A job draws each style × platform once, however often it is resumed or delivered twice.
+            models.UniqueConstraint(fields=["job", "style", "platform"], name="content_image_once_per_job"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.id} ({self.style}/{self.platform})"

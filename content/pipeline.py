@@ -13,12 +13,13 @@ from dataclasses import dataclass
 import pybreaker
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 
 from common.images import open_untrusted_image
+from common.jobs import JobLease, LeaseLost
 from content.caching import remember_event
 from content.constants import ALL_STYLES, DEFAULT_BRAND_COLOR, DEFAULT_PLATFORMS
 from content.models import GeneratedImage, ImageJob
@@ -103,8 +104,12 @@ def validated_payload(payload: dict) -> dict:
     return data
 
 
-def run_generation_job(*, payload: dict) -> ImageJob | None:
-    """Idempotent: a finished job is left alone; a job interrupted mid-way resumes with what is missing."""
+def run_generation_job(*, payload: dict, lease: JobLease | None = None) -> ImageJob | None:
+    """Idempotent: a finished job is left alone; a job interrupted mid-way resumes with what is missing.
+
+    Under a ``lease`` (the task's), each image is stored only while the lease is still this run's: a run that
+    was presumed dead and taken over stops with :class:`~common.jobs.LeaseLost` instead of drawing twice.
+    """
     job_id = payload.get("jobId") if isinstance(payload, dict) else None
     try:
         data = validated_payload(payload)
@@ -166,11 +171,20 @@ def run_generation_job(*, payload: dict) -> ImageJob | None:
                 provider=artwork.provider,
                 fallback_used=bool(providers) and artwork.image is None,
             )
+            if lease is not None:
+                lease.check()
             image.file_name = storage.save(f"images/{image.id}.png", ContentFile(encode_png(rendered)))
-            image.save()
+            try:
+                image.save()
+            except IntegrityError as exc:
+                # Another run of this job stored the same style × platform first: it owns the job now.
+                storage.delete(image.file_name)
+                raise LeaseLost(f"content job {job.id}: {style}/{platform} already stored") from exc
             produced.append(image)
             ImageJob.objects.filter(id=job.id).update(images_done=F("images_done") + 1)
 
+    if lease is not None:
+        lease.check()
     job = complete_job(job_id=job.id, produced=produced)
     logger.info("content job %s completed: %d images", job.id, len(produced))
     return job
@@ -202,10 +216,10 @@ def complete_job(*, job_id: str, produced: list[GeneratedImage]) -> ImageJob:
     return job
 
 
-def fail_job(*, job_id: str, detail: str) -> None:
+def fail_job(*, job_id: str, detail: str, code: str = "IMAGE_GENERATION_FAILED") -> None:
     ImageJob.objects.filter(id=job_id).exclude(status=ImageJob.Status.COMPLETED).update(
         status=ImageJob.Status.FAILED,
-        error_code="IMAGE_GENERATION_FAILED",
+        error_code=code,
         error_detail=detail,
         completed_at=timezone.now(),
     )

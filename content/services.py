@@ -121,8 +121,6 @@ class AcceptedJob:
 
 def request_generation(*, merchant: Merchant, data: dict) -> AcceptedJob:
     """Accepts a validated ``ImageGenerationRequest``: from the cache, or as a job for the worker."""
-    from content.tasks import generate_images
-
     check_rate_limit(merchant=merchant)
 
     event_draft_id = data["eventDraftId"]
@@ -172,16 +170,31 @@ def request_generation(*, merchant: Merchant, data: dict) -> AcceptedJob:
     job.payload = payload
     job.images_total = len(styles) * len(platforms)
     estimate = estimate_seconds(image_count=job.images_total)
+    _save_and_enqueue(job, priority)
+    return AcceptedJob(job, estimate)
+
+
+def _save_and_enqueue(job: ImageJob, priority: int) -> None:
+    """Saves the job and publishes it after commit; if the broker is down the job ends FAILED and the client
+    gets 503 (the job never waits for a message that was not sent)."""
+    from content.pipeline import fail_job
+    from content.tasks import generate_images  # tasks import this module: imported here to break the cycle
+
+    job.enqueued_at = timezone.now()
     with transaction.atomic():
         job.save()
-        enqueue_on_commit(generate_images, payload, priority=celery_priority(priority))
-    return AcceptedJob(job, estimate)
+        enqueue_on_commit(
+            generate_images,
+            job.payload,
+            priority=celery_priority(priority),
+            on_failure=lambda: fail_job(
+                job_id=job.id, detail="작업 대기열에 연결할 수 없어 시작하지 못했습니다.", code="QUEUE_UNAVAILABLE"
+            ),
+        )
 
 
 def request_regeneration(*, merchant: Merchant, image_id: str, data: dict) -> AcceptedJob:
     """A new job that redraws one image (same platform, optionally another style or a prompt change)."""
-    from content.tasks import generate_images
-
     source = listed_image_for_merchant(merchant=merchant, image_id=image_id)
     providers = configured_ai_providers()
     if providers:
@@ -221,9 +234,7 @@ def request_regeneration(*, merchant: Merchant, image_id: str, data: dict) -> Ac
         "regeneration": {"sourceImageId": source.id, "content": data.get("content", "")},
     }
     estimate = estimate_seconds(image_count=1)
-    with transaction.atomic():
-        job.save()
-        enqueue_on_commit(generate_images, job.payload, priority=celery_priority(priority))
+    _save_and_enqueue(job, priority)
     return AcceptedJob(job, estimate)
 
 

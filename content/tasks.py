@@ -1,29 +1,79 @@
-"""Celery tasks of the Content Service (queue ``image-generation-job``). Thin: validate, call the pipeline."""
+"""Celery tasks of the Content Service (queue ``image-generation-job``). Thin: lease the job, run the pipeline."""
 
 from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 
+from common.jobs import (
+    LeaseHeld,
+    LeaseLost,
+    LeaseUnavailable,
+    RecoveryPolicy,
+    job_lease,
+    note_enqueued,
+    recover_stalled_jobs,
+)
+from common.tasks import RETRY_ON_TRANSIENT_DATABASE_ERRORS, TRANSIENT_DATABASE_ERRORS, publish
+from content.constants import DEFAULT_PRIORITY
+from content.models import ImageJob
 from content.pipeline import fail_job, run_generation_job
+from content.services import celery_priority
 
 logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 3
+# Waits for a lease held elsewhere (each about JOB_LEASE_SECONDS); past them the recovery task takes over.
+LEASE_WAIT_RETRIES = 30
 
 
-@shared_task(name="content.generate_images", bind=True, acks_late=True, reject_on_worker_lost=True)
-def generate_images(self, payload: dict) -> None:  # type: ignore[no-untyped-def]
+@shared_task(name="content.generate_images", bind=True, **RETRY_ON_TRANSIENT_DATABASE_ERRORS)
+def generate_images(self: Task, payload: dict) -> None:
     """Consumes one ``ImageGenerationJob`` payload (generation or regeneration)."""
+    job_id = payload.get("jobId") if isinstance(payload, dict) else None
+    if not isinstance(job_id, str):
+        logger.error("content job message without a jobId dropped")
+        return
     try:
-        run_generation_job(payload=payload)
+        with job_lease(ImageJob, job_id, active_statuses=ImageJob.ACTIVE, heartbeat=not self.request.is_eager) as lease:
+            run_generation_job(payload=payload, lease=lease)
+    except LeaseHeld as held:
+        # Leased by another worker, alive or dead: look again when its lease would have run out.
+        note_enqueued(ImageJob, job_id, delay_seconds=held.retry_in)
+        raise self.retry(countdown=held.retry_in, max_retries=LEASE_WAIT_RETRIES) from held
+    except LeaseUnavailable:
+        logger.info("content job %s is finished or gone; message dropped", job_id)
+    except LeaseLost:
+        logger.warning("content job %s was taken over by another worker; this run stops", job_id)
+    except TRANSIENT_DATABASE_ERRORS:
+        raise  # retried by Celery (autoretry_for)
     except Exception as exc:
         # Provider failures never get here (the template takes over): this is storage or database trouble.
-        job_id = payload.get("jobId") if isinstance(payload, dict) else None
         if self.request.retries < MAX_RETRIES and not self.app.conf.task_always_eager:
+            countdown = 2 ** (self.request.retries + 1)
             logger.warning("content job %s failed (%s); retrying", job_id, type(exc).__name__)
-            raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
+            note_enqueued(ImageJob, job_id, delay_seconds=countdown)
+            raise self.retry(exc=exc, countdown=countdown) from exc
         logger.exception("content job %s failed for good", job_id)
-        if job_id:
-            fail_job(job_id=job_id, detail=f"이미지를 생성하거나 저장하지 못했습니다 ({type(exc).__name__}).")
+        fail_job(job_id=job_id, detail=f"이미지를 생성하거나 저장하지 못했습니다 ({type(exc).__name__}).")
+
+
+def enqueue_job(job_id: str) -> None:
+    """Publishes the job's stored payload (at its priority); raises QueueUnavailable when the broker is down."""
+    job = ImageJob.objects.get(pk=job_id)
+    publish(generate_images, job.payload, priority=celery_priority(job.payload.get("priority") or DEFAULT_PRIORITY))
+
+
+RECOVERY = RecoveryPolicy(
+    model=ImageJob,
+    active_statuses=ImageJob.ACTIVE,
+    enqueue=enqueue_job,
+    fail=lambda job_id, message: fail_job(job_id=job_id, detail=message),
+)
+
+
+@shared_task(name="content.recover_stalled_jobs", ignore_result=True)
+def recover_stalled_jobs_task() -> dict[str, int]:
+    """Beat: content jobs whose worker died or whose message was lost are enqueued again (common/jobs.py)."""
+    return recover_stalled_jobs(RECOVERY)

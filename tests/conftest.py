@@ -109,3 +109,28 @@ def api_key_client(merchant: Merchant) -> APIClient:
 @pytest.fixture
 def merchant_user(merchant: Merchant):  # type: ignore[no-untyped-def]
     return merchant.memberships.first().user
+
+
+@pytest.fixture
+def unreachable_broker():  # type: ignore[no-untyped-def]
+    """Points the Celery app at a port where nothing listens, without retries; restores it afterwards."""
+    from config.celery import app as celery_app
+
+    def reset_pools() -> None:
+        celery_app._pool = None  # the connection and producer pools are built from broker_url and cached
+        celery_app.amqp._producer_pool = None
+
+    saved = {
+        key: celery_app.conf[key]
+        for key in ("task_always_eager", "broker_url", "broker_connection_retry", "broker_transport_options")
+    }
+    celery_app.conf.update(
+        task_always_eager=False,
+        broker_url="redis://127.0.0.1:1/0",
+        broker_connection_retry=False,
+        broker_transport_options={"max_retries": 0},
+    )
+    reset_pools()
+    yield
+    celery_app.conf.update(saved)
+    reset_pools()

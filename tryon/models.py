@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from common.models import RecoverableJob
 from merchants.models import Merchant
 
 # A share link lives this long; results are never deleted before a live link to them expires.
@@ -50,7 +51,7 @@ class TryOnSettings(models.Model):
         return f"{self.merchant} 피팅 설정"
 
 
-class TryOnJob(models.Model):
+class TryOnJob(RecoverableJob):
     class Status(models.TextChoices):
         PENDING = "PENDING", "대기"
         PROCESSING = "PROCESSING", "처리 중"
@@ -63,6 +64,7 @@ class TryOnJob(models.Model):
         DRESSES = "dresses", "원피스"
 
     FINISHED = (Status.COMPLETED, Status.FAILED)
+    ACTIVE = (Status.PENDING, Status.PROCESSING)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="tryon_jobs")

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from common.errors import Forbidden, NotFound
 from merchants.models import Merchant
+from tryon import storage
 from tryon.models import DailyUsage, ShareLink, TryOnJob, TryOnSettings
 
 
@@ -21,6 +22,13 @@ def job_for_merchant(*, merchant: Merchant, job_id: uuid.UUID | str) -> TryOnJob
     if job.merchant_id != merchant.pk:
         raise Forbidden("다른 가맹점의 피팅 작업에는 접근할 수 없습니다.")
     return job
+
+
+def result_url(job: TryOnJob) -> str | None:
+    """A fresh URL of the result, valid one hour; None unless the job completed and its result is kept."""
+    if job.status != TryOnJob.Status.COMPLETED or not job.result_image or job.result_deleted_at:
+        return None
+    return storage.signed_file_url(job.result_image)
 
 
 def share_link_by_token(*, token: str) -> ShareLink:

@@ -9,7 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tryon.models import ShareLink, TryOnFeedback, TryOnJob
-from tryon.services import result_url, share_url_for
+from tryon.selectors import result_url
+from tryon.services import share_url_for
 
 
 def _iso(value: Any) -> str | None:

@@ -1,22 +1,60 @@
-"""Celery tasks of the try-on app (queue ``tryon``): thin wrappers around services."""
+"""Celery tasks of the try-on app (queue ``tryon``): lease the job, call the pipeline; retention; recovery."""
 
 from __future__ import annotations
+
+import logging
 
 from celery import Task, shared_task
 from django.conf import settings
 
-from tryon import services
+from common.jobs import (
+    LeaseHeld,
+    LeaseLost,
+    LeaseUnavailable,
+    RecoveryPolicy,
+    job_lease,
+    note_enqueued,
+    recover_stalled_jobs,
+)
+from common.tasks import RETRY_ON_TRANSIENT_DATABASE_ERRORS
+from tryon import pipeline, services
+from tryon.models import TryOnJob
+
+logger = logging.getLogger(__name__)
+
+# Waits for a lease held elsewhere (each about JOB_LEASE_SECONDS); past them the recovery task takes over.
+LEASE_WAIT_RETRIES = 30
 
 
-@shared_task(name="tryon.run_job", bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@shared_task(name="tryon.run_job", bind=True, ignore_result=True, **RETRY_ON_TRANSIENT_DATABASE_ERRORS)
 def run_tryon_job_task(self: Task, job_id: str) -> None:
-    max_retries = settings.TRYON_PROVIDER_LIMIT_RETRIES
+    provider_retries = settings.TRYON_PROVIDER_LIMIT_RETRIES
     try:
-        services.run_tryon_job(job_id=job_id, may_retry=self.request.retries < max_retries)
-    except services.RetryLater as exc:
-        raise self.retry(countdown=exc.countdown, max_retries=max_retries) from exc
+        with job_lease(TryOnJob, job_id, active_statuses=TryOnJob.ACTIVE, heartbeat=not self.request.is_eager) as lease:
+            pipeline.run_tryon_job(job_id=job_id, may_retry=self.request.retries < provider_retries, lease=lease)
+    except LeaseHeld as held:
+        note_enqueued(TryOnJob, job_id, delay_seconds=held.retry_in)
+        raise self.retry(countdown=held.retry_in, max_retries=LEASE_WAIT_RETRIES) from held
+    except LeaseUnavailable:
+        logger.info("try-on job finished or gone; message dropped", extra={"job_id": job_id})
+    except LeaseLost:
+        logger.warning("try-on job taken over by another worker; this run stops", extra={"job_id": job_id})
+    except pipeline.RetryLater as exc:
+        note_enqueued(TryOnJob, job_id, delay_seconds=exc.countdown)
+        raise self.retry(countdown=exc.countdown, max_retries=provider_retries) from exc
 
 
-@shared_task(name="tryon.purge_expired", acks_late=True, ignore_result=True)
+@shared_task(name="tryon.purge_expired", ignore_result=True)
 def purge_expired_task() -> dict[str, int]:
     return services.purge_expired()
+
+
+RECOVERY = RecoveryPolicy(
+    model=TryOnJob, active_statuses=TryOnJob.ACTIVE, enqueue=services.enqueue_job, fail=pipeline.fail
+)
+
+
+@shared_task(name="tryon.recover_stalled_jobs", ignore_result=True)
+def recover_stalled_jobs_task() -> dict[str, int]:
+    """Beat: try-on jobs whose worker died or whose message was lost are enqueued again (common/jobs.py)."""
+    return recover_stalled_jobs(RECOVERY)

@@ -249,7 +249,7 @@ def test_concurrent_views_are_all_counted(merchant, concurrent_database):
 
 @pytest.mark.django_db
 def test_local_signed_urls_expire_and_refuse_tampering(merchant, client, settings):
-    from tryon.services import result_url
+    from tryon.selectors import result_url
 
     job = make_completed_job(merchant)
     url = result_url(job)

@@ -14,7 +14,7 @@ from tests.tryon.conftest import make_completed_job, person_jpeg
 from tests.tryon.test_tryon_jobs import stored_files
 from tryon import storage
 from tryon.models import ShareLink, TryOnJob, TryOnSettings
-from tryon.tasks import purge_expired_task
+from tryon.tasks import purge_expired_task, recover_stalled_jobs_task
 
 pytestmark = pytest.mark.django_db
 
@@ -47,20 +47,28 @@ def test_result_under_a_live_share_link_is_kept(merchant, client):
     assert client.get(f"/api/share/{link.token}").status_code == 200
 
 
-def test_stale_job_is_failed_and_its_photo_deleted(merchant, settings):
-    settings.TRYON_STALE_JOB_MINUTES = 30
+def test_a_job_recovered_too_often_is_failed_and_its_photo_deleted(merchant, settings):
+    """Retention never fails unfinished jobs by age; recovery does, once a job kept killing its workers."""
     name = storage.save_file(f"jobs/{merchant.pk}/stale/person.jpg", person_jpeg())
     job = TryOnJob.objects.create(
-        merchant=merchant, product_image_url="https://shop.example.com/a.png", person_image=name
+        merchant=merchant,
+        product_image_url="https://shop.example.com/a.png",
+        person_image=name,
+        status=TryOnJob.Status.PROCESSING,
+        recovery_count=settings.JOB_MAX_RECOVERIES,
+        lease_owner="dead-worker",
+        lease_expires_at=timezone.now() - timedelta(seconds=1),
     )
-    TryOnJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(hours=2))
-    fresh = TryOnJob.objects.create(merchant=merchant, product_image_url="https://shop.example.com/a.png")
-    assert purge_expired_task.delay().get()["staleFailed"] == 1
+    old = TryOnJob.objects.create(merchant=merchant, product_image_url="https://shop.example.com/a.png")
+    TryOnJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    assert "staleFailed" not in purge_expired_task.delay().get()
+    old.refresh_from_db()
+    assert old.status == TryOnJob.Status.PENDING  # age alone fails nothing
+
+    assert recover_stalled_jobs_task.delay().get()["failed"] == 1
     job.refresh_from_db()
-    assert job.status == TryOnJob.Status.FAILED and "시간이 초과" in job.error_message
+    assert job.status == TryOnJob.Status.FAILED and "반복해서 중단" in job.error_message
     assert job.person_image == "" and stored_files() == []
-    fresh.refresh_from_db()
-    assert fresh.status == TryOnJob.Status.PENDING
 
 
 def test_retention_cannot_be_shorter_than_a_share_link(merchant):

@@ -201,38 +201,14 @@ def test_png_upload_is_accepted(api_key_client, image_server, loopback_allowed):
     assert decode(storages["tryon"].open(job.person_image).read()).format == "JPEG"
 
 
-@pytest.fixture
-def unreachable_broker():  # type: ignore[no-untyped-def]
-    """Points the Celery app at a port where nothing listens, without retries; restores it afterwards."""
-    from config.celery import app as celery_app
+@pytest.mark.django_db(transaction=True)
+def test_unreachable_broker_fails_the_job_and_answers_503(image_server, loopback_allowed, unreachable_broker):
+    from tests.conftest import api_key_client_for, make_merchant
 
-    def reset_pools() -> None:
-        celery_app._pool = None  # the connection and producer pools are built from broker_url and cached
-        celery_app.amqp._producer_pool = None
-
-    saved = {
-        key: celery_app.conf[key]
-        for key in ("task_always_eager", "broker_url", "broker_connection_retry", "broker_transport_options")
-    }
-    celery_app.conf.update(
-        task_always_eager=False,
-        broker_url="redis://127.0.0.1:1/0",
-        broker_connection_retry=False,
-        broker_transport_options={"max_retries": 0},
-    )
-    reset_pools()
-    yield
-    celery_app.conf.update(saved)
-    reset_pools()
-
-
-def test_unreachable_broker_fails_the_job_instead_of_leaving_it_pending(
-    api_key_client, image_server, loopback_allowed, unreachable_broker, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = upload(api_key_client, image_server)
-    assert response.status_code == 202
-    data = api_key_client.get(f"/api/tryon/{response.json()['data']['jobId']}").json()["data"]
-    assert data["status"] == "FAILED"
-    assert "작업을 시작하지 못했습니다" in data["errorMessage"]
-    assert stored_files() == []
+    response = upload(api_key_client_for(make_merchant()), image_server)
+    assert response.status_code == 503, response.content
+    body = response.json()
+    assert body["statusCode"] == 503 and body["error"] == "QUEUE_UNAVAILABLE" and response["Retry-After"] == "30"
+    job = TryOnJob.objects.get()
+    assert job.status == TryOnJob.Status.FAILED and "작업 대기열" in job.error_message
+    assert stored_files() == []  # the shopper's photo is not kept for a job that never ran

@@ -34,9 +34,26 @@ class EngineError(Exception):
         self.metadata = metadata or {}
 
 
+# Called with the provider's id of a submitted (billed) prediction, so that a resumed job can poll it again.
+SubmissionCallback = Callable[[str], None]
+
+
 class TryOnEngine(Protocol):
     name: str
 
-    def run(self, *, person: bytes, garment: bytes, category: str, report_progress: ProgressCallback) -> EngineResult:
-        """``person`` is a JPEG, ``garment`` a PNG; ``category`` is upper_body | lower_body | dresses."""
+    def run(
+        self,
+        *,
+        person: bytes,
+        garment: bytes,
+        category: str,
+        report_progress: ProgressCallback,
+        resume_id: str | None = None,
+        on_submitted: SubmissionCallback | None = None,
+    ) -> EngineResult:
+        """``person`` is a JPEG, ``garment`` a PNG; ``category`` is upper_body | lower_body | dresses.
+
+        ``resume_id`` is what an earlier run of the same job passed to ``on_submitted``: continue that work
+        rather than starting (and paying for) it again. Engines without remote work ignore both.
+        """
         ...

@@ -7,9 +7,11 @@ FASHN deletes after 72 h, so the result is downloaded and kept in our own storag
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import re
 import time
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import requests
@@ -18,7 +20,7 @@ from django.conf import settings
 from common.errors import InvalidInput
 from common.http import provider_session, timeout
 from common.images import open_untrusted_image
-from tryon.providers.base import EngineError, EngineResult, ProgressCallback
+from tryon.providers.base import EngineError, EngineResult, ProgressCallback, SubmissionCallback
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +71,23 @@ def _error_fields(response: requests.Response) -> tuple[str, str]:
             return str(error.get("name") or "")[:100], _clean_message(str(error.get("message") or ""))
         return str(error or f"HTTP{response.status_code}")[:100], _clean_message(str(body.get("message") or ""))
     return f"HTTP{response.status_code}", ""
+
+
+class _PredictionGone(Exception):
+    """FASHN no longer knows the prediction (404 on its status)."""
+
+
+@contextlib.contextmanager
+def _translated_errors() -> Iterator[None]:
+    """Transport and format errors of a FASHN call as the EngineError the job shows."""
+    try:
+        yield
+    except requests.Timeout as exc:
+        raise EngineError("FASHN 응답 시간이 초과되었습니다.", code="Timeout") from exc
+    except requests.RequestException as exc:
+        raise EngineError(f"FASHN에 연결할 수 없습니다 ({type(exc).__name__}).", code="ConnectionError") from exc
+    except ValueError as exc:  # a body that is not the JSON FASHN documents
+        raise EngineError("FASHN 응답을 해석할 수 없습니다.", code="BadResponse") from exc
 
 
 class FashnEngine:
@@ -131,8 +150,31 @@ class FashnEngine:
             code=name or f"HTTP{response.status_code}",
         )
 
-    def run(self, *, person: bytes, garment: bytes, category: str, report_progress: ProgressCallback) -> EngineResult:
+    def run(
+        self,
+        *,
+        person: bytes,
+        garment: bytes,
+        category: str,
+        report_progress: ProgressCallback,
+        resume_id: str | None = None,
+        on_submitted: SubmissionCallback | None = None,
+    ) -> EngineResult:
         session = provider_session()
+        deadline = time.monotonic() + self.total_timeout
+        if resume_id:
+            # An earlier run of this job submitted (and paid for) this prediction before its worker died.
+            try:
+                return self._finish_prediction(session, resume_id, deadline, report_progress)
+            except _PredictionGone:
+                logger.info("FASHN prediction %s is gone; submitting the job again", resume_id)
+        prediction_id = self._submit(session, person, garment, category)
+        if on_submitted is not None:
+            on_submitted(prediction_id)
+        report_progress(10)
+        return self._finish_prediction(session, prediction_id, deadline, report_progress)
+
+    def _submit(self, session: requests.Session, person: bytes, garment: bytes, category: str) -> str:
         payload: dict[str, Any] = {
             "model_name": self.model_name,
             "inputs": {
@@ -144,22 +186,20 @@ class FashnEngine:
                 "moderation_level": "permissive",
             },
         }
-        deadline = time.monotonic() + self.total_timeout
-        try:
+        with _translated_errors():
             response = session.post(f"{self.base_url}/v1/run", json=payload, headers=self._headers(), timeout=timeout())
             self._raise_for_api_error(response, "run")
             prediction_id = str(response.json().get("id") or "")
-            if not prediction_id:
-                raise EngineError("FASHN 응답에 예측 ID가 없습니다.", code="BadResponse")
-            report_progress(10)
+        if not prediction_id:
+            raise EngineError("FASHN 응답에 예측 ID가 없습니다.", code="BadResponse")
+        return prediction_id
+
+    def _finish_prediction(
+        self, session: requests.Session, prediction_id: str, deadline: float, report_progress: ProgressCallback
+    ) -> EngineResult:
+        with _translated_errors():
             output = self._poll(session, prediction_id, deadline, report_progress)
             image = self._download(session, output)
-        except requests.Timeout as exc:
-            raise EngineError("FASHN 응답 시간이 초과되었습니다.", code="Timeout") from exc
-        except requests.RequestException as exc:
-            raise EngineError(f"FASHN에 연결할 수 없습니다 ({type(exc).__name__}).", code="ConnectionError") from exc
-        except ValueError as exc:  # a body that is not the JSON FASHN documents
-            raise EngineError("FASHN 응답을 해석할 수 없습니다.", code="BadResponse") from exc
         return EngineResult(
             image=image.data,
             extension=image.extension,
@@ -180,6 +220,8 @@ class FashnEngine:
                 wait = _retry_after(response) if response.status_code == 429 else self.poll_interval
                 time.sleep(min(max(wait, self.poll_interval), max(0.0, deadline - time.monotonic())))
                 continue
+            if response.status_code == 404:
+                raise _PredictionGone(prediction_id)
             self._raise_for_api_error(response, "status")
             body = response.json()
             status = body.get("status")

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from tryon.images import encode_jpeg
-from tryon.providers.base import EngineError, EngineResult, ProgressCallback
+from tryon.providers.base import EngineError, EngineResult, ProgressCallback, SubmissionCallback
 
 logger = logging.getLogger(__name__)
 
@@ -230,7 +230,16 @@ def draw_preview_badge(image: Image.Image) -> None:
 class OfflineEngine:
     name = "offline"
 
-    def run(self, *, person: bytes, garment: bytes, category: str, report_progress: ProgressCallback) -> EngineResult:
+    def run(
+        self,
+        *,
+        person: bytes,
+        garment: bytes,
+        category: str,
+        report_progress: ProgressCallback,
+        resume_id: str | None = None,
+        on_submitted: SubmissionCallback | None = None,
+    ) -> EngineResult:
         try:
             person_image = Image.open(io.BytesIO(person)).convert("RGB")
             garment_image = Image.open(io.BytesIO(garment))

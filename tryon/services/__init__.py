@@ -1,0 +1,22 @@
+"""What the try-on API does, by sub-domain: accepting jobs (jobs, quota), sharing, feedback and retention.
+
+Running a job (start, engine, finish) is :mod:`tryon.pipeline`, as content's is :mod:`content.pipeline`.
+"""
+
+from tryon.services.feedback import submit_feedback
+from tryon.services.jobs import create_tryon_job, enqueue_job, visitor_key_for
+from tryon.services.retention import purge_expired
+from tryon.services.sharing import ShareResult, share_image_url, share_job, share_url_for, view_share_link
+
+__all__ = [
+    "ShareResult",
+    "create_tryon_job",
+    "enqueue_job",
+    "purge_expired",
+    "share_image_url",
+    "share_job",
+    "share_url_for",
+    "submit_feedback",
+    "view_share_link",
+    "visitor_key_for",
+]

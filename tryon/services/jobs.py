@@ -1,0 +1,113 @@
+"""Accepting a try-on: input checks, quota and limits, storing the photos, enqueueing the job."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from common.errors import InvalidInput, UnsafeURL
+from common.http import fetch_public_url
+from common.tasks import enqueue_on_commit, publish
+from merchants.models import Merchant
+from tryon import pipeline, storage
+from tryon.images import prepare_garment_image, prepare_person_photo
+from tryon.models import TryOnJob, TryOnSettings
+from tryon.selectors import monthly_requests, settings_for
+from tryon.services.quota import check_visitor_daily_limit, refuse_over_quota
+from tryon.usage import record_usage
+
+logger = logging.getLogger(__name__)
+
+MAX_PRODUCT_IMAGE_BYTES = 10 * 1024 * 1024
+QUEUE_FAILURE_MESSAGE = "작업 대기열에 연결할 수 없어 시작하지 못했습니다. 잠시 후 다시 시도해 주세요."
+
+
+def visitor_key_for(*, visitor_id: uuid.UUID | None) -> str:
+    """Identifies a shopper for the per-visitor daily limit: the widget's visitorId.
+
+    The client address is deliberately not used: storefronts often call from their own server, so every shopper
+    would share one address and one limit. Requests without a visitorId are limited by the monthly quota only.
+    """
+    return f"v:{visitor_id}" if visitor_id is not None else ""
+
+
+def enqueue_job(job_id: uuid.UUID | str) -> None:
+    """Publishes the job for a worker; raises QueueUnavailable when the broker is down."""
+    from tryon.tasks import run_tryon_job_task  # tasks import the services: imported here to break the cycle
+
+    publish(run_tryon_job_task, str(job_id))
+
+
+def _fail_unqueued(job_id: uuid.UUID) -> None:
+    job = TryOnJob.objects.filter(pk=job_id).first()
+    if job is not None:
+        pipeline.finish(job, result=None, error=QUEUE_FAILURE_MESSAGE, metadata={"errorCode": "QUEUE_UNAVAILABLE"})
+
+
+def create_tryon_job(
+    *,
+    merchant: Merchant,
+    user_image: bytes,
+    product_image_url: str,
+    category: str = TryOnJob.Category.UPPER_BODY,
+    product_title: str = "",
+    product_page_url: str = "",
+    visitor_key: str = "",
+) -> TryOnJob:
+    """Checks the inputs, the merchant's quota and the visitor's daily limit, stores the photos and enqueues
+    the job. Nothing is stored and nothing counted when any check fails. A broker outage fails the job and
+    answers 503 (QueueUnavailable)."""
+    from tryon.tasks import run_tryon_job_task  # tasks import the services: imported here to break the cycle
+
+    person = prepare_person_photo(user_image)
+    limits = settings_for(merchant=merchant)
+    if monthly_requests(merchant=merchant) >= limits.monthly_quota:
+        refuse_over_quota(merchant=merchant)  # before fetching anything; checked again under the lock below
+    try:
+        fetched = fetch_public_url(product_image_url, max_bytes=MAX_PRODUCT_IMAGE_BYTES, total_timeout=15.0)
+    except UnsafeURL as exc:
+        raise UnsafeURL(f"productImageUrl: {exc.message}") from exc
+    try:
+        garment = prepare_garment_image(fetched.content)
+    except InvalidInput as exc:
+        raise InvalidInput(f"productImageUrl: {exc.message}") from exc
+
+    job_id = uuid.uuid4()
+    saved: list[str] = []
+    over_quota = False
+    try:
+        with transaction.atomic():
+            # The settings row is the merchant's lock: concurrent requests cannot both take the last slot.
+            limits = TryOnSettings.objects.select_for_update().get(merchant=merchant)
+            if monthly_requests(merchant=merchant) >= limits.monthly_quota:
+                over_quota = True
+            else:
+                check_visitor_daily_limit(limits=limits, merchant=merchant, visitor_key=visitor_key)
+                folder = f"jobs/{merchant.pk}/{job_id}"
+                saved.append(storage.save_file(f"{folder}/person.jpg", person))
+                saved.append(storage.save_file(f"{folder}/garment.png", garment))
+                job = TryOnJob.objects.create(
+                    id=job_id,
+                    merchant=merchant,
+                    category=category,
+                    product_image_url=product_image_url,
+                    product_title=product_title,
+                    product_page_url=product_page_url,
+                    visitor_key=visitor_key,
+                    person_image=saved[0],
+                    garment_image=saved[1],
+                    enqueued_at=timezone.now(),
+                )
+                record_usage(merchant=merchant, field="requested")
+                enqueue_on_commit(run_tryon_job_task, str(job_id), on_failure=lambda: _fail_unqueued(job_id))
+    except BaseException:
+        for name in saved:
+            storage.delete_file(name)
+        raise
+    if over_quota:
+        refuse_over_quota(merchant=merchant)
+    logger.info("try-on job accepted", extra={"job_id": str(job_id), "merchant_id": merchant.pk})
+    return job

@@ -1,0 +1,44 @@
+"""Retention of try-on data: results past their merchant's retention, and inputs a finished job left behind."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.utils import timezone
+
+from tryon import storage
+from tryon.models import TryOnJob
+from tryon.pipeline import delete_inputs
+
+logger = logging.getLogger(__name__)
+
+
+def purge_expired(*, now: datetime | None = None) -> dict[str, int]:
+    """Deletes results past their merchant's retention period (never while a share link lives) and leftover
+    input photos of finished jobs. Unfinished jobs are the recovery task's (common/jobs.py), never failed here."""
+    now = now or timezone.now()
+    leftovers = 0
+    for job in TryOnJob.objects.filter(status__in=TryOnJob.FINISHED).exclude(person_image="", garment_image=""):
+        delete_inputs(job)
+        leftovers += 1
+    purged = 0
+    expired = TryOnJob.objects.filter(result_expires_at__lte=now, result_deleted_at__isnull=True).exclude(
+        result_image=""
+    )
+    for job in expired:
+        live_until = (
+            job.share_links.filter(expires_at__gt=now)
+            .order_by("-expires_at")
+            .values_list("expires_at", flat=True)
+            .first()
+        )
+        if live_until is not None:
+            TryOnJob.objects.filter(pk=job.pk).update(result_expires_at=live_until)
+            continue
+        storage.delete_file(job.result_image)
+        TryOnJob.objects.filter(pk=job.pk).update(result_image="", result_deleted_at=now)
+        purged += 1
+    if leftovers or purged:
+        logger.info("try-on retention", extra={"inputs_deleted": leftovers, "results_deleted": purged})
+    return {"inputsDeleted": leftovers, "resultsDeleted": purged}

@@ -1,0 +1,80 @@
+"""Share links of completed try-ons: issuing them (idempotent), the public view and its OG image."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from common.errors import Conflict, Gone, NotFound
+from merchants.models import Merchant
+from tryon.models import SHARE_LINK_DAYS, ShareLink, TryOnJob
+from tryon.selectors import job_for_merchant, result_url, share_link_by_token
+
+SHARE_TOKEN_BYTES = 24  # 192 bits, URL-safe base64: 32 characters
+
+
+@dataclass(frozen=True)
+class ShareResult:
+    link: ShareLink
+    created: bool
+
+
+def share_url_for(link: ShareLink) -> str:
+    return settings.PUBLIC_BASE_URL + reverse("tryon-share-page", kwargs={"token": link.token})
+
+
+def share_job(*, merchant: Merchant, job_id: uuid.UUID, visitor_id: uuid.UUID) -> ShareResult:
+    """A 7-day share link of a completed job; the existing valid link when there is one (idempotent)."""
+    job_for_merchant(merchant=merchant, job_id=job_id)
+    with transaction.atomic():
+        # Locking the job serialises concurrent share requests: the second one finds the first one's link.
+        job = TryOnJob.objects.select_for_update().get(pk=job_id)
+        if job.status != TryOnJob.Status.COMPLETED or not job.result_image:
+            raise Conflict("피팅 완료 후에만 공유 링크를 발급할 수 있습니다.")
+        now = timezone.now()
+        existing = job.share_links.filter(expires_at__gt=now).order_by("-expires_at").first()
+        if existing is not None:
+            return ShareResult(existing, created=False)
+        link = ShareLink.objects.create(
+            job=job,
+            token=secrets.token_urlsafe(SHARE_TOKEN_BYTES),
+            visitor_id=visitor_id,
+            expires_at=now + timedelta(days=SHARE_LINK_DAYS),
+        )
+        # A result is never deleted while a link to it is alive.
+        if job.result_expires_at is None or job.result_expires_at < link.expires_at:
+            TryOnJob.objects.filter(pk=job.pk).update(result_expires_at=link.expires_at)
+        return ShareResult(link, created=True)
+
+
+def _live_link(token: str) -> ShareLink:
+    link = share_link_by_token(token=token)
+    if link.expires_at <= timezone.now():
+        raise Gone("만료된 공유 링크입니다.")
+    if not link.job.result_image or link.job.result_deleted_at:
+        raise Gone("공유된 피팅 결과가 더 이상 존재하지 않습니다.")
+    return link
+
+
+def view_share_link(*, token: str) -> ShareLink:
+    """The link of a public view, its ``view_count`` incremented atomically (404 unknown, 410 expired)."""
+    link = _live_link(token)
+    ShareLink.objects.filter(pk=link.pk).update(view_count=F("view_count") + 1)
+    link.refresh_from_db(fields=["view_count"])
+    return link
+
+
+def share_image_url(*, token: str) -> str:
+    link = _live_link(token)
+    url = result_url(link.job)
+    if url is None:
+        raise NotFound("공유된 피팅 결과가 없습니다.")
+    return url
