@@ -13,13 +13,19 @@ from merchants.models import Merchant
 from tryon.models import DailyUsage, ShareLink, TryOnJob, TryOnSettings
 
 
-def job_for_merchant(*, merchant: Merchant, job_id: uuid.UUID | str) -> TryOnJob:
-    """The job, or 404 when it does not exist and 403 when it belongs to another merchant."""
+def job_for_merchant(*, merchant: Merchant, job_id: uuid.UUID | str, visitor_key: str | None = None) -> TryOnJob:
+    """The job, or 404 when it does not exist and 403 when it belongs to another merchant.
+
+    With ``visitor_key`` (requests of the storefront widget) the job must also be that visitor's own: 403
+    for anybody else's.
+    """
     job = TryOnJob.objects.filter(pk=job_id).first()
     if job is None:
         raise NotFound("피팅 작업을 찾을 수 없습니다.")
     if job.merchant_id != merchant.pk:
         raise Forbidden("다른 가맹점의 피팅 작업에는 접근할 수 없습니다.")
+    if visitor_key is not None and job.visitor_key != visitor_key:
+        raise Forbidden("다른 방문자의 피팅 작업에는 접근할 수 없습니다.")
     return job
 
 

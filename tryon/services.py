@@ -40,11 +40,16 @@ from tryon.selectors import (
 )
 from webhooks.events import TRYON_COMPLETED, TRYON_FAILED, USAGE_QUOTA_EXCEEDED
 from webhooks.services import emit_event
+from widget.analytics import WIDGET_CHANNEL, record_widget_event
 
 logger = logging.getLogger(__name__)
 
 MAX_PRODUCT_IMAGE_BYTES = 10 * 1024 * 1024
 SHARE_TOKEN_BYTES = 24  # 192 bits, URL-safe base64: 32 characters
+
+
+def _from_widget(job: TryOnJob) -> bool:
+    return job.metadata.get("channel") == WIDGET_CHANNEL
 
 
 def visitor_key_for(*, visitor_id: uuid.UUID | None) -> str:
@@ -108,9 +113,12 @@ def create_tryon_job(
     product_title: str = "",
     product_page_url: str = "",
     visitor_key: str = "",
+    channel: str = "",
 ) -> TryOnJob:
     """Checks the inputs, the merchant's quota and the visitor's daily limit, stores the photos and enqueues
-    the job. Nothing is stored and nothing counted when any check fails."""
+    the job. Nothing is stored and nothing counted when any check fails.
+
+    ``channel="widget"`` marks a job of the storefront widget (publishable key) for the widget funnel."""
     person = prepare_person_photo(user_image)
     limits = settings_for(merchant=merchant)
     if monthly_requests(merchant=merchant) >= limits.monthly_quota:
@@ -156,8 +164,11 @@ def create_tryon_job(
                     visitor_key=visitor_key,
                     person_image=saved[0],
                     garment_image=saved[1],
+                    metadata={"channel": channel} if channel else {},
                 )
                 _record_usage(merchant=merchant, field="requested")
+                if channel == WIDGET_CHANNEL:
+                    record_widget_event(merchant_id=merchant.pk, event="uploads")
                 transaction.on_commit(lambda: _enqueue(job))
     except BaseException:
         for name in saved:
@@ -232,6 +243,8 @@ def _finish(job: TryOnJob, *, result: EngineResult | None, error: str = "", meta
                 locked.error_message = (error or "피팅 생성에 실패했습니다.")[:500]
             locked.save()
             _record_usage(merchant=locked.merchant, field="completed" if result is not None else "failed")
+            if result is not None and _from_widget(locked):
+                record_widget_event(merchant_id=locked.merchant_id, event="completed")
             emit_event(
                 merchant=locked.merchant,
                 event_type=TRYON_COMPLETED if result is not None else TRYON_FAILED,
@@ -351,10 +364,20 @@ def purge_expired(*, now: datetime | None = None) -> dict[str, int]:
 
 
 def submit_feedback(
-    *, merchant: Merchant, job_id: uuid.UUID, vote: str, visitor_id: uuid.UUID, reason: str = ""
+    *,
+    merchant: Merchant,
+    job_id: uuid.UUID,
+    vote: str,
+    visitor_id: uuid.UUID,
+    reason: str = "",
+    own_jobs_only: bool = False,
 ) -> TryOnFeedback:
-    """One vote per visitor and job: the database constraint decides between concurrent requests."""
-    job = job_for_merchant(merchant=merchant, job_id=job_id)
+    """One vote per visitor and job: the database constraint decides between concurrent requests.
+
+    ``own_jobs_only`` (the widget): the visitor may rate only a job they made."""
+    job = job_for_merchant(
+        merchant=merchant, job_id=job_id, visitor_key=visitor_key_for(visitor_id=visitor_id) if own_jobs_only else None
+    )
     if job.status != TryOnJob.Status.COMPLETED:
         raise Conflict("완료된 피팅에만 피드백을 남길 수 있습니다.")
     try:
@@ -376,9 +399,15 @@ def share_url_for(link: ShareLink) -> str:
     return settings.PUBLIC_BASE_URL + reverse("tryon-share-page", kwargs={"token": link.token})
 
 
-def share_job(*, merchant: Merchant, job_id: uuid.UUID, visitor_id: uuid.UUID) -> ShareResult:
-    """A 7-day share link of a completed job; the existing valid link when there is one (idempotent)."""
-    job_for_merchant(merchant=merchant, job_id=job_id)
+def share_job(
+    *, merchant: Merchant, job_id: uuid.UUID, visitor_id: uuid.UUID, own_jobs_only: bool = False
+) -> ShareResult:
+    """A 7-day share link of a completed job; the existing valid link when there is one (idempotent).
+
+    ``own_jobs_only`` (the widget): the visitor may share only a job they made."""
+    job_for_merchant(
+        merchant=merchant, job_id=job_id, visitor_key=visitor_key_for(visitor_id=visitor_id) if own_jobs_only else None
+    )
     with transaction.atomic():
         # Locking the job serialises concurrent share requests: the second one finds the first one's link.
         job = TryOnJob.objects.select_for_update().get(pk=job_id)
@@ -397,6 +426,8 @@ def share_job(*, merchant: Merchant, job_id: uuid.UUID, visitor_id: uuid.UUID) -
         # A result is never deleted while a link to it is alive.
         if job.result_expires_at is None or job.result_expires_at < link.expires_at:
             TryOnJob.objects.filter(pk=job.pk).update(result_expires_at=link.expires_at)
+        if _from_widget(job):
+            record_widget_event(merchant_id=job.merchant_id, event="shares")
         return ShareResult(link, created=True)
 
 
@@ -412,7 +443,10 @@ def _live_link(token: str) -> ShareLink:
 def view_share_link(*, token: str) -> ShareLink:
     """The link of a public view, its ``view_count`` incremented atomically (404 unknown, 410 expired)."""
     link = _live_link(token)
-    ShareLink.objects.filter(pk=link.pk).update(view_count=F("view_count") + 1)
+    with transaction.atomic():
+        ShareLink.objects.filter(pk=link.pk).update(view_count=F("view_count") + 1)
+        if _from_widget(link.job):
+            record_widget_event(merchant_id=link.job.merchant_id, event="share_views")
     link.refresh_from_db(fields=["view_count"])
     return link
 
