@@ -120,7 +120,8 @@ def revoke_api_key(*, api_key: ApiKey) -> None:
 
 
 def _forget_publishable_origins() -> None:
-    # After commit: a reader between the delete and the commit would cache the old set again.
+    cache.delete(PUBLISHABLE_ORIGINS_CACHE_KEY)
+    # Once more after commit: a reader between the first delete and the commit cached the old set again.
     transaction.on_commit(lambda: cache.delete(PUBLISHABLE_ORIGINS_CACHE_KEY))
 
 
