@@ -63,7 +63,6 @@
       copy: "복사",
       copied: "복사했어요",
       shareNote: "링크는 7일 동안 열 수 있어요.",
-      again: "다른 사진으로 다시 하기",
       photoUnreadable: "이 사진을 읽을 수 없어요. JPG 또는 PNG 사진을 선택해 주세요.",
       network: "Toile 서버에 연결할 수 없어요. 잠시 후 다시 시도해 주세요.",
       timeout: "시간이 너무 오래 걸려요. 잠시 후 다시 시도해 주세요.",
@@ -120,7 +119,6 @@
       copy: "Copy",
       copied: "Copied",
       shareNote: "The link can be opened for 7 days.",
-      again: "Try again with another photo",
       photoUnreadable: "This photo cannot be read. Please choose a JPG or PNG photo.",
       network: "Cannot reach the Toile server. Please try again shortly.",
       timeout: "This is taking too long. Please try again shortly.",
@@ -295,7 +293,7 @@
     ".open{display:inline-flex;align-items:center;gap:6px;margin:8px 0;padding:10px 16px;border:1px solid #2f5d50;border-radius:999px;background:#fff;color:#2f5d50;font-size:14px;font-weight:700;cursor:pointer}" +
     ".open:hover{background:#2f5d50;color:#fff}" +
     ".veil{position:fixed;inset:0;z-index:2147483000;background:rgba(20,20,20,.45);display:flex;align-items:center;justify-content:center}" +
-    ".panel{position:relative;width:min(440px,100vw);max-height:92vh;overflow-y:auto;background:#fff;color:#1d1d1f;border-radius:18px;padding:18px 18px 22px;box-shadow:0 20px 60px rgba(0,0,0,.25);font-size:14px;line-height:1.5}" +
+    ".panel{position:relative;width:min(440px,100vw);max-height:92vh;overflow-y:auto;background:#fff;color:#1d1d1f;border-radius:18px;padding:18px 18px 22px;box-shadow:0 20px 60px rgba(0,0,0,.25);font-size:14px;line-height:1.5;word-break:keep-all;overflow-wrap:anywhere}" +
     "@media (max-width:600px){.veil{align-items:flex-end}.panel{width:100vw;border-radius:18px 18px 0 0;max-height:94vh}}" +
     ".head{display:flex;align-items:center;justify-content:space-between;gap:8px;margin-bottom:10px}" +
     "h2{font-size:17px;margin:0;word-break:keep-all}h3{font-size:15px;margin:18px 0 4px}" +
