@@ -55,13 +55,21 @@ class Shop:
     key: str = ""
     base_url: str = ""
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    # Only data-toile-product on the element: image and title come from the page's Open Graph tags.
+    minimal: bool = False
 
     def page(self) -> bytes:
+        product = (
+            '<div data-toile-product="BLUE-SHIRT-001"></div>'
+            if self.minimal
+            else f"""<div data-toile-product="BLUE-SHIRT-001" data-toile-product-image="{self.base_url}/shirt.png"
+     data-toile-category="upper_body" data-toile-product-title="블루 린넨 셔츠"></div>"""
+        )
         return f"""<!doctype html><html lang="ko"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>블루 린넨 셔츠 | 예시 쇼핑몰</title></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>블루 린넨 셔츠 | 예시 쇼핑몰</title>
+<meta property="og:title" content="블루 린넨 셔츠 (OG)"><meta property="og:image" content="/shirt.png"></head>
 <body><h1>블루 린넨 셔츠</h1><img src="/shirt.png" alt="" width="200">
-<div data-toile-product="BLUE-SHIRT-001" data-toile-product-image="{self.base_url}/shirt.png"
-     data-toile-category="upper_body" data-toile-product-title="블루 린넨 셔츠"></div>
+{product}
 <script src="{self.api_url}/widget/v1/toile.js" data-toile-key="{self.key}" defer></script>
 </body></html>""".encode()
 
@@ -401,3 +409,16 @@ def test_publishable_key_gets_403_on_the_webhook_api(browser, shop_factory, shop
     assert response.status == 403
     body = response.json()
     assert body["error"] == "Forbidden" and body["statusCode"] == 403 and body["message"]
+
+
+def test_a_bare_product_element_takes_image_and_title_from_open_graph(browser, shop_factory, shop_merchant):
+    shop = shop_factory()
+    shop.minimal = True
+    shop.key = publishable_key_for(shop_merchant, shop.origin).raw_key
+    page = open_shop(browser, shop)
+    page.click("button.open")
+    assert page.inner_text("#toile-title") == "블루 린넨 셔츠 (OG)"
+    assert page.locator("#tryon").count() == 1
+    # Without any image the panel offers size advice only.
+    page.evaluate("() => Toile.open('NOT-ON-THIS-PAGE')")
+    assert page.locator("#size-form").count() == 1 and page.locator("#tryon").count() == 0

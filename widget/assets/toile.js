@@ -367,12 +367,19 @@
   var products = {}; // productId → {id, image, category, title, button}
   var panel = null;
 
+  function meta(property) {
+    var tag = document.querySelector('meta[property="' + property + '"]');
+    return (tag && tag.getAttribute("content")) || "";
+  }
+
+  // Missing attributes fall back to the page's Open Graph tags, which shop platforms print on product pages.
   function readProduct(el) {
+    var image = el.getAttribute("data-toile-product-image") || meta("og:image");
     return {
       id: el.getAttribute("data-toile-product"),
-      image: el.getAttribute("data-toile-product-image") || "",
+      image: image ? new URL(image, location.href).href : "",
       category: el.getAttribute("data-toile-category") || "upper_body",
-      title: el.getAttribute("data-toile-product-title") || "",
+      title: el.getAttribute("data-toile-product-title") || meta("og:title"),
     };
   }
 
