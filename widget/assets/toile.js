@@ -8,7 +8,7 @@
   var script = document.currentScript || document.querySelector("script[data-toile-key]");
   var KEY = (script && script.getAttribute("data-toile-key")) || "";
   var BASE = script && script.src ? new URL(script.src, location.href).origin : location.origin;
-  var POLL_MS = 1500;
+  var POLL_MS = 3000; // the Toile contract asks for 3–5 s between status polls
   var POLL_LIMIT_MS = 5 * 60 * 1000;
   var MAX_EDGE = 1600;
   var lang = /^en/i.test((script && script.getAttribute("data-toile-lang")) || document.documentElement.lang || "")
