@@ -13,7 +13,7 @@ from merchants.authentication import (
     ApiKeyPrincipal,
     ApiKeyUsePolicy,
     MerchantJWTAuthentication,
-    PublishableKeyRefusal,
+    RefusePublishableKeys,
     request_merchant,
 )
 from merchants.models import Merchant
@@ -60,13 +60,15 @@ class ToileApiKeyView(MerchantAPIView):
 class ToileDashboardView(MerchantAPIView):
     """Toile management API (webhooks): Bearer JWT of a merchant user; Toile formats."""
 
-    authentication_classes = [MerchantJWTAuthentication, PublishableKeyRefusal]
+    authentication_classes = [MerchantJWTAuthentication]
+    permission_classes = [RefusePublishableKeys, IsAuthenticated]
 
 
 class ContentView(MerchantAPIView):
     """Content Service API: Bearer JWT; errors ``{code, message, timestamp}``."""
 
-    authentication_classes = [MerchantJWTAuthentication, PublishableKeyRefusal]
+    authentication_classes = [MerchantJWTAuthentication]
+    permission_classes = [RefusePublishableKeys, IsAuthenticated]
 
 
 class PublicToileView(APIView):

@@ -49,19 +49,19 @@ class ApiKeyAuthentication:
         return 'ApiKey realm="api", header="x-api-key"'
 
 
-class PublishableKeyRefusal(ApiKeyAuthentication):
+class RefusePublishableKeys(BasePermission):
     """On the Bearer-JWT APIs (webhook management, Content): a valid publishable key is told 403, not 401.
 
     Those APIs never take an ``x-api-key``. A secret key there stays a plain 401 (no credential of this API);
     a publishable key is refused explicitly, so a widget key that reaches them cannot be mistaken for a
-    missing login. Anything else falls through to the next authenticator.
+    missing login. Put it before ``IsAuthenticated``.
     """
 
-    def authenticate(self, request: Request) -> None:
-        raw_key = request.META.get(self.header, "").strip()
+    def has_permission(self, request: Request, view: Any) -> bool:
+        raw_key = request.META.get(ApiKeyAuthentication.header, "").strip()
         if raw_key.startswith(PUBLISHABLE_KEY_PREFIX) and authenticate_api_key(raw_key=raw_key) is not None:
             raise exceptions.PermissionDenied("공개 키(pk_)로는 이 API를 호출할 수 없습니다.")
-        return None
+        return True
 
 
 class ApiKeyUsePolicy(BasePermission):
