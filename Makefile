@@ -36,7 +36,9 @@ run: install migrate
 	mkdir -p var
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py bootstrap_demo --base-url http://localhost:$(PORT)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
+	@# The demo shop (/demo/store/) serves its product photos from this host: local try-on must fetch loopback.
+	SSRF_ALLOW_LOOPBACK=$${SSRF_ALLOW_LOOPBACK:-true} PATH="$(CURDIR)/$(BIN):$$PATH" \
+	  $(BIN)/honcho start -f Procfile -p $(PORT)
 
 test: install tools
 	$(BIN)/python scripts/test_services.py $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -70,10 +70,13 @@ INSTALLED_APPS = [
     "tryon",
     "sizing",
     "webhooks",
+    "widget",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # widget: CORS for the shopper-facing API, before anything that may answer (413s need CORS headers too)
+    "widget.cors.ShopperApiCorsMiddleware",
     "common.middleware.ApiRequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/content/", include("content.urls")),
     path("api/size/", include("sizing.urls")),
     path("api/webhooks", include("webhooks.urls")),
+    path("", include("widget.urls")),
     path("", include("tryon.urls")),
 ]
 

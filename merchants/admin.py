@@ -2,12 +2,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html
 
+from common.errors import InvalidInput
 from merchants.admin_base import MerchantScopedAdmin, request_merchant_or_none, show_once_response
 from merchants.models import ApiKey, Membership, Merchant
-from merchants.services import hash_api_key, issue_api_key, revoke_api_key
+from merchants.origins import normalize_origins
+from merchants.services import issue_api_key, revoke_api_key, set_allowed_origins
 
 admin.site.site_header = "Toile · Content 대시보드"
 admin.site.site_title = "가맹점 대시보드"
@@ -42,49 +47,121 @@ class MerchantAdmin(MerchantScopedAdmin):
         return request.user.is_superuser
 
 
+class ApiKeyForm(forms.ModelForm):
+    """Issue a secret or a publishable key; a publishable key's allowed origins are edited here too."""
+
+    kind = forms.ChoiceField(
+        label="종류",
+        choices=ApiKey.Kind.choices,
+        initial=ApiKey.Kind.SECRET,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="비밀 키는 서버에서만, 공개 키는 쇼핑몰 페이지의 위젯(toile.js)에 넣어 사용합니다.",
+    )
+    origins_text = forms.CharField(
+        label="허용 Origin",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "https://shop.example.com"}),
+        help_text="공개 키만: 위젯을 붙일 쇼핑몰 주소를 한 줄에 하나씩 (https://도메인, 경로 없이).",
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ["name"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "origins_text" in self.fields:
+            self.fields["origins_text"].initial = "\n".join(self.instance.allowed_origins)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        kind = self.instance.kind if self.instance.pk else (cleaned.get("kind") or ApiKey.Kind.SECRET)
+        cleaned["kind"] = kind
+        lines = [line.strip() for line in (cleaned.get("origins_text") or "").splitlines() if line.strip()]
+        if kind == ApiKey.Kind.PUBLISHABLE:
+            try:
+                cleaned["allowed_origins"] = normalize_origins(lines)
+            except InvalidInput as exc:
+                self.add_error("origins_text", exc.message)
+                return cleaned
+            if not cleaned["allowed_origins"]:
+                self.add_error("origins_text", "공개 키에는 허용할 Origin(쇼핑몰 주소)이 하나 이상 필요합니다.")
+        elif lines:
+            self.add_error("origins_text", "비밀 키에는 Origin을 지정하지 않습니다: 브라우저에서 쓰지 않는 키입니다.")
+        return cleaned
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(MerchantScopedAdmin):
-    list_display = ("name", "prefix", "status", "created_at", "last_used_at", "revoked_at")
-    list_filter = ("revoked_at",)
+    form = ApiKeyForm
+    list_display = ("name", "kind", "prefix", "origins", "status", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("kind", "revoked_at")
     search_fields = ("name", "prefix")
     actions = ["revoke_selected"]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        fields = ["name"]
-        if request.user.is_superuser and obj is None:
-            fields.append("merchant")
-        if obj is not None:
-            fields += ["prefix", "created_at", "last_used_at", "revoked_at"]
-        return fields
+        if obj is None:
+            fields = ["name", "kind", "origins_text"]
+            if request.user.is_superuser:
+                fields.append("merchant")
+            return fields
+        fields = ["name", "kind", "prefix"]
+        if obj.is_publishable:
+            fields += ["origins_text", "widget_snippet"]
+        return fields + ["created_at", "last_used_at", "revoked_at"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return ("prefix", "created_at", "last_used_at", "revoked_at") if obj is not None else ()
+        if obj is None:
+            return ()
+        return ("kind", "prefix", "widget_snippet", "created_at", "last_used_at", "revoked_at")
 
     @admin.display(description="상태")
     def status(self, obj: ApiKey) -> str:
         return "활성" if obj.is_active else "폐기됨"
 
+    @admin.display(description="허용 Origin")
+    def origins(self, obj: ApiKey) -> str:
+        return ", ".join(obj.allowed_origins) if obj.is_publishable else "-"
+
+    @admin.display(description="쇼핑몰에 붙여 넣을 코드")
+    def widget_snippet(self, obj: ApiKey) -> str:
+        if not obj.is_publishable:
+            return "-"
+        return format_html(
+            '<pre id="widget-snippet" style="white-space:pre-wrap;user-select:all">{}</pre>',
+            widget_snippet(obj.publishable_key),
+        )
+
     def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
         if change:
             obj.save(update_fields=["name"])
+            origins = form.cleaned_data.get("allowed_origins")
+            if obj.is_publishable and origins and origins != obj.allowed_origins:
+                set_allowed_origins(api_key=obj, allowed_origins=origins)
             return
         merchant = obj.merchant if request.user.is_superuser else request_merchant_or_none(request)
-        issued = issue_api_key(merchant=merchant, name=obj.name)
-        obj.pk = issued.api_key.pk
-        obj.prefix = issued.api_key.prefix
-        obj.hashed_key = hash_api_key(issued.raw_key)
-        obj.created_at = issued.api_key.created_at
+        issued = issue_api_key(
+            merchant=merchant,
+            name=obj.name,
+            kind=form.cleaned_data["kind"],
+            allowed_origins=form.cleaned_data.get("allowed_origins") or (),
+        )
+        for field in ("pk", "kind", "prefix", "hashed_key", "allowed_origins", "publishable_key", "created_at"):
+            setattr(obj, field, getattr(issued.api_key, field))
         # Kept only on this in-memory object for the one response that shows it.
         obj._raw_key = issued.raw_key  # type: ignore[attr-defined]
 
     def response_add(self, request: HttpRequest, obj: ApiKey, post_url_continue: Any = None) -> HttpResponse:
+        raw_key = getattr(obj, "_raw_key", "")
         return show_once_response(
             self,
             request,
             "admin/merchants/apikey_issued.html",
-            title="API 키가 발급되었습니다",
+            title="공개 키가 발급되었습니다" if obj.is_publishable else "API 키가 발급되었습니다",
             api_key=obj,
-            raw_key=getattr(obj, "_raw_key", ""),
+            raw_key=raw_key,
+            snippet=widget_snippet(raw_key) if obj.is_publishable else "",
         )
 
     @admin.action(description="선택한 API 키 폐기")
@@ -95,3 +172,13 @@ class ApiKeyAdmin(MerchantScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
+
+
+def widget_snippet(publishable_key: str) -> str:
+    """The installation code of docs/widget.md with this key (the product div shows the attributes to fill)."""
+    return (
+        f'<script src="{settings.PUBLIC_BASE_URL}/widget/v1/toile.js" data-toile-key="{publishable_key}" defer>'
+        "</script>\n"
+        '<div data-toile-product="상품코드" data-toile-product-image="상품 이미지 URL"\n'
+        '     data-toile-category="upper_body" data-toile-product-title="상품명"></div>'
+    )

@@ -33,10 +33,25 @@ class Membership(models.Model):
 
 
 class ApiKey(models.Model):
-    """An ``x-api-key`` credential for the Toile public API. Only a SHA-256 of the key is stored."""
+    """An ``x-api-key`` credential for the Toile public API, looked up by the SHA-256 of the key.
+
+    Two kinds share this one lookup path: secret keys (``tk_``, server to server, stored only as their hash)
+    and publishable keys (``pk_``, pasted into shop pages for the widget): those may call only the
+    shopper-facing operations and only from their ``allowed_origins``. A publishable key is public by design
+    (it is in the HTML of every product page), so it is also kept in ``publishable_key`` for the dashboard to
+    show again; a secret key never is.
+    """
+
+    class Kind(models.TextChoices):
+        SECRET = "secret", "비밀 키 (서버용)"
+        PUBLISHABLE = "publishable", "공개 키 (위젯용)"
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField("이름", max_length=100)
+    kind = models.CharField("종류", max_length=12, choices=Kind.choices, default=Kind.SECRET)
+    # Normalised origins ("https://shop.example.com"), publishable keys only.
+    allowed_origins = models.JSONField("허용 Origin", default=list, blank=True)
+    publishable_key = models.CharField("공개 키", max_length=64, blank=True, editable=False)
     prefix = models.CharField("접두사", max_length=16, unique=True, help_text="키를 알아볼 수 있는 앞부분 (비밀 아님)")
     hashed_key = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField("발급일", auto_now_add=True)
@@ -54,3 +69,7 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def is_publishable(self) -> bool:
+        return self.kind == self.Kind.PUBLISHABLE

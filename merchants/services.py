@@ -6,13 +6,21 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from common.errors import Conflict
+from common.errors import Conflict, Forbidden, InvalidInput
 from merchants.models import ApiKey, Membership, Merchant
+from merchants.origins import normalize_origins
 
 API_KEY_PREFIX = "tk_"
+PUBLISHABLE_KEY_PREFIX = "pk_"
+KEY_PREFIXES = {ApiKey.Kind.SECRET: API_KEY_PREFIX, ApiKey.Kind.PUBLISHABLE: PUBLISHABLE_KEY_PREFIX}
+# The origins of all active publishable keys, for CORS preflights (which carry no key). Changes through the
+# services below clear it at once; the lifetime bounds what other writes (e.g. a superuser's delete) leave.
+PUBLISHABLE_ORIGINS_CACHE_KEY = "merchants:publishable-origins:v1"
+PUBLISHABLE_ORIGINS_CACHE_SECONDS = 60
 # last_used_at is refreshed at most this often, so that every request does not write to the database.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -47,26 +55,114 @@ def add_merchant_user(*, merchant: Merchant, username: str, password: str) -> No
     Membership.objects.create(user=user, merchant=merchant)
 
 
-def issue_api_key(*, merchant: Merchant, name: str = "default") -> IssuedApiKey:
-    """Issues a key; the raw key exists only in the return value and is never stored."""
+def issue_api_key(
+    *,
+    merchant: Merchant,
+    name: str = "default",
+    kind: str = ApiKey.Kind.SECRET,
+    allowed_origins: list[str] | tuple[str, ...] = (),
+) -> IssuedApiKey:
+    """Issues a key; the raw secret key exists only in the return value and is never stored.
+
+    A publishable key needs at least one allowed origin and is kept readable (it is public by design).
+    """
+    origins: list[str] = []
+    if kind == ApiKey.Kind.PUBLISHABLE:
+        origins = normalize_origins(list(allowed_origins))
+        if not origins:
+            raise InvalidInput("공개 키에는 허용할 Origin(쇼핑몰 주소)이 하나 이상 필요합니다.")
+    elif kind != ApiKey.Kind.SECRET:
+        raise InvalidInput(f"알 수 없는 키 종류입니다: {kind}")
+    elif allowed_origins:
+        raise InvalidInput("비밀 키에는 Origin을 지정할 수 없습니다: 브라우저에서 쓰지 않는 키입니다.")
     while True:
-        raw_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+        raw_key = KEY_PREFIXES[kind] + secrets.token_urlsafe(32)
         prefix = raw_key[:11]
         if not ApiKey.objects.filter(prefix=prefix).exists():
             break
-    api_key = ApiKey.objects.create(merchant=merchant, name=name, prefix=prefix, hashed_key=hash_api_key(raw_key))
+    api_key = ApiKey.objects.create(
+        merchant=merchant,
+        name=name,
+        kind=kind,
+        prefix=prefix,
+        hashed_key=hash_api_key(raw_key),
+        allowed_origins=origins,
+        publishable_key=raw_key if kind == ApiKey.Kind.PUBLISHABLE else "",
+    )
+    if kind == ApiKey.Kind.PUBLISHABLE:
+        _forget_publishable_origins()
     return IssuedApiKey(api_key=api_key, raw_key=raw_key)
+
+
+def issue_publishable_key(*, merchant: Merchant, allowed_origins: list[str], name: str = "widget") -> IssuedApiKey:
+    return issue_api_key(merchant=merchant, name=name, kind=ApiKey.Kind.PUBLISHABLE, allowed_origins=allowed_origins)
+
+
+def set_allowed_origins(*, api_key: ApiKey, allowed_origins: list[str]) -> ApiKey:
+    """Replaces a publishable key's origins (the shop moved, or gained a domain)."""
+    if not api_key.is_publishable:
+        raise InvalidInput("비밀 키에는 Origin을 지정할 수 없습니다: 브라우저에서 쓰지 않는 키입니다.")
+    origins = normalize_origins(allowed_origins)
+    if not origins:
+        raise InvalidInput("공개 키에는 허용할 Origin(쇼핑몰 주소)이 하나 이상 필요합니다.")
+    api_key.allowed_origins = origins
+    api_key.save(update_fields=["allowed_origins"])
+    _forget_publishable_origins()
+    return api_key
 
 
 def revoke_api_key(*, api_key: ApiKey) -> None:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        if api_key.is_publishable:
+            _forget_publishable_origins()
+
+
+def _forget_publishable_origins() -> None:
+    cache.delete(PUBLISHABLE_ORIGINS_CACHE_KEY)
+    # Once more after commit: a reader between the first delete and the commit cached the old set again.
+    transaction.on_commit(lambda: cache.delete(PUBLISHABLE_ORIGINS_CACHE_KEY))
+
+
+def publishable_origins() -> frozenset[str]:
+    """Every origin some active publishable key allows (CORS preflights are answered for these only)."""
+    cached = cache.get(PUBLISHABLE_ORIGINS_CACHE_KEY)
+    if cached is not None:
+        return frozenset(cached)
+    origins: set[str] = set()
+    for values in ApiKey.objects.filter(kind=ApiKey.Kind.PUBLISHABLE, revoked_at__isnull=True).values_list(
+        "allowed_origins", flat=True
+    ):
+        origins.update(values or [])
+    cache.set(PUBLISHABLE_ORIGINS_CACHE_KEY, sorted(origins), PUBLISHABLE_ORIGINS_CACHE_SECONDS)
+    return frozenset(origins)
+
+
+def check_api_key_use(*, api_key: ApiKey, origin: str | None, own_origins: set[str], shopper_operation: bool) -> None:
+    """Where a key may be used (403 otherwise).
+
+    - A publishable key: only shopper-facing operations, only from a page on one of its allowed origins.
+      Its requests come from browsers, which always tell the page's origin; a request without one is refused.
+    - A secret key: server to server. From a browser page of another site it is refused, so that a secret
+      key pasted into a shop page stops working at once instead of leaking quietly (its own pages, such as
+      the API docs on this host, still work).
+    """
+    if api_key.is_publishable:
+        if not shopper_operation:
+            raise Forbidden("공개 키(pk_)로는 이 API를 호출할 수 없습니다. 서버에서 비밀 키를 사용하세요.")
+        if origin is None:
+            raise Forbidden("공개 키(pk_)는 허용된 쇼핑몰 페이지(Origin)에서만 사용할 수 있습니다.")
+        if origin not in api_key.allowed_origins:
+            raise Forbidden(f"이 공개 키는 {origin} 에서 사용할 수 없습니다. 대시보드에서 허용 Origin을 추가하세요.")
+        return
+    if origin is not None and origin not in own_origins:
+        raise Forbidden("비밀 키(tk_)는 브라우저에서 사용할 수 없습니다. 쇼핑몰 페이지에는 공개 키(pk_)를 쓰세요.")
 
 
 def authenticate_api_key(*, raw_key: str) -> ApiKey | None:
-    """The active key matching ``raw_key`` (its ``last_used_at`` refreshed), or None."""
-    if not raw_key.startswith(API_KEY_PREFIX):
+    """The active key of either kind matching ``raw_key`` (its ``last_used_at`` refreshed), or None."""
+    if not raw_key.startswith((API_KEY_PREFIX, PUBLISHABLE_KEY_PREFIX)):
         return None
     api_key = (
         ApiKey.objects.select_related("merchant")

@@ -11,6 +11,7 @@ from common.errors import InvalidInput
 from merchants.api import ToileApiKeyView
 from sizing import services
 from sizing.serializers import FeedbackRequestSerializer, MeasurementRequestSerializer, RecommendRequestSerializer
+from widget.analytics import record_widget_event
 
 
 def _validated(serializer_class: type, request: Request) -> dict:
@@ -31,6 +32,8 @@ ERRORS = {
 
 
 class SizeRecommendView(ToileApiKeyView):
+    publishable_key_allowed = True
+
     @extend_schema(
         tags=TAGS,
         summary="사이즈 추천",
@@ -42,6 +45,7 @@ class SizeRecommendView(ToileApiKeyView):
     )
     def post(self, request: Request) -> Response:
         data = _validated(RecommendRequestSerializer, request)
+        self.acting_visitor(data.get("visitorId"))
         result = services.recommend_size(
             merchant=self.merchant,
             product_external_id=data["productId"],
@@ -50,6 +54,8 @@ class SizeRecommendView(ToileApiKeyView):
         )
         product = result.product
         recommendation = None
+        if result.size is not None and self.from_publishable_key:
+            record_widget_event(merchant_id=self.merchant.pk, event="recommendations")
         if result.size is not None:
             recommendation = {
                 "size": result.size,
@@ -67,6 +73,8 @@ class SizeRecommendView(ToileApiKeyView):
 
 
 class SizeFeedbackView(ToileApiKeyView):
+    publishable_key_allowed = True
+
     @extend_schema(
         tags=TAGS,
         summary="사이즈 추천 피드백 제출",
@@ -75,6 +83,7 @@ class SizeFeedbackView(ToileApiKeyView):
     )
     def post(self, request: Request) -> Response:
         data = _validated(FeedbackRequestSerializer, request)
+        visitor = self.acting_visitor(data.get("visitorId"))
         feedback = services.submit_size_feedback(
             merchant=self.merchant,
             try_on_request_id=data["tryOnRequestId"],
@@ -84,6 +93,7 @@ class SizeFeedbackView(ToileApiKeyView):
             comment=data.get("comment", ""),
             fit=data.get("fit", ""),
             product_external_id=data.get("productId"),
+            visitor_id=visitor,
         )
         return Response(
             {
@@ -102,6 +112,8 @@ class SizeFeedbackView(ToileApiKeyView):
 
 
 class SizeMeasurementView(ToileApiKeyView):
+    publishable_key_allowed = True
+
     @extend_schema(
         tags=TAGS,
         summary="신체 측정 데이터 저장",

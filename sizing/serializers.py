@@ -147,3 +147,5 @@ class FeedbackRequestSerializer(serializers.Serializer):
     # Extensions (not in the contract; optional): the product the feedback is about and the fit direction.
     productId = StrictCharField(required=False)  # noqa: N815
     fit = serializers.ChoiceField(choices=SizeFeedback.Fit.values, required=False)
+    # Required with a publishable key (the widget): the visitor may give feedback on their own try-on only.
+    visitorId = StrictUUIDField(required=False, error_messages={"invalid": "UUID 형식이어야 합니다."})  # noqa: N815

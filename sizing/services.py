@@ -128,17 +128,23 @@ def fit_from_comment(comment: str) -> str:
     return SizeFeedback.Fit.TOO_SMALL if small else SizeFeedback.Fit.TOO_LARGE
 
 
-def _check_try_on_job(*, merchant: Merchant, job_id: uuid.UUID) -> None:
-    """The id must name one of the caller's try-on jobs (checked once the try-on app provides the model)."""
+def _check_try_on_job(*, merchant: Merchant, job_id: uuid.UUID, visitor_id: uuid.UUID | None = None) -> None:
+    """The id must name one of the caller's try-on jobs (checked once the try-on app provides the model);
+    with ``visitor_id`` (the widget), one that this visitor made."""
     try:
         job_model = apps.get_model("tryon", "TryOnJob")
     except LookupError:
         return
-    owner_id = job_model.objects.filter(pk=job_id).values_list("merchant_id", flat=True).first()
-    if owner_id is None:
+    owner = job_model.objects.filter(pk=job_id).values_list("merchant_id", "visitor_key").first()
+    if owner is None:
         raise NotFound("피팅 요청을 찾을 수 없습니다.")
-    if owner_id != merchant.pk:
+    if owner[0] != merchant.pk:
         raise Forbidden("다른 가맹점의 피팅 요청입니다.")
+    if visitor_id is not None:
+        from tryon.selectors import visitor_key_for
+
+        if owner[1] != visitor_key_for(visitor_id=visitor_id):
+            raise Forbidden("다른 방문자의 피팅 요청입니다.")
 
 
 def submit_size_feedback(
@@ -151,8 +157,9 @@ def submit_size_feedback(
     comment: str = "",
     fit: str = "",
     product_external_id: str | None = None,
+    visitor_id: uuid.UUID | None = None,
 ) -> SizeFeedback:
-    _check_try_on_job(merchant=merchant, job_id=try_on_request_id)
+    _check_try_on_job(merchant=merchant, job_id=try_on_request_id, visitor_id=visitor_id)
     product = product_for_merchant(merchant=merchant, external_id=product_external_id) if product_external_id else None
     if not fit:
         fit = fit_from_comment(comment) or (SizeFeedback.Fit.GOOD if helpful else "")

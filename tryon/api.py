@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.files.uploadhandler import MemoryFileUploadHandler, TemporaryFileUploadHandler
 from django.http import HttpResponseRedirect
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,11 +22,13 @@ from tryon.serializers import (
     FeedbackSerializer,
     ShareRequestSerializer,
     TryOnCreateSerializer,
+    VisitorQuerySerializer,
     job_data,
     public_share_data,
     share_link_data,
 )
 from tryon.uploads import UPLOAD_TOO_LARGE_MESSAGE, UploadLimitHandler
+from widget.analytics import WIDGET_CHANNEL
 
 # Toile's error body; named apart from the Content Service's ``ErrorResponse`` ({code, message, timestamp}).
 ERROR_BODY = inline_serializer(
@@ -36,7 +38,7 @@ ERROR_BODY = inline_serializer(
 ERROR_DESCRIPTIONS = {
     400: "요청 형식 오류",
     401: "API 키 인증 실패",
-    403: "다른 가맹점의 피팅 작업",
+    403: "다른 가맹점·방문자의 피팅 작업, 또는 이 키·Origin으로 허용되지 않는 호출",
     404: "리소스 없음",
     409: "중복 또는 상태 충돌",
     410: "만료된 공유 링크",
@@ -71,7 +73,18 @@ SHARE_RESPONSE = _data("ShareLink", shareUrl=serializers.URLField(), expiresAt=s
 MULTIPART_OVERHEAD = 64 * 1024
 
 
+VISITOR_QUERY = OpenApiParameter(
+    "visitorId",
+    OpenApiTypes.UUID,
+    OpenApiParameter.QUERY,
+    required=False,
+    description="공개 키(pk_, 스토어 위젯)로 조회할 때 필수: 작업을 만든 방문자만 조회할 수 있습니다.",
+)
+
+
 class TryOnCreateView(ToileApiKeyView):
+    publishable_key_allowed = True
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # Before authentication and before anything reads the body: a declared oversize body is refused unread.
         limit = settings.TRYON_MAX_UPLOAD_BYTES
@@ -97,13 +110,14 @@ class TryOnCreateView(ToileApiKeyView):
             202: _data(
                 "TryOnAccepted", jobId=serializers.UUIDField(), status=serializers.CharField(help_text="항상 PENDING")
             ),
-            **_errors(400, 401, 413, 429, 500),
+            **_errors(400, 401, 403, 413, 429, 500),
         },
     )
     def post(self, request: Request) -> Response:
         serializer = TryOnCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
+        self.acting_visitor(values["visitorId"])  # the widget's per-visitor limit needs one
         upload = values["userImage"]
         if upload.size > settings.TRYON_MAX_UPLOAD_BYTES:
             raise PayloadTooLarge(UPLOAD_TOO_LARGE_MESSAGE)
@@ -115,19 +129,32 @@ class TryOnCreateView(ToileApiKeyView):
             product_title=values["productTitle"],
             product_page_url=values["productPageUrl"],
             visitor_key=services.visitor_key_for(visitor_id=values["visitorId"]),
+            channel=WIDGET_CHANNEL if self.from_publishable_key else "",
         )
         return Response({"data": {"jobId": str(job.id), "status": job.status}}, status=status.HTTP_202_ACCEPTED)
 
 
 class TryOnDetailView(ToileApiKeyView):
+    publishable_key_allowed = True
+
     @extend_schema(
-        tags=["Tryon"], summary="피팅 작업 상태 조회", responses={200: JOB_RESPONSE, **_errors(401, 403, 404, 500)}
+        tags=["Tryon"],
+        summary="피팅 작업 상태 조회",
+        parameters=[VISITOR_QUERY],
+        responses={200: JOB_RESPONSE, **_errors(400, 401, 403, 404, 500)},
     )
     def get(self, request: Request, jobId: uuid.UUID) -> Response:  # noqa: N803 (the contract's path parameter)
-        return Response({"data": job_data(job_for_merchant(merchant=self.merchant, job_id=jobId))})
+        query = VisitorQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        visitor = self.acting_visitor(query.validated_data.get("visitorId"))
+        visitor_key = services.visitor_key_for(visitor_id=visitor) if visitor else None
+        job = job_for_merchant(merchant=self.merchant, job_id=jobId, visitor_key=visitor_key)
+        return Response({"data": job_data(job)})
 
 
 class TryOnFeedbackView(ToileApiKeyView):
+    publishable_key_allowed = True
+
     @extend_schema(
         tags=["Tryon"],
         summary="피팅 품질 피드백 제출",
@@ -147,12 +174,15 @@ class TryOnFeedbackView(ToileApiKeyView):
             vote=values["vote"],
             visitor_id=values["visitorId"],
             reason=values["reason"],
+            own_jobs_only=self.from_publishable_key,
         )
         body = {"jobId": str(jobId), "vote": feedback.vote, "visitorId": str(feedback.visitor_id)}
         return Response({"data": body}, status=status.HTTP_201_CREATED)
 
 
 class TryOnShareView(ToileApiKeyView):
+    publishable_key_allowed = True
+
     @extend_schema(
         tags=["Tryon"],
         summary="공유 링크 발급",
@@ -163,7 +193,10 @@ class TryOnShareView(ToileApiKeyView):
         serializer = ShareRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         shared = services.share_job(
-            merchant=self.merchant, job_id=jobId, visitor_id=serializer.validated_data["visitorId"]
+            merchant=self.merchant,
+            job_id=jobId,
+            visitor_id=serializer.validated_data["visitorId"],
+            own_jobs_only=self.from_publishable_key,
         )
         return Response(
             {"data": share_link_data(shared.link)},

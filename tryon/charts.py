@@ -13,7 +13,7 @@ LEFT, RIGHT, TOP, BOTTOM = 44, 12, 16, 36
 SERIES = (("completed", "완료", "#2f7d5b"), ("failed", "실패", "#c0392b"), ("pending", "처리 중", "#c9c3b5"))
 
 
-def _nice_ceiling(value: int) -> int:
+def nice_ceiling(value: int) -> int:
     # Multiples of 4 so that the four grid steps are whole numbers.
     for step in (4, 8, 12, 20, 40, 60, 80, 100, 200, 400, 600, 800, 1000, 2000, 4000, 10000, 20000, 40000, 100000):
         if value <= step:
@@ -23,7 +23,7 @@ def _nice_ceiling(value: int) -> int:
 
 def usage_chart_svg(series: Sequence[dict[str, Any]]) -> SafeString:
     """Stacked daily bars (completed, failed, not finished yet), one per day, with a y axis and a legend."""
-    peak = _nice_ceiling(max([int(row["requested"]) for row in series] + [1]))
+    peak = nice_ceiling(max([int(row["requested"]) for row in series] + [1]))
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_width / max(len(series), 1)
     bar = max(2.0, slot * 0.7)

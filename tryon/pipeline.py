@@ -23,6 +23,7 @@ from tryon.selectors import result_url, settings_for
 from tryon.usage import record_usage
 from webhooks.events import TRYON_COMPLETED, TRYON_FAILED
 from webhooks.services import emit_event
+from widget.analytics import record_widget_event, tryon_job_from_widget
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,8 @@ def finish(job: TryOnJob, *, result: EngineResult | None, error: str = "", metad
                 locked.error_message = (error or "피팅 생성에 실패했습니다.")[:500]
             locked.save()
             record_usage(merchant=locked.merchant, field="completed" if result is not None else "failed")
+            if result is not None and tryon_job_from_widget(locked):
+                record_widget_event(merchant_id=locked.merchant_id, event="completed")
             emit_event(
                 merchant=locked.merchant,
                 event_type=TRYON_COMPLETED if result is not None else TRYON_FAILED,

@@ -14,13 +14,28 @@ from tryon import storage
 from tryon.models import DailyUsage, ShareLink, TryOnJob, TryOnSettings
 
 
-def job_for_merchant(*, merchant: Merchant, job_id: uuid.UUID | str) -> TryOnJob:
-    """The job, or 404 when it does not exist and 403 when it belongs to another merchant."""
+def visitor_key_for(*, visitor_id: uuid.UUID | None) -> str:
+    """Identifies a shopper for the per-visitor daily limit: the widget's visitorId.
+
+    The client address is deliberately not used: storefronts often call from their own server, so every shopper
+    would share one address and one limit. Requests without a visitorId are limited by the monthly quota only.
+    """
+    return f"v:{visitor_id}" if visitor_id is not None else ""
+
+
+def job_for_merchant(*, merchant: Merchant, job_id: uuid.UUID | str, visitor_key: str | None = None) -> TryOnJob:
+    """The job, or 404 when it does not exist and 403 when it belongs to another merchant.
+
+    With ``visitor_key`` (requests of the storefront widget) the job must also be that visitor's own: 403
+    for anybody else's.
+    """
     job = TryOnJob.objects.filter(pk=job_id).first()
     if job is None:
         raise NotFound("피팅 작업을 찾을 수 없습니다.")
     if job.merchant_id != merchant.pk:
         raise Forbidden("다른 가맹점의 피팅 작업에는 접근할 수 없습니다.")
+    if visitor_key is not None and job.visitor_key != visitor_key:
+        raise Forbidden("다른 방문자의 피팅 작업에는 접근할 수 없습니다.")
     return job
 
 

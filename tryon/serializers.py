@@ -55,6 +55,11 @@ class ShareRequestSerializer(serializers.Serializer):
     visitorId = StrictUUIDField()
 
 
+class VisitorQuerySerializer(serializers.Serializer):
+    # Not in the spec: the widget names its visitor on GET /api/tryon/{jobId} (a query string is text).
+    visitorId = serializers.UUIDField(required=False)
+
+
 def job_data(job: TryOnJob) -> dict[str, Any]:
     data: dict[str, Any] = {
         "jobId": str(job.id),

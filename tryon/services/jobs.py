@@ -18,20 +18,12 @@ from tryon.models import TryOnJob, TryOnSettings
 from tryon.selectors import monthly_requests, settings_for
 from tryon.services.quota import check_visitor_daily_limit, refuse_over_quota
 from tryon.usage import record_usage
+from widget.analytics import WIDGET_CHANNEL, record_widget_event
 
 logger = logging.getLogger(__name__)
 
 MAX_PRODUCT_IMAGE_BYTES = 10 * 1024 * 1024
 QUEUE_FAILURE_MESSAGE = "작업 대기열에 연결할 수 없어 시작하지 못했습니다. 잠시 후 다시 시도해 주세요."
-
-
-def visitor_key_for(*, visitor_id: uuid.UUID | None) -> str:
-    """Identifies a shopper for the per-visitor daily limit: the widget's visitorId.
-
-    The client address is deliberately not used: storefronts often call from their own server, so every shopper
-    would share one address and one limit. Requests without a visitorId are limited by the monthly quota only.
-    """
-    return f"v:{visitor_id}" if visitor_id is not None else ""
 
 
 def enqueue_job(job_id: uuid.UUID | str) -> None:
@@ -56,10 +48,13 @@ def create_tryon_job(
     product_title: str = "",
     product_page_url: str = "",
     visitor_key: str = "",
+    channel: str = "",
 ) -> TryOnJob:
     """Checks the inputs, the merchant's quota and the visitor's daily limit, stores the photos and enqueues
     the job. Nothing is stored and nothing counted when any check fails. A broker outage fails the job and
-    answers 503 (QueueUnavailable)."""
+    answers 503 (QueueUnavailable).
+
+    ``channel="widget"`` marks a job of the storefront widget (publishable key) for the widget funnel."""
     from tryon.tasks import run_tryon_job_task  # tasks import the services: imported here to break the cycle
 
     person = prepare_person_photo(user_image)
@@ -100,8 +95,11 @@ def create_tryon_job(
                     person_image=saved[0],
                     garment_image=saved[1],
                     enqueued_at=timezone.now(),
+                    metadata={"channel": channel} if channel else {},
                 )
                 record_usage(merchant=merchant, field="requested")
+                if channel == WIDGET_CHANNEL:
+                    record_widget_event(merchant_id=merchant.pk, event="uploads")
                 enqueue_on_commit(run_tryon_job_task, str(job_id), on_failure=lambda: _fail_unqueued(job_id))
     except BaseException:
         for name in saved:

@@ -16,7 +16,8 @@ from django.utils import timezone
 from common.errors import Conflict, Gone, NotFound
 from merchants.models import Merchant
 from tryon.models import SHARE_LINK_DAYS, ShareLink, TryOnJob
-from tryon.selectors import job_for_merchant, result_url, share_link_by_token
+from tryon.selectors import job_for_merchant, result_url, share_link_by_token, visitor_key_for
+from widget.analytics import record_widget_event, tryon_job_from_widget
 
 SHARE_TOKEN_BYTES = 24  # 192 bits, URL-safe base64: 32 characters
 
@@ -31,9 +32,15 @@ def share_url_for(link: ShareLink) -> str:
     return settings.PUBLIC_BASE_URL + reverse("tryon-share-page", kwargs={"token": link.token})
 
 
-def share_job(*, merchant: Merchant, job_id: uuid.UUID, visitor_id: uuid.UUID) -> ShareResult:
-    """A 7-day share link of a completed job; the existing valid link when there is one (idempotent)."""
-    job_for_merchant(merchant=merchant, job_id=job_id)
+def share_job(
+    *, merchant: Merchant, job_id: uuid.UUID, visitor_id: uuid.UUID, own_jobs_only: bool = False
+) -> ShareResult:
+    """A 7-day share link of a completed job; the existing valid link when there is one (idempotent).
+
+    ``own_jobs_only`` (the widget): the visitor may share only a job they made."""
+    job_for_merchant(
+        merchant=merchant, job_id=job_id, visitor_key=visitor_key_for(visitor_id=visitor_id) if own_jobs_only else None
+    )
     with transaction.atomic():
         # Locking the job serialises concurrent share requests: the second one finds the first one's link.
         job = TryOnJob.objects.select_for_update().get(pk=job_id)
@@ -52,6 +59,8 @@ def share_job(*, merchant: Merchant, job_id: uuid.UUID, visitor_id: uuid.UUID) -
         # A result is never deleted while a link to it is alive.
         if job.result_expires_at is None or job.result_expires_at < link.expires_at:
             TryOnJob.objects.filter(pk=job.pk).update(result_expires_at=link.expires_at)
+        if tryon_job_from_widget(job):
+            record_widget_event(merchant_id=job.merchant_id, event="shares")
         return ShareResult(link, created=True)
 
 
@@ -67,7 +76,10 @@ def _live_link(token: str) -> ShareLink:
 def view_share_link(*, token: str) -> ShareLink:
     """The link of a public view, its ``view_count`` incremented atomically (404 unknown, 410 expired)."""
     link = _live_link(token)
-    ShareLink.objects.filter(pk=link.pk).update(view_count=F("view_count") + 1)
+    with transaction.atomic():
+        ShareLink.objects.filter(pk=link.pk).update(view_count=F("view_count") + 1)
+        if tryon_job_from_widget(link.job):
+            record_widget_event(merchant_id=link.job.merchant_id, event="share_views")
     link.refresh_from_db(fields=["view_count"])
     return link
 

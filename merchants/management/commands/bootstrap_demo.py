@@ -1,17 +1,35 @@
+from urllib.parse import urlsplit
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from merchants.models import ApiKey, Merchant
-from merchants.services import create_merchant, issue_api_key, revoke_api_key
+from merchants.services import create_merchant, issue_api_key, issue_publishable_key, revoke_api_key
 
 DEMO_MERCHANT = "Demo Shop"
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password"
 DEMO_KEY_NAME = "make run demo key"
+# The publishable key the demo shop page (/demo/store/) embeds.
+DEMO_WIDGET_KEY_NAME = "make run demo widget key"
+
+
+def demo_origins(base_url: str) -> list[str]:
+    """The origin of ``base_url``, and its localhost/127.0.0.1 twin, where the demo page is opened."""
+    parts = urlsplit(base_url)
+    origins = [f"{parts.scheme}://{parts.netloc}"]
+    twins = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}
+    if parts.hostname in twins:
+        port = f":{parts.port}" if parts.port else ""
+        origins.append(f"{parts.scheme}://{twins[parts.hostname]}{port}")
+    return origins
 
 
 class Command(BaseCommand):
-    help = "Creates the demo merchant and user if missing, replaces the demo API key and prints how to log in."
+    help = (
+        "Creates the demo merchant and user if missing, replaces the demo API key and the demo shop's "
+        "publishable key, and prints how to log in."
+    )
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
         parser.add_argument("--base-url", default="http://localhost:8000")
@@ -22,22 +40,29 @@ class Command(BaseCommand):
             merchant = create_merchant(name=DEMO_MERCHANT, username=DEMO_USERNAME, password=DEMO_PASSWORD)
             # A demo catalogue so /api/size/recommend answers out of the box (productId e.g. BLUE-SHIRT-001).
             call_command("seed_size_demo", DEMO_MERCHANT, stdout=self.stderr)
-        for old_key in ApiKey.objects.filter(merchant=merchant, name=DEMO_KEY_NAME, revoked_at__isnull=True):
+        for old_key in ApiKey.objects.filter(
+            merchant=merchant, name__in=[DEMO_KEY_NAME, DEMO_WIDGET_KEY_NAME], revoked_at__isnull=True
+        ):
             revoke_api_key(api_key=old_key)
         raw_key = issue_api_key(merchant=merchant, name=DEMO_KEY_NAME).raw_key
         base = options["base_url"].rstrip("/")
+        widget_key = issue_publishable_key(
+            merchant=merchant, name=DEMO_WIDGET_KEY_NAME, allowed_origins=demo_origins(base)
+        ).raw_key
         self.stdout.write(
             "\n".join(
                 [
                     "",
                     "==================================================================",
                     f"  Dashboard (admin):  {base}/admin/   login {DEMO_USERNAME} / {DEMO_PASSWORD}",
+                    f"  Demo shop (widget): {base}/demo/store/",
                     f"  API docs (Swagger): {base}/api/docs/",
                     f"  OpenAPI schema:     {base}/api/schema/",
                     f"  Health:             {base}/healthz   {base}/readyz",
                     f"  JWT:                curl -X POST {base}/api/auth/token -H 'Content-Type: application/json' "
                     f'-d \'{{"username":"{DEMO_USERNAME}","password":"{DEMO_PASSWORD}"}}\'',
                     f"  Demo API key (x-api-key, shown once): {raw_key}",
+                    f"  Demo widget key (publishable, for {', '.join(demo_origins(base))}): {widget_key}",
                     "==================================================================",
                     "",
                 ]

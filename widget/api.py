@@ -1,0 +1,51 @@
+"""POST /api/widget/events: the widget reports what only the browser sees (a shopper opening the panel)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from common.errors import InvalidInput
+from merchants.api import ToileApiKeyView
+from sizing.serializers import StrictUUIDField
+from widget.analytics import record_widget_event
+
+# Events the browser may report, and the counter each one adds to. The later funnel steps (recommendations,
+# uploads, completed try-ons, shares, share views) are counted by the server where they happen.
+CLIENT_EVENTS = {"open": "opens"}
+
+
+class WidgetEventSerializer(serializers.Serializer):
+    event = serializers.ChoiceField(choices=sorted(CLIENT_EVENTS))
+    visitorId = StrictUUIDField(required=False)  # noqa: N815 - the API's field names
+    productId = serializers.CharField(required=False, max_length=200)  # noqa: N815 - accepted, not stored
+
+
+class WidgetEventView(ToileApiKeyView):
+    publishable_key_allowed = True
+
+    @extend_schema(
+        tags=["Widget"],
+        summary="위젯 이벤트 기록 (패널 열림)",
+        request=WidgetEventSerializer,
+        responses={
+            202: inline_serializer(
+                "WidgetEventRecorded",
+                {"data": inline_serializer("WidgetEventRecordedData", {"event": serializers.CharField()})},
+            ),
+            400: OpenApiResponse(description="{error, message, statusCode}"),
+            401: OpenApiResponse(description="API 키 인증 실패"),
+            403: OpenApiResponse(description="허용되지 않은 Origin 또는 키"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        if not isinstance(request.data, dict):
+            raise InvalidInput("요청 본문은 JSON 객체여야 합니다.")
+        serializer = WidgetEventSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = serializer.validated_data["event"]
+        self.acting_visitor(serializer.validated_data.get("visitorId"))
+        record_widget_event(merchant_id=self.merchant.pk, event=CLIENT_EVENTS[event])
+        return Response({"data": {"event": event}}, status=status.HTTP_202_ACCEPTED)

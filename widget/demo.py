@@ -1,0 +1,100 @@
+"""The demo shop (/demo/store/): the demo merchant's products with the widget on them, before any pasting.
+
+The product photos are drawn here (flat-lay garments on white, like a shop's packshots) so the demo needs
+no file from anywhere else.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+
+from PIL import Image, ImageDraw
+
+from merchants.management.commands.bootstrap_demo import DEMO_MERCHANT, DEMO_WIDGET_KEY_NAME
+from merchants.models import ApiKey, Merchant
+from sizing.models import Product
+
+# The sizing category of a product → the try-on category of its garment.
+TRYON_CATEGORY = {"TOP": "upper_body", "BOTTOM": "lower_body", "DRESS": "dresses"}
+COLOURS = {
+    "BLUE-SHIRT-001": (62, 110, 170),
+    "KNIT-55": (214, 184, 150),
+    "MEN-TEE-95": (40, 40, 44),
+    "SLACKS-28": (120, 112, 96),
+    "DRESS-KS": (170, 60, 80),
+}
+
+
+@dataclass(frozen=True)
+class DemoProduct:
+    external_id: str
+    name: str
+    brand: str
+    category: str  # try-on category
+
+
+def demo_merchant() -> Merchant | None:
+    return Merchant.objects.filter(name=DEMO_MERCHANT).first()
+
+
+def demo_publishable_key(merchant: Merchant) -> ApiKey | None:
+    return (
+        ApiKey.objects.filter(
+            merchant=merchant, kind=ApiKey.Kind.PUBLISHABLE, name=DEMO_WIDGET_KEY_NAME, revoked_at__isnull=True
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def demo_products(merchant: Merchant) -> list[DemoProduct]:
+    return [
+        DemoProduct(
+            external_id=product.external_id,
+            name=product.name,
+            brand=product.brand,
+            category=TRYON_CATEGORY.get(product.category, "upper_body"),
+        )
+        for product in Product.objects.filter(merchant=merchant).order_by("id")
+    ]
+
+
+def _polygon(category: str, w: int, h: int) -> list[tuple[float, float]]:
+    if category == "lower_body":
+        return [(0.3 * w, 0.06 * h), (0.7 * w, 0.06 * h), (0.76 * w, 0.95 * h), (0.56 * w, 0.95 * h)] + [
+            (0.5 * w, 0.3 * h),
+            (0.44 * w, 0.95 * h),
+            (0.24 * w, 0.95 * h),
+        ]
+    if category == "dresses":
+        return [
+            (0.38 * w, 0.05 * h),
+            (0.62 * w, 0.05 * h),
+            (0.66 * w, 0.3 * h),
+            (0.86 * w, 0.95 * h),
+            (0.14 * w, 0.95 * h),
+            (0.34 * w, 0.3 * h),
+        ]
+    return [
+        (0.25 * w, 0.08 * h),
+        (0.75 * w, 0.08 * h),
+        (0.95 * w, 0.28 * h),
+        (0.82 * w, 0.34 * h),
+        (0.8 * w, 0.96 * h),
+        (0.2 * w, 0.96 * h),
+        (0.18 * w, 0.34 * h),
+        (0.05 * w, 0.28 * h),
+    ]
+
+
+@lru_cache(maxsize=32)
+def product_image_png(external_id: str, category: str) -> bytes:
+    """A flat-lay photo of the product's garment, 600×750 PNG."""
+    w, h = 600, 750
+    image = Image.new("RGB", (w, h), (255, 255, 255))
+    ImageDraw.Draw(image).polygon(_polygon(category, w, h), fill=COLOURS.get(external_id, (90, 120, 150)))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
