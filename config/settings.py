@@ -377,6 +377,18 @@ for _app in ("content", "tryon"):
         "options": {"expires": JOB_RECOVERY_INTERVAL_SECONDS},
     }
 
+# --- Throttles (common/throttling.py): fixed windows counted in the cache, 429 with Retry-After beyond -----
+# Toile API (x-api-key): per key, per visitor (visitorId), and per client address for publishable keys.
+THROTTLE_RATE_PER_API_KEY = env.str("THROTTLE_RATE_PER_API_KEY", default="1200/min")
+THROTTLE_RATE_PER_VISITOR = env.str("THROTTLE_RATE_PER_VISITOR", default="60/min")
+THROTTLE_RATE_PER_WIDGET_IP = env.str("THROTTLE_RATE_PER_WIDGET_IP", default="120/min")
+# Logins (POST /api/auth/token and the dashboard's login form): attempts per client address, and failed
+# attempts per username (a success clears them).
+THROTTLE_RATE_LOGIN_PER_IP = env.str("THROTTLE_RATE_LOGIN_PER_IP", default="20/min")
+THROTTLE_RATE_LOGIN_FAILURES_PER_USERNAME = env.str("THROTTLE_RATE_LOGIN_FAILURES_PER_USERNAME", default="10/15min")
+# Proxies in front of the app that append to X-Forwarded-For (0: the client is REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 # --- Request size limits for /api/ (413 in the product's error format) ----------------------------
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 API_MAX_MULTIPART_BYTES = env.int("API_MAX_MULTIPART_BYTES", default=20 * 1024 * 1024)

@@ -11,9 +11,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from common.errors import error_json_response, product_for_path
 from merchants.health import healthz, readyz
 from merchants.tokens import TokenObtainView, TokenRefreshViewWithRevocation
-from merchants.views import ApiKeyWhoAmIView, TokenWhoAmIView
+from merchants.views import ApiKeyWhoAmIView, TokenWhoAmIView, throttled_admin_login
 
 urlpatterns = [
+    # Before the admin's own URLs: the login form with login limits.
+    path("admin/login/", throttled_admin_login, name="admin-login-throttled"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),

@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 import math
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
@@ -20,6 +18,7 @@ from common.errors import InvalidInput, ServiceUnavailable, TooManyRequests, Uns
 from common.http import fetch_public_url
 from common.images import open_untrusted_image
 from common.tasks import enqueue_on_commit
+from common.throttling import hit
 from content.caching import cached_event, forget_event
 from content.constants import ALL_PLATFORMS, ALL_STYLES, DEFAULT_PLATFORMS, DEFAULT_PRIORITY
 from content.models import ContentSettings, GeneratedImage, ImageJob, new_regeneration_job_id
@@ -42,23 +41,13 @@ def celery_priority(priority: int) -> int:
 
 
 def check_rate_limit(*, merchant: Merchant) -> None:
-    """Fixed one-minute window per merchant for the requests that start work.
+    """``CONTENT_RATE_LIMIT`` requests that start work per merchant per minute (fixed window).
 
     Called by the services once a request has passed validation, lookup and the breaker check: a refused
     request (400, 404, 503) must not use up the merchant's budget.
     """
-    limit = settings.CONTENT_RATE_LIMIT
-    now = time.time()
-    window = int(now // 60)
-    key = f"content:rate:{merchant.pk}:{window}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=120)
-        count = 1
-    if count > limit:
-        retry_after = max(1, math.ceil((window + 1) * 60 - now))
+    retry_after = hit(f"content-rate:{merchant.pk}", f"{settings.CONTENT_RATE_LIMIT}/min")
+    if retry_after is not None:
         raise TooManyRequests(
             f"요청 한도를 초과했습니다. {retry_after}초 후 다시 시도하세요.",
             code="RATE_LIMIT_EXCEEDED",

@@ -8,6 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from common.errors import InvalidInput
+from common.throttling import TOILE_API_THROTTLES
 from merchants.authentication import (
     ApiKeyAuthentication,
     ApiKeyPrincipal,
@@ -37,6 +38,7 @@ class ToileApiKeyView(MerchantAPIView):
 
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [IsAuthenticated, ApiKeyUsePolicy]
+    throttle_classes = TOILE_API_THROTTLES
     publishable_key_allowed = False
 
     @property

@@ -14,10 +14,14 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from common.throttling import check_login_allowed, client_ip, record_login_failure, record_login_success
 
 PASSWORD_CLAIM = "pwd"
 
@@ -55,7 +59,22 @@ class MerchantTokenRefreshSerializer(TokenRefreshSerializer):
 
 
 class TokenObtainView(TokenObtainPairView):
+    """``POST /api/auth/token``, limited per client address and per username's failed attempts (429)."""
+
     serializer_class = MerchantTokenObtainPairSerializer
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        username = username if isinstance(username, str) else ""
+        ip = client_ip(request)
+        check_login_allowed(username=username, ip=ip)
+        try:
+            response = super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            record_login_failure(username=username, ip=ip)
+            raise
+        record_login_success(username=username, ip=ip)
+        return response
 
 
 class TokenRefreshViewWithRevocation(TokenRefreshView):
