@@ -134,3 +134,39 @@ def unreachable_broker():  # type: ignore[no-untyped-def]
     yield
     celery_app.conf.update(saved)
     reset_pools()
+
+
+# Fast recovery for tests that kill workers: leases of 3 s, recovery every second.
+FAST_RECOVERY_ENV = {
+    "JOB_LEASE_SECONDS": "3",
+    "JOB_RECOVERY_INTERVAL_SECONDS": "1",
+    "JOB_PENDING_RECOVERY_SECONDS": "6",
+}
+
+
+@pytest.fixture
+def filesystem_broker(tmp_path, settings):  # type: ignore[no-untyped-def]
+    """The embedded default's broker (kombu's filesystem transport) and file cache, for this process and its
+    workers. Returns the environment that points a worker or beat at the same folders (no REDIS_URL)."""
+    from config.celery import app as celery_app
+
+    var_dir = tmp_path / "var"
+    queue, control = var_dir / "broker" / "queue", var_dir / "broker" / "control"
+    for folder in (queue, control):
+        folder.mkdir(parents=True)
+    settings.CACHES = {"default": {"BACKEND": "common.cache.AtomicFileBasedCache", "LOCATION": str(var_dir / "cache")}}
+    saved = {key: celery_app.conf[key] for key in ("broker_url", "broker_transport_options")}
+    celery_app.conf.update(
+        broker_url="filesystem://",
+        broker_transport_options={
+            "data_folder_in": str(queue),
+            "data_folder_out": str(queue),
+            "control_folder": str(control),
+        },
+    )
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    yield {"REDIS_URL": "", "VAR_DIR": str(var_dir)}
+    celery_app.conf.update(saved)
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None

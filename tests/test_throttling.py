@@ -51,9 +51,7 @@ def test_requests_for_one_visitor_are_limited_and_change_nothing_past_the_limit(
 
 
 def _token(client: APIClient, username: str, password: str, ip: str = "203.0.113.7"):  # type: ignore[no-untyped-def]
-    return client.post(
-        "/api/auth/token", {"username": username, "password": password}, format="json", REMOTE_ADDR=ip
-    )
+    return client.post("/api/auth/token", {"username": username, "password": password}, format="json", REMOTE_ADDR=ip)
 
 
 def test_failed_logins_lock_the_username_with_a_clear_429(merchant_user, settings):

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -48,14 +49,25 @@ def test_database_url() -> str:
     return f"postgres://{auth}@{host}{port}/{db['NAME']}"
 
 
+@dataclass
+class RunningProcess:
+    process: subprocess.Popen
+    log: Path
+
+    def kill(self) -> None:
+        """SIGKILL to the whole process group (a worker's main process and its pool): no clean shutdown."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+
 @contextlib.contextmanager
-def celery_worker(
+def worker_process(
     *, queues: str | None = None, extra_env: dict[str, str] | None = None, timeout: float = 60.0
-) -> Iterator[Path]:
+) -> Iterator[RunningProcess]:
     """Runs a real ``celery worker`` (prefork, concurrency 2) against the test database and broker.
 
-    Use from tests marked ``django_db(transaction=True)`` so the worker sees committed rows. Yields the path
-    of the worker's log file.
+    Use from tests marked ``django_db(transaction=True)`` so the worker sees committed rows.
     """
     log_file = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
     env = dict(os.environ)
@@ -64,6 +76,7 @@ def celery_worker(
             "DATABASE_URL": test_database_url(),
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "SECRET_KEY": settings.SECRET_KEY,
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -94,7 +107,16 @@ def celery_worker(
             if time.monotonic() > deadline:
                 raise TimeoutError(f"celery worker not ready:\n{log_file.read_text(errors='replace')[-4000:]}")
             time.sleep(0.2)
-        yield log_file
+        yield RunningProcess(process, log_file)
+
+
+@contextlib.contextmanager
+def celery_worker(
+    *, queues: str | None = None, extra_env: dict[str, str] | None = None, timeout: float = 60.0
+) -> Iterator[Path]:
+    """:func:`worker_process`, yielding only the path of the worker's log file."""
+    with worker_process(queues=queues, extra_env=extra_env, timeout=timeout) as worker:
+        yield worker.log
 
 
 @contextlib.contextmanager
@@ -102,7 +124,13 @@ def celery_beat(*, extra_env: dict[str, str] | None = None) -> Iterator[Path]:
     """Runs a real ``celery beat`` on the test broker with its own schedule file; yields its log's path."""
     workdir = Path(tempfile.mkdtemp(prefix="celery-beat-"))
     log_file = workdir / "beat.log"
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "SECRET_KEY": settings.SECRET_KEY,
+        "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
+    }
     command = [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"]
     command += ["--schedule", str(workdir / "schedule")]
     with _process_group(command, env, log_file):

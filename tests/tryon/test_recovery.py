@@ -1,0 +1,49 @@
+"""No try-on is lost or paid for twice: a worker SIGKILLed while FASHN works on the prediction."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from config.celery import app as celery_app
+from tests.conftest import FAST_RECOVERY_ENV
+from tests.support.processes import celery_beat, wait_until, worker_process
+from tests.tryon.test_tryon_jobs import upload
+from tryon.models import TryOnJob
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_killed_worker_s_try_on_resumes_its_fashn_prediction_on_the_next_worker(
+    api_key_client, image_server, loopback_allowed, fake_fashn
+):
+    celery_app.conf.task_always_eager = False
+    fake_fashn.hold = threading.Event()  # the prediction stays "processing" until the test lets it finish
+    env = {
+        **FAST_RECOVERY_ENV,
+        "TRYON_ENGINE": "fashn",
+        "FASHN_API_KEY": fake_fashn.api_key,
+        "FASHN_API_BASE": fake_fashn.base_url,
+        "FASHN_POLL_INTERVAL": "0.2",
+    }
+
+    def status() -> dict:
+        return api_key_client.get(f"/api/tryon/{job_id}").json()["data"]
+
+    with celery_beat(extra_env=env):
+        with worker_process(queues="default,tryon", extra_env=env) as first:
+            response = upload(api_key_client, image_server)
+            assert response.status_code == 202
+            job_id = response.json()["data"]["jobId"]
+            wait_until(lambda: status()["progress"] == 60, timeout=60)
+            first.kill()
+        assert status()["status"] == "PROCESSING" and len(fake_fashn.runs) == 1
+        with worker_process(queues="default,tryon", extra_env=env):
+            wait_until(lambda: TryOnJob.objects.get(pk=job_id).recovery_count >= 1, timeout=60)
+            fake_fashn.hold.set()
+            data = wait_until(lambda: (data := status())["status"] in ("COMPLETED", "FAILED") and data, timeout=90)
+            wait_until(lambda: not TryOnJob.objects.get(pk=job_id).person_image, timeout=10)
+    assert data["status"] == "COMPLETED", data
+    assert len(fake_fashn.runs) == 1  # the second worker polled the same prediction instead of paying again
+    assert TryOnJob.objects.get(pk=job_id).provider_job_id == fake_fashn.runs[0]["id"]
