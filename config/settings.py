@@ -389,6 +389,19 @@ THROTTLE_RATE_LOGIN_FAILURES_PER_USERNAME = env.str("THROTTLE_RATE_LOGIN_FAILURE
 # Proxies in front of the app that append to X-Forwarded-For (0: the client is REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# --- Retention of personal data and leftovers (daily, beat) -----------------------------------------------
+# Body measurements a shopper entered (sizing) are deleted after this many days.
+SIZING_MEASUREMENT_RETENTION_DAYS = env.int("SIZING_MEASUREMENT_RETENTION_DAYS", default=180)
+# Free-text feedback (size feedback comments, try-on feedback reasons) is cleared after this many days;
+# the votes themselves stay for the dashboards' rates.
+FEEDBACK_TEXT_RETENTION_DAYS = env.int("FEEDBACK_TEXT_RETENTION_DAYS", default=90)
+# Files no row refers to (a crash between storing a file and committing its row) are deleted once older
+# than this (younger ones may belong to a request still running).
+ORPHAN_FILE_GRACE_HOURS = env.int("ORPHAN_FILE_GRACE_HOURS", default=24)
+for _task in ("content.purge_orphaned_files", "tryon.purge_orphaned_files", "sizing.purge_personal_data"):
+    CELERY_BEAT_SCHEDULE[_task] = {"task": _task, "schedule": 24 * 3600.0}
+CELERY_TASK_ROUTES = {"content.purge_orphaned_files": {"queue": "default"}, **CELERY_TASK_ROUTES}
+
 # --- Request size limits for /api/ (413 in the product's error format) ----------------------------
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 API_MAX_MULTIPART_BYTES = env.int("API_MAX_MULTIPART_BYTES", default=20 * 1024 * 1024)

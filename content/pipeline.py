@@ -11,8 +11,6 @@ import logging
 from dataclasses import dataclass
 
 import pybreaker
-from django.core.files.base import ContentFile
-from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,6 +18,7 @@ from PIL import Image
 
 from common.images import open_untrusted_image
 from common.jobs import JobLease, LeaseLost
+from content import storage
 from content.caching import remember_event
 from content.constants import ALL_STYLES, DEFAULT_BRAND_COLOR, DEFAULT_PLATFORMS
 from content.models import GeneratedImage, ImageJob
@@ -84,8 +83,7 @@ def _load_logo(name: str | None) -> Image.Image | None:
     if not name:
         return None
     try:
-        with storages["content"].open(name) as handle:
-            return open_untrusted_image(handle.read()).image
+        return open_untrusted_image(storage.read_file(name)).image
     except Exception:  # a lost logo must not cost the merchant their images
         logger.exception("content: stored logo %s could not be read", name)
         return None
@@ -145,7 +143,6 @@ def run_generation_job(*, payload: dict, lease: JobLease | None = None) -> Image
     )
     regeneration = data.get("regeneration") or {}
     providers = configured_ai_providers()
-    storage = storages["content"]
     done = {(image.style, image.platform) for image in job.produced_images.all()}
     produced: list[GeneratedImage] = list(job.produced_images.all())
 
@@ -173,12 +170,12 @@ def run_generation_job(*, payload: dict, lease: JobLease | None = None) -> Image
             )
             if lease is not None:
                 lease.check()
-            image.file_name = storage.save(f"images/{image.id}.png", ContentFile(encode_png(rendered)))
+            image.file_name = storage.save_image(image.id, encode_png(rendered))
             try:
                 image.save()
             except IntegrityError as exc:
                 # Another run of this job stored the same style × platform first: it owns the job now.
-                storage.delete(image.file_name)
+                storage.delete_file(image.file_name)
                 raise LeaseLost(f"content job {job.id}: {style}/{platform} already stored") from exc
             produced.append(image)
             ImageJob.objects.filter(id=job.id).update(images_done=F("images_done") + 1)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.files.storage import storages
 from django.db.models import QuerySet
 
 from common.errors import NotFound
+from content import storage
 from content.caching import CachedEvent, cached_event
 from content.models import GeneratedImage, ImageJob
 from merchants.models import Merchant
@@ -51,10 +50,7 @@ def job_result_images(job: ImageJob) -> list[GeneratedImage]:
 
 def image_url(file_name: str) -> str:
     """Absolute URL of a stored image (CDN/Blob URL, or this app's /media/content/ in embedded mode)."""
-    url = storages["content"].url(file_name)
-    if url.startswith("/"):
-        url = settings.PUBLIC_BASE_URL + url
-    return url
+    return storage.public_url(file_name)
 
 
 def event_content(*, merchant: Merchant, event_draft_id: str) -> CachedEvent:

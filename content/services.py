@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +17,7 @@ from common.http import fetch_public_url
 from common.images import open_untrusted_image
 from common.tasks import enqueue_on_commit
 from common.throttling import hit
+from content import storage
 from content.caching import cached_event, forget_event
 from content.constants import ALL_PLATFORMS, ALL_STYLES, DEFAULT_PLATFORMS, DEFAULT_PRIORITY
 from content.models import ContentSettings, GeneratedImage, ImageJob, new_regeneration_job_id
@@ -99,7 +98,7 @@ def store_logo(*, url: str) -> str:
         raise UnsafeURL(f"logoUrl: {exc.message}") from exc
     logo = decoded.image.convert("RGBA")
     logo.thumbnail((1024, 1024))
-    return storages["content"].save(f"logos/{secrets.token_hex(12)}.png", ContentFile(encode_png(logo)))
+    return storage.save_logo(secrets.token_hex(12), encode_png(logo))
 
 
 @dataclass(frozen=True)

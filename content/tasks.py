@@ -16,6 +16,7 @@ from common.jobs import (
     recover_stalled_jobs,
 )
 from common.tasks import RETRY_ON_TRANSIENT_DATABASE_ERRORS, TRANSIENT_DATABASE_ERRORS, publish
+from content import retention
 from content.constants import DEFAULT_PRIORITY
 from content.models import ImageJob
 from content.pipeline import fail_job, run_generation_job
@@ -77,3 +78,9 @@ RECOVERY = RecoveryPolicy(
 def recover_stalled_jobs_task() -> dict[str, int]:
     """Beat: content jobs whose worker died or whose message was lost are enqueued again (common/jobs.py)."""
     return recover_stalled_jobs(RECOVERY)
+
+
+@shared_task(name="content.purge_orphaned_files", ignore_result=True)
+def purge_orphaned_files_task() -> dict[str, int]:
+    """Daily (beat): image and logo files no row refers to, once older than ORPHAN_FILE_GRACE_HOURS."""
+    return retention.purge_orphaned_files()

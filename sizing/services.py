@@ -8,11 +8,13 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from common.errors import Forbidden, InvalidInput, NotFound
 from merchants.models import Merchant
@@ -329,3 +331,20 @@ def import_size_chart(
         SizeChartRow(chart=chart, position=position, **row) for position, row in enumerate(rows)
     )
     return chart
+
+
+def purge_personal_data(*, now: datetime | None = None) -> dict[str, int]:
+    """Retention: body measurements older than ``SIZING_MEASUREMENT_RETENTION_DAYS`` are deleted; feedback
+    comments older than ``FEEDBACK_TEXT_RETENTION_DAYS`` are cleared (the vote and fit stay for the rates)."""
+    now = now or timezone.now()
+    measurements, _ = BodyMeasurement.objects.filter(
+        created_at__lt=now - timedelta(days=settings.SIZING_MEASUREMENT_RETENTION_DAYS)
+    ).delete()
+    comments = (
+        SizeFeedback.objects.filter(created_at__lt=now - timedelta(days=settings.FEEDBACK_TEXT_RETENTION_DAYS))
+        .exclude(comment="")
+        .update(comment="")
+    )
+    if measurements or comments:
+        logger.info("sizing retention", extra={"measurements_deleted": measurements, "comments_cleared": comments})
+    return {"measurementsDeleted": measurements, "commentsCleared": comments}

@@ -49,6 +49,12 @@ def purge_expired_task() -> dict[str, int]:
     return services.purge_expired()
 
 
+@shared_task(name="tryon.purge_orphaned_files", ignore_result=True)
+def purge_orphaned_files_task() -> dict[str, int]:
+    """Daily (beat): photos and results no job refers to, once older than ORPHAN_FILE_GRACE_HOURS."""
+    return services.purge_orphaned_files()
+
+
 RECOVERY = RecoveryPolicy(
     model=TryOnJob, active_statuses=TryOnJob.ACTIVE, enqueue=services.enqueue_job, fail=pipeline.fail
 )

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
+from common.retention import delete_orphaned_files
 from tryon import storage
-from tryon.models import TryOnJob
+from tryon.models import TryOnFeedback, TryOnJob
 from tryon.pipeline import delete_inputs
 
 logger = logging.getLogger(__name__)
@@ -39,6 +42,30 @@ def purge_expired(*, now: datetime | None = None) -> dict[str, int]:
         storage.delete_file(job.result_image)
         TryOnJob.objects.filter(pk=job.pk).update(result_image="", result_deleted_at=now)
         purged += 1
-    if leftovers or purged:
-        logger.info("try-on retention", extra={"inputs_deleted": leftovers, "results_deleted": purged})
-    return {"inputsDeleted": leftovers, "resultsDeleted": purged}
+    texts = TryOnFeedback.objects.filter(
+        created_at__lt=now - timedelta(days=settings.FEEDBACK_TEXT_RETENTION_DAYS)
+    ).exclude(reason="")
+    reasons = texts.update(reason="")
+    if leftovers or purged or reasons:
+        logger.info(
+            "try-on retention",
+            extra={"inputs_deleted": leftovers, "results_deleted": purged, "feedback_texts_cleared": reasons},
+        )
+    return {"inputsDeleted": leftovers, "resultsDeleted": purged, "feedbackTextsCleared": reasons}
+
+
+def _referenced(names: list[str]) -> set[str]:
+    rows = TryOnJob.objects.filter(
+        Q(person_image__in=names) | Q(garment_image__in=names) | Q(result_image__in=names)
+    ).values_list("person_image", "garment_image", "result_image")
+    return {name for row in rows for name in row if name}
+
+
+def purge_orphaned_files() -> dict[str, int]:
+    """Photos and results no job refers to (a crash between storing them and committing the job)."""
+    grace = timedelta(hours=settings.ORPHAN_FILE_GRACE_HOURS)
+    backend = storage.tryon_storage()
+    return {
+        folder: delete_orphaned_files(backend, folder, referenced=_referenced, grace=grace)
+        for folder in ("jobs", "results")
+    }

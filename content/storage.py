@@ -1,0 +1,43 @@
+"""Content files in ``storages["content"]`` (Azure Blob behind the CDN, or local files in embedded mode).
+
+Generated images live under ``images/``, normalised logo copies under ``logos/``. Files stay when an image is
+deleted or replaced (the spec's cost decision); only files no row refers to are ever removed (retention).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
+
+IMAGES_FOLDER = "images"
+LOGOS_FOLDER = "logos"
+
+
+def content_storage() -> Storage:
+    return storages["content"]
+
+
+def save_image(image_id: str, png: bytes) -> str:
+    return content_storage().save(f"{IMAGES_FOLDER}/{image_id}.png", ContentFile(png))
+
+
+def save_logo(name: str, png: bytes) -> str:
+    return content_storage().save(f"{LOGOS_FOLDER}/{name}.png", ContentFile(png))
+
+
+def read_file(name: str) -> bytes:
+    with content_storage().open(name) as handle:
+        return handle.read()
+
+
+def delete_file(name: str) -> None:
+    content_storage().delete(name)
+
+
+def public_url(name: str) -> str:
+    """Absolute URL of a stored file (CDN/Blob URL, or this app's /media/content/ in embedded mode)."""
+    url = content_storage().url(name)
+    if url.startswith("/"):
+        url = settings.PUBLIC_BASE_URL + url
+    return url
