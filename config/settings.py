@@ -43,6 +43,8 @@ if IS_PRODUCTION:
         raise RuntimeError(f"DJANGO_ENV=production needs these environment variables: {', '.join(missing)}")
 
 INSTALLED_APPS = [
+    # The dashboard's theme: must come before django.contrib.admin (its templates and admin site win).
+    "unfold",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "merchants",
     "content",
     "tryon",

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
+from unfold.admin import TabularInline
 
 from common.errors import ServiceError
 from content import services
@@ -65,7 +66,7 @@ class ContentSettingsAdmin(MerchantScopedAdmin):
         )
 
 
-class ProducedImageInline(ReadOnlyMixin, MerchantScopedInline, admin.TabularInline):
+class ProducedImageInline(ReadOnlyMixin, MerchantScopedInline, TabularInline):
     model = GeneratedImage
     fk_name = "job"
     extra = 0

@@ -3,7 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group, User
 from django.http import HttpRequest, HttpResponse
+from unfold.admin import ModelAdmin as UnfoldModelAdmin
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from unfold.admin import TabularInline
 
 from merchants.admin_base import MerchantScopedAdmin, request_merchant_or_none, show_once_response
 from merchants.models import ApiKey, Membership, Merchant
@@ -14,7 +20,24 @@ admin.site.site_title = "가맹점 대시보드"
 admin.site.index_title = "대시보드"
 
 
-class MembershipInline(admin.TabularInline):
+# Users and groups are superuser pages (merchant users get 403 there); re-registered to wear the same theme.
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin, UnfoldModelAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin, UnfoldModelAdmin):
+    pass
+
+
+class MembershipInline(TabularInline):
     model = Membership
     extra = 0
 

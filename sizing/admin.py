@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from unfold.admin import TabularInline
 
 from common.errors import InvalidInput
 from merchants.admin_base import MerchantScopedAdmin, MerchantScopedInline, ReadOnlyMixin, request_merchant_or_none
@@ -75,7 +76,7 @@ class SizeChartRowFormSet(BaseInlineFormSet):
             raise ValidationError(str(exc)) from exc
 
 
-class SizeChartRowInline(MerchantScopedInline, admin.TabularInline):
+class SizeChartRowInline(MerchantScopedInline, TabularInline):
     model = SizeChartRow
     formfield_overrides = {
         models.FloatField: {"widget": forms.NumberInput(attrs={"step": "any", "style": "width:5em"})},

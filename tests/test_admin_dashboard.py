@@ -33,7 +33,7 @@ def test_merchant_sees_only_its_own_api_keys(merchant, other_merchant):
     assert "mine-storefront" in listing
     assert "theirs-storefront" not in listing
     other_page = client.get(f"/admin/merchants/apikey/{theirs.pk}/change/")
-    assert other_page.status_code == 302  # Django admin's answer for an object outside the queryset
+    assert other_page.status_code == 404  # another merchant's object is indistinguishable from a missing one
     merchants_page = client.get("/admin/merchants/merchant/").content.decode()
     assert "Merchant A" in merchants_page and "Merchant B" not in merchants_page
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from unfold.admin import TabularInline
 
 from common.errors import ServiceError
 from merchants.admin_base import (
@@ -43,7 +44,7 @@ class WebhookEndpointForm(forms.ModelForm):
             raise forms.ValidationError(exc.message) from exc
 
 
-class WebhookAttemptInline(ReadOnlyMixin, MerchantScopedInline, admin.TabularInline):
+class WebhookAttemptInline(ReadOnlyMixin, MerchantScopedInline, TabularInline):
     model = WebhookAttempt
     extra = 0
     can_delete = False

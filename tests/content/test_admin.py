@@ -46,7 +46,7 @@ def test_jobs_page_shows_status_progress_thumbnails_and_chart(merchant, two_jobs
     assert all(decode(url).size in ((1080, 1080), (800, 600)) for url in thumbs)
     detail = admin_client_for(merchant).get(f"/admin/content/imagejob/{mine['jobId']}/change/")
     assert detail.status_code == 200 and detail.content.decode().count('class="content-thumb"') == 6
-    assert admin_client_for(merchant).get(f"/admin/content/imagejob/{theirs['jobId']}/change/").status_code == 302
+    assert admin_client_for(merchant).get(f"/admin/content/imagejob/{theirs['jobId']}/change/").status_code == 404
 
 
 def test_images_page_filters_by_style_and_platform(merchant, two_jobs):

@@ -172,8 +172,8 @@ def test_other_merchants_sizing_objects_are_invisible(merchant, other_merchant, 
     client = admin_client_for(merchant)
     assert "남의 상품" not in client.get("/admin/sizing/product/").content.decode()
     assert "THEIRS" not in client.get("/admin/sizing/sizechart/").content.decode()
-    assert client.get(f"/admin/sizing/sizechart/{theirs.pk}/change/").status_code == 302
-    assert client.get(f"/admin/sizing/product/{their_product.pk}/change/").status_code == 302
+    assert client.get(f"/admin/sizing/sizechart/{theirs.pk}/change/").status_code == 404
+    assert client.get(f"/admin/sizing/product/{their_product.pk}/change/").status_code == 404
     add_page = client.get("/admin/sizing/product/add/").content.decode()
     assert "THEIRS" not in add_page  # the size-chart choices are the merchant's own
 

@@ -91,7 +91,7 @@ def test_merchant_sets_quota_and_retention_in_the_dashboard(merchant, other_merc
     limits.refresh_from_db()
     assert (limits.monthly_quota, limits.result_retention_days, limits.visitor_daily_limit) == (5, 14, 3)
     theirs = TryOnSettings.objects.create(merchant=other_merchant)
-    assert client.get(f"/admin/tryon/tryonsettings/{theirs.pk}/change/").status_code == 302
+    assert client.get(f"/admin/tryon/tryonsettings/{theirs.pk}/change/").status_code == 404
 
 
 def test_share_links_and_feedback_pages(merchant, other_merchant):

@@ -74,7 +74,7 @@ def test_merchant_sees_only_its_own_endpoints_and_deliveries(merchant, other_mer
     deliveries = client.get("/admin/webhooks/webhookdelivery/").content.decode()
     assert "/theirs" not in deliveries
     their_delivery = WebhookDelivery.objects.get(endpoint=theirs)
-    assert client.get(f"/admin/webhooks/webhookdelivery/{their_delivery.pk}/change/").status_code == 302
+    assert client.get(f"/admin/webhooks/webhookdelivery/{their_delivery.pk}/change/").status_code == 404
 
 
 def test_delivery_log_filters_by_status_and_event(merchant, receiver, allow_loopback):
