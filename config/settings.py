@@ -221,6 +221,12 @@ SPECTACULAR_SETTINGS = {
         "StyleEnum": "content.constants.ALL_STYLES",
         "PlatformEnum": "content.constants.ALL_PLATFORMS",
     },
+    # Swagger UI and ReDoc come from drf-spectacular-sidecar's static files, never from a CDN; no validator
+    # badge (Swagger UI would send the schema to validator.swagger.io).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # --- Celery -------------------------------------------------------------------------------------
