@@ -253,6 +253,14 @@ def delete_inputs(job: TryOnJob) -> None:
     TryOnJob.objects.filter(pk=job.pk).update(person_image="", garment_image="")
 
 
+def delete_tryon_job(*, job: TryOnJob) -> None:
+    """Deletes a job with its feedback and share links, and every file it still has (photo, garment, result)."""
+    names = (job.person_image, job.garment_image, job.result_image)
+    job.delete()
+    for name in names:
+        storage.delete_file(name)
+
+
 class RetryLater(Exception):
     """The engine hit a provider limit that passes: the task should run again after ``countdown`` seconds."""
 
