@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "common.middleware.ApiRequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "common.middleware.DashboardLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -120,7 +121,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "admin:login"
 
 # --- i18n ---------------------------------------------------------------------------------------
-LANGUAGE_CODE = "ko-kr"
+# Korean first; the dashboard can switch to English (common.middleware.DashboardLanguageMiddleware). Our own
+# texts are written in Korean and translated in locale/en; unfold's English texts are translated in locale/ko.
+LANGUAGE_CODE = "ko"
+LANGUAGES = [("ko", "한국어"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+DASHBOARD_PATH_PREFIXES = ("/admin/", "/i18n/")
 TIME_ZONE = "Asia/Seoul"
 USE_I18N = True
 USE_TZ = True
@@ -294,6 +300,42 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- dashboard (the admin, themed by django-unfold; callbacks in merchants/dashboard.py) ---
+UNFOLD = {
+    "SITE_TITLE": "Toile · Content",
+    "SITE_HEADER": "Toile · Content",
+    "SITE_SUBHEADER": "merchants.dashboard.site_subheader",
+    "SITE_SYMBOL": "storefront",
+    "SITE_URL": None,  # there is no public site to go back to
+    "SITE_DROPDOWN": "merchants.dashboard.site_dropdown",
+    "SHOW_LANGUAGES": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "merchants.dashboard.dashboard_callback",
+    "STYLES": ["merchants.dashboard.stylesheet"],
+    "SIDEBAR": {
+        "show_search": False,
+        "show_all_applications": False,
+        "navigation": "merchants.dashboard.sidebar_navigation",
+    },
+    # Indigo, close to the content images' default brand colour.
+    "COLORS": {
+        "primary": {
+            "50": "oklch(96.2% .018 272.314)",
+            "100": "oklch(93% .034 272.788)",
+            "200": "oklch(87% .065 274.039)",
+            "300": "oklch(78.5% .115 274.713)",
+            "400": "oklch(67.3% .182 276.935)",
+            "500": "oklch(58.5% .233 277.117)",
+            "600": "oklch(51.1% .262 276.966)",
+            "700": "oklch(45.7% .24 277.023)",
+            "800": "oklch(39.8% .195 277.366)",
+            "900": "oklch(35.9% .144 278.697)",
+            "950": "oklch(25.7% .09 281.288)",
+        },
+    },
+}
+# --- end dashboard ---
 
 # ======== App settings: each app keeps its own block below (edit only your app's block) ========
 

@@ -16,6 +16,7 @@ from merchants.views import ApiKeyWhoAmIView, TokenWhoAmIView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # the dashboard's language switch (set_language)
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("api/auth/token", TokenObtainPairView.as_view(), name="token_obtain_pair"),

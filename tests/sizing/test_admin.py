@@ -1,4 +1,3 @@
-import re
 import uuid
 
 import pytest
@@ -6,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from sizing.models import BodyMeasurement, SizeChart, SizeChartRow, SizeFeedback
+from tests.support.charts import charts_in
 
 from .conftest import TOP_BODY_ROWS, make_chart, make_product
 
@@ -156,10 +156,14 @@ def test_product_pages_show_helpful_rate_and_measurement_distribution(merchant, 
     listing = client.get("/admin/sizing/product/").content.decode()
     assert "67% (2/3)" in listing
     change = client.get(f"/admin/sizing/product/{shirt.pk}/change/").content.decode()
-    svg = re.search(r"<svg[^>]*measurement-distribution.*?</svg>", change, re.S).group(0)
-    assert svg.count('class="bar bar-height"') >= 2
-    assert "남성 6명" in svg and "여성 6명" in svg
-    assert 'class="bar bar-size"' in svg
+    drawn = charts_in(change)
+    heights = drawn["measurements-height"]["series"]
+    assert sum(heights["남성 6명"]) == 6 and sum(heights["여성 6명"]) == 6
+    assert sum(1 for men, women in zip(heights["남성 6명"], heights["여성 6명"], strict=True) if men or women) >= 2
+    chests = drawn["measurements-chest"]["series"]
+    assert sum(chests["남성 6명"]) + sum(chests["여성 6명"]) == 8  # only the chests entered
+    sizes = drawn["measurements-sizes"]
+    assert dict(zip(sizes["labels"], sizes["series"]["추천 수"], strict=True)) == {"M": 6, "L": 6}
     feedback_page = client.get("/admin/sizing/sizefeedback/").content.decode()
     assert 'id="helpful-rates"' in feedback_page and "67% (2/3)" in feedback_page
 
@@ -228,10 +232,10 @@ def test_measurement_list_shows_distribution_of_the_filtered_rows(merchant, othe
     )
     client = admin_client_for(merchant)
     page = client.get("/admin/sizing/bodymeasurement/").content.decode()
-    svg = re.search(r'id="measurement-distribution".*?(<svg.*?</svg>)', page, re.S).group(1)
-    assert "여성 4명" in svg and "남성 0명" in svg  # the other merchant's visitor is not counted
+    heights = charts_in(page.split('id="measurement-distribution"')[1])["measurements-height"]["series"]
+    assert sum(heights["여성 4명"]) == 4 and sum(heights["남성 0명"]) == 0  # the other merchant's visitor is not counted
     filtered = client.get("/admin/sizing/bodymeasurement/?gender__exact=M").content.decode()
-    assert "여성 0명" in filtered
+    assert "여성 0명" in charts_in(filtered)["measurements-height"]["series"]
 
 
 @pytest.mark.parametrize("page", ["/admin/sizing/sizefeedback/", "/admin/sizing/bodymeasurement/"])

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from tests.support.charts import charts_in
 from tests.tryon.conftest import decode, make_completed_job
 from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
 
@@ -38,7 +39,20 @@ def test_job_list_shows_result_thumbnails_and_good_rate(merchant, other_merchant
     assert image.status_code == 200
     assert decode(b"".join(image.streaming_content)).size == (432, 648)
     detail = client.get(f"/admin/tryon/tryonjob/{job.pk}/change/").content.decode()
-    assert "&quot;preview&quot;: true" in detail or '"preview": true' in detail
+    # A readable summary for the merchant; the raw engine record only for operators.
+    assert "미리보기 (합성, AI 피팅 아님)" in detail and "오프라인 엔진" in detail
+    assert '"preview": true' not in detail and "&quot;preview&quot;: true" not in detail
+    live = re.search(r'<div id="job-live"[^>]*>', detail).group(0)
+    assert 'data-status="COMPLETED"' in live and "hx-trigger" not in live  # a finished job does not poll
+
+
+def test_superuser_sees_the_raw_engine_record(merchant, django_user_model):
+    job = make_completed_job(merchant)
+    root = django_user_model.objects.create_superuser("root", "root@example.com", "pw-123456789")
+    client = Client()
+    client.force_login(root)
+    detail = client.get(f"/admin/tryon/tryonjob/{job.pk}/change/").content.decode()
+    assert "&quot;preview&quot;: true" in detail
 
 
 def test_running_job_shows_the_photo_only_while_it_runs(merchant):
@@ -65,12 +79,11 @@ def test_usage_page_draws_a_chart_with_the_quota(merchant, other_merchant):
     DailyUsage.objects.create(merchant=merchant, date=today - timedelta(days=3), requested=4, completed=4)
     DailyUsage.objects.create(merchant=other_merchant, date=today, requested=999, completed=999)
     page = admin_client_for(merchant).get("/admin/tryon/dailyusage/").content.decode()
-    chart = re.search(r'<div id="usage-chart">(.*?)</div>', page, re.S).group(1)
-    assert chart.startswith("<svg") and chart.rstrip().endswith("</svg>")
-    assert chart.count('class="bar-completed"') == 2
-    assert chart.count('class="bar-failed"') == 1
-    assert chart.count('class="bar-pending"') == 1
-    assert "999" not in chart
+    chart = charts_in(page)["tryon-usage"]
+    assert len(chart["labels"]) == 30 and chart["labels"][-1] == f"{today:%m/%d}"
+    assert chart["series"]["완료"][-1] == 7 and chart["series"]["실패"][-1] == 2 and chart["series"]["처리 중"][-1] == 1
+    assert chart["series"]["완료"][-4] == 4
+    assert sum(chart["series"]["완료"]) == 11  # the other merchant's 999 are not drawn
     assert '<strong id="month-quota">50</strong>' in page
     month_used = 14 if (today - timedelta(days=3)).month == today.month else 10
     assert f'<strong id="month-used">{month_used}</strong>' in page

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from tests.support.charts import charts_in
 from tests.webhooks.conftest import Reply, make_endpoint
 from webhooks.crypto import decrypt_secret
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -149,19 +150,17 @@ def test_success_rate_chart_per_day(merchant, other_merchant, allow_loopback):
 
     page = dashboard(merchant).get("/admin/webhooks/webhookdelivery/").content.decode()
 
-    svg = re.search(r'<svg[^>]*id="webhook-success-chart".*?</svg>', page, re.S).group(0)
-    bars = {
-        day: (int(attempts), int(succeeded))
-        for day, attempts, succeeded in re.findall(
-            r'data-day="([\d-]+)" data-attempts="(\d+)" data-succeeded="(\d+)"', svg
-        )
-    }
+    chart = charts_in(page)["webhook-success"]
+    rates = dict(zip(chart["labels"], chart["series"]["성공률"], strict=True))
     today = timezone.localdate()
-    assert bars[today.isoformat()] == (4, 3)
-    assert bars[(today - timedelta(days=1)).isoformat()] == (2, 1)
-    assert len(bars) == 2  # days without attempts have no bar
-    assert "75%" in svg and "50%" in svg
-    assert "<script" not in page.split("webhook-success")[1].split("</div>")[0]
+    assert len(rates) == 14
+    assert rates[f"{today:%m/%d}"] == 75.0  # 3 of 4: the other merchant's failed attempt is not counted
+    assert rates[f"{today - timedelta(days=1):%m/%d}"] == 50.0
+    assert [day for day, rate in rates.items() if rate is not None] == [
+        f"{today - timedelta(days=1):%m/%d}",
+        f"{today:%m/%d}",
+    ]  # days without attempts have no bar
+    assert "시도 6건 중 4건 성공" in page
 
 
 def test_endpoint_list_links_to_its_filtered_delivery_log(merchant, allow_loopback):
