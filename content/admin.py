@@ -30,7 +30,7 @@ from common import charts
 from common.errors import InvalidInput, ServiceError
 from common.images import open_untrusted_image
 from content import services
-from content.constants import ALL_STYLES, Platform, Style
+from content.constants import Platform, Style
 from content.models import ContentSettings, GeneratedImage, ImageJob
 from merchants.admin_base import (
     MerchantScopedAdmin,
@@ -188,6 +188,9 @@ class ContentSettingsAdmin(MerchantScopedAdmin):
         # The form declares its own extra fields; the admin must not restrict it to the model's.
         kwargs["fields"] = None
         return super().get_form(request, obj, change=change, **kwargs)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
 
     def save_model(self, request: HttpRequest, obj: ContentSettings, form: Any, change: bool) -> None:
         data = form.cleaned_data
@@ -528,9 +531,9 @@ class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
             "title": _("이미지 갤러리"),
             "groups": groups,
             "page": page,
-            "platforms": Platform.choices,
-            "styles": Style.choices,
-            "all_styles": [(value, Style(value).label) for value in ALL_STYLES],
+            # Not "styles": unfold's base template lists its stylesheets under that name.
+            "platform_choices": Platform.choices,
+            "style_choices": Style.choices,
             "platform": platform,
             "style": style,
             "show_merchant": request.user.is_superuser,

@@ -78,7 +78,7 @@ def _item(request: HttpRequest, model: type, icon: str, *, title: Any = None, li
 
 
 def sidebar_navigation(request: HttpRequest) -> list[dict[str, Any]]:
-    """Groups of links with Material Symbols icons; badges count what needs attention."""
+    """Groups of links with Material Symbols icons; badges count running jobs and failed deliveries."""
     return [
         {
             "items": [
@@ -96,7 +96,7 @@ def sidebar_navigation(request: HttpRequest) -> list[dict[str, Any]]:
                     title=_("이미지 갤러리"),
                     link=reverse("admin:content_generatedimage_gallery"),
                 ),
-                _item(request, ImageJob, "auto_awesome", badge="merchants.dashboard.running_content_jobs"),
+                _item(request, ImageJob, "auto_awesome", **_badge(running_content_jobs(request), "info")),
                 _item(request, ContentSettings, "tune"),
             ],
         },
@@ -111,7 +111,7 @@ def sidebar_navigation(request: HttpRequest) -> list[dict[str, Any]]:
                     title=_("피팅 결과 갤러리"),
                     link=reverse("admin:tryon_tryonjob_gallery"),
                 ),
-                _item(request, TryOnJob, "list_alt", badge="merchants.dashboard.running_tryon_jobs"),
+                _item(request, TryOnJob, "list_alt", **_badge(running_tryon_jobs(request), "info")),
                 _item(request, TryOnFeedback, "thumb_up"),
                 _item(request, ShareLink, "share"),
                 _item(request, DailyUsage, "bar_chart"),
@@ -134,13 +134,7 @@ def sidebar_navigation(request: HttpRequest) -> list[dict[str, Any]]:
             "items": [
                 _item(request, ApiKey, "key"),
                 _item(request, WebhookEndpoint, "webhook"),
-                _item(
-                    request,
-                    WebhookDelivery,
-                    "outbox",
-                    badge="merchants.dashboard.failed_deliveries",
-                    badge_variant="danger",
-                ),
+                _item(request, WebhookDelivery, "outbox", **_badge(failed_deliveries(request), "danger")),
                 {"title": _("API 문서"), "icon": "menu_book", "link": reverse("swagger-ui")},
             ],
         },
@@ -162,24 +156,25 @@ def _user_admin_item(request: HttpRequest, app_label: str, model_name: str, icon
     return _item(request, apps.get_model(app_label, model_name), icon)
 
 
-def _badge(count: int) -> str:
-    return str(count) if count else ""
+def _badge(count: int, variant: str) -> dict[str, str]:
+    """unfold shows a badge whenever the item has one: only counts worth attention get one."""
+    return {"badge": str(count), "badge_variant": variant} if count else {}
 
 
-def running_content_jobs(request: HttpRequest) -> str:
+def running_content_jobs(request: HttpRequest) -> int:
     jobs = ImageJob.objects.filter(status__in=[ImageJob.Status.PENDING, ImageJob.Status.PROCESSING])
     merchant = _merchant_scope(request)
-    return _badge((jobs if merchant is None else jobs.filter(merchant=merchant)).count())
+    return (jobs if merchant is None else jobs.filter(merchant=merchant)).count()
 
 
-def running_tryon_jobs(request: HttpRequest) -> str:
+def running_tryon_jobs(request: HttpRequest) -> int:
     jobs = TryOnJob.objects.filter(status__in=[TryOnJob.Status.PENDING, TryOnJob.Status.PROCESSING])
     merchant = _merchant_scope(request)
-    return _badge((jobs if merchant is None else jobs.filter(merchant=merchant)).count())
+    return (jobs if merchant is None else jobs.filter(merchant=merchant)).count()
 
 
-def failed_deliveries(request: HttpRequest) -> str:
-    return _badge(webhook_selectors.delivery_backlog(merchant=_merchant_scope(request)).failed)
+def failed_deliveries(request: HttpRequest) -> int:
+    return webhook_selectors.delivery_backlog(merchant=_merchant_scope(request)).failed
 
 
 # --- home -------------------------------------------------------------------------------------------------

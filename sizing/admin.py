@@ -300,7 +300,12 @@ class ProductAdmin(MerchantScopedAdmin):
         return TemplateResponse(request, "sizing/admin/import_products.html", context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return selectors.helpful_rates(products=super().get_queryset(request)).select_related("size_chart")
+        # Meta.ordering does not survive the GROUP BY of the annotations: paginated lists need an order.
+        return (
+            selectors.helpful_rates(products=super().get_queryset(request))
+            .select_related("size_chart")
+            .order_by("name", "pk")
+        )
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = ["external_id", "name", "brand", "category", "size_chart"]

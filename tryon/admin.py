@@ -256,7 +256,7 @@ class TryOnJobAdmin(ReadOnlyMixin, MerchantScopedAdmin):
             "title": _("피팅 결과 갤러리"),
             "tiles": tiles,
             "page": page,
-            "statuses": TryOnJob.Status.choices,
+            "status_choices": TryOnJob.Status.choices,
             "status": status,
             "show_merchant": request.user.is_superuser,
         }

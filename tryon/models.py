@@ -106,7 +106,7 @@ class TryOnJob(models.Model):
         indexes = [models.Index(fields=["merchant", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.product_title or self.id} ({self.status})"
+        return f"{self.product_title or self.id} ({self.get_status_display()})"
 
     @property
     def is_finished(self) -> bool:
