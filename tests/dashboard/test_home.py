@@ -20,7 +20,12 @@ def dashboard_for(user) -> Client:  # type: ignore[no-untyped-def]
 
 
 def card_numbers(page: str) -> dict[str, str]:
-    return dict(re.findall(r'data-card="(\w+)">\s*<div class="tl-card-figure">\s*<span class="tl-card-number" data-number>([^<]+)<', page))
+    return dict(
+        re.findall(
+            r'data-card="(\w+)">\s*<div class="tl-card-figure">\s*<span class="tl-card-number" data-number>([^<]+)<',
+            page,
+        )
+    )
 
 
 def test_cards_charts_and_feed_show_this_merchants_numbers(shop):  # type: ignore[no-untyped-def]

@@ -124,3 +124,59 @@ def test_share_links_and_feedback_pages(merchant, other_merchant):
     feedback = client.get("/admin/tryon/tryonfeedback/").content.decode()
     assert "소매가 길어요" in feedback and "남의 의견" not in feedback
     assert "GOOD 비율: 0.0% (0/1)" in feedback
+
+
+def test_gallery_shows_before_only_while_the_job_runs_and_the_result_after(merchant, other_merchant):
+    from tests.tryon.conftest import person_jpeg
+    from tryon import storage
+
+    done = make_completed_job(merchant, title="완료 셔츠")
+    make_completed_job(other_merchant, title="남의 셔츠")
+    photo = storage.save_file(f"jobs/{merchant.pk}/y/person.jpg", person_jpeg())
+    running = TryOnJob.objects.create(
+        merchant=merchant,
+        status=TryOnJob.Status.PROCESSING,
+        product_image_url="https://s.example.com/a.png",
+        product_title="진행 셔츠",
+        person_image=photo,
+        engine="offline",
+        progress=30,
+    )
+    client = admin_client_for(merchant)
+    page = client.get("/admin/tryon/tryonjob/gallery/").content.decode()
+    assert "남의 셔츠" not in page
+    tiles = dict(re.findall(r'<article class="tl-tile" data-job="([^"]+)"[^>]*>(.*?)</article>', page, re.S))
+    assert 'alt="사용자 사진 (처리 중)"' in tiles[str(running.pk)] and "피팅 결과" not in tiles[str(running.pk)]
+    assert 'alt="사용자 사진' not in tiles[str(done.pk)] and "개인정보 보호" in tiles[str(done.pk)]
+    assert "미리보기" in tiles[str(done.pk)] and "오프라인 엔진" in tiles[str(done.pk)]
+    result = re.search(r'<img src="([^"]+)" alt="피팅 결과"', tiles[str(done.pk)]).group(1)
+    assert decode(b"".join(client.get(result.replace("&amp;", "&")).streaming_content)).size == (432, 648)
+    only_running = client.get("/admin/tryon/tryonjob/gallery/?status=PROCESSING").content.decode()
+    assert "진행 셔츠" in only_running and "완료 셔츠" not in only_running
+
+
+def test_progress_block_polls_while_running(merchant):
+    job = TryOnJob.objects.create(
+        merchant=merchant,
+        status=TryOnJob.Status.PROCESSING,
+        product_image_url="https://s.example.com/a.png",
+        progress=20,
+    )
+    client = admin_client_for(merchant)
+    fragment = client.get(f"/admin/tryon/tryonjob/{job.pk}/progress/").content.decode()
+    assert 'data-progress="20"' in fragment and 'hx-trigger="every 2s"' in fragment
+    TryOnJob.objects.filter(pk=job.pk).update(status=TryOnJob.Status.FAILED, progress=100, error_message="엔진 오류")
+    fragment = client.get(f"/admin/tryon/tryonjob/{job.pk}/progress/").content.decode()
+    assert 'data-status="FAILED"' in fragment and "엔진 오류" in fragment and "hx-trigger" not in fragment
+
+
+def test_deleting_a_job_in_the_dashboard_deletes_its_files(merchant):
+    from tryon import storage
+
+    job = make_completed_job(merchant)
+    ShareLink.objects.create(job=job, token="t" * 32, expires_at=timezone.now() + timedelta(days=7))
+    assert storage.file_exists(job.result_image)
+    response = admin_client_for(merchant).post(f"/admin/tryon/tryonjob/{job.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not TryOnJob.objects.filter(pk=job.pk).exists() and not ShareLink.objects.exists()
+    assert not storage.file_exists(job.result_image)

@@ -225,3 +225,32 @@ def test_deleting_an_endpoint_in_the_dashboard_removes_its_deliveries(merchant, 
     assert response.status_code == 302
     assert list(WebhookEndpoint.objects.values_list("pk", flat=True)) == [kept.pk]
     assert list(WebhookDelivery.objects.values_list("endpoint_id", flat=True)) == [kept.pk]
+
+
+def test_delivery_page_replays_with_one_button(merchant, receiver, allow_loopback):
+    make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    receiver.replies.append(Reply(status=410))
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+    deliver_pending()
+    delivery = WebhookDelivery.objects.get()
+    WebhookEndpoint.objects.update(is_active=True)
+    client = dashboard(merchant)
+    page = client.get(f"/admin/webhooks/webhookdelivery/{delivery.pk}/change/").content.decode()
+    assert f'action="/admin/webhooks/webhookdelivery/{delivery.pk}/replay/"' in page
+    url = f"/admin/webhooks/webhookdelivery/{delivery.pk}/replay/"
+    assert client.get(url).status_code == 405
+    response = client.post(url, follow=True)
+    assert "다시 발송 대기열에 넣었습니다" in response.content.decode()
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.PENDING
+    # A pending delivery has nothing to replay: no button.
+    assert 'id="replay-form"' not in response.content.decode()
+    assert deliver_pending() == 1 and receiver.count() == 2
+
+
+def test_endpoint_page_sends_a_test_event(merchant, receiver, allow_loopback):
+    endpoint, _ = make_endpoint(merchant, receiver.url("/ok"), ["tryon.completed"])
+    client = dashboard(merchant)
+    response = client.post(f"/admin/webhooks/webhookendpoint/{endpoint.pk}/send-test/", follow=True)
+    assert "성공 (HTTP 200)" in response.content.decode()
+    assert receiver.count("/ok") == 1
