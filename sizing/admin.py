@@ -83,7 +83,10 @@ class SizeChartRowFormSet(BaseInlineFormSet):
                 low = high if low is None else low
                 high = low if high is None else high
                 if low > high:
-                    raise ValidationError(f"{data['label']}: {dim} 최소값이 최대값보다 큽니다.")
+                    raise ValidationError(
+                        _("%(label)s: %(dimension)s 최소값이 최대값보다 큽니다.")
+                        % {"label": data["label"], "dimension": dim}
+                    )
                 ranges[dim] = (low, high)
             rows.append(ChartRowSpec(label=data["label"], ranges=ranges))
         chart = self.instance
@@ -167,7 +170,7 @@ class SizeChartAdmin(MerchantScopedAdmin):
                 brand, category = (cleaned.get("brand") or "").strip(), cleaned.get("category")
                 duplicate = SizeChart.objects.filter(merchant=owner, brand__iexact=brand, category=category)
                 if owner is not None and duplicate.exclude(pk=getattr(obj, "pk", None)).exists():
-                    raise ValidationError("같은 브랜드·카테고리의 사이즈 차트가 이미 있습니다.")
+                    raise ValidationError(_("같은 브랜드·카테고리의 사이즈 차트가 이미 있습니다."))
                 return cleaned
 
         return SizeChartForm
@@ -328,7 +331,7 @@ class ProductAdmin(MerchantScopedAdmin):
                     pk=getattr(obj, "pk", None)
                 )
                 if owner is not None and duplicate.exists():
-                    raise ValidationError("같은 상품 ID가 이미 있습니다.")
+                    raise ValidationError(_("같은 상품 ID가 이미 있습니다."))
                 return value
 
             def clean(self) -> dict[str, Any]:
@@ -337,7 +340,7 @@ class ProductAdmin(MerchantScopedAdmin):
                 chart = cleaned.get("size_chart")
                 # Superusers are offered every merchant's charts; a product may only use its own merchant's.
                 if chart is not None and owner is not None and chart.merchant_id != owner.pk:
-                    self.add_error("size_chart", "다른 가맹점의 사이즈 차트는 지정할 수 없습니다.")
+                    self.add_error("size_chart", _("다른 가맹점의 사이즈 차트는 지정할 수 없습니다."))
                 return cleaned
 
         return ProductForm
@@ -345,7 +348,7 @@ class ProductAdmin(MerchantScopedAdmin):
     @display(description=gettext_lazy("사이즈 차트"))
     def chart_in_use(self, product: Product) -> str:
         chart = selectors.chart_for_product(product=product)
-        return str(chart) if chart is not None else "없음 (추천 없음)"
+        return str(chart) if chart is not None else _("없음 (추천 없음)")
 
     @display(description=gettext_lazy("도움됨 비율"))
     def helpful_rate(self, product: Product) -> str:
@@ -360,10 +363,19 @@ class ProductAdmin(MerchantScopedAdmin):
         counts = selectors.recent_fit_counts(product=product)
         shift = services.bias_size_shift(product=product)
         correction = (
-            f"추천을 {abs(shift):.2f} 사이즈 {'크게' if shift > 0 else '작게'} 보정 중" if shift else "보정 없음"
+            (
+                (
+                    _("추천을 %(shift).2f 사이즈 크게 보정 중")
+                    if shift > 0
+                    else _("추천을 %(shift).2f 사이즈 작게 보정 중")
+                )
+                % {"shift": abs(shift)}
+            )
+            if shift
+            else _("보정 없음")
         )
         return format_html(
-            "도움됨 {} · 최근 착용감: 작음 {} / 잘 맞음 {} / 큼 {} · {}",
+            _("도움됨 {} · 최근 착용감: 작음 {} / 잘 맞음 {} / 큼 {} · {}"),
             _rate(product.feedback_helpful, product.feedback_total),
             counts.too_small,
             counts.good,
@@ -408,7 +420,7 @@ class SizeFeedbackAdmin(MerchantScopedAdmin):
                 # Superusers are offered every merchant's products; feedback may only name its merchant's own
                 # (it feeds that product's helpful rate and bias correction).
                 if product is not None and obj is not None and product.merchant_id != obj.merchant_id:
-                    raise ValidationError("다른 가맹점의 상품은 지정할 수 없습니다.")
+                    raise ValidationError(_("다른 가맹점의 상품은 지정할 수 없습니다."))
                 return product
 
         return SizeFeedbackForm

@@ -20,6 +20,7 @@ from merchants.admin_base import (
     MerchantScopedAdmin,
     MerchantScopedInline,
     ReadOnlyMixin,
+    label_html,
     request_merchant_or_none,
     show_once_response,
 )
@@ -46,7 +47,7 @@ def success_rate_chart(days: list[DailySuccess]) -> charts.Chart:
 
 class WebhookEndpointForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
-        label="구독 이벤트",
+        label=gettext_lazy("구독 이벤트"),
         choices=[(event, f"{event} ({EVENT_LABELS[event]})") for event in SUBSCRIBABLE_EVENTS],
         widget=forms.CheckboxSelectMultiple,
     )
@@ -89,23 +90,27 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
             fields += ["is_active", *self.readonly_fields]
         return fields
 
-    @admin.display(description="상태")
+    @admin.display(description=gettext_lazy("상태"))
     def state(self, obj: WebhookEndpoint) -> str:
         if obj.is_active:
-            return format_html('<span style="color:#2e7d32">● 활성</span>')
+            return label_html(_("활성"), "success")
         return format_html(
-            '<span style="color:#c62828" class="disabled-reason">● 비활성</span><br><small>{}</small>',
+            '{}<br><small class="disabled-reason">{}</small>',
+            label_html(_("비활성"), "danger"),
             obj.disabled_reason or "",
         )
 
-    @admin.display(description="구독 이벤트")
+    @admin.display(description=gettext_lazy("구독 이벤트"))
     def subscribed(self, obj: WebhookEndpoint) -> str:
         return ", ".join(obj.events or [])
 
-    @admin.display(description="발송 기록")
+    @admin.display(description=gettext_lazy("발송 기록"))
     def deliveries_link(self, obj: WebhookEndpoint) -> str:
         return format_html(
-            '<a href="{}?endpoint__id__exact={}">보기</a>', reverse("admin:webhooks_webhookdelivery_changelist"), obj.pk
+            '<a href="{}?endpoint__id__exact={}">{}</a>',
+            reverse("admin:webhooks_webhookdelivery_changelist"),
+            obj.pk,
+            _("보기"),
         )
 
     def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form: Any, change: bool) -> None:
@@ -160,9 +165,17 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
     def _send_test(self, request: HttpRequest, endpoint: WebhookEndpoint) -> None:
         delivery = services.send_test_event(endpoint=endpoint)
         if delivery.status == DeliveryStatus.DELIVERED:
-            self.message_user(request, f"{endpoint.url}: 성공 (HTTP {delivery.last_response_status})", messages.SUCCESS)
+            self.message_user(
+                request,
+                _("%(url)s: 성공 (HTTP %(status)s)") % {"url": endpoint.url, "status": delivery.last_response_status},
+                messages.SUCCESS,
+            )
         else:
-            self.message_user(request, f"{endpoint.url}: 실패 — {delivery.last_error}", messages.ERROR)
+            self.message_user(
+                request,
+                _("%(url)s: 실패 — %(error)s") % {"url": endpoint.url, "error": delivery.last_error},
+                messages.ERROR,
+            )
 
     def get_urls(self) -> list:
         view = self.admin_site.admin_view(require_POST(self.send_test_view))
@@ -214,16 +227,16 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     change_list_template = "webhooks/admin/webhookdelivery_change_list.html"
     change_form_outer_before_template = "webhooks/admin/delivery_actions.html"
 
-    @admin.display(description="상태", ordering="status")
+    @admin.display(description=gettext_lazy("상태"), ordering="status")
     def status_badge(self, obj: WebhookDelivery) -> str:
-        color = {"DELIVERED": "#2e7d32", "FAILED": "#c62828"}.get(obj.status, "#1565c0")
-        return format_html('<span style="color:{}">{}</span>', color, obj.get_status_display())
+        tone = {DeliveryStatus.DELIVERED: "success", DeliveryStatus.FAILED: "danger"}.get(obj.status, "info")
+        return label_html(obj.get_status_display(), tone)
 
-    @admin.display(description="마지막 오류")
+    @admin.display(description=gettext_lazy("마지막 오류"))
     def short_error(self, obj: WebhookDelivery) -> str:
         return (obj.last_error or "")[:80]
 
-    @admin.display(description="본문")
+    @admin.display(description=gettext_lazy("본문"))
     def payload_pretty(self, obj: WebhookDelivery) -> str:
         return format_html("<pre>{}</pre>", services.encode_body(obj.payload).decode("utf-8"))
 
@@ -256,7 +269,9 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, MerchantScopedAdmin):
             except ServiceError as exc:
                 refused.append(exc.message)
         if replayed:
-            self.message_user(request, f"{replayed}건을 다시 발송 대기열에 넣었습니다.", messages.SUCCESS)
+            self.message_user(
+                request, _("%(count)s건을 다시 발송 대기열에 넣었습니다.") % {"count": replayed}, messages.SUCCESS
+            )
         for message in dict.fromkeys(refused):
             self.message_user(request, message, messages.WARNING)
 

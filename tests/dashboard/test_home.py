@@ -95,3 +95,24 @@ def test_a_staff_user_without_a_merchant_sees_no_numbers(db, django_user_model):
     response = dashboard_for(staff).get("/admin/")
     assert response.status_code == 200
     assert 'id="home-cards"' not in response.content.decode()
+
+
+def test_dashboard_switches_to_english_and_the_apis_stay_korean(shop):  # type: ignore[no-untyped-def]
+    client = dashboard_for(shop.merchant.memberships.get().user)
+    korean = client.get("/admin/tryon/tryonjob/").content.decode()
+    assert 'lang="ko"' in korean and "작업 선택" in korean  # unfold's own texts in Korean too
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
+    assert switched.status_code == 302 and switched["Location"] == "/admin/"
+    home = client.get("/admin/").content.decode()
+    assert 'lang="en"' in home
+    assert "Try-ons this month" in home and "Content images this month" in home and "Recent activity" in home
+    assert "Image gallery" in home and "Try-on gallery" in home  # sidebar
+    assert sum(charts_in(home)["content-images"]["series"]["Images"]) == 6
+    settings_page = client.get(f"/admin/tryon/tryonsettings/{shop.merchant.tryon_settings.pk}/change/").content.decode()
+    assert "Monthly try-on quota" in settings_page and "Result retention (days)" in settings_page
+    # The APIs and the shoppers' pages do not follow the dashboard's language cookie.
+    refused = client.post("/api/auth/token", {}, content_type="application/json")
+    assert refused.status_code == 400 and "필수" in refused.json()["message"]
+    assert client.get("/api/docs/")["Content-Language"] == "ko"
+    client.post("/i18n/setlang/", {"language": "ko", "next": "/admin/"})
+    assert "이번 달 가상 피팅" in client.get("/admin/").content.decode()
