@@ -200,3 +200,18 @@ def test_job_pages_follow_progress_without_reloading(browser, shop):  # type: ig
     page.wait_for_function("document.querySelector(\"#job-live img[alt='피팅 결과']\")?.naturalWidth > 0")
     assert page.locator("#job-live img[alt='사용자 사진 (처리 중)']").count() == 0  # the photo is gone
     browser.assert_nothing_left_the_machine()
+
+
+def test_language_switch_in_the_user_menu(browser, shop):  # type: ignore[no-untyped-def]
+    log_in(browser, shop)
+    page = browser.page
+    page.click("text=" + shop.username)
+    page.click("form:has(input[name=language][value=en]) button")
+    page.wait_for_selector("text=Try-ons this month")
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.evaluate(CHART_DATA, "tryon-usage")["Completed"][-2:] != [None, None]
+    browser.screenshot("home-en")
+    page.click("text=" + shop.username)
+    page.click("form:has(input[name=language][value=ko]) button")
+    page.wait_for_selector("text=이번 달 가상 피팅")
+    browser.assert_nothing_left_the_machine()
