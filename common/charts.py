@@ -137,9 +137,7 @@ def daily_chart(
     return Chart(key=key, title=title, labels=[day_label(day) for day in days], series=list(series), **options)
 
 
-def histogram(
-    values: Iterable[float | None], *, start: float, step: float, count: int
-) -> list[int]:
+def histogram(values: Iterable[float | None], *, start: float, step: float, count: int) -> list[int]:
     """Counts per bin ``[start + i·step, start + (i+1)·step)``; the first and last bins collect the tails."""
     bins = [0] * count
     for value in values:
@@ -149,5 +147,7 @@ def histogram(
     return bins
 
 
-def bin_labels(*, start: float, step: float, count: int, format_label: Callable[[float], str] = "{:g}".format) -> list[str]:
+def bin_labels(
+    *, start: float, step: float, count: int, format_label: Callable[[float], str] = "{:g}".format
+) -> list[str]:
     return [format_label(start + index * step) for index in range(count)]

@@ -23,9 +23,7 @@ def month_start(day: date | None = None) -> date:
     return (day or timezone.localdate()).replace(day=1)
 
 
-def per_day(
-    queryset: QuerySet, field: str, days: list[date], **aggregates: Aggregate
-) -> list[dict[str, Any]]:
+def per_day(queryset: QuerySet, field: str, days: list[date], **aggregates: Aggregate) -> list[dict[str, Any]]:
     """``{"day": d, <name>: value, ...}`` for each day of ``days`` (default aggregate: ``count``)."""
     aggregates = aggregates or {"count": Count("pk")}
     rows = (
