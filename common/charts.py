@@ -25,6 +25,8 @@ MUTED = "#9ca3af"
 MALE = "#4a7bd0"
 FEMALE = "#d0647a"
 TICK_COLOUR = "#9ca3af"
+# unfold draws with Inter, which has no Hangul: the canvas falls back to the dashboard's Korean web font.
+FONT = {"family": "Inter, 'Toile Noto Sans KR', 'Apple SD Gothic Neo', 'Malgun Gothic', sans-serif", "size": 12}
 
 
 @dataclass(frozen=True)
@@ -76,19 +78,19 @@ class Chart:
         value_axis: dict[str, Any] = {
             "stacked": self.stacked,
             "beginAtZero": True,
-            "ticks": {"color": TICK_COLOUR, "precision": 0},
+            "ticks": {"color": TICK_COLOUR, "precision": 0, "font": FONT},
             "grid": {"color": "rgba(156, 163, 175, 0.2)"},
             "border": {"display": False},
         }
         if self.y_max is not None:
             value_axis["max"] = self.y_max
         if self.y_title:
-            value_axis["title"] = {"display": True, "text": str(self.y_title), "color": TICK_COLOUR}
+            value_axis["title"] = {"display": True, "text": str(self.y_title), "color": TICK_COLOUR, "font": FONT}
         label_axis: dict[str, Any] = {
             "stacked": self.stacked,
             "grid": {"display": False},
             "border": {"display": False},
-            "ticks": {"color": TICK_COLOUR, "autoSkip": True, "maxTicksLimit": 10, "maxRotation": 0},
+            "ticks": {"color": TICK_COLOUR, "autoSkip": True, "maxTicksLimit": 10, "maxRotation": 0, "font": FONT},
         }
         options: dict[str, Any] = {
             "animation": False,
@@ -100,9 +102,15 @@ class Chart:
                     "display": len(self.series) > 1,
                     "position": "top",
                     "align": "end",
-                    "labels": {"boxWidth": 8, "boxHeight": 8, "usePointStyle": True, "color": TICK_COLOUR},
+                    "labels": {
+                        "boxWidth": 8,
+                        "boxHeight": 8,
+                        "usePointStyle": True,
+                        "color": TICK_COLOUR,
+                        "font": FONT,
+                    },
                 },
-                "tooltip": {"enabled": True},
+                "tooltip": {"enabled": True, "titleFont": FONT, "bodyFont": FONT},
             },
             "scales": {"x": value_axis, "y": label_axis} if self.horizontal else {"x": label_axis, "y": value_axis},
             "datasets": {
