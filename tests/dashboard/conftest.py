@@ -52,6 +52,9 @@ class Browser:
         assert all(reason == "csp" for reason in elsewhere.values()), elsewhere
 
     def screenshot(self, name: str, *, full_page: bool = True) -> Path:
+        # unfold's pages stay hidden (x-cloak) until Alpine has started, and its charts draw on window load.
+        self.page.wait_for_load_state("load")
+        self.page.wait_for_function("!document.querySelector('[x-cloak]')")
         ARTIFACT_DIR.mkdir(parents=True, exist_ok=True)
         path = ARTIFACT_DIR / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=full_page)
