@@ -20,8 +20,11 @@ CHART_DATA = """key => {
 
 
 def test_home_shows_this_merchants_cards_and_charts(browser, shop):  # type: ignore[no-untyped-def]
-    log_in(browser, shop)
     page = browser.page
+    page.goto(f"{browser.base_url}/admin/")
+    assert page.url == f"{browser.base_url}/admin/login/?next=/admin/"
+    browser.screenshot("login", full_page=False)
+    log_in(browser, shop)
     page.wait_for_selector("#home-cards")
 
     def number(card: str) -> str:
