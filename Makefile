@@ -20,12 +20,13 @@ install: $(INSTALLED)
 $(AZURITE):
 	npm install --prefix .tools --no-audit --no-fund --loglevel=error azurite@3.35.0
 
-# Headless Chromium for the browser tests, from Debian's packages (Playwright's own download cannot work here).
+# Headless Chromium for the browser tests, from Debian's packages (Playwright's own download cannot work here),
+# and a Korean system font so the dashboard screenshots (test artifacts, docs/) read as a merchant sees them.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=ko 2>/dev/null | grep -q .; } || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	  else echo "Chromium is missing: install it (Debian: apt-get install chromium) and run make test again"; exit 1; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	  else echo "Chromium or a Korean font is missing: install them (Debian: apt-get install chromium fonts-noto-cjk) and run make test again"; exit 1; fi; }
 
 tools: $(AZURITE) browser
 

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 from common.errors import error_json_response, product_for_path
 
@@ -50,4 +51,28 @@ class ContentSecurityPolicyMiddleware:
             if request.path.startswith(prefix):
                 response["Content-Security-Policy"] = policy
                 break
+        return response
+
+
+class DashboardLanguageMiddleware:
+    """Korean first: the dashboard speaks the language picked with its switch, everything else Korean.
+
+    The switch (``set_language``) stores the choice in the language cookie; only dashboard pages read it, so
+    the APIs, their error messages and the shoppers' share pages keep ``LANGUAGE_CODE`` whatever a browser's
+    Accept-Language says.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = settings.LANGUAGE_CODE
+        if request.path.startswith(settings.DASHBOARD_PATH_PREFIXES):
+            chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+            if chosen in dict(settings.LANGUAGES):
+                language = chosen
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
         return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class RecoverableJob(models.Model):
@@ -14,10 +15,10 @@ class RecoverableJob(models.Model):
     times the job was enqueued again.
     """
 
-    lease_owner = models.CharField("처리 워커", max_length=100, blank=True, editable=False)
-    lease_expires_at = models.DateTimeField("작업 임대 만료", null=True, blank=True, editable=False)
-    enqueued_at = models.DateTimeField("대기열 등록 시각", null=True, blank=True, editable=False)
-    recovery_count = models.PositiveSmallIntegerField("복구 횟수", default=0, editable=False)
+    lease_owner = models.CharField(_("처리 워커"), max_length=100, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(_("작업 임대 만료"), null=True, blank=True, editable=False)
+    enqueued_at = models.DateTimeField(_("대기열 등록 시각"), null=True, blank=True, editable=False)
+    recovery_count = models.PositiveSmallIntegerField(_("복구 횟수"), default=0, editable=False)
 
     class Meta:
         abstract = True

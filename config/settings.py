@@ -56,6 +56,8 @@ if IS_PRODUCTION:
         raise ImproperlyConfigured("DJANGO_ENV=production needs ALLOWED_HOSTS naming the site's host names (not *)")
 
 INSTALLED_APPS = [
+    # The dashboard's theme: must come before django.contrib.admin (its templates and admin site win).
+    "unfold",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -65,6 +67,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "merchants",
     "content",
     "tryon",
@@ -80,6 +83,7 @@ MIDDLEWARE = [
     "common.middleware.ApiRequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "common.middleware.DashboardLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -163,7 +167,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "admin:login"
 
 # --- i18n ---------------------------------------------------------------------------------------
-LANGUAGE_CODE = "ko-kr"
+# Korean first; the dashboard can switch to English (common.middleware.DashboardLanguageMiddleware). Our own
+# texts are written in Korean and translated in locale/en; unfold's English texts are translated in locale/ko.
+LANGUAGE_CODE = "ko"
+LANGUAGES = [("ko", "한국어"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+DASHBOARD_PATH_PREFIXES = ("/admin/", "/i18n/")
 TIME_ZONE = "Asia/Seoul"
 USE_I18N = True
 USE_TZ = True
@@ -265,10 +274,12 @@ _IMAGE_SOURCES = " ".join(
     )
 )
 # Path prefix → policy. Scripts only from this site (no inline script); inline styles are allowed because the
-# templates use style attributes.
+# templates use style attributes. The dashboard's theme (django-unfold) bundles the standard Alpine.js build,
+# which evaluates its attribute expressions: 'unsafe-eval' there, still no inline or foreign script.
 CONTENT_SECURITY_POLICIES = {
     "/admin/": (
-        f"default-src 'self'; img-src {_IMAGE_SOURCES}; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+        f"default-src 'self'; img-src {_IMAGE_SOURCES}; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self' 'unsafe-eval'; "
         "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
         "frame-ancestors 'self'"
     ),
@@ -310,6 +321,12 @@ SPECTACULAR_SETTINGS = {
         "StyleEnum": "content.constants.ALL_STYLES",
         "PlatformEnum": "content.constants.ALL_PLATFORMS",
     },
+    # Swagger UI and ReDoc come from drf-spectacular-sidecar's static files, never from a CDN; no validator
+    # badge (Swagger UI would send the schema to validator.swagger.io).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # --- Celery -------------------------------------------------------------------------------------
@@ -432,6 +449,42 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- dashboard (the admin, themed by django-unfold; callbacks in merchants/dashboard.py) ---
+UNFOLD = {
+    "SITE_TITLE": "Toile · Content",
+    "SITE_HEADER": "Toile · Content",
+    "SITE_SUBHEADER": "merchants.dashboard.site_subheader",
+    "SITE_SYMBOL": "storefront",
+    "SITE_URL": None,  # there is no public site to go back to
+    "SITE_DROPDOWN": "merchants.dashboard.site_dropdown",
+    "SHOW_LANGUAGES": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "merchants.dashboard.dashboard_callback",
+    "STYLES": ["merchants.dashboard.stylesheet"],
+    "SIDEBAR": {
+        "show_search": False,
+        "show_all_applications": False,
+        "navigation": "merchants.dashboard.sidebar_navigation",
+    },
+    # Indigo, close to the content images' default brand colour.
+    "COLORS": {
+        "primary": {
+            "50": "oklch(96.2% .018 272.314)",
+            "100": "oklch(93% .034 272.788)",
+            "200": "oklch(87% .065 274.039)",
+            "300": "oklch(78.5% .115 274.713)",
+            "400": "oklch(67.3% .182 276.935)",
+            "500": "oklch(58.5% .233 277.117)",
+            "600": "oklch(51.1% .262 276.966)",
+            "700": "oklch(45.7% .24 277.023)",
+            "800": "oklch(39.8% .195 277.366)",
+            "900": "oklch(35.9% .144 278.697)",
+            "950": "oklch(25.7% .09 281.288)",
+        },
+    },
+}
+# --- end dashboard ---
 
 # ======== App settings: each app keeps its own block below (edit only your app's block) ========
 

@@ -6,8 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 from django.views import defaults
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from common.api_docs import RedocDocsView, SwaggerDocsView
 from common.errors import error_json_response, product_for_path
 from merchants.health import healthz, readyz
 from merchants.tokens import TokenObtainView, TokenRefreshViewWithRevocation
@@ -17,6 +18,7 @@ urlpatterns = [
     # Before the admin's own URLs: the login form with login limits.
     path("admin/login/", throttled_admin_login, name="admin-login-throttled"),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # the dashboard's language switch (set_language)
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("api/auth/token", TokenObtainView.as_view(), name="token_obtain_pair"),
@@ -24,7 +26,8 @@ urlpatterns = [
     path("api/auth/me", TokenWhoAmIView.as_view(), name="token_me"),
     path("api/me", ApiKeyWhoAmIView.as_view(), name="api_key_me"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/docs/", SwaggerDocsView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", RedocDocsView.as_view(url_name="schema"), name="redoc"),
     path("api/content/", include("content.urls")),
     path("api/size/", include("sizing.urls")),
     path("api/webhooks", include("webhooks.urls")),

@@ -1,58 +1,223 @@
-"""Dashboard pages of the Content Service: jobs with progress, images with thumbnails, merchant settings."""
+"""Dashboard pages of the Content Service: the image gallery (grouped by event, download, regenerate, delete),
+jobs with live progress, and the merchant's content defaults."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.core.files.storage import storages
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from unfold.decorators import display
+from unfold.widgets import (
+    UnfoldAdminCheckboxSelectMultipleWidget,
+    UnfoldAdminFileFieldWidget,
+    UnfoldAdminTextInputWidget,
+)
 
-from common.errors import ServiceError
+from common import charts
+from common.errors import InvalidInput, ServiceError
+from common.images import open_untrusted_image
 from content import services
+from content.constants import Platform, Style
 from content.models import ContentSettings, GeneratedImage, ImageJob
-from content.selectors import image_url
-from merchants.admin_base import MerchantScopedAdmin, MerchantScopedInline, ReadOnlyMixin, request_merchant_or_none
+from merchants.admin_base import (
+    MerchantScopedAdmin,
+    ReadOnlyMixin,
+    label_html,
+    progress_html,
+    request_merchant_or_none,
+)
 
-STATUS_COLORS = {
-    ImageJob.Status.PENDING: "#9e9e9e",
-    ImageJob.Status.PROCESSING: "#1e88e5",
-    ImageJob.Status.COMPLETED: "#43a047",
-    ImageJob.Status.FAILED: "#e53935",
+STATUS_TONES = {
+    ImageJob.Status.PENDING: "",
+    ImageJob.Status.PROCESSING: "info",
+    ImageJob.Status.COMPLETED: "success",
+    ImageJob.Status.FAILED: "danger",
 }
+STATUS_COLOURS = {
+    ImageJob.Status.PENDING: charts.MUTED,
+    ImageJob.Status.PROCESSING: charts.PRIMARY,
+    ImageJob.Status.COMPLETED: charts.SUCCESS,
+    ImageJob.Status.FAILED: charts.DANGER,
+}
+GALLERY_EVENTS_PER_PAGE = 8
 
 
-def thumbnail(image: GeneratedImage, height: int = 72) -> str:
+def image_src(image: GeneratedImage) -> str:
+    """Where the dashboard loads an image from: the CDN URL, or this app's own /media/content/ path."""
+    return storages["content"].url(image.file_name)
+
+
+def thumbnail(image: GeneratedImage, size: int = 72) -> str:
+    """The image at its real aspect ratio (width/height attributes), ``size`` pixels high."""
     return format_html(
-        '<a href="{url}" target="_blank" rel="noopener"><img src="{url}" alt="{alt}" class="content-thumb" '
-        'style="height:{h}px;width:auto;border-radius:4px;border:1px solid #ddd" loading="lazy"></a>',
-        url=image_url(image.file_name),
+        '<a href="{url}" target="_blank" rel="noopener"><img src="{url}" alt="{alt}" class="content-thumb '
+        'tl-thumb-{size}" width="{w}" height="{h}" loading="lazy"></a>',
+        url=image_src(image),
         alt=f"{image.get_style_display()} / {image.get_platform_display()}",
-        h=height,
+        size=size,
+        w=image.width,
+        h=image.height,
     )
 
 
-def progress_bar(done: int, total: int, color: str) -> str:
-    """An inline SVG bar: no JavaScript, no external assets."""
-    width = 120
-    filled = round(width * done / total) if total else 0
+def colour_swatch(colour: str) -> str:
+    # An SVG fill, not a style attribute: the colour is data (validated #RRGGBB) and CSP-safe as markup.
     return format_html(
-        '<svg width="{w}" height="14" role="img" aria-label="{done}/{total}">'
-        '<rect width="{w}" height="14" rx="3" fill="#eee"/><rect width="{f}" height="14" rx="3" fill="{c}"/>'
-        '<text x="{tx}" y="11" font-size="10" text-anchor="middle" fill="#222">{done}/{total}</text></svg>',
-        w=width,
-        f=filled,
-        c=color,
-        done=done,
-        total=total,
-        tx=width // 2,
+        '<span class="tl-swatch"><svg width="14" height="14" aria-hidden="true"><rect width="14" height="14" rx="3" '
+        'fill="{}" stroke="#0002"/></svg> {}</span>',
+        colour,
+        colour,
     )
+
+
+def job_progress(job: ImageJob) -> str:
+    text = f"{job.images_done}/{job.images_total}"
+    return progress_html(job.images_done, job.images_total, text)
+
+
+def duration_chart(jobs: list[ImageJob]) -> charts.Chart:
+    """The latest finished jobs' durations, one bar each, coloured by how they ended."""
+    finished = [job for job in jobs if job.duration_seconds is not None]
+
+    def seconds(status: str) -> list[float | None]:
+        return [round(job.duration_seconds, 1) if job.status == status else None for job in finished]
+
+    return charts.Chart(
+        key="content-durations",
+        title=_("최근 작업 소요 시간 (초)"),
+        labels=[job.id.removeprefix("job-img-").removeprefix("job-regen-")[:6] for job in finished],
+        series=[
+            charts.Series(_("완료"), seconds(ImageJob.Status.COMPLETED), charts.SUCCESS),
+            charts.Series(_("실패"), seconds(ImageJob.Status.FAILED), charts.DANGER),
+        ],
+        stacked=True,
+        y_title=_("초"),
+    )
+
+
+def _event_info(job: ImageJob) -> dict[str, Any]:
+    return (job.payload or {}).get("eventInfo") or {}
+
+
+class ContentSettingsForm(forms.ModelForm):
+    default_platforms = forms.MultipleChoiceField(
+        label=gettext_lazy("기본 플랫폼"),
+        choices=Platform.choices,
+        required=False,
+        widget=UnfoldAdminCheckboxSelectMultipleWidget,
+        help_text=gettext_lazy(
+            "요청에 platforms가 없을 때 만들 플랫폼 (비우면 Instagram). ‘9장 모두’가 켜져 있으면 그쪽이 우선합니다."
+        ),
+    )
+    logo = forms.FileField(
+        label=gettext_lazy("기본 로고 올리기"),
+        required=False,
+        widget=UnfoldAdminFileFieldWidget,
+        help_text=gettext_lazy("PNG, JPEG, WEBP 또는 GIF. 요청에 logoUrl이 없을 때 이미지에 넣습니다."),
+    )
+    remove_logo = forms.BooleanField(label=gettext_lazy("기본 로고 지우기"), required=False)
+
+    class Meta:
+        model = ContentSettings
+        fields = ["merchant", "render_all_platforms_by_default", "default_platforms", "brand_color"]
+        widgets = {"brand_color": UnfoldAdminTextInputWidget(attrs={"placeholder": "#FF5733"})}
+
+    def clean_brand_color(self) -> str:
+        return (self.cleaned_data.get("brand_color") or "").strip().upper()
+
+    def clean_logo(self) -> bytes | None:
+        upload = self.cleaned_data.get("logo")
+        if not upload:
+            return None
+        if upload.size > settings.CONTENT_LOGO_MAX_BYTES:
+            raise forms.ValidationError(
+                _("로고 파일이 너무 큽니다 (최대 %(mb)sMB).") % {"mb": settings.CONTENT_LOGO_MAX_BYTES // (1024 * 1024)}
+            )
+        data = upload.read()
+        try:
+            open_untrusted_image(data, max_pixels=4096 * 4096)
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.message) from exc
+        return data
 
 
 @admin.register(ContentSettings)
 class ContentSettingsAdmin(MerchantScopedAdmin):
-    list_display = ("__str__", "render_all_platforms_by_default")
+    form = ContentSettingsForm
+    list_display = ("__str__", "platforms_in_use", "brand_color", "render_all_platforms_by_default")
+    readonly_fields = ("current_logo",)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = ["render_all_platforms_by_default", "default_platforms", "brand_color", "current_logo", "logo"]
+        if obj is not None and obj.logo_image:
+            fields.append("remove_logo")
+        if request.user.is_superuser and obj is None:
+            fields.insert(0, "merchant")
+        return fields
+
+    @display(description=gettext_lazy("만들 플랫폼 (요청에 없을 때)"))
+    def platforms_in_use(self, preferences: ContentSettings) -> str:
+        return ", ".join(
+            str(Platform(platform).label) for platform in services.default_platforms(preferences.merchant, preferences)
+        )
+
+    @display(description=gettext_lazy("현재 기본 로고"))
+    def current_logo(self, preferences: ContentSettings) -> str:
+        if not preferences.logo_image:
+            return _("없음")
+        return format_html(
+            '<img src="{}" alt="{}" class="tl-thumb-72 tl-logo">',
+            storages["content"].url(preferences.logo_image),
+            _("기본 로고"),
+        )
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        # The form declares its own extra fields; the admin must not restrict it to the model's.
+        kwargs["fields"] = None
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def save_model(self, request: HttpRequest, obj: ContentSettings, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            merchant = obj.merchant
+        else:
+            merchant = data.get("merchant") if request.user.is_superuser else request_merchant_or_none(request)
+        preferences = services.update_content_settings(
+            merchant=merchant,
+            render_all_platforms_by_default=data.get("render_all_platforms_by_default", False),
+            default_platforms=list(data.get("default_platforms") or []),
+            brand_color=data.get("brand_color", ""),
+            logo=data.get("logo"),
+            remove_logo=data.get("remove_logo", False),
+        )
+        obj.pk, obj.merchant = preferences.pk, preferences.merchant
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        return None
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        merchant = request_merchant_or_none(request)
+        if merchant is not None and not request.user.is_superuser:
+            # One row per merchant: its settings page is the list.
+            preferences = services.content_settings_for(merchant=merchant)
+            return HttpResponseRedirect(reverse("admin:content_contentsettings_change", args=[preferences.pk]))
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         if request.user.is_superuser:
@@ -65,32 +230,13 @@ class ContentSettingsAdmin(MerchantScopedAdmin):
         )
 
 
-class ProducedImageInline(ReadOnlyMixin, MerchantScopedInline, admin.TabularInline):
-    model = GeneratedImage
-    fk_name = "job"
-    extra = 0
-    can_delete = False
-    fields = ("preview", "id", "style", "platform", "provider", "fallback_used", "listed")
-    readonly_fields = fields
-    verbose_name = "생성된 이미지"
-    verbose_name_plural = "생성된 이미지"
-
-    @admin.display(description="미리보기")
-    def preview(self, image: GeneratedImage) -> str:
-        return thumbnail(image, 120)
-
-    @admin.display(description="목록에 표시", boolean=True)
-    def listed(self, image: GeneratedImage) -> bool:
-        return image.is_listed
-
-
 @admin.register(ImageJob)
 class ImageJobAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     list_display = (
         "id",
         "event_draft_id",
         "kind",
-        "status_badge",
+        "status_label",
         "progress",
         "thumbnails",
         "from_cache",
@@ -99,105 +245,154 @@ class ImageJobAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     )
     list_filter = ("status", "kind", "from_cache")
     search_fields = ("id", "event_draft_id")
-    readonly_fields = (
-        "id",
-        "kind",
-        "event_draft_id",
-        "status_badge",
-        "progress",
-        "from_cache",
-        "source_image",
-        "provider_attempts",
-        "error_code",
-        "error_detail",
-        "created_at",
-        "started_at",
-        "completed_at",
-        "payload",
-    )
-    exclude = ("result_images", "status", "images_total", "images_done")
-    inlines = [ProducedImageInline]
-    change_list_template = "content/admin/imagejob_change_list.html"
+    list_before_template = "content/admin/imagejob_overview.html"
+    change_form_outer_before_template = "content/admin/imagejob_live_block.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).prefetch_related("result_images")
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = [
+            "id",
+            "kind",
+            "event_draft_id",
+            "request_summary",
+            "source_image_link",
+            "from_cache",
+            "attempts_summary",
+            "error_summary",
+            "created_at",
+            "started_at",
+            "completed_at",
+        ]
+        if request.user.is_superuser:
+            fields += ["merchant", "payload", "provider_attempts"]
+        return fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.get_fields(request, obj)
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
 
-    @admin.display(description="상태", ordering="status")
-    def status_badge(self, job: ImageJob) -> str:
-        return format_html(
-            '<span style="background:{};color:#fff;padding:2px 8px;border-radius:10px;font-size:11px;'
-            'white-space:nowrap">{}</span>',
-            STATUS_COLORS[job.status],
-            job.get_status_display(),
-        )
+    @display(description=gettext_lazy("상태"), ordering="status", label={s: t for s, t in STATUS_TONES.items()})
+    def status_label(self, job: ImageJob) -> tuple[str, str]:
+        return job.status, job.get_status_display()
 
-    @admin.display(description="진행률")
+    @display(description=gettext_lazy("진행률"))
     def progress(self, job: ImageJob) -> str:
-        return progress_bar(job.images_done, job.images_total, STATUS_COLORS[job.status])
+        return job_progress(job)
 
-    @admin.display(description="이미지")
+    @display(description=gettext_lazy("이미지"))
     def thumbnails(self, job: ImageJob) -> str:
         images = [image for image in job.result_images.all() if image.is_listed][:9]
         if not images:
             return "—"
         return format_html(
-            '<div style="display:flex;flex-wrap:wrap;gap:4px;width:{}px">{}</div>',
-            3 * 58,
+            '<div class="tl-thumb-row">{}</div>',
             format_html_join("", "{}", ((thumbnail(image, 40),) for image in images)),
         )
 
-    @admin.display(description="소요 시간")
+    @display(description=gettext_lazy("소요 시간"))
     def duration(self, job: ImageJob) -> str:
         seconds = job.duration_seconds
-        return "—" if seconds is None else f"{seconds:.1f}초"
+        return "—" if seconds is None else _("%(seconds).1f초") % {"seconds": seconds}
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):  # type: ignore[no-untyped-def]
-        jobs = self.get_queryset(request).filter(from_cache=False, completed_at__isnull=False)[:30]
-        durations = [(job.id, job.duration_seconds or 0.0, job.status) for job in reversed(list(jobs))]
-        counts = dict(self.get_queryset(request).values_list("status").annotate(n=Count("id")).order_by())
+    @display(description=gettext_lazy("요청 내용"))
+    def request_summary(self, job: ImageJob) -> str:
+        info = _event_info(job)
+        styles = ", ".join(str(Style(style).label) for style in job.payload.get("styles", []) if style in Style.values)
+        platforms = ", ".join(
+            str(Platform(platform).label)
+            for platform in job.payload.get("platforms", [])
+            if platform in Platform.values
+        )
+        colour = info.get("brandColor") or ""
+        return format_html(
+            '<dl class="tl-summary"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>'
+            "<dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>",
+            _("이벤트 제목"),
+            info.get("title") or "—",
+            _("경품"),
+            info.get("giftName") or "—",
+            _("브랜드 색상"),
+            colour_swatch(colour) if colour else "—",
+            _("로고"),
+            _("있음") if info.get("logoImage") else _("없음"),
+            _("스타일"),
+            styles or "—",
+            _("플랫폼"),
+            platforms or "—",
+        )
+
+    @display(description=gettext_lazy("원본 이미지 (재생성)"))
+    def source_image_link(self, job: ImageJob) -> str:
+        if job.source_image is None:
+            return "—"
+        return thumbnail(job.source_image, 120)
+
+    @display(description=gettext_lazy("AI 호출 기록"))
+    def attempts_summary(self, job: ImageJob) -> str:
+        attempts = job.provider_attempts or []
+        if not attempts:
+            return _("AI 제공자를 거치지 않았습니다 (기본 템플릿 또는 캐시).")
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((str(item),) for item in attempts)))
+
+    @display(description=gettext_lazy("오류"))
+    def error_summary(self, job: ImageJob) -> str:
+        if not (job.error_code or job.error_detail):
+            return "—"
+        return format_html("{}<br><small>{}</small>", job.error_code, job.error_detail)
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "<path:object_id>/progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name="content_imagejob_progress",
+            ),
+            *super().get_urls(),
+        ]
+
+    def live_context(self, job: ImageJob) -> dict[str, Any]:
+        images = list(job.produced_images.order_by("created_at", "id")) or list(job.result_images.all())
+        return {
+            "job": job,
+            "status_label": label_html(job.get_status_display(), STATUS_TONES[job.status]),
+            "progress": job_progress(job),
+            "percent": round(100 * job.images_done / job.images_total) if job.images_total else 0,
+            "images": [(image, thumbnail(image, 120)) for image in images],
+            "progress_url": reverse("admin:content_imagejob_progress", args=[job.pk]),
+            "poll": not job.is_finished,
+        }
+
+    def progress_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The live block of a job page: htmx swaps it in every two seconds until the job has finished."""
+        job = self.get_object(request, object_id)
+        if job is None:
+            raise Http404
+        return TemplateResponse(request, "content/admin/imagejob_live.html", self.live_context(job))
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        job = self.get_object(request, object_id) if object_id else None
+        if job is not None:
+            extra_context = {**(extra_context or {}), **self.live_context(job)}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        scoped = self.get_queryset(request)
+        latest = list(scoped.filter(from_cache=False, completed_at__isnull=False).order_by("-completed_at")[:30])
+        counts = dict(scoped.values_list("status").annotate(n=Count("id")).order_by())
         extra_context = {
             **(extra_context or {}),
-            "duration_chart": duration_chart(durations),
-            "status_counts": [(ImageJob.Status(s).label, counts.get(s, 0), STATUS_COLORS[s]) for s in ImageJob.Status],
+            "duration_chart": duration_chart(list(reversed(latest))),
+            "status_counts": [
+                (ImageJob.Status(status).label, counts.get(status, 0), tone) for status, tone in STATUS_TONES.items()
+            ],
         }
         return super().changelist_view(request, extra_context)
-
-
-def duration_chart(durations: list[tuple[str, float, str]]) -> str:
-    """Bars of the latest jobs' durations (seconds), as an inline SVG."""
-    if not durations:
-        return ""
-    width, height, gap = 600, 120, 4
-    bar = min(24, max(4, (width - gap * len(durations)) // len(durations)))
-    longest = max(seconds for _, seconds, _ in durations) or 1.0
-    bars = []
-    for index, (job_id, seconds, status) in enumerate(durations):
-        bar_height = max(2, round((height - 20) * seconds / longest))
-        bars.append(
-            (
-                index * (bar + gap),
-                height - bar_height,
-                bar,
-                bar_height,
-                STATUS_COLORS[status],
-                f"{job_id}: {seconds:.1f}s",
-            )
-        )
-    return format_html(
-        '<svg width="{}" height="{}" role="img" aria-label="최근 작업 소요 시간">{}'
-        '<text x="0" y="12" font-size="11" fill="#555">최대 {}초</text></svg>',
-        width,
-        height,
-        format_html_join(
-            "",
-            '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>',
-            bars,
-        ),
-        f"{longest:.1f}",
-    )
 
 
 @admin.register(GeneratedImage)
@@ -236,35 +431,145 @@ class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
 
-    @admin.display(description="미리보기")
+    @display(description=gettext_lazy("미리보기"))
     def preview(self, image: GeneratedImage) -> str:
         return thumbnail(image)
 
-    @admin.display(description="미리보기")
+    @display(description=gettext_lazy("미리보기"))
     def large_preview(self, image: GeneratedImage) -> str:
         return thumbnail(image, 360)
 
-    @admin.display(description="목록에 표시", boolean=True)
+    @display(description=gettext_lazy("목록에 표시"), boolean=True)
     def listed(self, image: GeneratedImage) -> bool:
         return image.is_listed
 
-    @admin.action(description="선택한 이미지 다시 만들기")
+    @admin.action(description=gettext_lazy("선택한 이미지 다시 만들기"))
     def regenerate_selected(self, request: HttpRequest, queryset: QuerySet[GeneratedImage]) -> None:
         started = 0
         for image in queryset.filter(deleted_at__isnull=True, replaced_by__isnull=True):
-            try:
-                services.request_regeneration(merchant=image.merchant, image_id=image.id, data={})
-            except ServiceError as exc:
-                self.message_user(request, f"{image.id}: {exc.message}", messages.ERROR)
-                continue
-            started += 1
+            if self._regenerate(request, image, data={}) is not None:
+                started += 1
         if started:
-            self.message_user(request, f"{started}개 이미지의 재생성을 시작했습니다.", messages.SUCCESS)
+            self.message_user(
+                request, _("%(count)s개 이미지의 재생성을 시작했습니다.") % {"count": started}, messages.SUCCESS
+            )
 
-    @admin.action(description="선택한 이미지를 목록에서 삭제 (CDN 파일은 유지)")
+    @admin.action(description=gettext_lazy("선택한 이미지를 목록에서 삭제 (CDN 파일은 유지)"))
     def remove_from_listing(self, request: HttpRequest, queryset: QuerySet[GeneratedImage]) -> None:
         removed = 0
         for image in queryset.filter(deleted_at__isnull=True, replaced_by__isnull=True):
             services.delete_image(merchant=image.merchant, image_id=image.id)
             removed += 1
-        self.message_user(request, f"{removed}개 이미지를 목록에서 삭제했습니다.", messages.SUCCESS)
+        self.message_user(
+            request, _("%(count)s개 이미지를 목록에서 삭제했습니다.") % {"count": removed}, messages.SUCCESS
+        )
+
+    def _regenerate(self, request: HttpRequest, image: GeneratedImage, data: dict) -> ImageJob | None:
+        try:
+            return services.request_regeneration(merchant=image.merchant, image_id=image.id, data=data).job
+        except ServiceError as exc:
+            self.message_user(request, f"{image.id}: {exc.message}", messages.ERROR)
+            return None
+
+    # --- gallery ----------------------------------------------------------------------------------------
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("gallery/", wrap(self.gallery_view), name="content_generatedimage_gallery"),
+            path("<path:object_id>/download/", wrap(self.download_view), name="content_generatedimage_download"),
+            path("<path:object_id>/regenerate/", wrap(self.regenerate_view), name="content_generatedimage_regenerate"),
+            path("<path:object_id>/remove/", wrap(self.remove_view), name="content_generatedimage_remove"),
+            *super().get_urls(),
+        ]
+
+    def _listed_image(self, request: HttpRequest, object_id: str) -> GeneratedImage:
+        image = self.get_object(request, object_id)
+        if image is None or not self.has_view_permission(request, image):
+            raise Http404
+        return image
+
+    def _back(self, request: HttpRequest) -> HttpResponseRedirect:
+        target = request.POST.get("next") or ""
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = reverse("admin:content_generatedimage_gallery")
+        return HttpResponseRedirect(target)
+
+    def gallery_view(self, request: HttpRequest) -> HttpResponse:
+        """Listed images grouped by event (newest event first), filtered by platform and style."""
+        images = self.get_queryset(request).filter(deleted_at__isnull=True, replaced_by__isnull=True)
+        platform, style = request.GET.get("platform", ""), request.GET.get("style", "")
+        if platform in Platform.values:
+            images = images.filter(platform=platform)
+        if style in Style.values:
+            images = images.filter(style=style)
+        events = images.values("merchant_id", "event_draft_id").annotate(latest=Max("created_at")).order_by("-latest")
+        page = Paginator(events, GALLERY_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+        keys = [(event["merchant_id"], event["event_draft_id"]) for event in page]
+        selected = Q(pk__in=[])
+        for merchant_id, event_draft_id in keys:
+            selected |= Q(merchant_id=merchant_id, event_draft_id=event_draft_id)
+        grouped: dict[tuple[int, str], list[GeneratedImage]] = {key: [] for key in keys}
+        for image in images.filter(selected).select_related("job", "merchant").order_by("platform", "style", "id"):
+            image.src = image_src(image)  # type: ignore[attr-defined]
+            grouped[(image.merchant_id, image.event_draft_id)].append(image)
+        groups = []
+        for (_merchant_id, event_draft_id), members in grouped.items():
+            info = _event_info(max(members, key=lambda image: image.created_at).job)
+            groups.append(
+                {
+                    "event_draft_id": event_draft_id,
+                    "title": info.get("title") or event_draft_id,
+                    "gift": info.get("giftName") or "",
+                    "merchant": members[0].merchant,
+                    "latest": max(image.created_at for image in members),
+                    "images": members,
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("이미지 갤러리"),
+            "groups": groups,
+            "page": page,
+            # Not "styles": unfold's base template lists its stylesheets under that name.
+            "platform_choices": Platform.choices,
+            "style_choices": Style.choices,
+            "platform": platform,
+            "style": style,
+            "show_merchant": request.user.is_superuser,
+        }
+        return TemplateResponse(request, "content/admin/gallery.html", context)
+
+    def download_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        image = self._listed_image(request, object_id)
+        handle = storages["content"].open(image.file_name, "rb")
+        extension = image.file_name.rsplit(".", 1)[-1] if "." in image.file_name else "png"
+        filename = f"{image.event_draft_id}-{image.platform.lower()}-{image.style.lower()}.{extension}"
+        return FileResponse(handle, as_attachment=True, filename=filename)
+
+    def regenerate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return require_POST(self._regenerate_view)(request, object_id)
+
+    def _regenerate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        image = self._listed_image(request, object_id)
+        if not image.is_listed:
+            self.message_user(request, _("이미 삭제되었거나 다시 만든 이미지입니다."), messages.WARNING)
+            return self._back(request)
+        style = request.POST.get("style", "")
+        job = self._regenerate(request, image, data={"style": style} if style in Style.values else {})
+        if job is None:
+            return self._back(request)
+        self.message_user(
+            request, _("이미지를 다시 만들고 있습니다. 이 페이지에서 진행 상황을 볼 수 있습니다."), messages.SUCCESS
+        )
+        return HttpResponseRedirect(reverse("admin:content_imagejob_change", args=[job.pk]))
+
+    def remove_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return require_POST(self._remove_view)(request, object_id)
+
+    def _remove_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        image = self._listed_image(request, object_id)
+        if image.is_listed:
+            services.delete_image(merchant=image.merchant, image_id=image.id)
+            self.message_user(request, _("이미지를 목록에서 삭제했습니다 (CDN 파일은 유지됩니다)."), messages.SUCCESS)
+        return self._back(request)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Style(models.TextChoices):
-    SIMPLE = "SIMPLE", "심플"
-    FANCY = "FANCY", "화려한"
-    TRENDY = "TRENDY", "트렌디"
+    SIMPLE = "SIMPLE", _("심플")
+    FANCY = "FANCY", _("화려한")
+    TRENDY = "TRENDY", _("트렌디")
 
 
 class Platform(models.TextChoices):
-    INSTAGRAM = "INSTAGRAM", "Instagram"
-    NAVER_BLOG = "NAVER_BLOG", "네이버 블로그"
-    KAKAO_CHANNEL = "KAKAO_CHANNEL", "카카오 채널"
+    INSTAGRAM = "INSTAGRAM", _("Instagram")
+    NAVER_BLOG = "NAVER_BLOG", _("네이버 블로그")
+    KAKAO_CHANNEL = "KAKAO_CHANNEL", _("카카오 채널")
 
 
 PLATFORM_SIZES: dict[str, tuple[int, int]] = {

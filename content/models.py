@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import secrets
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from common.models import RecoverableJob
 from content.constants import Platform, Style
@@ -25,16 +27,35 @@ def new_image_id() -> str:
 class ContentSettings(models.Model):
     """A merchant's Content Service preferences (edited in the dashboard)."""
 
-    merchant = models.OneToOneField(Merchant, on_delete=models.CASCADE, related_name="content_settings")
+    merchant = models.OneToOneField(
+        Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="content_settings"
+    )
     render_all_platforms_by_default = models.BooleanField(
-        "기본으로 9장 모두 생성",
+        _("기본으로 9장 모두 생성"),
         default=False,
-        help_text="요청에 platforms가 없을 때 Instagram만이 아니라 3개 플랫폼 × 3개 스타일 = 9장을 만듭니다.",
+        help_text=_("요청에 platforms가 없을 때 Instagram만이 아니라 3개 플랫폼 × 3개 스타일 = 9장을 만듭니다."),
     )
 
+    default_platforms = models.JSONField(
+        _("기본 플랫폼"),
+        default=list,
+        blank=True,
+        help_text=_("요청에 platforms가 없을 때 만들 플랫폼 (비우면 Instagram)."),
+    )
+    brand_color = models.CharField(
+        _("기본 브랜드 색상"),
+        max_length=7,
+        blank=True,
+        validators=[RegexValidator(r"^#[0-9A-F]{6}$", _("#RRGGBB 형식의 HEX 색상이어야 합니다 (예: #FF5733)."))],
+        help_text=_("요청에 brandColor가 없을 때 씁니다."),
+    )
+    # Storage name (storages["content"]) of our normalised PNG copy of the uploaded logo.
+    logo_image = models.CharField(_("기본 로고"), max_length=255, blank=True, editable=False)
+    updated_at = models.DateTimeField(_("수정일"), auto_now=True)
+
     class Meta:
-        verbose_name = "콘텐츠 설정"
-        verbose_name_plural = "콘텐츠 설정"
+        verbose_name = _("콘텐츠 설정")
+        verbose_name_plural = _("콘텐츠 설정")
 
     def __str__(self) -> str:
         return f"{self.merchant} 콘텐츠 설정"
@@ -42,40 +63,49 @@ class ContentSettings(models.Model):
 
 class ImageJob(RecoverableJob):
     class Status(models.TextChoices):
-        PENDING = "PENDING", "대기 중"
-        PROCESSING = "PROCESSING", "생성 중"
-        COMPLETED = "COMPLETED", "완료"
-        FAILED = "FAILED", "실패"
+        PENDING = "PENDING", _("대기 중")
+        PROCESSING = "PROCESSING", _("생성 중")
+        COMPLETED = "COMPLETED", _("완료")
+        FAILED = "FAILED", _("실패")
 
     class Kind(models.TextChoices):
-        GENERATE = "GENERATE", "생성"
-        REGENERATE = "REGENERATE", "재생성"
+        GENERATE = "GENERATE", _("생성")
+        REGENERATE = "REGENERATE", _("재생성")
 
-    id = models.CharField(primary_key=True, max_length=40, default=new_job_id, editable=False)
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="content_jobs")
-    kind = models.CharField("종류", max_length=12, choices=Kind.choices, default=Kind.GENERATE)
-    event_draft_id = models.CharField("이벤트 초안 ID", max_length=100, db_index=True)
-    # The validated ImageGenerationJob payload the task receives (camelCase, as in the spec).
-    payload = models.JSONField(default=dict)
-    status = models.CharField("상태", max_length=12, choices=Status.choices, default=Status.PENDING)
-    images_total = models.PositiveSmallIntegerField("전체 이미지 수", default=0)
-    images_done = models.PositiveSmallIntegerField("완료 이미지 수", default=0)
-    from_cache = models.BooleanField("캐시 사용", default=False)
-    source_image = models.ForeignKey(
-        "GeneratedImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="regeneration_jobs"
+    id = models.CharField(_("작업 ID"), primary_key=True, max_length=40, default=new_job_id, editable=False)
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="content_jobs"
     )
-    result_images = models.ManyToManyField("GeneratedImage", blank=True, related_name="result_of_jobs")
+    kind = models.CharField(_("종류"), max_length=12, choices=Kind.choices, default=Kind.GENERATE)
+    event_draft_id = models.CharField(_("이벤트 초안 ID"), max_length=100, db_index=True)
+    # The validated ImageGenerationJob payload the task receives (camelCase, as in the spec).
+    payload = models.JSONField(_("요청 내용"), default=dict)
+    status = models.CharField(_("상태"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    images_total = models.PositiveSmallIntegerField(_("전체 이미지 수"), default=0)
+    images_done = models.PositiveSmallIntegerField(_("완료 이미지 수"), default=0)
+    from_cache = models.BooleanField(_("캐시 사용"), default=False)
+    source_image = models.ForeignKey(
+        "GeneratedImage",
+        verbose_name=_("원본 이미지"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="regeneration_jobs",
+    )
+    result_images = models.ManyToManyField(
+        "GeneratedImage", verbose_name=_("결과 이미지"), blank=True, related_name="result_of_jobs"
+    )
     # Why an AI provider did not deliver ("stability: PROVIDER_UNAVAILABLE", "openai: circuit open"...).
-    provider_attempts = models.JSONField("AI 호출 기록", default=list, blank=True)
-    error_code = models.CharField(max_length=64, blank=True)
-    error_detail = models.TextField(blank=True)
-    created_at = models.DateTimeField("요청 시각", auto_now_add=True, db_index=True)
-    started_at = models.DateTimeField("시작 시각", null=True, blank=True)
-    completed_at = models.DateTimeField("완료 시각", null=True, blank=True)
+    provider_attempts = models.JSONField(_("AI 호출 기록"), default=list, blank=True)
+    error_code = models.CharField(_("오류 코드"), max_length=64, blank=True)
+    error_detail = models.TextField(_("오류 상세"), blank=True)
+    created_at = models.DateTimeField(_("요청 시각"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("시작 시각"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("완료 시각"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "이미지 생성 작업"
-        verbose_name_plural = "이미지 생성 작업"
+        verbose_name = _("이미지 생성 작업")
+        verbose_name_plural = _("이미지 생성 작업")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(images_done__lte=models.F("images_total")), name="content_job_progress"),
@@ -101,29 +131,35 @@ class ImageJob(RecoverableJob):
 
 class GeneratedImage(models.Model):
     class Provider(models.TextChoices):
-        STABILITY = "stability", "Stability AI"
-        OPENAI = "openai", "OpenAI"
-        TEMPLATE = "template", "템플릿"
+        STABILITY = "stability", _("Stability AI")
+        OPENAI = "openai", _("OpenAI")
+        TEMPLATE = "template", _("템플릿")
 
-    id = models.CharField(primary_key=True, max_length=40, default=new_image_id, editable=False)
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="content_images")
-    job = models.ForeignKey(ImageJob, on_delete=models.CASCADE, related_name="produced_images")
-    event_draft_id = models.CharField("이벤트 초안 ID", max_length=100, db_index=True)
-    style = models.CharField("스타일", max_length=10, choices=Style.choices)
-    platform = models.CharField("플랫폼", max_length=16, choices=Platform.choices)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    file_name = models.CharField(max_length=255)
-    provider = models.CharField("생성 방식", max_length=12, choices=Provider.choices)
-    fallback_used = models.BooleanField("대체 사용", default=False)
-    created_at = models.DateTimeField("생성 시각", auto_now_add=True)
+    id = models.CharField(_("이미지 ID"), primary_key=True, max_length=40, default=new_image_id, editable=False)
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="content_images"
+    )
+    job = models.ForeignKey(
+        ImageJob, verbose_name=_("생성 작업"), on_delete=models.CASCADE, related_name="produced_images"
+    )
+    event_draft_id = models.CharField(_("이벤트 초안 ID"), max_length=100, db_index=True)
+    style = models.CharField(_("스타일"), max_length=10, choices=Style.choices)
+    platform = models.CharField(_("플랫폼"), max_length=16, choices=Platform.choices)
+    width = models.PositiveIntegerField(_("너비(px)"))
+    height = models.PositiveIntegerField(_("높이(px)"))
+    file_name = models.CharField(_("파일 이름"), max_length=255)
+    provider = models.CharField(_("생성 방식"), max_length=12, choices=Provider.choices)
+    fallback_used = models.BooleanField(_("대체 사용"), default=False)
+    created_at = models.DateTimeField(_("생성 시각"), auto_now_add=True)
     # Deleting or replacing removes the image from the listings only: the file stays on the CDN (spec).
-    deleted_at = models.DateTimeField("삭제 시각", null=True, blank=True)
-    replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    deleted_at = models.DateTimeField(_("삭제 시각"), null=True, blank=True)
+    replaced_by = models.ForeignKey(
+        "self", verbose_name=_("대체한 이미지"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
-        verbose_name = "생성 이미지"
-        verbose_name_plural = "생성 이미지"
+        verbose_name = _("생성 이미지")
+        verbose_name_plural = _("생성 이미지")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["merchant", "event_draft_id"])]
         constraints = [

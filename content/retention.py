@@ -8,7 +8,7 @@ from django.conf import settings
 
 from common.retention import delete_orphaned_files
 from content import storage
-from content.models import GeneratedImage, ImageJob
+from content.models import ContentSettings, GeneratedImage, ImageJob
 
 
 def _referenced_images(names: list[str]) -> set[str]:
@@ -16,11 +16,12 @@ def _referenced_images(names: list[str]) -> set[str]:
 
 
 def _referenced_logos(names: list[str]) -> set[str]:
-    return {
+    defaults = set(ContentSettings.objects.filter(logo_image__in=names).values_list("logo_image", flat=True))
+    return defaults | {
         name
         for name in names
         # Few logos per sweep; a JSON key lookup per name works alike on PostgreSQL and SQLite.
-        if ImageJob.objects.filter(payload__eventInfo__logoImage=name).exists()
+        if name not in defaults and ImageJob.objects.filter(payload__eventInfo__logoImage=name).exists()
     }
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Count, Q, QuerySet
 
 from common.errors import NotFound
+from common.timeseries import per_day
 from content import storage
 from content.caching import CachedEvent, cached_event
 from content.models import GeneratedImage, ImageJob
@@ -59,3 +63,36 @@ def event_content(*, merchant: Merchant, event_draft_id: str) -> CachedEvent:
     if cached is None:
         raise NotFound("해당 이벤트의 콘텐츠를 찾을 수 없습니다.", code="CONTENT_NOT_FOUND")
     return cached
+
+
+# --- dashboard -------------------------------------------------------------------------------------------
+def _scoped(queryset: QuerySet, merchant: Merchant | None) -> QuerySet:
+    return queryset if merchant is None else queryset.filter(merchant=merchant)
+
+
+@dataclass(frozen=True)
+class ContentTotals:
+    jobs: int
+    failed_jobs: int
+    images: int
+
+
+def content_totals(*, merchant: Merchant | None, since: datetime) -> ContentTotals:
+    """Jobs asked for (answers from the cache not counted) and images drawn since ``since``; all merchants if None."""
+    jobs = _scoped(ImageJob.objects.filter(created_at__gte=since, from_cache=False), merchant).aggregate(
+        total=Count("pk"), failed=Count("pk", filter=Q(status=ImageJob.Status.FAILED))
+    )
+    images = _scoped(GeneratedImage.objects.filter(created_at__gte=since), merchant).count()
+    return ContentTotals(jobs=jobs["total"], failed_jobs=jobs["failed"], images=images)
+
+
+def daily_images(*, merchant: Merchant | None, days: list[date]) -> list[dict]:
+    return per_day(_scoped(GeneratedImage.objects.all(), merchant), "created_at", days)
+
+
+def recently_finished_jobs(*, merchant: Merchant | None, limit: int) -> list[ImageJob]:
+    return list(
+        _scoped(ImageJob.objects.filter(completed_at__isnull=False, from_cache=False), merchant)
+        .select_related("merchant")
+        .order_by("-completed_at")[:limit]
+    )

@@ -25,6 +25,7 @@ from content.providers.registry import configured_ai_providers
 from content.providers.template import encode_png
 from content.resilience import breaker_status
 from content.selectors import image_url, listed_event_images, listed_image_for_merchant
+from content.serializers import HEX_COLOR
 from merchants.models import Merchant
 
 logger = logging.getLogger(__name__)
@@ -76,11 +77,55 @@ def remaining_seconds(job: ImageJob) -> int:
     return estimate_seconds(image_count=max(1, total - job.images_done))
 
 
-def default_platforms(merchant: Merchant) -> list[str]:
-    preferences = ContentSettings.objects.filter(merchant=merchant).first()
+def default_platforms(merchant: Merchant, preferences: ContentSettings | None = None) -> list[str]:
+    preferences = preferences or ContentSettings.objects.filter(merchant=merchant).first()
     if preferences is not None and preferences.render_all_platforms_by_default:
         return list(ALL_PLATFORMS)
+    if preferences is not None and preferences.default_platforms:
+        return [platform for platform in ALL_PLATFORMS if platform in preferences.default_platforms]
     return list(DEFAULT_PLATFORMS)
+
+
+def _store_normalised_logo(data: bytes) -> str:
+    """Decodes the bytes as an untrusted image and keeps a normalised PNG copy (at most 1024 px); its name."""
+    decoded = open_untrusted_image(data, max_pixels=4096 * 4096)
+    logo = decoded.image.convert("RGBA")
+    logo.thumbnail((1024, 1024))
+    return storage.save_logo(secrets.token_hex(12), encode_png(logo))
+
+
+def content_settings_for(*, merchant: Merchant) -> ContentSettings:
+    return ContentSettings.objects.get_or_create(merchant=merchant)[0]
+
+
+def update_content_settings(
+    *,
+    merchant: Merchant,
+    render_all_platforms_by_default: bool,
+    default_platforms: list[str],
+    brand_color: str,
+    logo: bytes | None = None,
+    remove_logo: bool = False,
+) -> ContentSettings:
+    """The merchant's defaults for requests that leave platforms, brandColor or the logo out.
+
+    An uploaded logo is decoded and stored as our own PNG (as a logoUrl's is); bad input changes nothing.
+    """
+    unknown = [platform for platform in default_platforms if platform not in ALL_PLATFORMS]
+    if unknown:
+        raise InvalidInput(f"알 수 없는 플랫폼입니다: {', '.join(unknown)}")
+    brand_color = brand_color.strip().upper()
+    if brand_color and not HEX_COLOR.match(brand_color):
+        raise InvalidInput("brandColor는 HEX 색상 코드 형식이어야 합니다. (예: #FF5733)")
+    logo_name = _store_normalised_logo(logo) if logo else None
+    preferences = content_settings_for(merchant=merchant)
+    preferences.render_all_platforms_by_default = render_all_platforms_by_default
+    preferences.default_platforms = [platform for platform in ALL_PLATFORMS if platform in default_platforms]
+    preferences.brand_color = brand_color
+    if logo_name or remove_logo:
+        preferences.logo_image = logo_name or ""
+    preferences.save()
+    return preferences
 
 
 def store_logo(*, url: str) -> str:
@@ -93,12 +138,9 @@ def store_logo(*, url: str) -> str:
         # The hardened client's refusals do not know which field they are about.
         raise UnsafeURL(f"logoUrl: {exc.message}") from exc
     try:
-        decoded = open_untrusted_image(fetched.content, max_pixels=4096 * 4096)
+        return _store_normalised_logo(fetched.content)
     except InvalidInput as exc:
         raise UnsafeURL(f"logoUrl: {exc.message}") from exc
-    logo = decoded.image.convert("RGBA")
-    logo.thumbnail((1024, 1024))
-    return storage.save_logo(secrets.token_hex(12), encode_png(logo))
 
 
 @dataclass(frozen=True)
@@ -113,8 +155,9 @@ def request_generation(*, merchant: Merchant, data: dict) -> AcceptedJob:
 
     event_draft_id = data["eventDraftId"]
     info = dict(data["eventInfo"])
+    preferences = ContentSettings.objects.filter(merchant=merchant).first()
     styles = data.get("styles") or list(ALL_STYLES)
-    platforms = data.get("platforms") or default_platforms(merchant)
+    platforms = data.get("platforms") or default_platforms(merchant, preferences)
     priority = data.get("priority") or DEFAULT_PRIORITY
 
     cached = cached_event(merchant=merchant, event_draft_id=event_draft_id)
@@ -143,8 +186,12 @@ def request_generation(*, merchant: Merchant, data: dict) -> AcceptedJob:
             logger.info("content job %s answered from cache for event %s", job.id, event_draft_id)
             return AcceptedJob(job, 0)
 
+    if preferences is not None and preferences.brand_color and not info.get("brandColor"):
+        info["brandColor"] = preferences.brand_color
     if info.get("logoUrl"):
         info["logoImage"] = store_logo(url=info["logoUrl"])
+    elif preferences is not None and preferences.logo_image:
+        info["logoImage"] = preferences.logo_image
     job = ImageJob(merchant=merchant, event_draft_id=event_draft_id)
     payload = {
         "jobId": job.id,

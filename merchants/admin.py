@@ -5,21 +5,49 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group, User
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from unfold.admin import ModelAdmin as UnfoldModelAdmin
+from unfold.admin import TabularInline
+from unfold.decorators import display
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from common.errors import InvalidInput
-from merchants.admin_base import MerchantScopedAdmin, request_merchant_or_none, show_once_response
+from merchants.admin_base import MerchantScopedAdmin, label_html, request_merchant_or_none, show_once_response
 from merchants.models import ApiKey, Membership, Merchant
 from merchants.origins import normalize_origins
 from merchants.services import issue_api_key, revoke_api_key, set_allowed_origins
 
-admin.site.site_header = "Toile · Content 대시보드"
-admin.site.site_title = "가맹점 대시보드"
-admin.site.index_title = "대시보드"
+admin.site.site_header = "Toile · Content"
+admin.site.site_title = gettext_lazy("가맹점 대시보드")
+admin.site.index_title = gettext_lazy("홈")
 
 
-class MembershipInline(admin.TabularInline):
+# Users and groups are superuser pages (merchant users get 403 there); re-registered to wear the same theme.
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin, UnfoldModelAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin, UnfoldModelAdmin):
+    pass
+
+
+class MembershipInline(TabularInline):
     model = Membership
     extra = 0
 
@@ -51,18 +79,18 @@ class ApiKeyForm(forms.ModelForm):
     """Issue a secret or a publishable key; a publishable key's allowed origins are edited here too."""
 
     kind = forms.ChoiceField(
-        label="종류",
+        label=gettext_lazy("종류"),
         choices=ApiKey.Kind.choices,
         initial=ApiKey.Kind.SECRET,
         required=False,
         widget=forms.RadioSelect,
-        help_text="비밀 키는 서버에서만, 공개 키는 쇼핑몰 페이지의 위젯(toile.js)에 넣어 사용합니다.",
+        help_text=gettext_lazy("비밀 키는 서버에서만, 공개 키는 쇼핑몰 페이지의 위젯(toile.js)에 넣어 사용합니다."),
     )
     origins_text = forms.CharField(
-        label="허용 Origin",
+        label=gettext_lazy("허용 Origin"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "https://shop.example.com"}),
-        help_text="공개 키만: 위젯을 붙일 쇼핑몰 주소를 한 줄에 하나씩 (https://도메인, 경로 없이).",
+        help_text=gettext_lazy("공개 키만: 위젯을 붙일 쇼핑몰 주소를 한 줄에 하나씩 (https://도메인, 경로 없이)."),
     )
 
     class Meta:
@@ -99,6 +127,7 @@ class ApiKeyAdmin(MerchantScopedAdmin):
     list_filter = ("kind", "revoked_at")
     search_fields = ("name", "prefix")
     actions = ["revoke_selected"]
+    change_form_outer_before_template = "admin/merchants/apikey_actions.html"
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
@@ -116,15 +145,15 @@ class ApiKeyAdmin(MerchantScopedAdmin):
             return ()
         return ("kind", "prefix", "widget_snippet", "created_at", "last_used_at", "revoked_at")
 
-    @admin.display(description="상태")
+    @display(description=gettext_lazy("상태"))
     def status(self, obj: ApiKey) -> str:
-        return "활성" if obj.is_active else "폐기됨"
+        return label_html(_("활성"), "success") if obj.is_active else label_html(_("폐기됨"), "danger")
 
-    @admin.display(description="허용 Origin")
+    @display(description=gettext_lazy("허용 Origin"))
     def origins(self, obj: ApiKey) -> str:
         return ", ".join(obj.allowed_origins) if obj.is_publishable else "-"
 
-    @admin.display(description="쇼핑몰에 붙여 넣을 코드")
+    @display(description=gettext_lazy("쇼핑몰에 붙여 넣을 코드"))
     def widget_snippet(self, obj: ApiKey) -> str:
         if not obj.is_publishable:
             return "-"
@@ -158,17 +187,34 @@ class ApiKeyAdmin(MerchantScopedAdmin):
             self,
             request,
             "admin/merchants/apikey_issued.html",
-            title="공개 키가 발급되었습니다" if obj.is_publishable else "API 키가 발급되었습니다",
+            title=_("공개 키가 발급되었습니다") if obj.is_publishable else _("API 키가 발급되었습니다"),
             api_key=obj,
             raw_key=raw_key,
             snippet=widget_snippet(raw_key) if obj.is_publishable else "",
         )
 
-    @admin.action(description="선택한 API 키 폐기")
+    @admin.action(description=gettext_lazy("선택한 API 키 폐기"))
     def revoke_selected(self, request: HttpRequest, queryset: Any) -> None:
         for api_key in queryset:
             revoke_api_key(api_key=api_key)
-        self.message_user(request, f"{queryset.count()}개의 API 키를 폐기했습니다.", messages.SUCCESS)
+        self.message_user(
+            request, _("%(count)s개의 API 키를 폐기했습니다.") % {"count": queryset.count()}, messages.SUCCESS
+        )
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(require_POST(self.revoke_view))
+        return [path("<path:object_id>/revoke/", view, name="merchants_apikey_revoke"), *super().get_urls()]
+
+    def revoke_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        api_key = self.get_object(request, object_id)
+        if api_key is None:
+            raise Http404
+        if api_key.is_active:
+            revoke_api_key(api_key=api_key)
+            self.message_user(
+                request, _("API 키를 폐기했습니다. 이 키로 오는 요청은 이제 401입니다."), messages.SUCCESS
+            )
+        return HttpResponseRedirect(reverse("admin:merchants_apikey_change", args=[api_key.pk]))
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser

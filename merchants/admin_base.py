@@ -1,7 +1,9 @@
 """The base of every dashboard (admin) page: a merchant user sees and edits only their merchant's objects.
 
 Subclass :class:`MerchantScopedAdmin` and set ``merchant_path`` when the model reaches its merchant through
-a relation (e.g. ``"job__merchant"``). Superusers see everything.
+a relation (e.g. ``"job__merchant"``). Superusers see everything. The base is django-unfold's ``ModelAdmin``
+(the dashboard's theme), so every page gets its layout, filters and actions; inlines use
+``unfold.admin.TabularInline``/``StackedInline`` with :class:`MerchantScopedInline` in front.
 """
 
 from __future__ import annotations
@@ -10,8 +12,12 @@ from typing import Any
 
 from django.contrib import admin
 from django.db import models
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from unfold.admin import ModelAdmin as UnfoldModelAdmin
 
 from merchants.models import Merchant
 from merchants.selectors import merchant_for_user
@@ -19,6 +25,23 @@ from merchants.selectors import merchant_for_user
 
 def request_merchant_or_none(request: HttpRequest) -> Merchant | None:
     return merchant_for_user(request.user)
+
+
+def label_html(text: Any, tone: str = "") -> SafeString:
+    """unfold's coloured label; ``tone`` is "success", "danger", "warning", "info", "primary" or "" (grey)."""
+    return render_to_string("unfold/helpers/label.html", {"text": text, "type": tone})  # type: ignore[return-value]
+
+
+def progress_html(value: int, maximum: int, text: str) -> SafeString:
+    """A native ``<progress>`` bar with its text (no inline style, so a strict style policy keeps it)."""
+    return format_html(
+        '<span class="tl-progress"><progress value="{}" max="{}" aria-label="{}"></progress>'
+        '<span class="tl-progress-text">{}</span></span>',
+        value,
+        maximum or 1,
+        text,
+        text,
+    )
 
 
 def show_once_response(
@@ -92,8 +115,18 @@ class ReadOnlyMixin:
         return False
 
 
-class MerchantScopedAdmin(_MerchantScopeMixin, admin.ModelAdmin):
+class MerchantScopedAdmin(_MerchantScopeMixin, UnfoldModelAdmin):
     """For models with a ``merchant`` field: it is set from the user and hidden from merchant users."""
+
+    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> HttpResponse:
+        # Django answers a guessed id (another merchant's object, or none) with a redirect and "does not exist"
+        # message; a plain 404 tells nothing about which ids exist elsewhere.
+        raise Http404
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        # Django's title reads "Select <name> to change/view" (in Korean: "보기위한 … 를(을) 선택"): the list's name.
+        extra_context = {"title": self.model._meta.verbose_name_plural, **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
 
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
         exclude = list(super().get_exclude(request, obj) or [])
@@ -114,7 +147,7 @@ class MerchantScopedAdmin(_MerchantScopeMixin, admin.ModelAdmin):
 
 
 class MerchantScopedInline(_MerchantScopeMixin):
-    """Mixin for inlines of a merchant-scoped parent (``class X(MerchantScopedInline, admin.TabularInline)``).
+    """Mixin for inlines of a merchant-scoped parent (``class X(MerchantScopedInline, TabularInline)`` with unfold's ``TabularInline``).
 
     Scoping comes from the parent; foreign-key choices are still limited to the merchant's objects.
     """

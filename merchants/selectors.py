@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from merchants.models import Merchant
+from merchants.models import ApiKey, Merchant
 
 
 def merchant_for_user(user: AbstractBaseUser | AnonymousUser | None) -> Merchant | None:
@@ -11,3 +11,9 @@ def merchant_for_user(user: AbstractBaseUser | AnonymousUser | None) -> Merchant
         return None
     membership = getattr(user, "membership", None)
     return membership.merchant if membership is not None else None
+
+
+def recent_api_keys(*, merchant: Merchant | None, limit: int) -> list[ApiKey]:
+    """Keys issued or revoked lately (the dashboard's activity feed), newest first; all merchants if None."""
+    keys = ApiKey.objects.all() if merchant is None else ApiKey.objects.filter(merchant=merchant)
+    return list(keys.order_by("-created_at")[:limit])

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -54,8 +57,8 @@ def throttled_admin_login(request: HttpRequest, extra_context: dict | None = Non
     try:
         check_login_allowed(username=username, ip=ip)
     except TooManyRequests as exc:
-        context = {**admin.site.each_context(request), "title": "로그인 제한", "message": exc.message}
-        response = render(request, "admin/login_throttled.html", context, status=429)
+        response = _refused_login(request, exc.message)
+        response.status_code = 429
         response["Retry-After"] = str(exc.retry_after)
         return response
     response = admin.site.login(request, extra_context)
@@ -64,3 +67,29 @@ def throttled_admin_login(request: HttpRequest, extra_context: dict | None = Non
     else:
         record_login_success(username=username, ip=ip)
     return response
+
+
+def _refused_login(request: HttpRequest, message: str) -> HttpResponse:
+    """The theme's own login page, as ``AdminSite.login`` renders it, with ``message`` as the form's error
+    (the credentials are not even checked)."""
+    from django.contrib.admin.forms import AdminAuthenticationForm
+    from django.contrib.auth.views import LoginView
+
+    class RefusedLoginForm(AdminAuthenticationForm):
+        def clean(self) -> dict:
+            raise forms.ValidationError(message, code="throttled")
+
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Log in"),
+        "subtitle": None,
+        "app_path": request.get_full_path(),
+        "username": request.user.get_username(),
+        REDIRECT_FIELD_NAME: request.POST.get(REDIRECT_FIELD_NAME) or reverse("admin:index"),
+    }
+    request.current_app = admin.site.name
+    return LoginView.as_view(
+        authentication_form=RefusedLoginForm,
+        template_name=admin.site.login_template or "admin/login.html",
+        extra_context=context,
+    )(request)

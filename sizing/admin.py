@@ -1,5 +1,6 @@
-"""Dashboard pages: products (helpful rates, measurement distribution), size charts (inline rows, CSV import),
-feedback and measurements. Everything is scoped to the user's merchant."""
+"""Dashboard pages: products (helpful rates, measurement distribution, CSV import/export), size charts (inline
+rows, CSV import/export), feedback and measurements. Everything is scoped to the user's merchant; charts and
+products are written through sizing.services."""
 
 from __future__ import annotations
 
@@ -12,30 +13,49 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from unfold.admin import TabularInline
+from unfold.decorators import action, display
+from unfold.widgets import (
+    UnfoldAdminFileFieldWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextInputWidget,
+    UnfoldBooleanSwitchWidget,
+)
 
 from common.errors import InvalidInput
 from merchants.admin_base import MerchantScopedAdmin, MerchantScopedInline, ReadOnlyMixin, request_merchant_or_none
 from merchants.models import Merchant
 from sizing import selectors, services
-from sizing.distribution_svg import MeasurementPoint, measurement_distribution_svg
+from sizing.distribution import MeasurementPoint, measurement_distribution
 from sizing.models import DIMENSIONS, BodyMeasurement, Category, Product, SizeChart, SizeChartRow, SizeFeedback
 from sizing.recommendation import ChartError, ChartRowSpec, ChartSpec, validate_chart
 
 MAX_CHART_POINTS = 5000
 
 
-def _distribution_svg(measurements: QuerySet[BodyMeasurement]) -> str:
-    """The newest measurements as an inline SVG (built from numbers and escaped labels only)."""
+def _distribution(measurements: QuerySet[BodyMeasurement]) -> str:
+    """Charts of the newest measurements: a histogram per dimension by gender, and the sizes recommended."""
     fields = ("gender", "height", "weight", "chest", "waist", "hip", "recommended_size")
     points = [
         MeasurementPoint(**values) for values in measurements.order_by("-created_at").values(*fields)[:MAX_CHART_POINTS]
     ]
-    return mark_safe(measurement_distribution_svg(points))  # noqa: S308
+    return render_to_string(
+        "sizing/admin/measurement_distribution.html", {"distribution": measurement_distribution(points)}
+    )
+
+
+def _csv_download(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def _rate(helpful: int, total: int) -> str:
@@ -63,7 +83,10 @@ class SizeChartRowFormSet(BaseInlineFormSet):
                 low = high if low is None else low
                 high = low if high is None else high
                 if low > high:
-                    raise ValidationError(f"{data['label']}: {dim} 최소값이 최대값보다 큽니다.")
+                    raise ValidationError(
+                        _("%(label)s: %(dimension)s 최소값이 최대값보다 큽니다.")
+                        % {"label": data["label"], "dimension": dim}
+                    )
                 ranges[dim] = (low, high)
             rows.append(ChartRowSpec(label=data["label"], ranges=ranges))
         chart = self.instance
@@ -75,25 +98,44 @@ class SizeChartRowFormSet(BaseInlineFormSet):
             raise ValidationError(str(exc)) from exc
 
 
-class SizeChartRowInline(MerchantScopedInline, admin.TabularInline):
+class SizeChartRowInline(MerchantScopedInline, TabularInline):
     model = SizeChartRow
-    formfield_overrides = {
-        models.FloatField: {"widget": forms.NumberInput(attrs={"step": "any", "style": "width:5em"})},
-        models.PositiveSmallIntegerField: {"widget": forms.NumberInput(attrs={"style": "width:3.5em"})},
-        models.CharField: {"widget": forms.TextInput(attrs={"style": "width:7em"})},
-    }
+    formfield_overrides = {models.FloatField: {"widget": forms.NumberInput(attrs={"step": "any"})}}
     formset = SizeChartRowFormSet
     extra = 1
     fields = ("position", "label", *[f"{dim}_{end}" for dim in DIMENSIONS for end in ("min", "max")])
 
 
 class ChartImportForm(forms.Form):
-    brand = forms.CharField(label="브랜드", max_length=100)
-    category = forms.ChoiceField(label="카테고리", choices=Category.choices)
-    kind = forms.ChoiceField(label="치수 종류", choices=SizeChart.Kind.choices)
-    garment_flat = forms.BooleanField(label="단면 치수 (둘레의 절반)", required=False)
-    csv_file = forms.FileField(label="CSV 파일")
-    merchant = forms.ModelChoiceField(label="가맹점", queryset=Merchant.objects.all(), required=False)
+    brand = forms.CharField(label=gettext_lazy("브랜드"), max_length=100, widget=UnfoldAdminTextInputWidget)
+    category = forms.ChoiceField(
+        label=gettext_lazy("카테고리"), choices=Category.choices, widget=UnfoldAdminSelectWidget
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("치수 종류"), choices=SizeChart.Kind.choices, widget=UnfoldAdminSelectWidget
+    )
+    garment_flat = forms.BooleanField(
+        label=gettext_lazy("단면 치수 (둘레의 절반)"), required=False, widget=UnfoldBooleanSwitchWidget
+    )
+    csv_file = forms.FileField(label=gettext_lazy("CSV 파일"), widget=UnfoldAdminFileFieldWidget)
+    merchant = forms.ModelChoiceField(
+        label=gettext_lazy("가맹점"), queryset=Merchant.objects.all(), required=False, widget=UnfoldAdminSelectWidget
+    )
+
+
+class ProductImportForm(forms.Form):
+    csv_file = forms.FileField(label=gettext_lazy("CSV 파일"), widget=UnfoldAdminFileFieldWidget)
+    merchant = forms.ModelChoiceField(
+        label=gettext_lazy("가맹점"), queryset=Merchant.objects.all(), required=False, widget=UnfoldAdminSelectWidget
+    )
+
+
+def _row_data(formset: BaseInlineFormSet) -> list[dict[str, Any]]:
+    """The inline's kept rows in size order, as sizing.services.save_size_chart takes them."""
+    kept = [form.cleaned_data for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+    kept.sort(key=lambda data: data.get("position") or 0)
+    columns = [f"{dim}_{end}" for dim in DIMENSIONS for end in ("min", "max")]
+    return [{"label": data["label"], **{column: data.get(column) for column in columns}} for data in kept]
 
 
 @admin.register(SizeChart)
@@ -102,16 +144,17 @@ class SizeChartAdmin(MerchantScopedAdmin):
     list_filter = ("category", "kind")
     search_fields = ("brand",)
     inlines = [SizeChartRowInline]
-    change_list_template = "sizing/admin/sizechart_change_list.html"
+    actions_list = ["import_csv"]
+    actions_detail = ["export_csv"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).prefetch_related("rows", "products")
 
-    @admin.display(description="사이즈")
+    @display(description=gettext_lazy("사이즈"))
     def size_labels(self, chart: SizeChart) -> str:
         return " / ".join(row.label for row in sorted(chart.rows.all(), key=lambda row: (row.position, row.id)))
 
-    @admin.display(description="지정 상품 수")
+    @display(description=gettext_lazy("지정 상품 수"))
     def product_count(self, chart: SizeChart) -> int:
         return len(chart.products.all())
 
@@ -127,18 +170,44 @@ class SizeChartAdmin(MerchantScopedAdmin):
                 brand, category = (cleaned.get("brand") or "").strip(), cleaned.get("category")
                 duplicate = SizeChart.objects.filter(merchant=owner, brand__iexact=brand, category=category)
                 if owner is not None and duplicate.exclude(pk=getattr(obj, "pk", None)).exists():
-                    raise ValidationError("같은 브랜드·카테고리의 사이즈 차트가 이미 있습니다.")
+                    raise ValidationError(_("같은 브랜드·카테고리의 사이즈 차트가 이미 있습니다."))
                 return cleaned
 
         return SizeChartForm
 
-    def get_urls(self) -> list:
-        return [
-            path("import-csv/", self.admin_site.admin_view(self.import_csv_view), name="sizing_sizechart_import"),
-            *super().get_urls(),
-        ]
+    def save_model(self, request: HttpRequest, obj: SizeChart, form: Any, change: bool) -> None:
+        # Written with its rows in save_related, through the same service as the CSV import.
+        return None
 
-    def import_csv_view(self, request: HttpRequest) -> HttpResponse:
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        rows_formset = next(formset for formset in formsets if formset.model is SizeChartRow)
+        data = form.cleaned_data
+        merchant = data.get("merchant") or (form.instance.merchant if change else request_merchant_or_none(request))
+        chart = services.save_size_chart(
+            merchant=merchant,
+            chart=SizeChart.objects.get(pk=form.instance.pk) if change else None,
+            brand=data["brand"],
+            category=data["category"],
+            kind=data["kind"],
+            garment_flat=data.get("garment_flat", False),
+            note=data.get("note", ""),
+            rows=_row_data(rows_formset),
+        )
+        form.instance.pk = chart.pk
+        form.instance.merchant = chart.merchant
+        for formset in formsets:  # the change message reads what formset.save() would have recorded
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    @action(description=gettext_lazy("CSV 내보내기"), icon="download", url_path="export-csv")
+    def export_csv(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        chart = self.get_object(request, object_id)
+        if chart is None:
+            raise Http404
+        name = slugify(f"{chart.brand}-{chart.category}", allow_unicode=True) or "size-chart"
+        return _csv_download(services.size_chart_csv(chart), f"{name}.csv")
+
+    @action(description=gettext_lazy("CSV로 가져오기"), icon="upload", url_path="import-csv")
+    def import_csv(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
             return HttpResponse(status=403)
         form = ChartImportForm(request.POST or None, request.FILES or None)
@@ -149,7 +218,7 @@ class SizeChartAdmin(MerchantScopedAdmin):
                 form.cleaned_data.get("merchant") if request.user.is_superuser else request_merchant_or_none(request)
             )
             if merchant is None:
-                form.add_error("merchant", "가맹점을 선택하세요.")
+                form.add_error("merchant", _("가맹점을 선택하세요."))
             else:
                 upload = form.cleaned_data["csv_file"]
                 try:
@@ -167,13 +236,14 @@ class SizeChartAdmin(MerchantScopedAdmin):
                 else:
                     self.message_user(
                         request,
-                        f"{chart.brand} 사이즈 차트를 가져왔습니다 ({chart.rows.count()}개 사이즈).",
+                        _("%(brand)s 사이즈 차트를 가져왔습니다 (%(count)s개 사이즈).")
+                        % {"brand": chart.brand, "count": chart.rows.count()},
                         messages.SUCCESS,
                     )
                     return HttpResponseRedirect(reverse("admin:sizing_sizechart_change", args=[chart.pk]))
         context = {
             **self.admin_site.each_context(request),
-            "title": "CSV로 사이즈 차트 가져오기",
+            "title": _("CSV로 사이즈 차트 가져오기"),
             "form": form,
             "opts": self.model._meta,
             "columns": ", ".join(services.CSV_COLUMNS),
@@ -187,9 +257,58 @@ class ProductAdmin(MerchantScopedAdmin):
     list_filter = ("category",)
     search_fields = ("name", "external_id", "brand")
     readonly_fields = ("feedback_summary", "measurement_distribution")
+    autocomplete_fields = ("size_chart",)
+    actions_list = ["import_products_csv", "export_products_csv"]
+
+    @action(description=gettext_lazy("CSV 내보내기"), icon="download", url_path="export-csv")
+    def export_products_csv(self, request: HttpRequest) -> HttpResponse:
+        products = self.get_queryset(request).order_by("external_id")
+        return _csv_download(services.products_csv(products), "products.csv")
+
+    @action(description=gettext_lazy("CSV로 가져오기"), icon="upload", url_path="import-csv")
+    def import_products_csv(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            return HttpResponse(status=403)
+        form = ProductImportForm(request.POST or None, request.FILES or None)
+        if not request.user.is_superuser:
+            del form.fields["merchant"]
+        if request.method == "POST" and form.is_valid():
+            merchant = (
+                form.cleaned_data.get("merchant") if request.user.is_superuser else request_merchant_or_none(request)
+            )
+            if merchant is None:
+                form.add_error("merchant", _("가맹점을 선택하세요."))
+            else:
+                try:
+                    raw = form.cleaned_data["csv_file"].read(settings.SIZING_CSV_MAX_BYTES + 1)
+                    result = services.import_products(merchant=merchant, raw_csv=raw)
+                except InvalidInput as exc:
+                    form.add_error("csv_file", exc.message)
+                else:
+                    self.message_user(
+                        request,
+                        _("상품을 가져왔습니다: 새 상품 %(created)s개, 바뀐 상품 %(updated)s개.")
+                        % {"created": result.created, "updated": result.updated},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(reverse("admin:sizing_product_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("CSV로 상품 가져오기"),
+            "form": form,
+            "opts": self.model._meta,
+            "columns": ", ".join(services.PRODUCT_CSV_COLUMNS),
+            "categories": ", ".join(f"{value} ({label})" for value, label in Category.choices),
+        }
+        return TemplateResponse(request, "sizing/admin/import_products.html", context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return selectors.helpful_rates(products=super().get_queryset(request)).select_related("size_chart")
+        # Meta.ordering does not survive the GROUP BY of the annotations: paginated lists need an order.
+        return (
+            selectors.helpful_rates(products=super().get_queryset(request))
+            .select_related("size_chart")
+            .order_by("name", "pk")
+        )
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = ["external_id", "name", "brand", "category", "size_chart"]
@@ -212,7 +331,7 @@ class ProductAdmin(MerchantScopedAdmin):
                     pk=getattr(obj, "pk", None)
                 )
                 if owner is not None and duplicate.exists():
-                    raise ValidationError("같은 상품 ID가 이미 있습니다.")
+                    raise ValidationError(_("같은 상품 ID가 이미 있습니다."))
                 return value
 
             def clean(self) -> dict[str, Any]:
@@ -221,33 +340,42 @@ class ProductAdmin(MerchantScopedAdmin):
                 chart = cleaned.get("size_chart")
                 # Superusers are offered every merchant's charts; a product may only use its own merchant's.
                 if chart is not None and owner is not None and chart.merchant_id != owner.pk:
-                    self.add_error("size_chart", "다른 가맹점의 사이즈 차트는 지정할 수 없습니다.")
+                    self.add_error("size_chart", _("다른 가맹점의 사이즈 차트는 지정할 수 없습니다."))
                 return cleaned
 
         return ProductForm
 
-    @admin.display(description="사이즈 차트")
+    @display(description=gettext_lazy("사이즈 차트"))
     def chart_in_use(self, product: Product) -> str:
         chart = selectors.chart_for_product(product=product)
-        return str(chart) if chart is not None else "없음 (추천 없음)"
+        return str(chart) if chart is not None else _("없음 (추천 없음)")
 
-    @admin.display(description="도움됨 비율")
+    @display(description=gettext_lazy("도움됨 비율"))
     def helpful_rate(self, product: Product) -> str:
         return _rate(product.feedback_helpful, product.feedback_total)
 
-    @admin.display(description="측정 수")
+    @display(description=gettext_lazy("측정 수"))
     def measurement_count(self, product: Product) -> int:
         return product.measurement_total
 
-    @admin.display(description="피드백")
+    @display(description=gettext_lazy("피드백"))
     def feedback_summary(self, product: Product) -> str:
         counts = selectors.recent_fit_counts(product=product)
         shift = services.bias_size_shift(product=product)
         correction = (
-            f"추천을 {abs(shift):.2f} 사이즈 {'크게' if shift > 0 else '작게'} 보정 중" if shift else "보정 없음"
+            (
+                (
+                    _("추천을 %(shift).2f 사이즈 크게 보정 중")
+                    if shift > 0
+                    else _("추천을 %(shift).2f 사이즈 작게 보정 중")
+                )
+                % {"shift": abs(shift)}
+            )
+            if shift
+            else _("보정 없음")
         )
         return format_html(
-            "도움됨 {} · 최근 착용감: 작음 {} / 잘 맞음 {} / 큼 {} · {}",
+            _("도움됨 {} · 최근 착용감: 작음 {} / 잘 맞음 {} / 큼 {} · {}"),
             _rate(product.feedback_helpful, product.feedback_total),
             counts.too_small,
             counts.good,
@@ -255,9 +383,9 @@ class ProductAdmin(MerchantScopedAdmin):
             correction,
         )
 
-    @admin.display(description="신체 측정 분포")
+    @display(description=gettext_lazy("신체 측정 분포"))
     def measurement_distribution(self, product: Product) -> str:
-        return _distribution_svg(selectors.measurements_for_product(product=product))
+        return _distribution(selectors.measurements_for_product(product=product))
 
 
 @admin.register(SizeFeedback)
@@ -266,6 +394,7 @@ class SizeFeedbackAdmin(MerchantScopedAdmin):
     # RelatedOnlyFieldListFilter: the plain "product" filter would list every merchant's products.
     list_filter = ("helpful", "fit", ("product", admin.RelatedOnlyFieldListFilter))
     search_fields = ("comment", "recommended_size", "product__name", "product__external_id")
+    autocomplete_fields = ("product",)
     fields = (
         "try_on_request_id",
         "product",
@@ -291,7 +420,7 @@ class SizeFeedbackAdmin(MerchantScopedAdmin):
                 # Superusers are offered every merchant's products; feedback may only name its merchant's own
                 # (it feeds that product's helpful rate and bias correction).
                 if product is not None and obj is not None and product.merchant_id != obj.merchant_id:
-                    raise ValidationError("다른 가맹점의 상품은 지정할 수 없습니다.")
+                    raise ValidationError(_("다른 가맹점의 상품은 지정할 수 없습니다."))
                 return product
 
         return SizeFeedbackForm
@@ -330,5 +459,5 @@ class BodyMeasurementAdmin(ReadOnlyMixin, MerchantScopedAdmin):
         response = super().changelist_view(request, extra_context)
         if hasattr(response, "context_data") and "cl" in response.context_data:
             # The picture follows the list's filters (source, gender, product).
-            response.context_data["distribution_svg"] = _distribution_svg(response.context_data["cl"].queryset)
+            response.context_data["distribution"] = _distribution(response.context_data["cl"].queryset)
         return response

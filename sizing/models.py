@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Merchant
 
@@ -11,40 +12,42 @@ DIMENSIONS = ("chest", "waist", "hip", "height", "weight")
 
 
 class Category(models.TextChoices):
-    TOP = "TOP", "상의"
-    BOTTOM = "BOTTOM", "하의"
-    OUTER = "OUTER", "아우터"
-    DRESS = "DRESS", "원피스"
+    TOP = "TOP", _("상의")
+    BOTTOM = "BOTTOM", _("하의")
+    OUTER = "OUTER", _("아우터")
+    DRESS = "DRESS", _("원피스")
 
 
 class Gender(models.TextChoices):
-    MALE = "M", "남성"
-    FEMALE = "F", "여성"
+    MALE = "M", _("남성")
+    FEMALE = "F", _("여성")
 
 
 class SizeChart(models.Model):
     """A brand's size table for one category. ``kind`` says whether its numbers are body or garment sizes."""
 
     class Kind(models.TextChoices):
-        BODY = "BODY", "신체 치수 (권장 체형)"
-        GARMENT = "GARMENT", "제품 실측 (옷 치수)"
+        BODY = "BODY", _("신체 치수 (권장 체형)")
+        GARMENT = "GARMENT", _("제품 실측 (옷 치수)")
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="size_charts")
-    brand = models.CharField("브랜드", max_length=100)
-    category = models.CharField("카테고리", max_length=16, choices=Category.choices)
-    kind = models.CharField("치수 종류", max_length=16, choices=Kind.choices, default=Kind.BODY)
-    garment_flat = models.BooleanField(
-        "단면 치수",
-        default=False,
-        help_text="제품 실측이 단면(가슴단면·허리단면 등, 둘레의 절반)으로 적힌 경우 체크하세요.",
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="size_charts"
     )
-    note = models.CharField("메모", max_length=200, blank=True)
-    created_at = models.DateTimeField("등록일", auto_now_add=True)
-    updated_at = models.DateTimeField("수정일", auto_now=True)
+    brand = models.CharField(_("브랜드"), max_length=100)
+    category = models.CharField(_("카테고리"), max_length=16, choices=Category.choices)
+    kind = models.CharField(_("치수 종류"), max_length=16, choices=Kind.choices, default=Kind.BODY)
+    garment_flat = models.BooleanField(
+        _("단면 치수"),
+        default=False,
+        help_text=_("제품 실측이 단면(가슴단면·허리단면 등, 둘레의 절반)으로 적힌 경우 체크하세요."),
+    )
+    note = models.CharField(_("메모"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("등록일"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("수정일"), auto_now=True)
 
     class Meta:
-        verbose_name = "사이즈 차트"
-        verbose_name_plural = "사이즈 차트"
+        verbose_name = _("사이즈 차트")
+        verbose_name_plural = _("사이즈 차트")
         ordering = ["brand", "category"]
         constraints = [
             models.UniqueConstraint(fields=["merchant", "brand", "category"], name="sizing_chart_unique_brand_category")
@@ -60,23 +63,23 @@ class SizeChartRow(models.Model):
     A value published as a single number is stored with min = max (or only min).
     """
 
-    chart = models.ForeignKey(SizeChart, on_delete=models.CASCADE, related_name="rows")
-    label = models.CharField("사이즈", max_length=10)
-    position = models.PositiveSmallIntegerField("순서", default=0, help_text="작은 사이즈부터 0, 1, 2 …")
-    chest_min = models.FloatField("가슴 최소", null=True, blank=True)
-    chest_max = models.FloatField("가슴 최대", null=True, blank=True)
-    waist_min = models.FloatField("허리 최소", null=True, blank=True)
-    waist_max = models.FloatField("허리 최대", null=True, blank=True)
-    hip_min = models.FloatField("엉덩이 최소", null=True, blank=True)
-    hip_max = models.FloatField("엉덩이 최대", null=True, blank=True)
-    height_min = models.FloatField("키 최소", null=True, blank=True)
-    height_max = models.FloatField("키 최대", null=True, blank=True)
-    weight_min = models.FloatField("몸무게 최소", null=True, blank=True)
-    weight_max = models.FloatField("몸무게 최대", null=True, blank=True)
+    chart = models.ForeignKey(SizeChart, verbose_name=_("사이즈 차트"), on_delete=models.CASCADE, related_name="rows")
+    label = models.CharField(_("사이즈"), max_length=10)
+    position = models.PositiveSmallIntegerField(_("순서"), default=0, help_text=_("작은 사이즈부터 0, 1, 2 …"))
+    chest_min = models.FloatField(_("가슴 최소"), null=True, blank=True)
+    chest_max = models.FloatField(_("가슴 최대"), null=True, blank=True)
+    waist_min = models.FloatField(_("허리 최소"), null=True, blank=True)
+    waist_max = models.FloatField(_("허리 최대"), null=True, blank=True)
+    hip_min = models.FloatField(_("엉덩이 최소"), null=True, blank=True)
+    hip_max = models.FloatField(_("엉덩이 최대"), null=True, blank=True)
+    height_min = models.FloatField(_("키 최소"), null=True, blank=True)
+    height_max = models.FloatField(_("키 최대"), null=True, blank=True)
+    weight_min = models.FloatField(_("몸무게 최소"), null=True, blank=True)
+    weight_max = models.FloatField(_("몸무게 최대"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "사이즈"
-        verbose_name_plural = "사이즈"
+        verbose_name = _("사이즈")
+        verbose_name_plural = _("사이즈")
         ordering = ["chart", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["chart", "label"], name="sizing_row_unique_label"),
@@ -112,25 +115,25 @@ class SizeChartRow(models.Model):
 
 
 class Product(models.Model):
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="products")
-    external_id = models.CharField("상품 ID (externalId)", max_length=100)
-    name = models.CharField("상품명", max_length=200)
-    category = models.CharField("카테고리", max_length=16, choices=Category.choices)
-    brand = models.CharField("브랜드", max_length=100)
+    merchant = models.ForeignKey(Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="products")
+    external_id = models.CharField(_("상품 ID (externalId)"), max_length=100)
+    name = models.CharField(_("상품명"), max_length=200)
+    category = models.CharField(_("카테고리"), max_length=16, choices=Category.choices)
+    brand = models.CharField(_("브랜드"), max_length=100)
     size_chart = models.ForeignKey(
         SizeChart,
-        verbose_name="사이즈 차트 (지정)",
+        verbose_name=_("사이즈 차트 (지정)"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="products",
-        help_text="비워 두면 같은 브랜드·카테고리의 차트를 씁니다.",
+        help_text=_("비워 두면 같은 브랜드·카테고리의 차트를 씁니다."),
     )
-    created_at = models.DateTimeField("등록일", auto_now_add=True)
+    created_at = models.DateTimeField(_("등록일"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "상품"
-        verbose_name_plural = "상품"
+        verbose_name = _("상품")
+        verbose_name_plural = _("상품")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["merchant", "external_id"], name="sizing_product_unique_external_id")
@@ -144,28 +147,30 @@ class BodyMeasurement(models.Model):
     """A visitor's body as entered in the widget; from /measurements or a recommend call with visitorId."""
 
     class Source(models.TextChoices):
-        WIDGET = "WIDGET", "측정 저장"
-        RECOMMEND = "RECOMMEND", "사이즈 추천"
+        WIDGET = "WIDGET", _("측정 저장")
+        RECOMMEND = "RECOMMEND", _("사이즈 추천")
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="body_measurements")
-    visitor_id = models.UUIDField("방문자 ID", db_index=True)
-    product = models.ForeignKey(
-        Product, verbose_name="상품", on_delete=models.SET_NULL, null=True, blank=True, related_name="measurements"
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="body_measurements"
     )
-    source = models.CharField("출처", max_length=16, choices=Source.choices)
-    gender = models.CharField("성별", max_length=1, choices=Gender.choices)
-    height = models.FloatField("키")
-    weight = models.FloatField("몸무게")
-    chest = models.FloatField("가슴", null=True, blank=True)
-    waist = models.FloatField("허리", null=True, blank=True)
-    hip = models.FloatField("엉덩이", null=True, blank=True)
-    recommended_size = models.CharField("추천 사이즈", max_length=10, blank=True)
-    confidence = models.PositiveSmallIntegerField("신뢰도", null=True, blank=True)
-    created_at = models.DateTimeField("저장일", auto_now_add=True, db_index=True)
+    visitor_id = models.UUIDField(_("방문자 ID"), db_index=True)
+    product = models.ForeignKey(
+        Product, verbose_name=_("상품"), on_delete=models.SET_NULL, null=True, blank=True, related_name="measurements"
+    )
+    source = models.CharField(_("출처"), max_length=16, choices=Source.choices)
+    gender = models.CharField(_("성별"), max_length=1, choices=Gender.choices)
+    height = models.FloatField(_("키"))
+    weight = models.FloatField(_("몸무게"))
+    chest = models.FloatField(_("가슴"), null=True, blank=True)
+    waist = models.FloatField(_("허리"), null=True, blank=True)
+    hip = models.FloatField(_("엉덩이"), null=True, blank=True)
+    recommended_size = models.CharField(_("추천 사이즈"), max_length=10, blank=True)
+    confidence = models.PositiveSmallIntegerField(_("신뢰도"), null=True, blank=True)
+    created_at = models.DateTimeField(_("저장일"), auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name = "신체 측정"
-        verbose_name_plural = "신체 측정"
+        verbose_name = _("신체 측정")
+        verbose_name_plural = _("신체 측정")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -174,26 +179,28 @@ class BodyMeasurement(models.Model):
 
 class SizeFeedback(models.Model):
     class Fit(models.TextChoices):
-        TOO_SMALL = "TOO_SMALL", "작음"
-        GOOD = "GOOD", "잘 맞음"
-        TOO_LARGE = "TOO_LARGE", "큼"
+        TOO_SMALL = "TOO_SMALL", _("작음")
+        GOOD = "GOOD", _("잘 맞음")
+        TOO_LARGE = "TOO_LARGE", _("큼")
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="size_feedback")
-    # A plain uuid (no foreign key) keeps this app's migrations independent of the try-on app.
-    try_on_request_id = models.UUIDField("피팅 요청 ID")
-    product = models.ForeignKey(
-        Product, verbose_name="상품", on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback"
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="size_feedback"
     )
-    recommended_size = models.CharField("추천 사이즈", max_length=10)
-    confidence = models.PositiveSmallIntegerField("신뢰도")
-    helpful = models.BooleanField("도움이 됨")
-    fit = models.CharField("착용감", max_length=16, choices=Fit.choices, blank=True)
-    comment = models.CharField("코멘트", max_length=500, blank=True)
-    created_at = models.DateTimeField("등록일", auto_now_add=True, db_index=True)
+    # A plain uuid (no foreign key) keeps this app's migrations independent of the try-on app.
+    try_on_request_id = models.UUIDField(_("피팅 요청 ID"))
+    product = models.ForeignKey(
+        Product, verbose_name=_("상품"), on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback"
+    )
+    recommended_size = models.CharField(_("추천 사이즈"), max_length=10)
+    confidence = models.PositiveSmallIntegerField(_("신뢰도"))
+    helpful = models.BooleanField(_("도움이 됨"))
+    fit = models.CharField(_("착용감"), max_length=16, choices=Fit.choices, blank=True)
+    comment = models.CharField(_("코멘트"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("등록일"), auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name = "사이즈 피드백"
-        verbose_name_plural = "사이즈 피드백"
+        verbose_name = _("사이즈 피드백")
+        verbose_name_plural = _("사이즈 피드백")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(confidence__lte=100), name="sizing_feedback_confidence_lte_100"),
@@ -202,3 +209,28 @@ class SizeFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recommended_size} {'👍' if self.helpful else '👎'}"
+
+
+class DailyRecommendations(models.Model):
+    """Size recommendations answered per merchant and day (KST), every call counted (with or without a
+    visitorId, unlike the measurements): the dashboard's recommendation card."""
+
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="recommendation_days"
+    )
+    date = models.DateField(_("날짜"))
+    served = models.PositiveIntegerField(_("추천 요청"), default=0)
+    sized = models.PositiveIntegerField(
+        _("사이즈를 답한 요청"), default=0, help_text=_("사이즈 차트가 있어 사이즈를 추천한 요청")
+    )
+
+    class Meta:
+        verbose_name = _("일별 사이즈 추천")
+        verbose_name_plural = _("일별 사이즈 추천")
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "date"], name="sizing_recommendations_one_row_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant} {self.date}: {self.served}"

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from common.errors import NotFound
 from merchants.models import Merchant
-from sizing.models import BodyMeasurement, Product, SizeChart, SizeFeedback
+from sizing.models import BodyMeasurement, DailyRecommendations, Product, SizeChart, SizeFeedback
 
 
 def product_for_merchant(*, merchant: Merchant, external_id: str) -> Product:
@@ -76,3 +76,44 @@ def helpful_rates(*, products: QuerySet[Product]) -> QuerySet[Product]:
 
 def measurements_for_product(*, product: Product) -> QuerySet[BodyMeasurement]:
     return BodyMeasurement.objects.filter(merchant_id=product.merchant_id, product=product)
+
+
+# --- dashboard -------------------------------------------------------------------------------------------
+def _scoped(queryset: QuerySet, merchant: Merchant | None) -> QuerySet:
+    return queryset if merchant is None else queryset.filter(merchant=merchant)
+
+
+def daily_recommendations(*, merchant: Merchant | None, days: list[date]) -> list[dict]:
+    """``{"day", "served", "sized"}`` per day (zeros included); all merchants if None."""
+    rows = _scoped(DailyRecommendations.objects.filter(date__gte=days[0], date__lte=days[-1]), merchant)
+    totals = {row["date"]: row for row in rows.values("date").annotate(served=Sum("served"), sized=Sum("sized"))}
+    return [
+        {
+            "day": day,
+            "served": int((totals.get(day) or {}).get("served") or 0),
+            "sized": int((totals.get(day) or {}).get("sized") or 0),
+        }
+        for day in days
+    ]
+
+
+def recommendations_since(*, merchant: Merchant | None, day: date) -> int:
+    total = _scoped(DailyRecommendations.objects.filter(date__gte=day), merchant).aggregate(total=Sum("served"))
+    return int(total["total"] or 0)
+
+
+@dataclass(frozen=True)
+class HelpfulSummary:
+    helpful: int
+    total: int
+
+    @property
+    def rate(self) -> float | None:
+        return 100 * self.helpful / self.total if self.total else None
+
+
+def helpful_summary(*, merchant: Merchant | None, since: datetime) -> HelpfulSummary:
+    counts = _scoped(SizeFeedback.objects.filter(created_at__gte=since), merchant).aggregate(
+        total=Count("id"), helpful=Count("id", filter=Q(helpful=True))
+    )
+    return HelpfulSummary(helpful=counts["helpful"], total=counts["total"])

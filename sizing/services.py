@@ -14,11 +14,21 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from common.errors import Forbidden, InvalidInput, NotFound
 from merchants.models import Merchant
-from sizing.models import DIMENSIONS, BodyMeasurement, Category, Product, SizeChart, SizeChartRow, SizeFeedback
+from sizing.models import (
+    DIMENSIONS,
+    BodyMeasurement,
+    Category,
+    DailyRecommendations,
+    Product,
+    SizeChart,
+    SizeChartRow,
+    SizeFeedback,
+)
 from sizing.recommendation import Body, ChartError, ChartRowSpec, ChartSpec, recommend, validate_chart
 from sizing.selectors import chart_for_product, product_for_merchant, recent_fit_counts
 
@@ -69,6 +79,13 @@ def bias_size_shift(*, product: Product) -> float:
     return round(lean * settings.SIZING_BIAS_MAX_SHIFT, 3)
 
 
+def _count_recommendation(*, merchant: Merchant, sized: bool) -> None:
+    today = timezone.localdate()
+    DailyRecommendations.objects.get_or_create(merchant=merchant, date=today)
+    counts = {"served": F("served") + 1, **({"sized": F("sized") + 1} if sized else {})}
+    DailyRecommendations.objects.filter(merchant=merchant, date=today).update(**counts)
+
+
 def recommend_size(
     *, merchant: Merchant, product_external_id: str, measurement: dict[str, Any], visitor_id: uuid.UUID | None = None
 ) -> SizeRecommendationResult:
@@ -90,6 +107,7 @@ def recommend_size(
                 estimated=found.estimated,
                 size_shift=shift,
             )
+    _count_recommendation(merchant=merchant, sized=result.size is not None)
     if visitor_id is not None:
         BodyMeasurement.objects.create(
             merchant=merchant,
@@ -286,20 +304,8 @@ def parse_chart_csv(raw: bytes) -> list[dict[str, Any]]:
     return rows
 
 
-@transaction.atomic
-def import_size_chart(
-    *, merchant: Merchant, brand: str, category: str, kind: str, garment_flat: bool, raw_csv: bytes, note: str = ""
-) -> SizeChart:
-    """Creates the brand+category chart or replaces its rows; all or nothing."""
-    brand = brand.strip()
-    if not brand:
-        raise InvalidInput("브랜드를 입력해 주세요.")
-    if category not in Category.values:
-        raise InvalidInput("알 수 없는 카테고리입니다.")
-    if kind not in SizeChart.Kind.values:
-        raise InvalidInput("알 수 없는 치수 종류입니다.")
-    rows = parse_chart_csv(raw_csv)
-    spec = ChartSpec(
+def _chart_spec(*, category: str, kind: str, garment_flat: bool, rows: list[dict[str, Any]]) -> ChartSpec:
+    return ChartSpec(
         category=category,
         kind=kind,
         garment_flat=garment_flat,
@@ -307,30 +313,208 @@ def import_size_chart(
             ChartRowSpec(
                 label=row["label"],
                 ranges={
-                    dim: (row[f"{dim}_min"], row[f"{dim}_max"]) for dim in DIMENSIONS if row[f"{dim}_min"] is not None
+                    dim: (
+                        row[f"{dim}_min"] if row.get(f"{dim}_min") is not None else row[f"{dim}_max"],
+                        row[f"{dim}_max"] if row.get(f"{dim}_max") is not None else row[f"{dim}_min"],
+                    )
+                    for dim in DIMENSIONS
+                    if row.get(f"{dim}_min") is not None or row.get(f"{dim}_max") is not None
                 },
             )
             for row in rows
         ],
     )
-    try:
-        validate_chart(spec)
-    except ChartError as exc:
-        raise InvalidInput(str(exc)) from exc
-    chart = SizeChart.objects.filter(merchant=merchant, brand__iexact=brand, category=category).first()
+
+
+@transaction.atomic
+def save_size_chart(
+    *,
+    merchant: Merchant,
+    brand: str,
+    category: str,
+    kind: str,
+    garment_flat: bool,
+    rows: list[dict[str, Any]],
+    note: str = "",
+    chart: SizeChart | None = None,
+) -> SizeChart:
+    """Creates a chart (or updates ``chart``) and replaces its rows, smallest size first; all or nothing.
+
+    ``rows`` are ``{"label", "<dim>_min", "<dim>_max", ...}`` in size order. The recommendation's own checks
+    (sizes grow, a dimension shared by all rows) run before anything is written.
+    """
+    brand = brand.strip()
+    if not brand:
+        raise InvalidInput("브랜드를 입력해 주세요.")
+    if category not in Category.values:
+        raise InvalidInput("알 수 없는 카테고리입니다.")
+    if kind not in SizeChart.Kind.values:
+        raise InvalidInput("알 수 없는 치수 종류입니다.")
+    labels = [row["label"] for row in rows]
+    if len(set(labels)) != len(labels):
+        raise InvalidInput("사이즈 라벨이 중복되었습니다.")
+    if rows:
+        try:
+            validate_chart(_chart_spec(category=category, kind=kind, garment_flat=garment_flat, rows=rows))
+        except ChartError as exc:
+            raise InvalidInput(str(exc)) from exc
+    same_brand = SizeChart.objects.filter(merchant=merchant, brand__iexact=brand, category=category)
+    if chart is not None:
+        same_brand = same_brand.exclude(pk=chart.pk)
+    if same_brand.exists():
+        raise InvalidInput("같은 브랜드·카테고리의 사이즈 차트가 이미 있습니다.")
     if chart is None:
         chart = SizeChart.objects.create(
             merchant=merchant, brand=brand, category=category, kind=kind, garment_flat=garment_flat, note=note
         )
     else:
-        chart.kind, chart.garment_flat = kind, garment_flat
-        chart.note = note or chart.note
-        chart.save(update_fields=["kind", "garment_flat", "note", "updated_at"])
+        chart.brand, chart.category, chart.kind, chart.garment_flat, chart.note = (
+            brand,
+            category,
+            kind,
+            garment_flat,
+            note,
+        )
+        chart.save()
         chart.rows.all().delete()
+    fields = [f"{dim}_{end}" for dim in DIMENSIONS for end in ("min", "max")]
     SizeChartRow.objects.bulk_create(
-        SizeChartRow(chart=chart, position=position, **row) for position, row in enumerate(rows)
+        SizeChartRow(chart=chart, position=position, label=row["label"], **{name: row.get(name) for name in fields})
+        for position, row in enumerate(rows)
     )
     return chart
+
+
+@transaction.atomic
+def import_size_chart(
+    *, merchant: Merchant, brand: str, category: str, kind: str, garment_flat: bool, raw_csv: bytes, note: str = ""
+) -> SizeChart:
+    """Creates the brand+category chart or replaces its rows; all or nothing."""
+    rows = parse_chart_csv(raw_csv)
+    chart = SizeChart.objects.filter(merchant=merchant, brand__iexact=brand.strip(), category=category).first()
+    return save_size_chart(
+        merchant=merchant,
+        brand=chart.brand if chart is not None else brand,
+        category=category,
+        kind=kind,
+        garment_flat=garment_flat,
+        rows=rows,
+        note=note or (chart.note if chart is not None else ""),
+        chart=chart,
+    )
+
+
+def _csv_bytes(header: list[str], records: list[list[Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(records)
+    # UTF-8 with a BOM: Korean Excel opens it correctly, and the importers read it back.
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _number_text(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def size_chart_csv(chart: SizeChart) -> bytes:
+    """The chart's rows in the CSV import format (``label,chest_min,chest_max,…``): export, edit, import."""
+    rows = chart.rows.order_by("position", "id")
+    used = [column for column in CSV_COLUMNS[1:] if any(getattr(row, column) is not None for row in rows)]
+    return _csv_bytes(["label", *used], [[row.label, *[_number_text(getattr(row, c)) for c in used]] for row in rows])
+
+
+# --- products CSV -----------------------------------------------------------------------------------------
+PRODUCT_CSV_COLUMNS = ("external_id", "name", "brand", "category")
+_PRODUCT_HEADER_ALIASES = {
+    "externalid": "external_id",
+    "product_id": "external_id",
+    "상품_id": "external_id",
+    "상품id": "external_id",
+    "상품명": "name",
+    "브랜드": "brand",
+    "카테고리": "category",
+}
+MAX_PRODUCT_ROWS = 5000
+
+
+def products_csv(products: Any) -> bytes:
+    return _csv_bytes(
+        list(PRODUCT_CSV_COLUMNS),
+        [[product.external_id, product.name, product.brand, product.category] for product in products],
+    )
+
+
+@dataclass(frozen=True)
+class ProductImport:
+    created: int
+    updated: int
+
+
+@transaction.atomic
+def import_products(*, merchant: Merchant, raw_csv: bytes) -> ProductImport:
+    """Adds or updates (by ``external_id``) the merchant's products from a CSV; all or nothing.
+
+    ``category`` takes the code (TOP, BOTTOM, OUTER, DRESS) or its Korean name (상의, 하의, 아우터, 원피스).
+    """
+    if len(raw_csv) > settings.SIZING_CSV_MAX_BYTES:
+        raise InvalidInput(f"CSV 파일이 너무 큽니다 (최대 {settings.SIZING_CSV_MAX_BYTES // 1024}KB).")
+    reader = csv.reader(io.StringIO(_decode_csv(raw_csv)))
+    try:
+        header = [
+            _PRODUCT_HEADER_ALIASES.get(name.strip().lower().replace(" ", "_"), name.strip().lower())
+            for name in next(reader)
+        ]
+        records = list(reader)
+    except StopIteration as exc:
+        raise InvalidInput("CSV 파일이 비어 있습니다.") from exc
+    except csv.Error as exc:
+        raise InvalidInput(f"CSV 형식 오류: {exc}") from exc
+    missing = [column for column in PRODUCT_CSV_COLUMNS if column not in header]
+    if missing:
+        raise InvalidInput(
+            f"CSV 첫 줄에 필요한 열이 없습니다: {', '.join(missing)}. 열: {', '.join(PRODUCT_CSV_COLUMNS)}"
+        )
+    categories = {value: value for value in Category.values} | {str(label): value for value, label in Category.choices}
+    limits = {field.name: field.max_length for field in Product._meta.fields if field.name in PRODUCT_CSV_COLUMNS}
+    seen: set[str] = set()
+    wanted: list[dict[str, str]] = []
+    for line, record in enumerate(records, start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        cells = {name: value.strip() for name, value in zip(header, record, strict=False)}
+        for column in PRODUCT_CSV_COLUMNS:
+            if not cells.get(column):
+                raise InvalidInput(f"{line}행: {column}이(가) 비어 있습니다.")
+            if limits.get(column) and len(cells[column]) > limits[column]:
+                raise InvalidInput(f"{line}행 {column}: 최대 {limits[column]}자입니다.")
+        category = categories.get(cells["category"].upper()) or categories.get(cells["category"])
+        if category is None:
+            raise InvalidInput(
+                f"{line}행: 알 수 없는 카테고리입니다 ({cells['category'][:20]}). 사용할 수 있는 값: {', '.join(Category.values)}"
+            )
+        if cells["external_id"] in seen:
+            raise InvalidInput(f"{line}행: 상품 ID {cells['external_id']}이(가) 중복되었습니다.")
+        seen.add(cells["external_id"])
+        wanted.append({**{column: cells[column] for column in PRODUCT_CSV_COLUMNS}, "category": category})
+    if not wanted:
+        raise InvalidInput("CSV에 상품 행이 없습니다.")
+    if len(wanted) > MAX_PRODUCT_ROWS:
+        raise InvalidInput(f"상품은 한 번에 최대 {MAX_PRODUCT_ROWS}개까지 가져올 수 있습니다.")
+    existing = {
+        product.external_id: product for product in Product.objects.filter(merchant=merchant, external_id__in=seen)
+    }
+    created = updated = 0
+    for row in wanted:
+        product = existing.get(row["external_id"])
+        if product is None:
+            Product.objects.create(merchant=merchant, **row)
+            created += 1
+        elif (product.name, product.brand, product.category) != (row["name"], row["brand"], row["category"]):
+            product.name, product.brand, product.category = row["name"], row["brand"], row["category"]
+            product.save(update_fields=["name", "brand", "category"])
+            updated += 1
+    return ProductImport(created=created, updated=updated)
 
 
 def purge_personal_data(*, now: datetime | None = None) -> dict[str, int]:

@@ -33,7 +33,7 @@ def test_merchant_sees_only_its_own_api_keys(merchant, other_merchant):
     assert "mine-storefront" in listing
     assert "theirs-storefront" not in listing
     other_page = client.get(f"/admin/merchants/apikey/{theirs.pk}/change/")
-    assert other_page.status_code == 302  # Django admin's answer for an object outside the queryset
+    assert other_page.status_code == 404  # another merchant's object is indistinguishable from a missing one
     merchants_page = client.get("/admin/merchants/merchant/").content.decode()
     assert "Merchant A" in merchants_page and "Merchant B" not in merchants_page
 
@@ -77,3 +77,16 @@ def test_superuser_sees_all_merchants(merchant, other_merchant, django_user_mode
     client.force_login(admin_user)
     page = client.get("/admin/merchants/merchant/").content.decode()
     assert "Merchant A" in page and "Merchant B" in page
+
+
+def test_key_page_revokes_with_a_button(merchant):
+    issued = issue_api_key(merchant=merchant, name="button revoke")
+    client = admin_client_for(merchant)
+    url = f"/admin/merchants/apikey/{issued.api_key.pk}/change/"
+    assert f"/admin/merchants/apikey/{issued.api_key.pk}/revoke/" in client.get(url).content.decode()
+    assert client.get(f"/admin/merchants/apikey/{issued.api_key.pk}/revoke/").status_code == 405
+    page = client.post(f"/admin/merchants/apikey/{issued.api_key.pk}/revoke/", follow=True).content.decode()
+    assert "API 키를 폐기했습니다" in page and 'id="revoke-key"' not in page
+    from rest_framework.test import APIClient
+
+    assert APIClient().get("/api/me", HTTP_X_API_KEY=issued.raw_key).status_code == 401

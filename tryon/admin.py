@@ -1,5 +1,6 @@
-"""Dashboard pages of the try-on app: jobs with before/after thumbnails, feedback with the GOOD rate, share
-links with their views, daily usage with a chart, and the merchant's try-on settings (quota, retention)."""
+"""Dashboard pages of the try-on app: the results gallery (before/after while the shopper's photo exists, engine
+and preview badges), jobs with live progress and a readable summary, feedback with the GOOD rate, share links,
+daily usage against the monthly quota, and the merchant's try-on settings."""
 
 from __future__ import annotations
 
@@ -7,24 +8,47 @@ import json
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from unfold.decorators import display
 
-from merchants.admin_base import MerchantScopedAdmin, ReadOnlyMixin, request_merchant_or_none
-from tryon import storage
-from tryon.charts import usage_chart_svg
+from common import charts
+from merchants.admin_base import (
+    MerchantScopedAdmin,
+    ReadOnlyMixin,
+    label_html,
+    progress_html,
+    request_merchant_or_none,
+)
+from tryon import services, storage
 from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
 from tryon.selectors import daily_usage, feedback_summary, monthly_requests, settings_for
 
+STATUS_TONES = {
+    TryOnJob.Status.PENDING: "",
+    TryOnJob.Status.PROCESSING: "info",
+    TryOnJob.Status.COMPLETED: "success",
+    TryOnJob.Status.FAILED: "danger",
+}
+ENGINE_NAMES = {"offline": gettext_lazy("오프라인 엔진"), "fashn": "FASHN"}
+PLACEMENTS = {"pose": gettext_lazy("신체 랜드마크에 맞춤"), "centered": gettext_lazy("가운데 배치 (신체를 찾지 못함)")}
+CUTOUTS = {
+    "alpha": gettext_lazy("투명 배경 사용"),
+    "background-flood-fill": gettext_lazy("배경 제거"),
+    "none": gettext_lazy("상품 사진 그대로"),
+}
+GALLERY_PER_PAGE = 24
 
-def _thumbnail(name: str, alt: str, size: int = 72) -> str:
+
+def _image(name: str, alt: str, css: str = "tl-thumb-72") -> str:
     return format_html(
-        '<img src="{}" alt="{}" style="width:{}px;height:{}px;object-fit:cover;border-radius:6px" loading="lazy">',
-        storage.signed_file_url(name, absolute=False),
-        alt,
-        size,
-        size,
+        '<img src="{}" alt="{}" class="{}" loading="lazy">', storage.signed_file_url(name, absolute=False), alt, css
     )
 
 
@@ -34,66 +58,124 @@ def _rate_text(summary: dict[str, Any]) -> str:
     return f"{summary['rate']}% ({summary['good']}/{summary['good'] + summary['bad']})"
 
 
+def shows_photo(job: TryOnJob) -> bool:
+    # Privacy: the shopper's photo exists only while the job runs and is deleted the moment it ends.
+    return bool(job.person_image) and not job.is_finished
+
+
+def shows_result(job: TryOnJob) -> bool:
+    return job.status == TryOnJob.Status.COMPLETED and bool(job.result_image) and not job.result_deleted_at
+
+
+def engine_badges(job: TryOnJob) -> str:
+    if not job.engine:
+        return "—"
+    badges = [label_html(ENGINE_NAMES.get(job.engine, job.engine), "info")]
+    if job.metadata.get("preview"):
+        badges.append(label_html(_("미리보기"), "warning"))
+    return format_html_join(" ", "{}", ((badge,) for badge in badges))
+
+
+def metadata_summary(job: TryOnJob) -> list[tuple[str, str]]:
+    """What a merchant can read of the engine's record (the raw JSON stays for superusers)."""
+    meta = job.metadata or {}
+    rows: list[tuple[str, str]] = []
+    if job.engine:
+        rows.append((_("엔진"), str(ENGINE_NAMES.get(job.engine, job.engine))))
+    if "preview" in meta:
+        rows.append((_("결과 종류"), _("미리보기 (합성, AI 피팅 아님)") if meta["preview"] else _("AI 피팅")))
+    if meta.get("placement"):
+        rows.append((_("옷 배치"), str(PLACEMENTS.get(meta["placement"], meta["placement"]))))
+    if "poseDetected" in meta:
+        rows.append((_("신체 인식"), _("됨") if meta["poseDetected"] else _("안 됨")))
+    if meta.get("garmentCutout"):
+        rows.append((_("상품 사진 처리"), str(CUTOUTS.get(meta["garmentCutout"], meta["garmentCutout"]))))
+    if "silhouetteClip" in meta:
+        rows.append((_("몸 윤곽에 맞춰 자르기"), _("적용") if meta["silhouetteClip"] else _("적용 안 함")))
+    if meta.get("mode"):
+        rows.append((_("FASHN 모드"), str(meta["mode"])))
+    if meta.get("providerRetries"):
+        rows.append((_("한도 초과로 다시 시도"), _("%(count)s회") % {"count": meta["providerRetries"]}))
+    if meta.get("errorCode"):
+        rows.append((_("오류 코드"), str(meta["errorCode"])))
+    if meta.get("note"):
+        rows.append((_("메모"), str(meta["note"])))
+    return rows
+
+
 @admin.register(TryOnJob)
 class TryOnJobAdmin(ReadOnlyMixin, MerchantScopedAdmin):
-    list_display = ("before", "after", "product", "status", "engine_label", "progress_label", "good_rate", "created_at")
+    list_display = (
+        "before",
+        "after",
+        "product",
+        "status_label",
+        "engine_label",
+        "progress_label",
+        "good_rate",
+        "created_at",
+    )
     list_filter = ("status", "category", "engine")
     search_fields = ("product_title", "id")
     date_hierarchy = "created_at"
-    readonly_fields = (
-        "id",
-        "status",
-        "progress",
-        "category",
-        "product_title",
-        "product_image_url",
-        "product_page_url",
-        "engine",
-        "error_message",
-        "created_at",
-        "finished_at",
-        "result_expires_at",
-        "result_deleted_at",
-        "result_preview",
-        "metadata_pretty",
-    )
-    exclude = ("person_image", "garment_image", "result_image", "visitor_key", "provider_job_id", "metadata")
+    change_form_outer_before_template = "tryon/admin/tryonjob_live_block.html"
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).prefetch_related("feedback")
 
-    @admin.display(description="사용자 사진")
-    def before(self, job: TryOnJob) -> str:
-        # Privacy: the shopper's photo exists only while the job runs and is deleted the moment it ends.
-        if job.person_image and not job.is_finished:
-            return _thumbnail(job.person_image, "사용자 사진 (처리 중)")
-        return format_html('<span style="color:#888;font-size:11px">{}</span>', "삭제됨\n(개인정보 보호)")
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = [
+            "id",
+            "product_title",
+            "category",
+            "product_image_url",
+            "product_page_url",
+            "processing_summary",
+            "error_message",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "result_expires_at",
+            "result_deleted_at",
+        ]
+        if request.user.is_superuser:
+            fields += ["merchant", "provider_job_id", "metadata_raw"]
+        return fields
 
-    @admin.display(description="결과")
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.get_fields(request, obj)
+
+    @display(description=gettext_lazy("사용자 사진"))
+    def before(self, job: TryOnJob) -> str:
+        if shows_photo(job):
+            return _image(job.person_image, _("사용자 사진 (처리 중)"))
+        return format_html('<span class="tl-card-note">{}</span>', _("삭제됨 (개인정보 보호)"))
+
+    @display(description=gettext_lazy("결과"))
     def after(self, job: TryOnJob) -> str:
-        if job.status == TryOnJob.Status.COMPLETED and job.result_image and not job.result_deleted_at:
-            return _thumbnail(job.result_image, "피팅 결과")
+        if shows_result(job):
+            return _image(job.result_image, _("피팅 결과"))
         if job.result_deleted_at:
-            return "보관 기간 만료"
+            return _("보관 기간 만료")
         return "-"
 
-    @admin.display(description="상품", ordering="product_title")
+    @display(description=gettext_lazy("상품"), ordering="product_title")
     def product(self, job: TryOnJob) -> str:
         return job.product_title or str(job.id)[:8]
 
-    @admin.display(description="엔진", ordering="engine")
+    @display(description=gettext_lazy("상태"), ordering="status", label={s: t for s, t in STATUS_TONES.items()})
+    def status_label(self, job: TryOnJob) -> tuple[str, str]:
+        return job.status, job.get_status_display()
+
+    @display(description=gettext_lazy("엔진"), ordering="engine")
     def engine_label(self, job: TryOnJob) -> str:
-        if not job.engine:
-            return "-"
-        return f"{job.engine} (미리보기)" if job.metadata.get("preview") else job.engine
+        return engine_badges(job)
 
-    @admin.display(description="진행률", ordering="progress")
+    @display(description=gettext_lazy("진행률"), ordering="progress")
     def progress_label(self, job: TryOnJob) -> str:
-        return format_html(
-            '<progress value="{}" max="100" style="width:70px"></progress> {}%', job.progress, job.progress
-        )
+        return progress_html(job.progress, 100, f"{job.progress}%")
 
-    @admin.display(description="GOOD 비율")
+    @display(description=gettext_lazy("GOOD 비율"))
     def good_rate(self, job: TryOnJob) -> str:
         votes = list(job.feedback.all())
         if not votes:
@@ -101,34 +183,96 @@ class TryOnJobAdmin(ReadOnlyMixin, MerchantScopedAdmin):
         good = sum(1 for vote in votes if vote.vote == TryOnFeedback.Vote.GOOD)
         return f"{round(100 * good / len(votes))}% ({good}/{len(votes)})"
 
-    @admin.display(description="결과 이미지")
-    def result_preview(self, job: TryOnJob) -> str:
-        if job.status == TryOnJob.Status.COMPLETED and job.result_image and not job.result_deleted_at:
-            return format_html(
-                '<img src="{}" alt="피팅 결과" style="max-width:360px;border-radius:8px">',
-                storage.signed_file_url(job.result_image, absolute=False),
-            )
-        return "-"
+    @display(description=gettext_lazy("처리 요약"))
+    def processing_summary(self, job: TryOnJob) -> str:
+        rows = metadata_summary(job)
+        if not rows:
+            return "—"
+        return format_html('<dl class="tl-summary">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows))
 
-    @admin.display(description="메타데이터")
-    def metadata_pretty(self, job: TryOnJob) -> str:
+    @display(description=gettext_lazy("처리 정보 (원본, 운영자용)"))
+    def metadata_raw(self, job: TryOnJob) -> str:
         return format_html("<pre>{}</pre>", json.dumps(job.metadata, ensure_ascii=False, indent=2))
+
+    # --- live progress and gallery ---------------------------------------------------------------------
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("gallery/", wrap(self.gallery_view), name="tryon_tryonjob_gallery"),
+            path("<path:object_id>/progress/", wrap(self.progress_view), name="tryon_tryonjob_progress"),
+            *super().get_urls(),
+        ]
+
+    def live_context(self, job: TryOnJob) -> dict[str, Any]:
+        return {
+            "job": job,
+            "status_label": label_html(job.get_status_display(), STATUS_TONES[job.status]),
+            "progress": progress_html(job.progress, 100, f"{job.progress}%"),
+            "engine": engine_badges(job),
+            "photo": _image(job.person_image, _("사용자 사진 (처리 중)"), "tl-thumb-360") if shows_photo(job) else "",
+            "result": _image(job.result_image, _("피팅 결과"), "tl-thumb-360") if shows_result(job) else "",
+            "progress_url": reverse("admin:tryon_tryonjob_progress", args=[job.pk]),
+            "poll": not job.is_finished,
+        }
+
+    def progress_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The live block of a job page: htmx swaps it in every two seconds until the job has finished."""
+        job = self.get_object(request, object_id)
+        if job is None:
+            raise Http404
+        return TemplateResponse(request, "tryon/admin/tryonjob_live.html", self.live_context(job))
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        job = self.get_object(request, object_id) if object_id else None
+        if job is not None:
+            extra_context = {**(extra_context or {}), **self.live_context(job)}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def gallery_view(self, request: HttpRequest) -> HttpResponse:
+        jobs = self.get_queryset(request).select_related("merchant")
+        status = request.GET.get("status", "")
+        if status in TryOnJob.Status.values:
+            jobs = jobs.filter(status=status)
+        page = Paginator(jobs.order_by("-created_at"), GALLERY_PER_PAGE).get_page(request.GET.get("page"))
+        tiles = []
+        for job in page:
+            votes = list(job.feedback.all())
+            good = sum(1 for vote in votes if vote.vote == TryOnFeedback.Vote.GOOD)
+            tiles.append(
+                {
+                    "job": job,
+                    "status_label": label_html(job.get_status_display(), STATUS_TONES[job.status]),
+                    "engine": engine_badges(job),
+                    "photo": _image(job.person_image, _("사용자 사진 (처리 중)"), "") if shows_photo(job) else "",
+                    "result": _image(job.result_image, _("피팅 결과"), "") if shows_result(job) else "",
+                    "good_rate": f"{round(100 * good / len(votes))}% ({good}/{len(votes)})" if votes else "",
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("피팅 결과 갤러리"),
+            "tiles": tiles,
+            "page": page,
+            "status_choices": TryOnJob.Status.choices,
+            "status": status,
+            "show_merchant": request.user.is_superuser,
+        }
+        return TemplateResponse(request, "tryon/admin/gallery.html", context)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         summary = feedback_summary(self.get_queryset(request))
-        extra_context = {**(extra_context or {}), "subtitle": f"피드백 GOOD 비율: {_rate_text(summary)}"}
+        extra_context = {**(extra_context or {}), "subtitle": _("피드백 GOOD 비율: %s") % _rate_text(summary)}
         return super().changelist_view(request, extra_context)
 
     def delete_model(self, request: HttpRequest, obj: TryOnJob) -> None:
-        for name in (obj.person_image, obj.garment_image, obj.result_image):
-            storage.delete_file(name)
-        super().delete_model(request, obj)
+        services.delete_tryon_job(job=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for job in queryset:
-            for name in (job.person_image, job.garment_image, job.result_image):
-                storage.delete_file(name)
-        super().delete_queryset(request, queryset)
+            services.delete_tryon_job(job=job)
 
 
 @admin.register(TryOnFeedback)
@@ -138,7 +282,7 @@ class TryOnFeedbackAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     list_filter = ("vote",)
     search_fields = ("reason",)
 
-    @admin.display(description="피팅 작업")
+    @display(description=gettext_lazy("피팅 작업"))
     def job_link(self, feedback: TryOnFeedback) -> str:
         return feedback.job.product_title or str(feedback.job_id)[:8]
 
@@ -148,7 +292,7 @@ class TryOnFeedbackAdmin(ReadOnlyMixin, MerchantScopedAdmin):
         if not request.user.is_superuser:
             jobs = jobs.filter(merchant=merchant)
         summary = feedback_summary(jobs)
-        extra_context = {**(extra_context or {}), "subtitle": f"GOOD 비율: {_rate_text(summary)}"}
+        extra_context = {**(extra_context or {}), "subtitle": _("GOOD 비율: %s") % _rate_text(summary)}
         return super().changelist_view(request, extra_context)
 
 
@@ -158,23 +302,43 @@ class ShareLinkAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     list_display = ("token_prefix", "product", "view_count", "created_at", "expires_at", "is_live")
     ordering = ("-created_at",)
 
-    @admin.display(description="토큰")
+    @display(description=gettext_lazy("토큰"))
     def token_prefix(self, link: ShareLink) -> str:
         return f"{link.token[:8]}…"
 
-    @admin.display(description="상품")
+    @display(description=gettext_lazy("상품"))
     def product(self, link: ShareLink) -> str:
         return link.job.product_title or str(link.job_id)[:8]
 
-    @admin.display(description="유효", boolean=True)
+    @display(description=gettext_lazy("유효"), boolean=True)
     def is_live(self, link: ShareLink) -> bool:
         return link.expires_at > timezone.now()
+
+
+def usage_chart(series: list[dict[str, Any]]) -> charts.Chart:
+    """Stacked daily bars: completed, failed, not finished yet."""
+    return charts.daily_chart(
+        "tryon-usage",
+        _("최근 30일 일별 피팅 요청"),
+        [row["date"] for row in series],
+        [
+            charts.Series(_("완료"), [row["completed"] for row in series], charts.SUCCESS),
+            charts.Series(_("실패"), [row["failed"] for row in series], charts.DANGER),
+            charts.Series(
+                _("처리 중"),
+                [max(0, row["requested"] - row["completed"] - row["failed"]) for row in series],
+                charts.MUTED,
+            ),
+        ],
+        stacked=True,
+        size="lg",
+    )
 
 
 @admin.register(DailyUsage)
 class DailyUsageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     list_display = ("date", "requested", "completed", "failed")
-    change_list_template = "tryon/admin/usage_change_list.html"
+    list_before_template = "tryon/admin/usage_overview.html"
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -183,7 +347,7 @@ class DailyUsageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
         merchant = None if request.user.is_superuser else request_merchant_or_none(request)
         series = daily_usage(merchant=merchant, days=30)
         context: dict[str, Any] = {
-            "usage_chart": usage_chart_svg(series),
+            "usage_chart": usage_chart(series),
             "usage_total": sum(r["requested"] for r in series),
         }
         if merchant is not None:
@@ -211,7 +375,7 @@ class TryOnSettingsAdmin(MerchantScopedAdmin):
             return ("merchant", *self.fields)
         return self.fields
 
-    @admin.display(description="이번 달 사용량")
+    @display(description=gettext_lazy("이번 달 사용량"))
     def month_usage(self, limits: TryOnSettings) -> int:
         return monthly_requests(merchant=limits.merchant)
 

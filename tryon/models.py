@@ -7,6 +7,8 @@ import uuid
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from common.models import RecoverableJob
 from merchants.models import Merchant
@@ -20,27 +22,34 @@ DEFAULT_MONTHLY_QUOTA = 1000
 class TryOnSettings(models.Model):
     """A merchant's try-on limits and privacy settings, edited in the dashboard."""
 
-    merchant = models.OneToOneField(Merchant, on_delete=models.CASCADE, related_name="tryon_settings")
+    merchant = models.OneToOneField(
+        Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="tryon_settings"
+    )
     monthly_quota = models.PositiveIntegerField(
-        "월 피팅 한도", default=DEFAULT_MONTHLY_QUOTA, help_text="한 달(달력 기준, KST)에 접수할 수 있는 피팅 요청 수"
+        _("월 피팅 한도"),
+        default=DEFAULT_MONTHLY_QUOTA,
+        help_text=_("한 달(달력 기준, KST)에 접수할 수 있는 피팅 요청 수"),
     )
     result_retention_days = models.PositiveIntegerField(
-        "결과 보관 기간(일)",
+        _("결과 보관 기간(일)"),
         default=DEFAULT_RETENTION_DAYS,
         validators=[MinValueValidator(SHARE_LINK_DAYS)],
-        help_text=f"완료된 결과 이미지를 보관하는 기간. 공유 링크 유효기간({SHARE_LINK_DAYS}일)보다 짧을 수 없습니다.",
+        help_text=format_lazy(
+            _("완료된 결과 이미지를 보관하는 기간. 공유 링크 유효기간({days}일)보다 짧을 수 없습니다."),
+            days=SHARE_LINK_DAYS,
+        ),
     )
     visitor_daily_limit = models.PositiveIntegerField(
-        "방문자별 일일 한도",
+        _("방문자별 일일 한도"),
         null=True,
         blank=True,
-        help_text="한 방문자가 하루에 요청할 수 있는 피팅 수 (비우면 제한 없음)",
+        help_text=_("한 방문자가 하루에 요청할 수 있는 피팅 수 (비우면 제한 없음)"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("수정일"), auto_now=True)
 
     class Meta:
-        verbose_name = "피팅 설정"
-        verbose_name_plural = "피팅 설정"
+        verbose_name = _("피팅 설정")
+        verbose_name_plural = _("피팅 설정")
         constraints = [
             models.CheckConstraint(
                 condition=Q(result_retention_days__gte=SHARE_LINK_DAYS), name="tryon_retention_not_shorter_than_share"
@@ -53,51 +62,53 @@ class TryOnSettings(models.Model):
 
 class TryOnJob(RecoverableJob):
     class Status(models.TextChoices):
-        PENDING = "PENDING", "대기"
-        PROCESSING = "PROCESSING", "처리 중"
-        COMPLETED = "COMPLETED", "완료"
-        FAILED = "FAILED", "실패"
+        PENDING = "PENDING", _("대기")
+        PROCESSING = "PROCESSING", _("처리 중")
+        COMPLETED = "COMPLETED", _("완료")
+        FAILED = "FAILED", _("실패")
 
     class Category(models.TextChoices):
-        UPPER_BODY = "upper_body", "상의"
-        LOWER_BODY = "lower_body", "하의"
-        DRESSES = "dresses", "원피스"
+        UPPER_BODY = "upper_body", _("상의")
+        LOWER_BODY = "lower_body", _("하의")
+        DRESSES = "dresses", _("원피스")
 
     FINISHED = (Status.COMPLETED, Status.FAILED)
     ACTIVE = (Status.PENDING, Status.PROCESSING)
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="tryon_jobs")
-    status = models.CharField("상태", max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
-    category = models.CharField("카테고리", max_length=12, choices=Category.choices, default=Category.UPPER_BODY)
-    product_image_url = models.URLField("상품 이미지 URL", max_length=2000)
-    product_title = models.CharField("상품명", max_length=200, blank=True)
-    product_page_url = models.URLField("상품 페이지 URL", max_length=2000, blank=True)
+    id = models.UUIDField(_("작업 ID"), primary_key=True, default=uuid.uuid4, editable=False)
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="tryon_jobs"
+    )
+    status = models.CharField(_("상태"), max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
+    category = models.CharField(_("카테고리"), max_length=12, choices=Category.choices, default=Category.UPPER_BODY)
+    product_image_url = models.URLField(_("상품 이미지 URL"), max_length=2000)
+    product_title = models.CharField(_("상품명"), max_length=200, blank=True)
+    product_page_url = models.URLField(_("상품 페이지 URL"), max_length=2000, blank=True)
     # Who asked (visitorId from the widget, else a hash of the client address): for the per-visitor limit.
-    visitor_key = models.CharField(max_length=64, blank=True, db_index=True)
+    visitor_key = models.CharField(_("방문자 키"), max_length=64, blank=True, db_index=True)
     # Storage names in storages["tryon"]. The shopper's photo is deleted as soon as the job ends.
-    person_image = models.CharField(max_length=255, blank=True)
-    garment_image = models.CharField(max_length=255, blank=True)
-    result_image = models.CharField(max_length=255, blank=True)
-    engine = models.CharField("엔진", max_length=20, blank=True)
-    provider_job_id = models.CharField(max_length=100, blank=True)
-    progress = models.PositiveSmallIntegerField("진행률", default=0)
-    metadata = models.JSONField(default=dict, blank=True)
-    error_message = models.CharField("오류 메시지", max_length=500, blank=True)
-    created_at = models.DateTimeField("요청 시각", auto_now_add=True, db_index=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField("완료 시각", null=True, blank=True)
-    result_expires_at = models.DateTimeField("결과 삭제 예정", null=True, blank=True, db_index=True)
-    result_deleted_at = models.DateTimeField("결과 삭제됨", null=True, blank=True)
+    person_image = models.CharField(_("사용자 사진"), max_length=255, blank=True)
+    garment_image = models.CharField(_("상품 이미지 사본"), max_length=255, blank=True)
+    result_image = models.CharField(_("결과 이미지"), max_length=255, blank=True)
+    engine = models.CharField(_("엔진"), max_length=20, blank=True)
+    provider_job_id = models.CharField(_("엔진 작업 ID"), max_length=100, blank=True)
+    progress = models.PositiveSmallIntegerField(_("진행률"), default=0)
+    metadata = models.JSONField(_("처리 정보"), default=dict, blank=True)
+    error_message = models.CharField(_("오류 메시지"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("요청 시각"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("시작 시각"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("완료 시각"), null=True, blank=True)
+    result_expires_at = models.DateTimeField(_("결과 삭제 예정"), null=True, blank=True, db_index=True)
+    result_deleted_at = models.DateTimeField(_("결과 삭제됨"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "피팅 작업"
-        verbose_name_plural = "피팅 작업"
+        verbose_name = _("피팅 작업")
+        verbose_name_plural = _("피팅 작업")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["merchant", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.product_title or self.id} ({self.status})"
+        return f"{self.product_title or self.id} ({self.get_status_display()})"
 
     @property
     def is_finished(self) -> bool:
@@ -106,18 +117,18 @@ class TryOnJob(RecoverableJob):
 
 class TryOnFeedback(models.Model):
     class Vote(models.TextChoices):
-        GOOD = "GOOD", "좋아요"
-        BAD = "BAD", "별로예요"
+        GOOD = "GOOD", _("좋아요")
+        BAD = "BAD", _("별로예요")
 
-    job = models.ForeignKey(TryOnJob, on_delete=models.CASCADE, related_name="feedback")
-    visitor_id = models.UUIDField()
-    vote = models.CharField("평가", max_length=4, choices=Vote.choices)
-    reason = models.CharField("사유", max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    job = models.ForeignKey(TryOnJob, verbose_name=_("피팅 작업"), on_delete=models.CASCADE, related_name="feedback")
+    visitor_id = models.UUIDField(_("방문자 ID"))
+    vote = models.CharField(_("평가"), max_length=4, choices=Vote.choices)
+    reason = models.CharField(_("사유"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("등록일"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "피팅 피드백"
-        verbose_name_plural = "피팅 피드백"
+        verbose_name = _("피팅 피드백")
+        verbose_name_plural = _("피팅 피드백")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["job", "visitor_id"], name="tryon_feedback_once_per_visitor"),
@@ -128,16 +139,16 @@ class TryOnFeedback(models.Model):
 
 
 class ShareLink(models.Model):
-    job = models.ForeignKey(TryOnJob, on_delete=models.CASCADE, related_name="share_links")
-    token = models.CharField(max_length=64, unique=True)
-    visitor_id = models.UUIDField(null=True, blank=True)
-    created_at = models.DateTimeField("공유 시각", auto_now_add=True)
-    expires_at = models.DateTimeField("만료 시각", db_index=True)
-    view_count = models.PositiveIntegerField("조회수", default=0)
+    job = models.ForeignKey(TryOnJob, verbose_name=_("피팅 작업"), on_delete=models.CASCADE, related_name="share_links")
+    token = models.CharField(_("토큰"), max_length=64, unique=True)
+    visitor_id = models.UUIDField(_("방문자 ID"), null=True, blank=True)
+    created_at = models.DateTimeField(_("공유 시각"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("만료 시각"), db_index=True)
+    view_count = models.PositiveIntegerField(_("조회수"), default=0)
 
     class Meta:
-        verbose_name = "공유 링크"
-        verbose_name_plural = "공유 링크"
+        verbose_name = _("공유 링크")
+        verbose_name_plural = _("공유 링크")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -147,15 +158,17 @@ class ShareLink(models.Model):
 class DailyUsage(models.Model):
     """Try-on requests accepted per merchant and day (KST): the dashboard chart and the monthly quota."""
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="tryon_usage")
-    date = models.DateField("날짜")
-    requested = models.PositiveIntegerField("요청", default=0)
-    completed = models.PositiveIntegerField("완료", default=0)
-    failed = models.PositiveIntegerField("실패", default=0)
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="tryon_usage"
+    )
+    date = models.DateField(_("날짜"))
+    requested = models.PositiveIntegerField(_("요청"), default=0)
+    completed = models.PositiveIntegerField(_("완료"), default=0)
+    failed = models.PositiveIntegerField(_("실패"), default=0)
 
     class Meta:
-        verbose_name = "일별 피팅 사용량"
-        verbose_name_plural = "일별 피팅 사용량"
+        verbose_name = _("일별 피팅 사용량")
+        verbose_name_plural = _("일별 피팅 사용량")
         ordering = ["-date"]
         constraints = [models.UniqueConstraint(fields=["merchant", "date"], name="tryon_usage_one_row_per_day")]
 
@@ -166,11 +179,13 @@ class DailyUsage(models.Model):
 class QuotaExceededNotice(models.Model):
     """Marks that ``usage.quota_exceeded`` was emitted for a merchant's month (once per month)."""
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField(help_text="the first day of the month")
-    created_at = models.DateTimeField(auto_now_add=True)
+    merchant = models.ForeignKey(Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("월"), help_text=_("그 달의 1일"))
+    created_at = models.DateTimeField(_("발송일"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("한도 초과 알림")
+        verbose_name_plural = _("한도 초과 알림")
         constraints = [models.UniqueConstraint(fields=["merchant", "month"], name="tryon_quota_notice_once_a_month")]
 
     def __str__(self) -> str:

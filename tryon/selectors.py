@@ -65,12 +65,13 @@ def next_month_start(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def monthly_requests(*, merchant: Merchant, day: date | None = None) -> int:
+def monthly_requests(*, merchant: Merchant | None, day: date | None = None) -> int:
+    """Try-on requests accepted in the calendar month of ``day`` (today); every merchant's if None."""
     day = day or timezone.localdate()
-    total = DailyUsage.objects.filter(
-        merchant=merchant, date__gte=month_start(day), date__lt=next_month_start(day)
-    ).aggregate(total=Sum("requested"))["total"]
-    return int(total or 0)
+    rows = DailyUsage.objects.filter(date__gte=month_start(day), date__lt=next_month_start(day))
+    if merchant is not None:
+        rows = rows.filter(merchant=merchant)
+    return int(rows.aggregate(total=Sum("requested"))["total"] or 0)
 
 
 def visitor_requests_today(*, merchant: Merchant, visitor_key: str) -> int:
@@ -114,3 +115,11 @@ def feedback_summary(jobs) -> dict[str, int | float | None]:  # type: ignore[no-
     )
     good, bad = int(counts["good"] or 0), int(counts["bad"] or 0)
     return {"good": good, "bad": bad, "rate": round(100 * good / (good + bad), 1) if good + bad else None}
+
+
+def recently_finished_jobs(*, merchant: Merchant | None, limit: int) -> list[TryOnJob]:
+    """The latest completed or failed jobs (the dashboard's activity feed); all merchants if None."""
+    jobs = TryOnJob.objects.filter(finished_at__isnull=False)
+    if merchant is not None:
+        jobs = jobs.filter(merchant=merchant)
+    return list(jobs.select_related("merchant").order_by("-finished_at")[:limit])

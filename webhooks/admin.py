@@ -6,28 +6,48 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from unfold.admin import TabularInline
 
+from common import charts
 from common.errors import ServiceError
 from merchants.admin_base import (
     MerchantScopedAdmin,
     MerchantScopedInline,
     ReadOnlyMixin,
+    label_html,
     request_merchant_or_none,
     show_once_response,
 )
 from webhooks import selectors, services
-from webhooks.charts import success_rate_svg
 from webhooks.events import EVENT_LABELS, SUBSCRIBABLE_EVENTS
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from webhooks.selectors import DailySuccess
+
+
+def success_rate_chart(days: list[DailySuccess]) -> charts.Chart:
+    """The daily success rate (0–100 %); a day without attempts has no bar."""
+    return charts.daily_chart(
+        "webhook-success",
+        _("일별 웹훅 발송 성공률 (%)"),
+        [day.day for day in days],
+        [
+            charts.Series(
+                _("성공률"), [None if day.rate is None else round(100 * day.rate, 1) for day in days], charts.SUCCESS
+            ),
+        ],
+        y_max=100,
+    )
 
 
 class WebhookEndpointForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
-        label="구독 이벤트",
+        label=gettext_lazy("구독 이벤트"),
         choices=[(event, f"{event} ({EVENT_LABELS[event]})") for event in SUBSCRIBABLE_EVENTS],
         widget=forms.CheckboxSelectMultiple,
     )
@@ -43,7 +63,7 @@ class WebhookEndpointForm(forms.ModelForm):
             raise forms.ValidationError(exc.message) from exc
 
 
-class WebhookAttemptInline(ReadOnlyMixin, MerchantScopedInline, admin.TabularInline):
+class WebhookAttemptInline(ReadOnlyMixin, MerchantScopedInline, TabularInline):
     model = WebhookAttempt
     extra = 0
     can_delete = False
@@ -60,6 +80,7 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
     search_fields = ("url",)
     readonly_fields = ("secret_hint", "disabled_reason", "disabled_at", "failing_since", "created_at", "updated_at")
     actions = ["send_test_event"]
+    change_form_outer_before_template = "webhooks/admin/endpoint_actions.html"
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = ["url", "events"]
@@ -69,23 +90,27 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
             fields += ["is_active", *self.readonly_fields]
         return fields
 
-    @admin.display(description="상태")
+    @admin.display(description=gettext_lazy("상태"))
     def state(self, obj: WebhookEndpoint) -> str:
         if obj.is_active:
-            return format_html('<span style="color:#2e7d32">● 활성</span>')
+            return label_html(_("활성"), "success")
         return format_html(
-            '<span style="color:#c62828" class="disabled-reason">● 비활성</span><br><small>{}</small>',
+            '{}<br><small class="disabled-reason">{}</small>',
+            label_html(_("비활성"), "danger"),
             obj.disabled_reason or "",
         )
 
-    @admin.display(description="구독 이벤트")
+    @admin.display(description=gettext_lazy("구독 이벤트"))
     def subscribed(self, obj: WebhookEndpoint) -> str:
         return ", ".join(obj.events or [])
 
-    @admin.display(description="발송 기록")
+    @admin.display(description=gettext_lazy("발송 기록"))
     def deliveries_link(self, obj: WebhookEndpoint) -> str:
         return format_html(
-            '<a href="{}?endpoint__id__exact={}">보기</a>', reverse("admin:webhooks_webhookdelivery_changelist"), obj.pk
+            '<a href="{}?endpoint__id__exact={}">{}</a>',
+            reverse("admin:webhooks_webhookdelivery_changelist"),
+            obj.pk,
+            _("보기"),
         )
 
     def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form: Any, change: bool) -> None:
@@ -127,21 +152,44 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
             self,
             request,
             "webhooks/admin/secret_created.html",
-            title="웹훅 엔드포인트가 생성되었습니다",
+            title=_("웹훅 엔드포인트가 생성되었습니다"),
             endpoint=obj,
             secret=getattr(obj, "_raw_secret", ""),
         )
 
-    @admin.action(description="선택한 엔드포인트로 테스트 이벤트 발송")
+    @admin.action(description=gettext_lazy("선택한 엔드포인트로 테스트 이벤트 발송"))
     def send_test_event(self, request: HttpRequest, queryset: Any) -> None:
         for endpoint in queryset:
-            delivery = services.send_test_event(endpoint=endpoint)
-            if delivery.status == DeliveryStatus.DELIVERED:
-                self.message_user(
-                    request, f"{endpoint.url}: 성공 (HTTP {delivery.last_response_status})", messages.SUCCESS
-                )
-            else:
-                self.message_user(request, f"{endpoint.url}: 실패 — {delivery.last_error}", messages.ERROR)
+            self._send_test(request, endpoint)
+
+    def _send_test(self, request: HttpRequest, endpoint: WebhookEndpoint) -> None:
+        delivery = services.send_test_event(endpoint=endpoint)
+        if delivery.status == DeliveryStatus.DELIVERED:
+            self.message_user(
+                request,
+                _("%(url)s: 성공 (HTTP %(status)s)") % {"url": endpoint.url, "status": delivery.last_response_status},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request,
+                _("%(url)s: 실패 — %(error)s") % {"url": endpoint.url, "error": delivery.last_error},
+                messages.ERROR,
+            )
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(require_POST(self.send_test_view))
+        return [
+            path("<path:object_id>/send-test/", view, name="webhooks_webhookendpoint_send_test"),
+            *super().get_urls(),
+        ]
+
+    def send_test_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        endpoint = self.get_object(request, object_id)
+        if endpoint is None:
+            raise Http404
+        self._send_test(request, endpoint)
+        return HttpResponseRedirect(reverse("admin:webhooks_webhookendpoint_change", args=[endpoint.pk]))
 
 
 @admin.register(WebhookDelivery)
@@ -177,24 +225,41 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     )
     readonly_fields = fields
     change_list_template = "webhooks/admin/webhookdelivery_change_list.html"
+    change_form_outer_before_template = "webhooks/admin/delivery_actions.html"
 
-    @admin.display(description="상태", ordering="status")
+    @admin.display(description=gettext_lazy("상태"), ordering="status")
     def status_badge(self, obj: WebhookDelivery) -> str:
-        color = {"DELIVERED": "#2e7d32", "FAILED": "#c62828"}.get(obj.status, "#1565c0")
-        return format_html('<span style="color:{}">{}</span>', color, obj.get_status_display())
+        tone = {DeliveryStatus.DELIVERED: "success", DeliveryStatus.FAILED: "danger"}.get(obj.status, "info")
+        return label_html(obj.get_status_display(), tone)
 
-    @admin.display(description="마지막 오류")
+    @admin.display(description=gettext_lazy("마지막 오류"))
     def short_error(self, obj: WebhookDelivery) -> str:
         return (obj.last_error or "")[:80]
 
-    @admin.display(description="본문")
+    @admin.display(description=gettext_lazy("본문"))
     def payload_pretty(self, obj: WebhookDelivery) -> str:
         return format_html("<pre>{}</pre>", services.encode_body(obj.payload).decode("utf-8"))
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
 
-    @admin.action(description="선택한 발송 재시도 (replay)")
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(require_POST(self.replay_view))
+        return [path("<path:object_id>/replay/", view, name="webhooks_webhookdelivery_replay"), *super().get_urls()]
+
+    def replay_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        delivery = self.get_object(request, object_id)
+        if delivery is None:
+            raise Http404
+        try:
+            services.replay_delivery(delivery=delivery)
+        except ServiceError as exc:
+            self.message_user(request, exc.message, messages.WARNING)
+        else:
+            self.message_user(request, _("다시 발송 대기열에 넣었습니다."), messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:webhooks_webhookdelivery_change", args=[delivery.pk]))
+
+    @admin.action(description=gettext_lazy("선택한 발송 재시도 (replay)"))
     def replay_selected(self, request: HttpRequest, queryset: Any) -> None:
         replayed, refused = 0, []
         for delivery in queryset:
@@ -204,7 +269,9 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, MerchantScopedAdmin):
             except ServiceError as exc:
                 refused.append(exc.message)
         if replayed:
-            self.message_user(request, f"{replayed}건을 다시 발송 대기열에 넣었습니다.", messages.SUCCESS)
+            self.message_user(
+                request, _("%(count)s건을 다시 발송 대기열에 넣었습니다.") % {"count": replayed}, messages.SUCCESS
+            )
         for message in dict.fromkeys(refused):
             self.message_user(request, message, messages.WARNING)
 
@@ -214,7 +281,7 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, MerchantScopedAdmin):
         totals = (sum(day.succeeded for day in days), sum(day.attempts for day in days))
         extra_context = {
             **(extra_context or {}),
-            "success_chart": mark_safe(success_rate_svg(days)),  # noqa: S308 - built from numbers and escaped text
+            "success_chart": success_rate_chart(days),
             "success_totals": totals,
         }
         return super().changelist_view(request, extra_context)

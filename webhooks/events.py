@@ -5,6 +5,8 @@ Every app emits events through :func:`webhooks.services.emit_event` with one of 
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 TRYON_COMPLETED = "tryon.completed"
 TRYON_FAILED = "tryon.failed"
 USAGE_QUOTA_EXCEEDED = "usage.quota_exceeded"
@@ -15,8 +17,8 @@ SUBSCRIBABLE_EVENTS: tuple[str, ...] = (TRYON_COMPLETED, TRYON_FAILED, USAGE_QUO
 ALL_EVENTS: tuple[str, ...] = (*SUBSCRIBABLE_EVENTS, WEBHOOK_TEST)
 
 EVENT_LABELS: dict[str, str] = {
-    TRYON_COMPLETED: "가상 피팅 완료",
-    TRYON_FAILED: "가상 피팅 실패",
-    USAGE_QUOTA_EXCEEDED: "사용량 한도 초과",
-    WEBHOOK_TEST: "테스트 발송",
+    TRYON_COMPLETED: _("가상 피팅 완료"),
+    TRYON_FAILED: _("가상 피팅 실패"),
+    USAGE_QUOTA_EXCEEDED: _("사용량 한도 초과"),
+    WEBHOOK_TEST: _("테스트 발송"),
 }

@@ -7,6 +7,7 @@ import uuid
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Merchant
 from webhooks.events import ALL_EVENTS, EVENT_LABELS
@@ -15,23 +16,25 @@ from webhooks.events import ALL_EVENTS, EVENT_LABELS
 class WebhookEndpoint(models.Model):
     """A merchant's URL that receives signed events. The signing secret is stored only encrypted."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="webhook_endpoints")
-    url = models.URLField("URL", max_length=2048)
-    events = models.JSONField("구독 이벤트", default=list)
-    is_active = models.BooleanField("활성", default=True)
-    encrypted_secret = models.TextField(editable=False)
-    secret_hint = models.CharField("시크릿 지문", max_length=16, editable=False, blank=True)
-    disabled_reason = models.CharField("비활성화 사유", max_length=500, blank=True)
-    disabled_at = models.DateTimeField("비활성화 시각", null=True, blank=True)
+    id = models.UUIDField(_("ID"), primary_key=True, default=uuid.uuid4, editable=False)
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(_("URL"), max_length=2048)
+    events = models.JSONField(_("구독 이벤트"), default=list)
+    is_active = models.BooleanField(_("활성"), default=True)
+    encrypted_secret = models.TextField(_("암호화된 시크릿"), editable=False)
+    secret_hint = models.CharField(_("시크릿 지문"), max_length=16, editable=False, blank=True)
+    disabled_reason = models.CharField(_("비활성화 사유"), max_length=500, blank=True)
+    disabled_at = models.DateTimeField(_("비활성화 시각"), null=True, blank=True)
     # Start of the current run of failed attempts; cleared by any success. Drives the 5-day auto-disable.
-    failing_since = models.DateTimeField("연속 실패 시작", null=True, blank=True)
-    created_at = models.DateTimeField("생성일", auto_now_add=True)
-    updated_at = models.DateTimeField("수정일", auto_now=True)
+    failing_since = models.DateTimeField(_("연속 실패 시작"), null=True, blank=True)
+    created_at = models.DateTimeField(_("생성일"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("수정일"), auto_now=True)
 
     class Meta:
-        verbose_name = "웹훅 엔드포인트"
-        verbose_name_plural = "웹훅 엔드포인트"
+        verbose_name = _("웹훅 엔드포인트")
+        verbose_name_plural = _("웹훅 엔드포인트")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["merchant", "is_active"])]
 
@@ -40,9 +43,9 @@ class WebhookEndpoint(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "PENDING", "대기"
-    DELIVERED = "DELIVERED", "성공"
-    FAILED = "FAILED", "실패"
+    PENDING = "PENDING", _("대기")
+    DELIVERED = "DELIVERED", _("성공")
+    FAILED = "FAILED", _("실패")
 
 
 class WebhookDelivery(models.Model):
@@ -51,29 +54,33 @@ class WebhookDelivery(models.Model):
     ``message_id`` is the ``webhook-id`` header: the same for every retry and replay of the event.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="webhook_deliveries")
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
-    event_type = models.CharField(
-        "이벤트", max_length=64, choices=[(event, EVENT_LABELS[event]) for event in ALL_EVENTS]
+    id = models.UUIDField(_("ID"), primary_key=True, default=uuid.uuid4, editable=False)
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="webhook_deliveries"
     )
-    message_id = models.CharField("webhook-id", max_length=64)
-    payload = models.JSONField("본문", encoder=DjangoJSONEncoder)
-    status = models.CharField("상태", max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    attempt_count = models.PositiveIntegerField("시도 횟수", default=0)
-    next_attempt_at = models.DateTimeField("다음 시도", default=timezone.now)
-    last_attempt_at = models.DateTimeField("마지막 시도", null=True, blank=True)
-    last_response_status = models.PositiveIntegerField("마지막 응답 코드", null=True, blank=True)
-    last_error = models.TextField("마지막 오류", null=True, blank=True)
-    delivered_at = models.DateTimeField("성공 시각", null=True, blank=True)
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, verbose_name=_("엔드포인트"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_type = models.CharField(
+        _("이벤트"), max_length=64, choices=[(event, EVENT_LABELS[event]) for event in ALL_EVENTS]
+    )
+    message_id = models.CharField(_("webhook-id"), max_length=64)
+    payload = models.JSONField(_("본문"), encoder=DjangoJSONEncoder)
+    status = models.CharField(_("상태"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempt_count = models.PositiveIntegerField(_("시도 횟수"), default=0)
+    next_attempt_at = models.DateTimeField(_("다음 시도"), default=timezone.now)
+    last_attempt_at = models.DateTimeField(_("마지막 시도"), null=True, blank=True)
+    last_response_status = models.PositiveIntegerField(_("마지막 응답 코드"), null=True, blank=True)
+    last_error = models.TextField(_("마지막 오류"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("성공 시각"), null=True, blank=True)
     # A poller's lease: while it lies in the future, no other poller claims the row.
-    claim_token = models.UUIDField(null=True, blank=True, editable=False)
-    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField("생성일", default=timezone.now, db_index=True)
+    claim_token = models.UUIDField(_("처리 토큰"), null=True, blank=True, editable=False)
+    claimed_until = models.DateTimeField(_("처리 기한"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("생성일"), default=timezone.now, db_index=True)
 
     class Meta:
-        verbose_name = "웹훅 발송"
-        verbose_name_plural = "웹훅 발송"
+        verbose_name = _("웹훅 발송")
+        verbose_name_plural = _("웹훅 발송")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="webhooks_due_idx"),
@@ -93,18 +100,22 @@ class WebhookDelivery(models.Model):
 class WebhookAttempt(models.Model):
     """One HTTP request of a delivery: what the receiver answered. Feeds the dashboard's success chart."""
 
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts")
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="webhook_attempts")
-    attempted_at = models.DateTimeField("시도 시각", default=timezone.now, db_index=True)
-    succeeded = models.BooleanField("성공")
-    response_status = models.PositiveIntegerField("응답 코드", null=True, blank=True)
-    error = models.TextField("오류", blank=True)
-    response_excerpt = models.TextField("응답 본문(일부)", blank=True)
-    duration_ms = models.PositiveIntegerField("소요(ms)", default=0)
+    delivery = models.ForeignKey(
+        WebhookDelivery, verbose_name=_("발송"), on_delete=models.CASCADE, related_name="attempts"
+    )
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="webhook_attempts"
+    )
+    attempted_at = models.DateTimeField(_("시도 시각"), default=timezone.now, db_index=True)
+    succeeded = models.BooleanField(_("성공"))
+    response_status = models.PositiveIntegerField(_("응답 코드"), null=True, blank=True)
+    error = models.TextField(_("오류"), blank=True)
+    response_excerpt = models.TextField(_("응답 본문(일부)"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("소요(ms)"), default=0)
 
     class Meta:
-        verbose_name = "발송 시도"
-        verbose_name_plural = "발송 시도"
+        verbose_name = _("발송 시도")
+        verbose_name_plural = _("발송 시도")
         ordering = ["-attempted_at"]
 
     def __str__(self) -> str:

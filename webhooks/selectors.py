@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from common.errors import InvalidInput, NotFound
 from merchants.models import Merchant
-from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -120,3 +120,31 @@ def daily_success_rates(*, merchant: Merchant | None, days: int = 14, today: dat
         row = by_day.get(day)
         result.append(DailySuccess(day=day, attempts=row["total"] if row else 0, succeeded=row["ok"] if row else 0))
     return result
+
+
+@dataclass(frozen=True)
+class DeliveryBacklog:
+    pending: int
+    failed: int
+    # Pending deliveries whose latest attempt failed: they are being retried.
+    retrying: int
+
+
+def delivery_backlog(*, merchant: Merchant | None) -> DeliveryBacklog:
+    deliveries = WebhookDelivery.objects.all()
+    if merchant is not None:
+        deliveries = deliveries.filter(merchant=merchant)
+    counts = deliveries.aggregate(
+        pending=Count("id", filter=Q(status=DeliveryStatus.PENDING)),
+        failed=Count("id", filter=Q(status=DeliveryStatus.FAILED)),
+        retrying=Count("id", filter=Q(status=DeliveryStatus.PENDING, attempt_count__gt=0)),
+    )
+    return DeliveryBacklog(**counts)
+
+
+def recently_failed_deliveries(*, merchant: Merchant | None, limit: int) -> list[WebhookDelivery]:
+    """Deliveries whose last attempt failed (given up, or waiting for a retry), newest attempt first."""
+    deliveries = WebhookDelivery.objects.filter(last_attempt_at__isnull=False).exclude(status=DeliveryStatus.DELIVERED)
+    if merchant is not None:
+        deliveries = deliveries.filter(merchant=merchant)
+    return list(deliveries.select_related("endpoint").order_by("-last_attempt_at")[:limit])

@@ -27,9 +27,10 @@ def _no_ai_keys(settings):  # type: ignore[no-untyped-def]
 
 
 def fetch_bytes(url: str) -> bytes:
-    """GETs an image URL the API returned: local media through the app's own route, anything else over HTTP."""
+    """GETs an image URL the API (or the dashboard, site-relative) gave: local media through the app's own route,
+    anything else over HTTP."""
     parts = urlsplit(url)
-    if parts.path.startswith("/media/content/") and parts.hostname in ("localhost", "testserver"):
+    if parts.path.startswith("/media/content/") and parts.hostname in ("localhost", "testserver", None):
         response = Client().get(parts.path)
         assert response.status_code == 200, url
         return b"".join(response.streaming_content)

@@ -1,4 +1,3 @@
-import re
 import uuid
 
 import pytest
@@ -6,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from sizing.models import BodyMeasurement, SizeChart, SizeChartRow, SizeFeedback
+from tests.support.charts import charts_in
 
 from .conftest import TOP_BODY_ROWS, make_chart, make_product
 
@@ -156,10 +156,14 @@ def test_product_pages_show_helpful_rate_and_measurement_distribution(merchant, 
     listing = client.get("/admin/sizing/product/").content.decode()
     assert "67% (2/3)" in listing
     change = client.get(f"/admin/sizing/product/{shirt.pk}/change/").content.decode()
-    svg = re.search(r"<svg[^>]*measurement-distribution.*?</svg>", change, re.S).group(0)
-    assert svg.count('class="bar bar-height"') >= 2
-    assert "남성 6명" in svg and "여성 6명" in svg
-    assert 'class="bar bar-size"' in svg
+    drawn = charts_in(change)
+    heights = drawn["measurements-height"]["series"]
+    assert sum(heights["남성 6명"]) == 6 and sum(heights["여성 6명"]) == 6
+    assert sum(1 for men, women in zip(heights["남성 6명"], heights["여성 6명"], strict=True) if men or women) >= 2
+    chests = drawn["measurements-chest"]["series"]
+    assert sum(chests["남성 6명"]) + sum(chests["여성 6명"]) == 8  # only the chests entered
+    sizes = drawn["measurements-sizes"]
+    assert dict(zip(sizes["labels"], sizes["series"]["추천 수"], strict=True)) == {"M": 6, "L": 6}
     feedback_page = client.get("/admin/sizing/sizefeedback/").content.decode()
     assert 'id="helpful-rates"' in feedback_page and "67% (2/3)" in feedback_page
 
@@ -172,8 +176,8 @@ def test_other_merchants_sizing_objects_are_invisible(merchant, other_merchant, 
     client = admin_client_for(merchant)
     assert "남의 상품" not in client.get("/admin/sizing/product/").content.decode()
     assert "THEIRS" not in client.get("/admin/sizing/sizechart/").content.decode()
-    assert client.get(f"/admin/sizing/sizechart/{theirs.pk}/change/").status_code == 302
-    assert client.get(f"/admin/sizing/product/{their_product.pk}/change/").status_code == 302
+    assert client.get(f"/admin/sizing/sizechart/{theirs.pk}/change/").status_code == 404
+    assert client.get(f"/admin/sizing/product/{their_product.pk}/change/").status_code == 404
     add_page = client.get("/admin/sizing/product/add/").content.decode()
     assert "THEIRS" not in add_page  # the size-chart choices are the merchant's own
 
@@ -228,10 +232,12 @@ def test_measurement_list_shows_distribution_of_the_filtered_rows(merchant, othe
     )
     client = admin_client_for(merchant)
     page = client.get("/admin/sizing/bodymeasurement/").content.decode()
-    svg = re.search(r'id="measurement-distribution".*?(<svg.*?</svg>)', page, re.S).group(1)
-    assert "여성 4명" in svg and "남성 0명" in svg  # the other merchant's visitor is not counted
+    heights = charts_in(page.split('id="measurement-distribution"')[1])["measurements-height"]["series"]
+    assert (
+        sum(heights["여성 4명"]) == 4 and sum(heights["남성 0명"]) == 0
+    )  # the other merchant's visitor is not counted
     filtered = client.get("/admin/sizing/bodymeasurement/?gender__exact=M").content.decode()
-    assert "여성 0명" in filtered
+    assert "여성 0명" in charts_in(filtered)["measurements-height"]["series"]
 
 
 @pytest.mark.parametrize("page", ["/admin/sizing/sizefeedback/", "/admin/sizing/bodymeasurement/"])
@@ -309,3 +315,78 @@ def test_superuser_cannot_attach_feedback_to_another_merchants_product(
     assert client.post(f"/admin/sizing/sizefeedback/{feedback.pk}/change/", data).status_code == 302
     feedback.refresh_from_db()
     assert feedback.fit == "TOO_SMALL"
+
+
+def test_chart_csv_export_reads_back_with_the_import(merchant):
+    chart = make_chart(merchant, brand="BRAND_K", category="TOP", rows=TOP_BODY_ROWS)
+    client = admin_client_for(merchant)
+    page = client.get(f"/admin/sizing/sizechart/{chart.pk}/change/").content.decode()
+    assert f"/admin/sizing/sizechart/{chart.pk}/export-csv/" in page
+    exported = client.get(f"/admin/sizing/sizechart/{chart.pk}/export-csv/")
+    assert exported["Content-Type"] == "text/csv; charset=utf-8"
+    assert exported["Content-Disposition"] == 'attachment; filename="brand_k-top.csv"'
+    text = exported.content.decode("utf-8-sig")
+    assert text.splitlines()[:2] == [
+        "label,chest_min,chest_max,height_min,height_max,weight_min,weight_max",
+        "S,82,88,160,168,50,60",
+    ]
+    assert upload(client, exported.content, brand="BRAND_COPY").status_code == 302
+    copy = SizeChart.objects.get(merchant=merchant, brand="BRAND_COPY")
+    columns = ("label", "chest_min", "chest_max", "height_min", "height_max", "weight_min", "weight_max")
+    assert list(copy.rows.order_by("position").values_list(*columns)) == list(
+        chart.rows.order_by("position").values_list(*columns)
+    )
+
+
+PRODUCTS_URL = "/admin/sizing/product/import-csv/"
+
+
+def upload_products(client, content: bytes):  # type: ignore[no-untyped-def]
+    return client.post(PRODUCTS_URL, {"csv_file": SimpleUploadedFile("products.csv", content, content_type="text/csv")})
+
+
+def test_products_csv_import_adds_and_updates_and_export_reads_back(merchant, other_merchant, shirt):
+    make_product(other_merchant, external_id="BLUE-SHIRT-001", brand="THEIRS", category="TOP", name="남의 셔츠")
+    client = admin_client_for(merchant)
+    assert PRODUCTS_URL in client.get("/admin/sizing/product/").content.decode()
+    content = (
+        "external_id,name,brand,category\n"
+        "BLUE-SHIRT-001,블루 린넨 셔츠 (개정),BRAND_A,TOP\n"
+        "DENIM-002,와이드 데님,BRAND_A,하의\n"
+    ).encode("cp949")
+    response = upload_products(client, content)
+    assert response.status_code == 302
+    assert "새 상품 1개, 바뀐 상품 1개" in client.get(response["Location"]).content.decode()
+    assert dict(merchant.products.values_list("external_id", "name")) == {
+        "BLUE-SHIRT-001": "블루 린넨 셔츠 (개정)",
+        "DENIM-002": "와이드 데님",
+    }
+    assert merchant.products.get(external_id="DENIM-002").category == "BOTTOM"
+    assert other_merchant.products.get().name == "남의 셔츠"  # same id, other merchant: untouched
+    exported = client.get("/admin/sizing/product/export-csv/").content
+    assert exported.decode("utf-8-sig").splitlines() == [
+        "external_id,name,brand,category",
+        "BLUE-SHIRT-001,블루 린넨 셔츠 (개정),BRAND_A,TOP",
+        "DENIM-002,와이드 데님,BRAND_A,BOTTOM",
+    ]
+    again = upload_products(client, exported)
+    assert again.status_code == 302
+    assert "새 상품 0개, 바뀐 상품 0개" in client.get(again["Location"]).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "비어"),
+        (b"external_id,name\nA,B\n", "필요한 열"),
+        (b"external_id,name,brand,category\nA,,B,TOP\n", "비어 있습니다"),
+        (b"external_id,name,brand,category\nA,N,B,SHOES\n", "카테고리"),
+        (b"external_id,name,brand,category\nA,N,B,TOP\nA,M,B,TOP\n", "중복"),
+        (b"external_id,name,brand,category\n" + b"X" * 101 + b",N,B,TOP\n", "최대 100자"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "CSV"),
+    ],
+)
+def test_bad_products_csv_shows_an_error_and_writes_nothing(merchant, shirt, content, message):
+    response = upload_products(admin_client_for(merchant), content)
+    assert response.status_code == 200 and message in response.content.decode()
+    assert list(merchant.products.values_list("external_id", "name")) == [("BLUE-SHIRT-001", "블루 린넨 셔츠")]

@@ -9,48 +9,24 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
+from tests.support.browser import chromium_context
 from tests.tryon.conftest import decode, make_completed_job, person_jpeg
 from tests.tryon.test_tryon_jobs import upload
 from tryon.models import ShareLink
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT_DIR = Path(os.environ.get("TRYON_SCREENSHOT_DIR", "var/screenshots"))
 
 
 @pytest.fixture
 def page(monkeypatch) -> Iterator:  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
-        try:
-            yield context.new_page()
-        finally:
-            # ORM calls made while Playwright runs get their own connection (another context): close it too,
-            # or the test database cannot be dropped at the end of the session.
-            connections.close_all()
-            context.close()
-            browser.close()
+    with chromium_context(
+        monkeypatch, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+    ) as context:
+        yield context.new_page()
 
 
 def test_share_page_renders_result_and_tags(live_server, page, api_key_client, image_server, loopback_allowed):  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from tests.support.charts import charts_in
 from tests.webhooks.conftest import Reply, make_endpoint
 from webhooks.crypto import decrypt_secret
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -74,7 +75,7 @@ def test_merchant_sees_only_its_own_endpoints_and_deliveries(merchant, other_mer
     deliveries = client.get("/admin/webhooks/webhookdelivery/").content.decode()
     assert "/theirs" not in deliveries
     their_delivery = WebhookDelivery.objects.get(endpoint=theirs)
-    assert client.get(f"/admin/webhooks/webhookdelivery/{their_delivery.pk}/change/").status_code == 302
+    assert client.get(f"/admin/webhooks/webhookdelivery/{their_delivery.pk}/change/").status_code == 404
 
 
 def test_delivery_log_filters_by_status_and_event(merchant, receiver, allow_loopback):
@@ -149,19 +150,17 @@ def test_success_rate_chart_per_day(merchant, other_merchant, allow_loopback):
 
     page = dashboard(merchant).get("/admin/webhooks/webhookdelivery/").content.decode()
 
-    svg = re.search(r'<svg[^>]*id="webhook-success-chart".*?</svg>', page, re.S).group(0)
-    bars = {
-        day: (int(attempts), int(succeeded))
-        for day, attempts, succeeded in re.findall(
-            r'data-day="([\d-]+)" data-attempts="(\d+)" data-succeeded="(\d+)"', svg
-        )
-    }
+    chart = charts_in(page)["webhook-success"]
+    rates = dict(zip(chart["labels"], chart["series"]["성공률"], strict=True))
     today = timezone.localdate()
-    assert bars[today.isoformat()] == (4, 3)
-    assert bars[(today - timedelta(days=1)).isoformat()] == (2, 1)
-    assert len(bars) == 2  # days without attempts have no bar
-    assert "75%" in svg and "50%" in svg
-    assert "<script" not in page.split("webhook-success")[1].split("</div>")[0]
+    assert len(rates) == 14
+    assert rates[f"{today:%m/%d}"] == 75.0  # 3 of 4: the other merchant's failed attempt is not counted
+    assert rates[f"{today - timedelta(days=1):%m/%d}"] == 50.0
+    assert [day for day, rate in rates.items() if rate is not None] == [
+        f"{today - timedelta(days=1):%m/%d}",
+        f"{today:%m/%d}",
+    ]  # days without attempts have no bar
+    assert "시도 6건 중 4건 성공" in page
 
 
 def test_endpoint_list_links_to_its_filtered_delivery_log(merchant, allow_loopback):
@@ -226,3 +225,32 @@ def test_deleting_an_endpoint_in_the_dashboard_removes_its_deliveries(merchant, 
     assert response.status_code == 302
     assert list(WebhookEndpoint.objects.values_list("pk", flat=True)) == [kept.pk]
     assert list(WebhookDelivery.objects.values_list("endpoint_id", flat=True)) == [kept.pk]
+
+
+def test_delivery_page_replays_with_one_button(merchant, receiver, allow_loopback):
+    make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    receiver.replies.append(Reply(status=410))
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+    deliver_pending()
+    delivery = WebhookDelivery.objects.get()
+    WebhookEndpoint.objects.update(is_active=True)
+    client = dashboard(merchant)
+    page = client.get(f"/admin/webhooks/webhookdelivery/{delivery.pk}/change/").content.decode()
+    assert f'action="/admin/webhooks/webhookdelivery/{delivery.pk}/replay/"' in page
+    url = f"/admin/webhooks/webhookdelivery/{delivery.pk}/replay/"
+    assert client.get(url).status_code == 405
+    response = client.post(url, follow=True)
+    assert "다시 발송 대기열에 넣었습니다" in response.content.decode()
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.PENDING
+    # A pending delivery has nothing to replay: no button.
+    assert 'id="replay-form"' not in response.content.decode()
+    assert deliver_pending() == 1 and receiver.count() == 2
+
+
+def test_endpoint_page_sends_a_test_event(merchant, receiver, allow_loopback):
+    endpoint, _ = make_endpoint(merchant, receiver.url("/ok"), ["tryon.completed"])
+    client = dashboard(merchant)
+    response = client.post(f"/admin/webhooks/webhookendpoint/{endpoint.pk}/send-test/", follow=True)
+    assert "성공 (HTTP 200)" in response.content.decode()
+    assert receiver.count("/ok") == 1

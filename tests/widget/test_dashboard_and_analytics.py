@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from merchants.models import ApiKey
 from merchants.services import hash_api_key, issue_api_key
+from tests.support.charts import charts_in
 from tests.test_admin_dashboard import admin_client_for
 from tests.tryon.test_tryon_jobs import upload
 from tests.widget.conftest import SHOP, publishable_key_for, seed_catalogue, widget_client
@@ -138,7 +139,8 @@ def test_dashboard_shows_the_merchants_funnel_only(merchant, other_merchant):
     assert totals == {"opens": "40", "recommendations": "20", "uploads": "10", "completed": "8", "shares": "0",
                       "share_views": "0"}  # fmt: skip
     assert "50.0%" in html and "80.0%" in html  # recommendations/opens, completed/uploads
-    assert "<svg" in html and 'class="line-opens"' in html
+    funnel = charts_in(html)["widget-funnel"]
+    assert funnel["type"] == "line" and funnel["series"]["위젯 열림"][-1] == 40
     assert "7777" not in html
     # Read-only: the numbers are the system's.
     assert admin_client_for(merchant).get("/admin/widget/widgetdailystats/add/").status_code == 403

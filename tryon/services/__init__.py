@@ -5,13 +5,14 @@ Running a job (start, engine, finish) is :mod:`tryon.pipeline`, as content's is 
 
 from tryon.selectors import visitor_key_for
 from tryon.services.feedback import submit_feedback
-from tryon.services.jobs import create_tryon_job, enqueue_job
+from tryon.services.jobs import create_tryon_job, delete_tryon_job, enqueue_job
 from tryon.services.retention import purge_expired, purge_orphaned_files
 from tryon.services.sharing import ShareResult, share_image_url, share_job, share_url_for, view_share_link
 
 __all__ = [
     "ShareResult",
     "create_tryon_job",
+    "delete_tryon_job",
     "enqueue_job",
     "purge_expired",
     "purge_orphaned_files",

@@ -109,3 +109,11 @@ def create_tryon_job(
         refuse_over_quota(merchant=merchant)
     logger.info("try-on job accepted", extra={"job_id": str(job_id), "merchant_id": merchant.pk})
     return job
+
+
+def delete_tryon_job(*, job: TryOnJob) -> None:
+    """Deletes a job with its feedback and share links, and every file it still has (photo, garment, result)."""
+    names = (job.person_image, job.garment_image, job.result_image)
+    job.delete()
+    for name in names:
+        storage.delete_file(name)

@@ -56,7 +56,7 @@ class Command(BaseCommand):
                     "==================================================================",
                     f"  Dashboard (admin):  {base}/admin/   login {DEMO_USERNAME} / {DEMO_PASSWORD}",
                     f"  Demo shop (widget): {base}/demo/store/",
-                    f"  API docs (Swagger): {base}/api/docs/",
+                    f"  API docs (Swagger): {base}/api/docs/   (ReDoc: {base}/api/redoc/)",
                     f"  OpenAPI schema:     {base}/api/schema/",
                     f"  Health:             {base}/healthz   {base}/readyz",
                     f"  JWT:                curl -X POST {base}/api/auth/token -H 'Content-Type: application/json' "

@@ -1,0 +1,406 @@
+"""The dashboard's frame (django-unfold callbacks named in settings.UNFOLD): sidebar, badges, and the home.
+
+The home answers "how is my shop doing": four cards (this month's try-ons against the quota, content jobs
+and images, webhook success rate and backlog, size recommendations and their helpful rate), each with a
+30-day chart, and a feed of recent activity. Every number comes from the apps' selectors, scoped to the
+user's merchant (all merchants for a superuser without one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.admin import site as admin_site
+from django.http import HttpRequest
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from common import charts
+from common.timeseries import last_days, month_start, start_of
+from content import selectors as content_selectors
+from content.models import ContentSettings, GeneratedImage, ImageJob
+from merchants.models import ApiKey, Merchant
+from merchants.selectors import merchant_for_user, recent_api_keys
+from sizing import selectors as sizing_selectors
+from sizing.models import BodyMeasurement, Product, SizeChart, SizeFeedback
+from tryon import selectors as tryon_selectors
+from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
+from webhooks import selectors as webhook_selectors
+from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+
+CHART_DAYS = 30
+FEED_LENGTH = 12
+
+
+def _merchant_scope(request: HttpRequest) -> Merchant | None:
+    """The merchant whose numbers the page shows; None means every merchant (superusers only)."""
+    return None if request.user.is_superuser else merchant_for_user(request.user)
+
+
+# --- frame: stylesheet, site menu, sidebar ----------------------------------------------------------------
+def stylesheet(request: HttpRequest) -> str:
+    return static("dashboard/dashboard.css")
+
+
+def site_subheader(request: HttpRequest) -> str:
+    merchant = merchant_for_user(request.user)
+    return merchant.name if merchant is not None else _("운영자")
+
+
+def site_dropdown(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {"icon": "menu_book", "title": _("API 문서 (Swagger UI)"), "link": reverse("swagger-ui")},
+        {"icon": "article", "title": _("API 문서 (ReDoc)"), "link": reverse("redoc")},
+    ]
+
+
+def _can_view(request: HttpRequest, model: type) -> bool:
+    model_admin = admin_site._registry.get(model)
+    return model_admin is not None and model_admin.has_view_permission(request)
+
+
+def _changelist(model: type) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+
+def _item(request: HttpRequest, model: type, icon: str, *, title: Any = None, link: str = "", **extra: Any) -> dict:
+    return {
+        "title": title or model._meta.verbose_name_plural,
+        "icon": icon,
+        "link": link or _changelist(model),
+        "permission": lambda request, model=model: _can_view(request, model),
+        **extra,
+    }
+
+
+def sidebar_navigation(request: HttpRequest) -> list[dict[str, Any]]:
+    """Groups of links with Material Symbols icons; badges count running jobs and failed deliveries."""
+    return [
+        {
+            "items": [
+                {"title": _("홈"), "icon": "space_dashboard", "link": reverse("admin:index")},
+            ],
+        },
+        {
+            "title": gettext_lazy("콘텐츠"),
+            "separator": True,
+            "items": [
+                _item(
+                    request,
+                    GeneratedImage,
+                    "photo_library",
+                    title=_("이미지 갤러리"),
+                    link=reverse("admin:content_generatedimage_gallery"),
+                ),
+                _item(request, ImageJob, "auto_awesome", **_badge(running_content_jobs(request), "info")),
+                _item(request, ContentSettings, "tune"),
+            ],
+        },
+        {
+            "title": gettext_lazy("가상 피팅"),
+            "separator": True,
+            "items": [
+                _item(
+                    request,
+                    TryOnJob,
+                    "checkroom",
+                    title=_("피팅 결과 갤러리"),
+                    link=reverse("admin:tryon_tryonjob_gallery"),
+                ),
+                _item(request, TryOnJob, "list_alt", **_badge(running_tryon_jobs(request), "info")),
+                _item(request, TryOnFeedback, "thumb_up"),
+                _item(request, ShareLink, "share"),
+                _item(request, DailyUsage, "bar_chart"),
+                _item(request, TryOnSettings, "settings"),
+            ],
+        },
+        {
+            "title": gettext_lazy("사이즈 추천"),
+            "separator": True,
+            "items": [
+                _item(request, Product, "inventory_2"),
+                _item(request, SizeChart, "straighten"),
+                _item(request, SizeFeedback, "reviews"),
+                _item(request, BodyMeasurement, "accessibility_new"),
+            ],
+        },
+        {
+            "title": gettext_lazy("연동"),
+            "separator": True,
+            "items": [
+                _item(request, ApiKey, "key"),
+                _item(request, WebhookEndpoint, "webhook"),
+                _item(request, WebhookDelivery, "outbox", **_badge(failed_deliveries(request), "danger")),
+                {"title": _("API 문서"), "icon": "menu_book", "link": reverse("swagger-ui")},
+            ],
+        },
+        {
+            "title": gettext_lazy("계정"),
+            "separator": True,
+            "items": [
+                _item(request, Merchant, "storefront"),
+                _user_admin_item(request, "auth", "user", "person"),
+                _user_admin_item(request, "auth", "group", "group"),
+            ],
+        },
+    ]
+
+
+def _user_admin_item(request: HttpRequest, app_label: str, model_name: str, icon: str) -> dict:
+    from django.apps import apps
+
+    return _item(request, apps.get_model(app_label, model_name), icon)
+
+
+def _badge(count: int, variant: str) -> dict[str, str]:
+    """unfold shows a badge whenever the item has one: only counts worth attention get one."""
+    return {"badge": str(count), "badge_variant": variant} if count else {}
+
+
+def running_content_jobs(request: HttpRequest) -> int:
+    jobs = ImageJob.objects.filter(status__in=[ImageJob.Status.PENDING, ImageJob.Status.PROCESSING])
+    merchant = _merchant_scope(request)
+    return (jobs if merchant is None else jobs.filter(merchant=merchant)).count()
+
+
+def running_tryon_jobs(request: HttpRequest) -> int:
+    jobs = TryOnJob.objects.filter(status__in=[TryOnJob.Status.PENDING, TryOnJob.Status.PROCESSING])
+    merchant = _merchant_scope(request)
+    return (jobs if merchant is None else jobs.filter(merchant=merchant)).count()
+
+
+def failed_deliveries(request: HttpRequest) -> int:
+    return webhook_selectors.delivery_backlog(merchant=_merchant_scope(request)).failed
+
+
+# --- home -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Card:
+    key: str
+    title: str
+    icon: str
+    number: str
+    unit: str
+    chart: charts.Chart
+    link: str
+    notes: list[str]
+    meter: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class ActivityItem:
+    at: datetime
+    icon: str
+    tone: str  # "success", "danger" or "info"
+    text: str
+    link: str
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}"
+
+
+def _tryon_card(merchant: Merchant | None, days: list) -> Card:
+    usage = tryon_selectors.daily_usage(merchant=merchant, days=len(days))
+    chart = charts.daily_chart(
+        "tryon-usage",
+        _("최근 30일 일별 피팅 요청"),
+        days,
+        [
+            charts.Series(_("완료"), [row["completed"] for row in usage], charts.SUCCESS),
+            charts.Series(_("실패"), [row["failed"] for row in usage], charts.DANGER),
+            charts.Series(
+                _("처리 중"),
+                [max(0, row["requested"] - row["completed"] - row["failed"]) for row in usage],
+                charts.MUTED,
+            ),
+        ],
+        stacked=True,
+    )
+    used = tryon_selectors.monthly_requests(merchant=merchant)
+    if merchant is None:
+        return Card(
+            "tryon", _("이번 달 가상 피팅"), "checkroom", f"{used:,}", _("건"), chart, _changelist(DailyUsage), []
+        )
+    quota = tryon_selectors.settings_for(merchant=merchant).monthly_quota
+    percent = round(100 * used / quota) if quota else 100
+    return Card(
+        "tryon",
+        _("이번 달 가상 피팅"),
+        "checkroom",
+        f"{used:,}",
+        _("/ 한도 %(quota)s건") % {"quota": f"{quota:,}"},
+        chart,
+        _changelist(DailyUsage),
+        [_("한도의 %(percent)s%% 사용") % {"percent": percent}],
+        meter=(min(used, quota), quota),
+    )
+
+
+def _content_card(merchant: Merchant | None, days: list) -> Card:
+    totals = content_selectors.content_totals(merchant=merchant, since=start_of(month_start()))
+    images = content_selectors.daily_images(merchant=merchant, days=days)
+    chart = charts.daily_chart(
+        "content-images",
+        _("최근 30일 일별 생성 이미지"),
+        days,
+        [charts.Series(_("이미지"), [row["count"] for row in images], charts.PRIMARY)],
+    )
+    notes = [_("이번 달 생성 작업 %(jobs)s건") % {"jobs": f"{totals.jobs:,}"}]
+    if totals.failed_jobs:
+        notes.append(_("실패 %(failed)s건") % {"failed": totals.failed_jobs})
+    return Card(
+        "content",
+        _("이번 달 콘텐츠 이미지"),
+        "photo_library",
+        f"{totals.images:,}",
+        _("장"),
+        chart,
+        reverse("admin:content_generatedimage_gallery"),
+        notes,
+    )
+
+
+def _webhook_card(merchant: Merchant | None, days: list) -> Card:
+    daily = webhook_selectors.daily_success_rates(merchant=merchant, days=len(days), today=days[-1])
+    attempts = sum(day.attempts for day in daily)
+    succeeded = sum(day.succeeded for day in daily)
+    backlog = webhook_selectors.delivery_backlog(merchant=merchant)
+    chart = charts.daily_chart(
+        "webhook-success",
+        _("최근 30일 일별 웹훅 발송 성공률 (%)"),
+        days,
+        [
+            charts.Series(
+                _("성공률"),
+                [None if day.rate is None else round(100 * day.rate, 1) for day in daily],
+                charts.SUCCESS,
+            )
+        ],
+        y_max=100,
+    )
+    notes = [
+        _("대기 %(pending)s건 (재시도 중 %(retrying)s건)") % {"pending": backlog.pending, "retrying": backlog.retrying},
+        _("실패 %(failed)s건") % {"failed": backlog.failed},
+        _("최근 30일 시도 %(attempts)s건") % {"attempts": f"{attempts:,}"},
+    ]
+    return Card(
+        "webhooks",
+        _("웹훅 발송 성공률"),
+        "webhook",
+        _percent(100 * succeeded / attempts if attempts else None),
+        "%",
+        chart,
+        _changelist(WebhookDelivery),
+        notes,
+    )
+
+
+def _sizing_card(merchant: Merchant | None, days: list) -> Card:
+    daily = sizing_selectors.daily_recommendations(merchant=merchant, days=days)
+    this_month = sizing_selectors.recommendations_since(merchant=merchant, day=month_start())
+    helpful = sizing_selectors.helpful_summary(merchant=merchant, since=start_of(days[0]))
+    chart = charts.daily_chart(
+        "size-recommendations",
+        _("최근 30일 일별 사이즈 추천"),
+        days,
+        [
+            charts.Series(_("사이즈 추천"), [row["sized"] for row in daily], charts.PRIMARY),
+            charts.Series(_("차트 없음"), [row["served"] - row["sized"] for row in daily], charts.MUTED),
+        ],
+        stacked=True,
+    )
+    rate = (
+        _("도움됨 %(rate)s%% (%(helpful)s/%(total)s, 최근 30일)")
+        % {"rate": _percent(helpful.rate), "helpful": helpful.helpful, "total": helpful.total}
+        if helpful.total
+        else _("최근 30일 피드백 없음")
+    )
+    return Card(
+        "sizing",
+        _("이번 달 사이즈 추천"),
+        "straighten",
+        f"{this_month:,}",
+        _("건"),
+        chart,
+        _changelist(SizeFeedback),
+        [rate],
+    )
+
+
+def _change_url(obj: Any) -> str:
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def recent_activity(merchant: Merchant | None, *, limit: int = FEED_LENGTH) -> list[ActivityItem]:
+    """Jobs finished or failed, deliveries failing, keys issued or revoked: newest first."""
+    items: list[ActivityItem] = []
+    for job in content_selectors.recently_finished_jobs(merchant=merchant, limit=limit):
+        if job.status == ImageJob.Status.COMPLETED:
+            text = _("이미지 생성 완료 · %(event)s (%(count)s장)") % {
+                "event": job.event_draft_id,
+                "count": job.images_done,
+            }
+            items.append(ActivityItem(job.completed_at, "photo_library", "success", text, _change_url(job)))
+        else:
+            text = _("이미지 생성 실패 · %(event)s") % {"event": job.event_draft_id}
+            items.append(ActivityItem(job.completed_at, "error", "danger", text, _change_url(job)))
+    for job in tryon_selectors.recently_finished_jobs(merchant=merchant, limit=limit):
+        product = job.product_title or str(job.pk)[:8]
+        if job.status == TryOnJob.Status.COMPLETED:
+            text = _("가상 피팅 완료 · %(product)s") % {"product": product}
+            items.append(ActivityItem(job.finished_at, "checkroom", "success", text, _change_url(job)))
+        else:
+            text = _("가상 피팅 실패 · %(product)s") % {"product": product}
+            items.append(ActivityItem(job.finished_at, "error", "danger", text, _change_url(job)))
+    for delivery in webhook_selectors.recently_failed_deliveries(merchant=merchant, limit=limit):
+        status = delivery.last_response_status or _("응답 없음")
+        if delivery.status == DeliveryStatus.FAILED:
+            template = _("웹훅 발송 실패 · %(event)s → %(url)s (%(status)s)")
+        else:
+            template = _("웹훅 재시도 대기 · %(event)s → %(url)s (%(status)s)")
+        text = template % {"event": delivery.event_type, "url": delivery.endpoint.url, "status": status}
+        items.append(ActivityItem(delivery.last_attempt_at, "sync_problem", "danger", text, _change_url(delivery)))
+    for key in recent_api_keys(merchant=merchant, limit=limit):
+        items.append(
+            ActivityItem(
+                key.created_at, "key", "info", _("API 키 발급 · %(name)s") % {"name": key.name}, _change_url(key)
+            )
+        )
+        if key.revoked_at:
+            items.append(
+                ActivityItem(
+                    key.revoked_at,
+                    "key_off",
+                    "info",
+                    _("API 키 폐기 · %(name)s") % {"name": key.name},
+                    _change_url(key),
+                )
+            )
+    items.sort(key=lambda item: item.at, reverse=True)
+    return items[:limit]
+
+
+def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
+    if not (request.user.is_superuser or merchant_for_user(request.user) is not None):
+        return context
+    merchant = _merchant_scope(request)
+    days = last_days(CHART_DAYS)
+    context.update(
+        {
+            "title": _("홈"),
+            "dashboard_merchant": merchant,
+            "cards": [
+                _tryon_card(merchant, days),
+                _content_card(merchant, days),
+                _webhook_card(merchant, days),
+                _sizing_card(merchant, days),
+            ],
+            "activity": recent_activity(merchant),
+        }
+    )
+    return context
