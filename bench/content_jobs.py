@@ -217,22 +217,24 @@ def main(sequential: int, burst: int) -> None:
         single_before = single_process_images_per_second()
         cpu_before = {name: group_cpu_seconds(process.pid) for name, process in processes.items()}
         machine_before = machine_busy_and_total_seconds()
-        started = time.perf_counter()
+        started = time.time()
         with ThreadPoolExecutor(max_workers=5) as pool:
             job_ids = list(pool.map(lambda _: client.submit(), range(burst)))
-        submitted = time.perf_counter() - started
+        submitted = time.time() - started
         deadline = time.monotonic() + JOB_TIMEOUT * 3
+        # Checked only every 0.2 s (the check costs CPU the worker needs); the drain time comes from the
+        # jobs' own completion timestamps, written by the worker on this machine's clock.
         while ImageJob.objects.filter(id__in=job_ids, status=ImageJob.Status.COMPLETED).count() < burst:
             if time.monotonic() > deadline:
                 raise TimeoutError("the burst was not drained in time")
-            time.sleep(POLL_SECONDS)
-        drained = time.perf_counter() - started
+            time.sleep(0.2)
         cpu = {name: group_cpu_seconds(process.pid) - cpu_before[name] for name, process in processes.items()}
         machine_after = machine_busy_and_total_seconds()
         busy = (machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1])
         single_after = single_process_images_per_second()
         single_rate = (single_before + single_after) / 2
         jobs = list(ImageJob.objects.filter(id__in=job_ids))
+        drained = max(job.completed_at for job in jobs).timestamp() - started
         waits = [(job.completed_at - job.created_at).total_seconds() for job in jobs]
         images = sum(job.images_total for job in jobs)
         rate = images / drained
