@@ -64,9 +64,9 @@ def open_untrusted_image(
 _PNG_COLOR_TYPES = {"L": 0, "RGB": 2, "LA": 4, "RGBA": 6}
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _FILTER_UP = 2
-# zlib level 1, chosen by measurement (bench/render_event_images.py --encodings): on our designs' rows after
-# the Up filter, higher levels cost 1.5–4× the time for files 10–30 % smaller, all far below the platforms'
-# upload limits.
+# zlib level 1, chosen by measurement (bench/render_event_images.py --encodings): on an event's 9 images,
+# level 3 takes 1.25× the time for files 9 % smaller, level 6 2.8× for 24 %; level 1's largest image (FANCY,
+# 1080 × 1080) is about 330 KB, far below what the platforms accept.
 PNG_COMPRESS_LEVEL = 1
 
 
@@ -79,9 +79,9 @@ def encode_png(image: Image.Image, *, compress_level: int = PNG_COMPRESS_LEVEL) 
 
     8-bit L, LA, RGB and RGBA images are written here: every row gets PNG's "Up" filter (its difference
     from the row above, one numpy subtraction) and zlib deflates the result. Pillow's encoder instead tries
-    all five filters on every row and keeps the best guess; on 1080 × 1080 images that choice alone costs
-    about as much as encoding a blank image, which is most of an image's encoding time (measured in
-    bench/render_event_images.py). Other modes are saved by Pillow.
+    all five filters on every row and keeps the best guess, a search that alone costs about what encoding a
+    blank image costs (some 10 ms per 1080 × 1080 image); for our designs the Up filter compresses nearly as
+    well (bench/render_event_images.py --encodings). Other modes are saved by Pillow.
     """
     color_type = _PNG_COLOR_TYPES.get(image.mode)
     if color_type is None or 0 in image.size:
