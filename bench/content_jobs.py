@@ -160,8 +160,9 @@ class Client:
         return time.perf_counter() - started
 
 
-def single_process_images_per_second(rounds: int = 8) -> float:
-    """Render + encode the job's 3 images in this process, one after the other (wall time)."""
+def single_process_rate(rounds: int = 8) -> tuple[float, float]:
+    """Render + encode the job's 3 images in this process, one after the other: images/s (wall time) and
+    CPU ms per image."""
     from common.images import encode_png
     from content.constants import ALL_STYLES, Platform
     from content.providers.template import EventArt, render_event_image
@@ -169,11 +170,12 @@ def single_process_images_per_second(rounds: int = 8) -> float:
     event = EventArt(EVENT_INFO["title"], EVENT_INFO["giftName"], EVENT_INFO["brandColor"])
     for style in ALL_STYLES:  # fonts loaded, masks computed, as in a warm worker
         encode_png(render_event_image(event, style=style, platform=Platform.INSTAGRAM))
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for _ in range(rounds):
         for style in ALL_STYLES:
             encode_png(render_event_image(event, style=style, platform=Platform.INSTAGRAM))
-    return rounds * len(ALL_STYLES) / (time.perf_counter() - started)
+    images = rounds * len(ALL_STYLES)
+    return images / (time.perf_counter() - started), (time.process_time() - cpu_started) * 1000 / images
 
 
 def main(sequential: int, burst: int) -> None:
@@ -214,7 +216,7 @@ def main(sequential: int, burst: int) -> None:
             f"   (target p95 <= 1000 ms: {'met' if percentile(latencies, 0.95) <= 1.0 else 'MISSED'})"
         )
 
-        single_before = single_process_images_per_second()
+        single_before, cpu_ms_before = single_process_rate()
         cpu_before = {name: group_cpu_seconds(process.pid) for name, process in processes.items()}
         machine_before = machine_busy_and_total_seconds()
         started = time.time()
@@ -231,7 +233,7 @@ def main(sequential: int, burst: int) -> None:
         cpu = {name: group_cpu_seconds(process.pid) - cpu_before[name] for name, process in processes.items()}
         machine_after = machine_busy_and_total_seconds()
         busy = (machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1])
-        single_after = single_process_images_per_second()
+        single_after, cpu_ms_after = single_process_rate()
         single_rate = (single_before + single_after) / 2
         jobs = list(ImageJob.objects.filter(id__in=job_ids))
         drained = max(job.completed_at for job in jobs).timestamp() - started
@@ -248,7 +250,7 @@ def main(sequential: int, burst: int) -> None:
         print(f"  ratio: {rate / single_rate:.2f} x  (cores: {os.cpu_count()}, shared with web, PostgreSQL, Redis)")
         print(
             f"  CPU while draining: worker {cpu['worker'] * 1000 / images:.0f} ms per image "
-            f"(render + encode alone {1000 / single_rate:.0f} ms), web {cpu['web']:.2f} s, "
+            f"(render + encode alone {(cpu_ms_before + cpu_ms_after) / 2:.0f} ms), web {cpu['web']:.2f} s, "
             f"all processes {busy * 100:.0f} % of the machine's cores"
         )
     finally:
