@@ -21,7 +21,8 @@ django.setup()
 
 from PIL import Image, ImageDraw  # noqa: E402
 
-from tryon.images import encode_png, prepare_person_photo  # noqa: E402
+from common.images import encode_png  # noqa: E402
+from tryon.images import prepare_person_photo  # noqa: E402
 from tryon.providers.offline import OfflineEngine  # noqa: E402
 
 

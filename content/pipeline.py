@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 
-from common.images import open_untrusted_image
+from common.images import encode_png, open_untrusted_image
 from common.jobs import JobLease, LeaseLost
 from content import storage
 from content.caching import remember_event
@@ -24,7 +24,7 @@ from content.constants import ALL_STYLES, DEFAULT_BRAND_COLOR, DEFAULT_PLATFORMS
 from content.models import GeneratedImage, ImageJob
 from content.providers.base import ImageProvider, ProviderError
 from content.providers.registry import configured_ai_providers
-from content.providers.template import EventArt, encode_png, render_event_image
+from content.providers.template import EventArt, render_event_image
 from content.resilience import breaker_for
 from content.serializers import ImageGenerationJobSerializer
 

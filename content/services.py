@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from common.errors import InvalidInput, ServiceUnavailable, TooManyRequests, UnsafeURL
 from common.http import fetch_public_url
-from common.images import open_untrusted_image
+from common.images import encode_png, open_untrusted_image
 from common.tasks import enqueue_on_commit
 from common.throttling import hit
 from content import storage
@@ -22,7 +22,6 @@ from content.caching import cached_event, forget_event
 from content.constants import ALL_PLATFORMS, ALL_STYLES, DEFAULT_PLATFORMS, DEFAULT_PRIORITY
 from content.models import ContentSettings, GeneratedImage, ImageJob, new_regeneration_job_id
 from content.providers.registry import configured_ai_providers
-from content.providers.template import encode_png
 from content.resilience import breaker_status
 from content.selectors import image_url, listed_event_images, listed_image_for_merchant
 from content.serializers import HEX_COLOR

@@ -6,11 +6,13 @@ import io
 
 from PIL import Image
 
-from common.images import open_untrusted_image
+from common.images import encode_png, open_untrusted_image
 
 # FASHN's preprocessing advice: longest edge at most 2000 px, JPEG quality about 95.
 MAX_EDGE = 2000
 JPEG_QUALITY = 95
+# Garment photos are uploaded to FASHN: zlib's default level keeps them as small as before the shared encoder.
+PNG_COMPRESS_LEVEL = 6
 
 
 def _fit(image: Image.Image) -> Image.Image:
@@ -35,12 +37,6 @@ def encode_jpeg(image: Image.Image, quality: int = JPEG_QUALITY) -> bytes:
     return buffer.getvalue()
 
 
-def encode_png(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=False)
-    return buffer.getvalue()
-
-
 def prepare_person_photo(data: bytes) -> bytes:
     """The shopper's photo as a clean JPEG: JPEG/PNG content only, orientation applied, EXIF/GPS dropped."""
     decoded = open_untrusted_image(data, allowed_formats=("JPEG", "PNG"))
@@ -50,4 +46,4 @@ def prepare_person_photo(data: bytes) -> bytes:
 def prepare_garment_image(data: bytes) -> bytes:
     """The product photo as PNG (transparency kept: it helps cutting the garment out)."""
     decoded = open_untrusted_image(data, allowed_formats=("JPEG", "PNG", "WEBP"))
-    return encode_png(_fit(decoded.image))
+    return encode_png(_fit(decoded.image), compress_level=PNG_COMPRESS_LEVEL)

@@ -60,21 +60,18 @@ def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) 
     rich = shift_hue(brand, 28, 1.05, 0.8)
     rng = seeded_random(event, Style.FANCY)
 
+    # Everything is drawn on an opaque RGB canvas: light and ornaments are blended in place by masks and
+    # "RGBA" drawing, never by compositing full-size RGBA layers.
     if artwork is not None:
-        canvas = cover(artwork, size).convert("RGBA")
-        veil = linear_gradient(size, [deep, brand, deep], 90).convert("RGBA")
-        veil.putalpha(150)
-        canvas.alpha_composite(veil)
+        canvas = cover(artwork, size)
+        canvas.paste(linear_gradient(size, [deep, brand, deep], 90), (0, 0), Image.new("L", size, 150))
     else:
-        canvas = linear_gradient(size, [deep, brand, rich], 60).convert("RGBA")
-    canvas.alpha_composite(
-        radial_glow(size, (width / 2, height * 0.42), max(width, height) * 0.62, (255, 240, 210), 0.38)
-    )
-    canvas.alpha_composite(sunburst(size, (width / 2, height * 0.45), rays=28, alpha=16))
+        canvas = linear_gradient(size, [deep, brand, rich], 60)
+    radial_glow(canvas, (width / 2, height * 0.42), max(width, height) * 0.62, (255, 240, 210), 0.38)
+    sunburst(canvas, (width / 2, height * 0.45), rays=28, alpha=16)
 
     # Confetti and sparkles, scattered away from the text column.
-    ornaments = Image.new("RGBA", size, (0, 0, 0, 0))
-    odraw = ImageDraw.Draw(ornaments)
+    odraw = ImageDraw.Draw(canvas, "RGBA")
     for _ in range(46):
         cx = rng.uniform(0, width)
         cy = rng.uniform(0, height)
@@ -86,15 +83,12 @@ def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) 
             sparkle(odraw, (cx, cy), r * 2.6, color)
         else:
             odraw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=color)
-    canvas.alpha_composite(ornaments)
 
     draw = ImageDraw.Draw(canvas)
     inset = 4 * unit
     draw.rectangle((inset, inset, width - inset, height - inset), outline=gold, width=max(2, round(0.45 * unit)))
     inner = inset + 1.4 * unit
-    draw.rectangle(
-        (inner, inner, width - inner, height - inner), outline=gold + (150,), width=max(1, round(0.18 * unit))
-    )
+    draw.rectangle((inner, inner, width - inner, height - inner), outline=gold, width=max(1, round(0.18 * unit)))
     for cx, cy in ((inset, inset), (width - inset, inset), (inset, height - inset), (width - inset, height - inset)):
         d = 2.2 * unit
         draw.polygon([(cx, cy - d), (cx + d, cy), (cx, cy + d), (cx - d, cy)], fill=gold)
@@ -141,7 +135,7 @@ def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) 
             width=max(2, round(0.35 * unit)),
         )
         pill.alpha_composite(logo, ((pill.width - logo.width) // 2, (pill.height - logo.height) // 2))
-        canvas.alpha_composite(pill, (round((width - pill.width) / 2), round(y)))
+        canvas.paste(pill, (round((width - pill.width) / 2), round(y)), pill)
         y += logo_height + 4 * unit
 
     label = "SPECIAL EVENT"
@@ -187,4 +181,4 @@ def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) 
     ribbon = ((width - ribbon_width) / 2, y, (width + ribbon_width) / 2, y + ribbon_height)
     _ribbon(draw, ribbon, unit, gold, gold_deep)
     draw_block(canvas, gift, x=ribbon[0], y=y + 2.2 * unit, width=ribbon_width, fill=deep, align="center")
-    return canvas.convert("RGB")
+    return canvas

@@ -44,7 +44,8 @@ def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) 
     light_bg = luminance(brand) > 0.45
     ink = INK if light_bg else (255, 255, 255)
     shadow_ink = (0, 0, 0) if not light_bg else mix(brand, (0, 0, 0), 0.55)
-    canvas = Image.new("RGBA", size, brand + (255,))
+    # An opaque RGB canvas: the small layers (card, pill, sticker, chip) are pasted through their own alpha.
+    canvas = Image.new("RGB", size, brand)
     draw = ImageDraw.Draw(canvas)
     landscape = width > height * 1.15
 
@@ -54,15 +55,12 @@ def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) 
     ring = 7 * unit
     draw.ellipse((-width * 0.2, height * 0.68, width * 0.28, height * 1.16), outline=darker, width=round(ring))
     step = 3.2 * unit
-    dots = Image.new("RGBA", size, (0, 0, 0, 0))
-    ddraw = ImageDraw.Draw(dots)
     for row in range(int(height * 0.4 / step)):
         for col in range(int(width * 0.45 / step)):
             cx = width * 0.55 + col * step
             cy = height * 0.62 + row * step
             r = 0.55 * unit * (1 - row / (height * 0.4 / step) * 0.6)
-            ddraw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=darker + (255,))
-    canvas.alpha_composite(dots)
+            draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=darker)
     # A squiggle.
     wave = [(width * 0.08 + i * unit * 1.5, height * 0.12 + np.sin(i / 2.2) * 1.6 * unit) for i in range(14)]
     draw.line(wave, fill=accent, width=round(1.1 * unit), joint="curve")
@@ -84,12 +82,9 @@ def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) 
         else:
             position = (round(width - card.width - 4 * unit), round(3 * unit))
             top = max(top, position[1] + card.height + unit)
-        shadow = Image.new("RGBA", card.size, (0, 0, 0, 0))
-        shadow.putalpha(card.getchannel("A").point(lambda a: int(a * 0.35)))
-        canvas.alpha_composite(
-            shadow.filter(ImageFilter.GaussianBlur(unit)), (position[0] + round(unit), position[1] + round(1.5 * unit))
-        )
-        canvas.alpha_composite(card, position)
+        shadow = card.getchannel("A").point(lambda a: int(a * 0.35)).filter(ImageFilter.GaussianBlur(unit))
+        canvas.paste((0, 0, 0), (position[0] + round(unit), position[1] + round(1.5 * unit)), shadow)
+        canvas.paste(card, position, card)
 
     column = text_right - margin
     # The logo chip sits in the bottom-right corner: keep the text stack above it.
@@ -150,7 +145,7 @@ def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) 
     )
     draw_block(pill, gift, x=tag_box[2] + 2.2 * unit, y=unit + 2.3 * unit, width=gift.width, fill=(255, 255, 255))
     pill = pill.rotate(2.5, resample=Image.Resampling.BICUBIC, expand=True)
-    canvas.alpha_composite(pill, (round(margin - unit), round(y - unit)))
+    canvas.paste(pill, (round(margin - unit), round(y - unit)), pill)
 
     sticker = _sticker("EVENT!", round(19 * unit), accent if artwork is not None else (255, 255, 255), INK, 14)
     if artwork is not None:
@@ -161,7 +156,7 @@ def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) 
         )
     else:
         sticker_pos = (round(width - sticker.width - 7 * unit), round(6 * unit))
-    canvas.alpha_composite(sticker, sticker_pos)
+    canvas.paste(sticker, sticker_pos, sticker)
 
     if event.logo is not None:
         logo = fitted_logo(event.logo, (round(22 * unit), round(7 * unit)))
@@ -170,7 +165,5 @@ def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) 
             (0, 0, chip.width - 1, chip.height - 1), radius=round(1.5 * unit), fill=(255, 255, 255, 255)
         )
         chip.alpha_composite(logo, (round(2 * unit), round(1.5 * unit)))
-        canvas.alpha_composite(
-            chip, (round(width - margin - chip.width), round(height - margin - chip.height + 3 * unit))
-        )
-    return canvas.convert("RGB")
+        canvas.paste(chip, (round(width - margin - chip.width), round(height - margin - chip.height + 3 * unit)), chip)
+    return canvas

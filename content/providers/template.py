@@ -9,7 +9,6 @@ the bundled font.
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 
 from PIL import Image
@@ -19,7 +18,7 @@ from content.design import fancy, simple, trendy
 from content.design.base import EventArt
 from content.typography import drawable
 
-__all__ = ["EventArt", "encode_png", "render_event_image"]
+__all__ = ["EventArt", "render_event_image"]
 
 RENDERERS = {Style.SIMPLE: simple.render, Style.FANCY: fancy.render, Style.TRENDY: trendy.render}
 
@@ -33,9 +32,3 @@ def render_event_image(
     image = RENDERERS[style](event, size, artwork)
     assert image.size == size
     return image
-
-
-def encode_png(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=6)
-    return buffer.getvalue()

@@ -19,7 +19,7 @@ from django.conf import settings
 
 from common.errors import InvalidInput
 from common.http import provider_session, timeout
-from common.images import open_untrusted_image
+from common.images import encode_png, open_untrusted_image
 from tryon.providers.base import EngineError, EngineResult, ProgressCallback, SubmissionCallback
 
 logger = logging.getLogger(__name__)
@@ -258,7 +258,5 @@ class FashnEngine:
         except InvalidInput as exc:
             raise EngineError("FASHN 결과가 올바른 이미지가 아닙니다.", code="BadResponse") from exc
         if decoded.format == "WEBP":  # stored as PNG so every browser and the share page can show it
-            from tryon.images import encode_png
-
             return _Image(encode_png(decoded.image), "png")
         return _Image(data, "jpg" if decoded.format == "JPEG" else "png")
