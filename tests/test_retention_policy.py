@@ -128,3 +128,14 @@ def test_the_retention_tasks_are_scheduled_by_beat(settings):
         "tryon.purge_orphaned_files",
         "content.purge_orphaned_files",
     } <= tasks
+
+
+def test_a_merchants_default_logo_is_never_swept(merchant, settings):
+    from content.models import ContentSettings
+
+    settings.ORPHAN_FILE_GRACE_HOURS = 24
+    default_logo = content_storage.save_logo("merchant-default", b"png")
+    ContentSettings.objects.create(merchant=merchant, logo_image=default_logo)
+    _backdate(content_storage.content_storage(), default_logo, 24 * 30)
+    assert purge_content_files.delay().get() == {"images": 0, "logos": 0}
+    assert content_storage.content_storage().exists(default_logo)
