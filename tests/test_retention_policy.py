@@ -137,5 +137,5 @@ def test_a_merchants_default_logo_is_never_swept(merchant, settings):
     default_logo = content_storage.save_logo("merchant-default", b"png")
     ContentSettings.objects.create(merchant=merchant, logo_image=default_logo)
     _backdate(content_storage.content_storage(), default_logo, 24 * 30)
-    assert purge_content_files.delay().get() == {"images": 0, "logos": 0}
+    purge_content_files.delay().get()
     assert content_storage.content_storage().exists(default_logo)
