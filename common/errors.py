@@ -14,11 +14,12 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
-from django.utils import timezone
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from common.timestamps import now_iso_z
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ def error_body(
         body: dict[str, Any] = {
             "code": code or CONTENT_ERROR_CODES.get(status_code, f"HTTP_{status_code}"),
             "message": message,
-            "timestamp": timezone.now().isoformat().replace("+00:00", "Z"),
+            "timestamp": now_iso_z(),
         }
         if retry_after is not None:
             body["retryAfter"] = retry_after

@@ -7,6 +7,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.timestamps import iso_z
 from content import selectors, services
 from content.models import ImageJob
 from content.providers.registry import configured_ai_providers
@@ -23,7 +24,6 @@ from content.serializers import (
     ImageRegenerationRequestSerializer,
     RegenerationAcceptedSerializer,
     image_body,
-    iso,
     validated,
 )
 from merchants.api import ContentView
@@ -98,7 +98,7 @@ class JobStatusView(MerchantContentView):
             ]
             body["fromCache"] = job.from_cache
         if job.is_finished:
-            body["completedAt"] = iso(job.completed_at)
+            body["completedAt"] = iso_z(job.completed_at)
         if job.status == ImageJob.Status.FAILED:
             body["error"] = {"code": job.error_code or "IMAGE_GENERATION_FAILED", "detail": job.error_detail}
         return Response(body)
@@ -115,8 +115,8 @@ class EventContentView(MerchantContentView):
                 "eventDraftId": eventDraftId,
                 "images": bodies,
                 "totalCount": len(bodies),
-                "createdAt": iso(entry.created_at),
-                "expiresAt": iso(entry.expires_at),
+                "createdAt": iso_z(entry.created_at),
+                "expiresAt": iso_z(entry.expires_at),
             }
         )
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from rest_framework import serializers
 
 from common.errors import InvalidInput
+from common.timestamps import iso_z
 from content.constants import ALL_PLATFORMS, ALL_STYLES, PLATFORM_SIZES
 from content.models import GeneratedImage
 from content.typography import drawable
@@ -196,12 +196,6 @@ def validated(serializer: serializers.Serializer) -> dict:
     return serializer.validated_data
 
 
-def iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def image_body(image: GeneratedImage, url: str) -> dict[str, Any]:
     width, height = PLATFORM_SIZES[image.platform]
     return {
@@ -210,7 +204,7 @@ def image_body(image: GeneratedImage, url: str) -> dict[str, Any]:
         "url": url,
         "platform": image.platform,
         "size": {"width": image.width or width, "height": image.height or height},
-        "createdAt": iso(image.created_at),
+        "createdAt": iso_z(image.created_at),
         "fallbackUsed": image.fallback_used,
         "provider": image.provider,
     }

@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.timestamps import IsoZDateTimeField
 from sizing.models import Gender, SizeFeedback
 from sizing.services import SIZE_LABEL
 
@@ -149,3 +150,62 @@ class FeedbackRequestSerializer(serializers.Serializer):
     fit = serializers.ChoiceField(choices=SizeFeedback.Fit.values, required=False)
     # Required with a publishable key (the widget): the visitor may give feedback on their own try-on only.
     visitorId = StrictUUIDField(required=False, error_messages={"invalid": "UUID 형식이어야 합니다."})  # noqa: N815
+
+
+# --- Responses: each serializer renders the body and documents it -------------------------------------------
+
+
+class RecommendationSerializer(serializers.Serializer):
+    size = serializers.CharField(help_text="추천 사이즈 라벨 (S/M/L, 44/55/66, 95/100, 28/30 …)")
+    confidence = serializers.IntegerField(min_value=0, max_value=100, help_text="추천 신뢰도 (%)")
+    estimatedMeasurements = serializers.ListField(  # noqa: N815 - the API's field names
+        source="estimated",
+        child=serializers.CharField(),
+        help_text="입력하지 않아 키·몸무게로 추정한 치수 (chest, waist, hip)",
+    )
+
+
+class RecommendedProductSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    category = serializers.CharField()
+    brand = serializers.CharField()
+
+
+class RecommendDataSerializer(serializers.Serializer):
+    recommendation = RecommendationSerializer(allow_null=True, help_text="사이즈표가 없거나 쓸 수 없으면 null")
+    product = RecommendedProductSerializer()
+
+
+class RecommendResponseSerializer(serializers.Serializer):
+    data = RecommendDataSerializer()
+
+    @classmethod
+    def body(cls, result: Any) -> dict[str, Any]:
+        recommendation = result if result.size is not None else None
+        return cls({"data": {"recommendation": recommendation, "product": result.product}}).data
+
+
+class SizeFeedbackDataSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    tryOnRequestId = serializers.UUIDField(source="try_on_request_id")  # noqa: N815
+    recommendedSize = serializers.CharField(source="recommended_size")  # noqa: N815
+    confidence = serializers.IntegerField()
+    helpful = serializers.BooleanField()
+    fit = serializers.SerializerMethodField()
+    createdAt = IsoZDateTimeField(source="created_at")  # noqa: N815
+
+    @extend_schema_field({"type": "string", "enum": SizeFeedback.Fit.values, "nullable": True})
+    def get_fit(self, feedback: SizeFeedback) -> str | None:
+        return feedback.fit or None
+
+
+class SizeFeedbackResponseSerializer(serializers.Serializer):
+    data = SizeFeedbackDataSerializer()
+
+
+class MeasurementDataSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+
+
+class MeasurementResponseSerializer(serializers.Serializer):
+    data = MeasurementDataSerializer()

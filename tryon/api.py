@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.errors import PayloadTooLarge
+from common.openapi import toile_errors
 from merchants.api import PublicToileView, ToileApiKeyView
 from tryon import services
 from tryon.selectors import job_for_merchant
@@ -30,27 +31,16 @@ from tryon.serializers import (
 from tryon.uploads import UPLOAD_TOO_LARGE_MESSAGE, UploadLimitHandler
 from widget.analytics import WIDGET_CHANNEL
 
-# Toile's error body; named apart from the Content Service's ``ErrorResponse`` ({code, message, timestamp}).
-ERROR_BODY = inline_serializer(
-    "ToileErrorResponse",
-    {"error": serializers.CharField(), "message": serializers.CharField(), "statusCode": serializers.IntegerField()},
-)
-ERROR_DESCRIPTIONS = {
-    400: "요청 형식 오류",
-    401: "API 키 인증 실패",
-    403: "다른 가맹점·방문자의 피팅 작업, 또는 이 키·Origin으로 허용되지 않는 호출",
-    404: "리소스 없음",
-    409: "중복 또는 상태 충돌",
-    410: "만료된 공유 링크",
-    413: "파일 크기 10MB 초과",
-    429: "월별 한도 또는 방문자 일일 한도 초과",
-    500: "서버 내부 오류",
-}
-
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     """The error answers an operation can give (the contract's, plus 400/401/403 where NOTES.md adds them)."""
-    return {code: OpenApiResponse(ERROR_BODY, description=ERROR_DESCRIPTIONS[code]) for code in codes}
+    return toile_errors(
+        *codes,
+        d403="다른 가맹점·방문자의 피팅 작업, 또는 이 키·Origin으로 허용되지 않는 호출",
+        d410="만료된 공유 링크",
+        d413="파일 크기 10MB 초과",
+        d429="월별 한도, 방문자 일일 한도 또는 요청 한도 초과",
+    )
 
 
 def _data(name: str, **fields: serializers.Field) -> serializers.Serializer:
