@@ -179,22 +179,6 @@ def error_json_response(request_path: str, status_code: int, message: str | None
     return response
 
 
-def _first_validation_message(detail: Any, prefix: str = "") -> str:
-    """Flattens DRF's nested validation errors into one readable line naming the field."""
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            name = prefix if key == "non_field_errors" else (f"{prefix}.{key}" if prefix else str(key))
-            return _first_validation_message(value, name)
-    if isinstance(detail, list) and detail:
-        for index, item in enumerate(detail):
-            if isinstance(item, (dict, list)) and item:
-                return _first_validation_message(item, f"{prefix}[{index}]")
-            if item:
-                return _first_validation_message(item, prefix)
-    text = str(detail)
-    return f"{prefix}: {text}" if prefix else text
-
-
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     request = context.get("request")
     path = request.path if request is not None else ""
@@ -225,7 +209,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     status_code = response.status_code
     retry_after = None
     if isinstance(exc, drf_exceptions.ValidationError):
-        message = _first_validation_message(exc.detail)
+        from common.validation import first_validation_message  # validation imports this module
+
+        message = first_validation_message(exc.detail)
     elif isinstance(exc, drf_exceptions.Throttled):
         retry_after = int(exc.wait or 1)
         message = DEFAULT_MESSAGES[429]

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.timestamps import iso_z
+from common.validation import validated
 from content import selectors, services
 from content.models import ImageJob
 from content.providers.registry import configured_ai_providers
@@ -24,7 +25,6 @@ from content.serializers import (
     ImageRegenerationRequestSerializer,
     RegenerationAcceptedSerializer,
     image_body,
-    validated,
 )
 from merchants.api import ContentView
 from merchants.authentication import request_merchant
@@ -62,7 +62,7 @@ class GenerateImagesView(MerchantContentView):
         responses={202: ImageGenerationAcceptedResponseSerializer, 429: ErrorResponseSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        data = validated(ImageGenerationRequestSerializer(data=request.data))
+        data = validated(ImageGenerationRequestSerializer, request.data)
         accepted = services.request_generation(merchant=self.merchant, data=data)
         return Response(
             {
@@ -129,7 +129,7 @@ class EventImagesView(MerchantContentView):
         responses={200: ImageListSerializer, **ERRORS},
     )
     def get(self, request: Request, eventDraftId: str) -> Response:
-        filters = validated(ImageFilterSerializer(data=request.query_params))
+        filters = validated(ImageFilterSerializer, request.query_params)
         selectors.event_content(merchant=self.merchant, event_draft_id=eventDraftId)
         images = selectors.listed_event_images(
             merchant=self.merchant,
@@ -169,7 +169,7 @@ class RegenerateImageView(MerchantContentView):
     )
     def post(self, request: Request, imageId: str) -> Response:
         # No body (or JSON null) means no options; any other non-object body is a 400.
-        data = validated(ImageRegenerationRequestSerializer(data={} if request.data is None else request.data))
+        data = validated(ImageRegenerationRequestSerializer, {} if request.data is None else request.data)
         accepted = services.request_regeneration(merchant=self.merchant, image_id=imageId, data=data)
         return Response(
             {

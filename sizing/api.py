@@ -7,8 +7,8 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.errors import InvalidInput
 from common.openapi import toile_errors
+from common.validation import validated
 from merchants.api import ToileApiKeyView
 from sizing import services
 from sizing.serializers import (
@@ -19,15 +19,6 @@ from sizing.serializers import (
     RecommendResponseSerializer,
     SizeFeedbackResponseSerializer,
 )
-
-
-def _validated(serializer_class: type, request: Request) -> dict:
-    if not isinstance(request.data, dict):
-        raise InvalidInput("요청 본문은 JSON 객체여야 합니다.")
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
 
 TAGS = ["Size"]
 
@@ -42,7 +33,7 @@ class SizeRecommendView(ToileApiKeyView):
         responses={200: RecommendResponseSerializer, **toile_errors(400, 401, 403, 404, 429, 500)},
     )
     def post(self, request: Request) -> Response:
-        data = _validated(RecommendRequestSerializer, request)
+        data = validated(RecommendRequestSerializer, request.data)
         self.acting_visitor(data.get("visitorId"))
         result = services.recommend_size(
             merchant=self.merchant,
@@ -64,7 +55,7 @@ class SizeFeedbackView(ToileApiKeyView):
         responses={201: SizeFeedbackResponseSerializer, **toile_errors(400, 401, 403, 404, 429, 500)},
     )
     def post(self, request: Request) -> Response:
-        data = _validated(FeedbackRequestSerializer, request)
+        data = validated(FeedbackRequestSerializer, request.data)
         visitor = self.acting_visitor(data.get("visitorId"))
         feedback = services.submit_size_feedback(
             merchant=self.merchant,
@@ -90,7 +81,7 @@ class SizeMeasurementView(ToileApiKeyView):
         responses={201: MeasurementResponseSerializer, **toile_errors(400, 401, 403, 429, 500)},
     )
     def post(self, request: Request) -> Response:
-        data = _validated(MeasurementRequestSerializer, request)
+        data = validated(MeasurementRequestSerializer, request.data)
         services.record_measurement(
             merchant=self.merchant, visitor_id=data["visitorId"], measurement=data["measurement"]
         )

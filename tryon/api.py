@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from common.errors import PayloadTooLarge
 from common.openapi import toile_errors
+from common.validation import validated
 from merchants.api import PublicToileView, ToileApiKeyView
 from tryon import services
 from tryon.selectors import job_for_merchant
@@ -104,9 +105,7 @@ class TryOnCreateView(ToileApiKeyView):
         },
     )
     def post(self, request: Request) -> Response:
-        serializer = TryOnCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        values = serializer.validated_data
+        values = validated(TryOnCreateSerializer, request.data)
         self.acting_visitor(values["visitorId"])  # the widget's per-visitor limit needs one
         upload = values["userImage"]
         if upload.size > settings.TRYON_MAX_UPLOAD_BYTES:
@@ -134,9 +133,8 @@ class TryOnDetailView(ToileApiKeyView):
         responses={200: JOB_RESPONSE, **_errors(400, 401, 403, 404, 500)},
     )
     def get(self, request: Request, jobId: uuid.UUID) -> Response:  # noqa: N803 (the contract's path parameter)
-        query = VisitorQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        visitor = self.acting_visitor(query.validated_data.get("visitorId"))
+        query = validated(VisitorQuerySerializer, request.query_params)
+        visitor = self.acting_visitor(query.get("visitorId"))
         visitor_key = services.visitor_key_for(visitor_id=visitor) if visitor else None
         job = job_for_merchant(merchant=self.merchant, job_id=jobId, visitor_key=visitor_key)
         return Response({"data": job_data(job)})
@@ -155,9 +153,7 @@ class TryOnFeedbackView(ToileApiKeyView):
         },
     )
     def post(self, request: Request, jobId: uuid.UUID) -> Response:  # noqa: N803 (the contract's path parameter)
-        serializer = FeedbackSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        values = serializer.validated_data
+        values = validated(FeedbackSerializer, request.data)
         feedback = services.submit_feedback(
             merchant=self.merchant,
             job_id=jobId,
@@ -180,12 +176,11 @@ class TryOnShareView(ToileApiKeyView):
         responses={200: SHARE_RESPONSE, 201: SHARE_RESPONSE, **_errors(400, 401, 403, 404, 409, 500)},
     )
     def post(self, request: Request, jobId: uuid.UUID) -> Response:  # noqa: N803 (the contract's path parameter)
-        serializer = ShareRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        values = validated(ShareRequestSerializer, request.data)
         shared = services.share_job(
             merchant=self.merchant,
             job_id=jobId,
-            visitor_id=serializer.validated_data["visitorId"],
+            visitor_id=values["visitorId"],
             own_jobs_only=self.from_publishable_key,
         )
         return Response(

@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.fields import StrictUUIDField
 from common.timestamps import iso_z
 from tryon.models import ShareLink, TryOnFeedback, TryOnJob
 from tryon.selectors import result_url
@@ -27,19 +28,6 @@ class TryOnCreateSerializer(serializers.Serializer):
     productPageUrl = serializers.URLField(max_length=2000, required=False, allow_blank=True, default="")
     # Not in the spec: lets the storefront widget identify the shopper for the per-visitor daily limit.
     visitorId = serializers.UUIDField(required=False, allow_null=True, default=None)
-
-
-class StrictUUIDField(serializers.UUIDField):
-    """A string holding a UUID (the contract's ``type: string, format: uuid``).
-
-    DRF's UUIDField also turns a JSON integer into a UUID (``5`` → ``00000000-…-0005``), which would record a
-    made-up visitor instead of refusing the request.
-    """
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str):
-            self.fail("invalid", value=data)
-        return super().to_internal_value(data)
 
 
 class FeedbackSerializer(serializers.Serializer):
