@@ -5,15 +5,19 @@ from __future__ import annotations
 import logging
 import uuid
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from common.errors import Conflict
+from webhooks.crypto import decrypt_secret
 from webhooks.events import WEBHOOK_TEST
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from webhooks.sender import SendResult, post_signed
 from webhooks.services._log import log
-from webhooks.services.outbox import build_payload, new_message_id
-from webhooks.services.sending import SEND_LEASE, _attempt
+from webhooks.services.attempts import Outcome, record_outcomes
+from webhooks.services.dispatch import claim_lease
+from webhooks.services.outbox import build_payload, encode_body, kick_dispatcher, new_message_id
 
 
 def send_test_event(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
@@ -32,15 +36,28 @@ def send_test_event(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
         ),
         next_attempt_at=now,
         created_at=now,
-        # Reserved from the start so the poller never picks up a test send.
+        # Reserved from the start so no dispatcher ever picks up a test send.
         claim_token=claim_token,
-        claimed_until=now + SEND_LEASE,
+        claimed_until=now + claim_lease(),
     )
-    return _attempt(delivery, claim_token=claim_token, retry_on_failure=False)
+    try:
+        result = post_signed(
+            url=endpoint.url,
+            secret=decrypt_secret(endpoint.encrypted_secret),
+            message_id=delivery.message_id,
+            body=encode_body(delivery.payload),
+        )
+    except Exception as exc:
+        log(logging.ERROR, "webhook test send crashed", delivery_id=str(delivery.id), endpoint_id=str(endpoint.pk))
+        result = SendResult(False, None, f"내부 오류로 발송하지 못했습니다: {type(exc).__name__}", "", 0)
+    outcome = Outcome(delivery.id, endpoint.pk, endpoint.merchant_id, WEBHOOK_TEST, result)
+    record_outcomes([outcome], claim_token=claim_token, manual=True)
+    delivery.refresh_from_db()
+    return delivery
 
 
 def replay_delivery(*, delivery: WebhookDelivery) -> WebhookDelivery:
-    """Resets a delivery to PENDING, attemptCount 0, nextAttemptAt now; the next poller tick sends it.
+    """Resets a delivery to PENDING, attemptCount 0, nextAttemptAt now; a dispatcher sends it after commit.
 
     The ``webhook-id`` stays the same so the receiver can recognise a repeat.
     """
@@ -57,5 +74,7 @@ def replay_delivery(*, delivery: WebhookDelivery) -> WebhookDelivery:
         current.claim_token = None
         current.claimed_until = None
         current.save(update_fields=["status", "attempt_count", "next_attempt_at", "claim_token", "claimed_until"])
+        if settings.WEBHOOKS_DISPATCH_ON_COMMIT:
+            transaction.on_commit(kick_dispatcher, robust=True)
     log(logging.INFO, "webhook delivery replayed", delivery_id=str(current.id), merchant_id=current.merchant_id)
     return current

@@ -1,12 +1,16 @@
-"""The outbox: ``emit_event`` writes deliveries in the caller's transaction; payloads and their encoding."""
+"""The outbox: ``emit_event`` writes deliveries in the caller's transaction and, once it commits, kicks a
+dispatcher so the first attempt is made at once; payloads and their encoding."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import uuid
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
@@ -31,7 +35,8 @@ def emit_event(*, merchant: Merchant, event_type: str, data: dict[str, Any]) -> 
     """Writes one PENDING delivery per active endpoint of ``merchant`` subscribed to ``event_type``.
 
     This is the one way apps emit events. It runs in the caller's transaction (an outbox): if the caller
-    rolls back, no delivery exists; once it commits, the poller sends them. Returns the number written.
+    rolls back, no delivery exists; once it commits, a dispatcher is kicked and sends them at once (beat's
+    poller picks up anything a lost kick left behind). Returns the number written.
     """
     if event_type not in SUBSCRIBABLE_EVENTS:
         raise ValueError(f"unknown webhook event type: {event_type!r}")
@@ -51,12 +56,16 @@ def emit_event(*, merchant: Merchant, event_type: str, data: dict[str, Any]) -> 
                     message_id=message_id,
                     payload=payload,
                     status=DeliveryStatus.PENDING,
-                    next_attempt_at=now,
+                    # An endpoint paused by back-pressure gets the event when its pause ends.
+                    next_attempt_at=max(now, endpoint.paused_until or now),
                     created_at=now,
                 )
                 for endpoint in endpoints
             ]
         )
+    if settings.WEBHOOKS_DISPATCH_ON_COMMIT:
+        # robust: the caller's work is committed by now; a failed kick must not turn it into an error.
+        transaction.on_commit(kick_dispatcher, robust=True)
     log(
         logging.INFO,
         "webhook event emitted",
@@ -83,8 +92,40 @@ def _subscribed_endpoints(*, merchant: Merchant, event_type: str) -> list[Webhoo
             cursor.execute(f"{sql} FOR KEY SHARE", params)
             active = WebhookEndpoint.objects.filter(pk__in=[row[0] for row in cursor.fetchall()])
     # Filtered in Python: JSON containment lookups are not available on SQLite (embedded mode).
-    return [endpoint for endpoint in active.only("id", "events") if event_type in (endpoint.events or [])]
+    return [
+        endpoint for endpoint in active.only("id", "events", "paused_until") if event_type in (endpoint.events or [])
+    ]
 
 
 def encode_body(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder).encode("utf-8")
+
+
+# Set while a dispatcher run is queued and has not started: commits meanwhile need not queue another one.
+KICK_KEY = "webhooks:dispatch-queued"
+# Bounds how long a lost kick message can suppress new kicks (beat's poller covers that time anyway).
+KICK_TTL_SECONDS = 10
+
+
+def kick_dispatcher(*, force: bool = False) -> None:
+    """Queues a dispatcher run unless one is already queued and not yet started (``force``: queue anyway).
+
+    A run clears the flag before its first claim (:func:`dispatch_started`), so rows committed before the
+    flag was seen set are claimed by that run: a burst of commits queues one run, not one per commit.
+    """
+    from webhooks.tasks import deliver_pending  # inline: tasks imports services (cycle)
+
+    try:
+        if not cache.add(KICK_KEY, 1, timeout=KICK_TTL_SECONDS) and not force:
+            return
+        deliver_pending.apply_async()
+    except Exception:
+        log(logging.WARNING, "webhook dispatcher not kicked; the poller will send within its interval")
+        with contextlib.suppress(Exception):
+            cache.delete(KICK_KEY)
+
+
+def dispatch_started() -> None:
+    """Called by a dispatcher run before it claims: rows committed from now on need a new kick."""
+    with contextlib.suppress(Exception):
+        cache.delete(KICK_KEY)

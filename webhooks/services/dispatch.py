@@ -1,0 +1,417 @@
+"""The dispatcher: claims due deliveries endpoint by endpoint and sends them until none is left.
+
+A dispatcher run (the ``webhooks.deliver_pending`` task, kicked after each commit that emits events and
+run by beat as a safety net) works in *lanes*. A lane is one endpoint: a claim takes the endpoints least
+recently dispatched to first (round robin, so one merchant's backlog cannot starve another's first attempt),
+reserves the endpoint itself and up to ``WEBHOOKS_BATCH_SIZE`` of its due deliveries, and then up to
+``WEBHOOKS_ENDPOINT_CONCURRENCY`` threads send them over kept-alive connections. Lanes are independent: a
+slow endpoint holds its own threads only, and a run never waits for a batch before claiming again, it
+claims whenever a lane finishes. Results are recorded in bulk. The run ends when a claim finds nothing
+(or after ``RUN_SECONDS``, then it queues its successor).
+
+Exactly one winner per row: on PostgreSQL the claim locks endpoints and deliveries ``FOR … SKIP LOCKED``
+so concurrent dispatchers take disjoint ones without waiting; on every backend the claim is a conditional
+update that re-checks the lease, and attempts are recorded only while the claim token still holds the row.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from common.errors import UnsafeURL
+from common.http import validate_public_url
+from webhooks.crypto import decrypt_secret
+from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from webhooks.sender import SendResult, post_signed
+from webhooks.services._log import log
+from webhooks.services.attempts import (
+    BREAKER_THRESHOLD,
+    Outcome,
+    defer_pending,
+    record_outcomes,
+    should_stop_sending,
+)
+from webhooks.services.outbox import dispatch_started, encode_body, kick_dispatcher
+
+# A run stops claiming after this long and queues its successor, so a backlog never pins a worker slot.
+RUN_SECONDS = 30.0
+# A lane stops starting new requests after this long; its unsent deliveries go back to the queue and the
+# endpoint waits for its next turn (a slow endpoint thus returns its turn within LANE_SECONDS + timeout).
+LANE_SECONDS = 2.0
+# Results are written when this many are waiting, or when the oldest has waited FLUSH_SECONDS.
+FLUSH_ROWS = 200
+FLUSH_SECONDS = 0.05
+# While lanes are busy and the last claim found no other endpoint, look again this often.
+IDLE_CLAIM_SECONDS = 0.1
+
+UNSENT_INACTIVE = "엔드포인트가 비활성화되어 발송하지 않았습니다."
+
+
+def claim_lease() -> timedelta:
+    """How long claimed rows (and their endpoint) stay reserved: well past a lane's last request."""
+    return timedelta(seconds=max(120.0, LANE_SECONDS + 3 * settings.WEBHOOKS_TIMEOUT_SECONDS))
+
+
+def _due_filter(now: datetime) -> Q:
+    return Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now) & (
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    )
+
+
+@dataclass
+class ClaimedRow:
+    id: uuid.UUID
+    message_id: str
+    payload: Any
+    merchant_id: int
+    event_type: str
+
+
+@dataclass
+class ClaimedLane:
+    endpoint_id: uuid.UUID
+    url: str
+    encrypted_secret: str
+    is_active: bool
+    consecutive_failures: int
+    rows: list[ClaimedRow]
+
+
+def claim_lanes(*, claim_token: uuid.UUID, max_lanes: int, rows_per_lane: int) -> list[ClaimedLane]:
+    """Reserves up to ``max_lanes`` endpoints with due deliveries, and up to ``rows_per_lane`` of each one's.
+
+    Skipped: endpoints another dispatcher is sending to, and endpoints paused by back-pressure (unless
+    inactive: their deliveries are then finished without sending). An endpoint that has been failing gets a
+    lane of one delivery, a probe.
+    """
+    now = timezone.now()
+    lease_until = now + claim_lease()
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    with transaction.atomic():
+        due = WebhookDelivery.objects.filter(_due_filter(now))
+        # Not "or ours": an endpoint this run is still sending to is released before it is claimed again.
+        free = Q(claim_token__isnull=True) | Q(claimed_until__lt=now)
+        candidates = (
+            WebhookEndpoint.objects.filter(pk__in=due.values("endpoint_id"))
+            .filter(Q(is_active=False) | Q(paused_until__isnull=True) | Q(paused_until__lte=now))
+            .filter(free)
+            .order_by(F("last_dispatched_at").asc(nulls_first=True), "pk")
+            .only("id", "url", "encrypted_secret", "is_active", "consecutive_failures")
+        )
+        if skip_locked:
+            # FOR NO KEY UPDATE: does not conflict with the FOR KEY SHARE that emit_event and the deliveries'
+            # foreign key take, so claiming never delays an emitter's commit.
+            candidates = candidates.select_for_update(skip_locked=True, no_key=True, of=("self",))
+        lanes: list[ClaimedLane] = []
+        for endpoint in candidates[:max_lanes]:
+            if not skip_locked and not WebhookEndpoint.objects.filter(free, pk=endpoint.pk).update(
+                claim_token=claim_token, claimed_until=lease_until
+            ):
+                continue  # taken by a concurrent dispatcher since it was read (backends without row locks)
+            probing = endpoint.is_active and endpoint.consecutive_failures >= BREAKER_THRESHOLD
+            rows = due.filter(endpoint_id=endpoint.pk).order_by("next_attempt_at", "id")
+            if skip_locked:
+                rows = rows.select_for_update(skip_locked=True, of=("self",))
+            ids = list(rows.values_list("id", flat=True)[: 1 if probing else rows_per_lane])
+            if not ids:
+                continue
+            WebhookDelivery.objects.filter(_due_filter(now), id__in=ids).update(
+                claim_token=claim_token, claimed_until=lease_until
+            )
+            claimed = [
+                ClaimedRow(**values)
+                for values in WebhookDelivery.objects.filter(id__in=ids, claim_token=claim_token)
+                .order_by("next_attempt_at", "id")
+                .values("id", "message_id", "payload", "merchant_id", "event_type")
+            ]
+            if claimed:
+                lanes.append(
+                    ClaimedLane(
+                        endpoint.pk,
+                        endpoint.url,
+                        endpoint.encrypted_secret,
+                        endpoint.is_active,
+                        endpoint.consecutive_failures,
+                        claimed,
+                    )
+                )
+        lane_endpoints = [lane.endpoint_id for lane in lanes]
+        WebhookEndpoint.objects.filter(pk__in=lane_endpoints).update(
+            claim_token=claim_token, claimed_until=lease_until, last_dispatched_at=now
+        )
+        if not skip_locked:
+            # Endpoints reserved above that had no due delivery left: let them go.
+            WebhookEndpoint.objects.filter(claim_token=claim_token).exclude(pk__in=lane_endpoints).update(
+                claim_token=None, claimed_until=None
+            )
+    return lanes
+
+
+def release(*, claim_token: uuid.UUID, endpoint_ids: list[uuid.UUID], unsent_ids: list[uuid.UUID]) -> None:
+    """Gives back endpoints and the claimed deliveries that were not sent (no attempt is spent on those).
+
+    Separate statements, endpoints first: no transaction holds delivery locks while waiting for an endpoint.
+    """
+    now = timezone.now()
+    WebhookEndpoint.objects.filter(pk__in=endpoint_ids, claim_token=claim_token).update(
+        claim_token=None, claimed_until=None
+    )
+    if not unsent_ids:
+        return
+    WebhookDelivery.objects.filter(id__in=unsent_ids, claim_token=claim_token).update(
+        claim_token=None, claimed_until=None
+    )
+    # Deliveries held back because their endpoint has just been paused wait for the pause to end.
+    for endpoint_id, paused_until in WebhookEndpoint.objects.filter(
+        pk__in=endpoint_ids, paused_until__gt=now
+    ).values_list("pk", "paused_until"):
+        defer_pending(endpoint_id=endpoint_id, until=paused_until, now=now)
+
+
+def finish_without_sending(*, claim_token: uuid.UUID, ids: list[uuid.UUID], reason: str) -> int:
+    return WebhookDelivery.objects.filter(id__in=ids, claim_token=claim_token, status=DeliveryStatus.PENDING).update(
+        status=DeliveryStatus.FAILED, last_error=reason, claim_token=None, claimed_until=None
+    )
+
+
+T = TypeVar("T")
+
+
+def _retrying_when_locked(work: Callable[[], T]) -> T:
+    """SQLite (embedded mode) answers "database is locked" to a writer that lost a race; try again."""
+    for attempt in range(50):
+        try:
+            return work()
+        except OperationalError as exc:
+            if connection.vendor != "sqlite" or "locked" not in str(exc) or attempt == 49:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+# --- The run ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Lane:
+    claimed: ClaimedLane
+    started: float
+    rows: collections.deque[ClaimedRow]
+    runners: int = 0
+    stopped: bool = False
+    consecutive_failures: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _prepared: tuple[str, UnsafeURL | None] | Exception | None = None
+
+    def next_row(self) -> ClaimedRow | None:
+        with self.lock:
+            if self.stopped or not self.rows or time.monotonic() - self.started > LANE_SECONDS:
+                return None
+            return self.rows.popleft()
+
+    def observe(self, result: SendResult) -> None:
+        with self.lock:
+            self.consecutive_failures = 0 if result.succeeded else self.consecutive_failures + 1
+            if should_stop_sending(consecutive_failures=self.consecutive_failures, result=result):
+                self.stopped = True
+
+    def prepared(self) -> tuple[str, UnsafeURL | None]:
+        """The secret and the URL check, done once per lane; raises what decrypting the secret raised."""
+        with self.lock:
+            if self._prepared is None:
+                try:
+                    secret = decrypt_secret(self.claimed.encrypted_secret)
+                    try:
+                        validate_public_url(self.claimed.url)
+                        self._prepared = (secret, None)
+                    except UnsafeURL as exc:
+                        self._prepared = (secret, exc)
+                except Exception as exc:
+                    self._prepared = exc
+            if isinstance(self._prepared, Exception):
+                raise self._prepared
+            return self._prepared
+
+
+@dataclass
+class _RunnerDone:
+    lane: _Lane
+
+
+class Dispatcher:
+    def __init__(self, *, batch_size: int | None = None, concurrency: int | None = None) -> None:
+        self.batch_size = batch_size or settings.WEBHOOKS_BATCH_SIZE
+        self.per_endpoint = max(1, settings.WEBHOOKS_ENDPOINT_CONCURRENCY)
+        self.concurrency = max(concurrency or settings.WEBHOOKS_CONCURRENCY, self.per_endpoint)
+        self.max_lanes = max(1, self.concurrency // self.per_endpoint)
+        self.claim_token = uuid.uuid4()
+        self.lanes: dict[uuid.UUID, _Lane] = {}
+        self.events: queue.Queue[Outcome | _RunnerDone] = queue.Queue()
+        self.unrecorded: list[Outcome] = []
+        self.oldest_unrecorded = 0.0
+        self.processed = 0
+        self.claims = 0
+
+    def run(self) -> int:
+        """Sends until a claim finds nothing; returns how many claimed deliveries were finished."""
+        started = time.monotonic()
+        next_claim = started
+        more_work = False
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="webhook-send") as pool:
+            try:
+                while True:
+                    now = time.monotonic()
+                    claiming = now - started < RUN_SECONDS
+                    if claiming and len(self.lanes) < self.max_lanes and now >= next_claim:
+                        found = self._claim(pool)
+                        more_work = found > 0
+                        # A full claim is followed by the next one as soon as a lane is free; otherwise wait.
+                        next_claim = now if found == self.max_lanes else now + IDLE_CLAIM_SECONDS
+                        if not found and not self.lanes:
+                            break
+                    if not self.lanes and not claiming:
+                        break
+                    self._wait(timeout=max(0.0, min(next_claim - time.monotonic(), FLUSH_SECONDS)))
+                    if self._finish_idle_lanes():
+                        next_claim = time.monotonic()
+            finally:
+                for lane in self.lanes.values():
+                    lane.stopped = True
+                while self.lanes:
+                    self._wait(timeout=FLUSH_SECONDS)
+                    self._finish_idle_lanes()
+                self._flush()
+        if more_work and time.monotonic() - started >= RUN_SECONDS:
+            kick_dispatcher(force=True)
+        return self.processed
+
+    def _claim(self, pool: ThreadPoolExecutor) -> int:
+        self.claims += 1
+        claimed = _retrying_when_locked(
+            lambda: claim_lanes(
+                claim_token=self.claim_token, max_lanes=self.max_lanes - len(self.lanes), rows_per_lane=self.batch_size
+            )
+        )
+        for lane in claimed:
+            if not lane.is_active:
+                ids = [row.id for row in lane.rows]
+                self.processed += _retrying_when_locked(
+                    lambda ids=ids: finish_without_sending(
+                        claim_token=self.claim_token, ids=ids, reason=UNSENT_INACTIVE
+                    )
+                )
+                _retrying_when_locked(
+                    lambda lane=lane: release(
+                        claim_token=self.claim_token, endpoint_ids=[lane.endpoint_id], unsent_ids=[]
+                    )
+                )
+                continue
+            running = _Lane(
+                claimed=lane,
+                started=time.monotonic(),
+                rows=collections.deque(lane.rows),
+                consecutive_failures=lane.consecutive_failures,
+            )
+            running.runners = min(self.per_endpoint, len(lane.rows))
+            self.lanes[lane.endpoint_id] = running
+            for _ in range(running.runners):
+                pool.submit(self._run_lane, running)
+        return len(claimed)
+
+    def _run_lane(self, lane: _Lane) -> None:
+        """A sending thread: takes the lane's deliveries one after another (no database access here)."""
+        try:
+            while (row := lane.next_row()) is not None:
+                result = _send(lane, row)
+                lane.observe(result)
+                self.events.put(Outcome(row.id, lane.claimed.endpoint_id, row.merchant_id, row.event_type, result))
+        finally:
+            self.events.put(_RunnerDone(lane))
+
+    def _wait(self, *, timeout: float) -> None:
+        """Collects results and finished runners; flushes results that are due."""
+        try:
+            event: Outcome | _RunnerDone | None = self.events.get(timeout=timeout)
+        except queue.Empty:
+            event = None
+        while event is not None:
+            if isinstance(event, _RunnerDone):
+                event.lane.runners -= 1
+            else:
+                if not self.unrecorded:
+                    self.oldest_unrecorded = time.monotonic()
+                self.unrecorded.append(event)
+            try:
+                event = self.events.get_nowait()
+            except queue.Empty:
+                event = None
+        if len(self.unrecorded) >= FLUSH_ROWS or (
+            self.unrecorded and time.monotonic() - self.oldest_unrecorded >= FLUSH_SECONDS
+        ):
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.unrecorded:
+            return
+        outcomes, self.unrecorded = self.unrecorded, []
+        recorded = _retrying_when_locked(lambda: record_outcomes(outcomes, claim_token=self.claim_token))
+        self.processed += len(recorded)
+
+    def _finish_idle_lanes(self) -> bool:
+        """Records and releases the lanes whose threads have all stopped; True if any was."""
+        done = [lane for lane in self.lanes.values() if lane.runners == 0]
+        if not done:
+            return False
+        self._flush()
+        unsent = [row.id for lane in done for row in lane.rows]
+        endpoint_ids = [lane.claimed.endpoint_id for lane in done]
+        _retrying_when_locked(
+            lambda: release(claim_token=self.claim_token, endpoint_ids=endpoint_ids, unsent_ids=unsent)
+        )
+        for lane in done:
+            del self.lanes[lane.claimed.endpoint_id]
+        return True
+
+
+def _send(lane: _Lane, row: ClaimedRow) -> SendResult:
+    try:
+        secret, refusal = lane.prepared()
+        if refusal is not None:
+            return SendResult(False, None, f"차단된 주소입니다: {refusal.message}", "", 0)
+        return post_signed(
+            url=lane.claimed.url,
+            secret=secret,
+            message_id=row.message_id,
+            body=encode_body(row.payload),
+            check_url=False,
+        )
+    except Exception as exc:
+        # Our own failure (e.g. an undecryptable secret) counts as a failed attempt, so the row is retried on
+        # schedule and the merchant sees the reason, instead of being re-claimed every lease forever.
+        log(logging.ERROR, "webhook send crashed", delivery_id=str(row.id), endpoint_id=str(lane.claimed.endpoint_id))
+        return SendResult(False, None, f"내부 오류로 발송하지 못했습니다: {type(exc).__name__}", "", 0)
+
+
+def dispatch_due_deliveries(*, batch_size: int | None = None, concurrency: int | None = None) -> int:
+    """One dispatcher run: sends due deliveries until none is left; returns how many it finished."""
+    dispatch_started()
+    dispatcher = Dispatcher(batch_size=batch_size, concurrency=concurrency)
+    processed = dispatcher.run()
+    if processed:
+        log(logging.INFO, "webhook dispatcher run", deliveries=processed, claims=dispatcher.claims)
+    return processed
