@@ -147,12 +147,13 @@ def no_kick(settings):  # type: ignore[no-untyped-def]
 
 
 def time_passes_until_due(*deliveries: WebhookDelivery) -> None:
-    """Lets time pass until these deliveries are due: their scheduled time and their endpoint's pause are over."""
+    """Lets time pass until these deliveries are due: their scheduled time and their endpoint's pause are over
+    (and so is the reservation a dispatcher keeps on an endpoint it paused, until the pause ends)."""
     now = timezone.now()
     WebhookDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(next_attempt_at=now)
-    WebhookEndpoint.objects.filter(deliveries__in=[d.pk for d in deliveries], paused_until__isnull=False).update(
-        paused_until=now
-    )
+    endpoints = WebhookEndpoint.objects.filter(deliveries__in=[d.pk for d in deliveries])
+    endpoints.filter(paused_until__isnull=False).update(paused_until=now)
+    endpoints.filter(claimed_until__isnull=False).update(claimed_until=now)
 
 
 def make_endpoint(merchant: Merchant, url: str, events: list[str] | None = None) -> tuple[WebhookEndpoint, str]:

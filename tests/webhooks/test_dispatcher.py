@@ -351,3 +351,45 @@ def test_beat_delivers_what_no_kick_announced(merchant, receiver, allow_loopback
 
     [request] = receiver.requests
     assert Webhook(secret).verify(request.body, request.headers)["data"] == {"limit": 100}
+
+
+def test_a_transaction_emitting_many_events_kicks_once(merchant, allow_loopback, django_capture_on_commit_callbacks):
+    from webhooks.services.outbox import kick_dispatcher
+
+    make_endpoint(merchant, "http://127.0.0.1:9/hook", ["tryon.completed"])
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for number in range(5):
+            emit_event(merchant=merchant, event_type="tryon.completed", data={"n": number})
+
+    assert callbacks == [kick_dispatcher]
+
+
+def test_a_kick_rolled_back_with_a_savepoint_does_not_stand_for_later_events(
+    merchant, allow_loopback, django_capture_on_commit_callbacks
+):
+    from webhooks.services.outbox import kick_dispatcher
+
+    make_endpoint(merchant, "http://127.0.0.1:9/hook", ["tryon.completed"])
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        with pytest.raises(ZeroDivisionError), transaction.atomic():
+            emit_event(merchant=merchant, event_type="tryon.completed", data={"n": "rolled back"})
+            1 / 0  # noqa: B018
+        emit_event(merchant=merchant, event_type="tryon.completed", data={"n": "kept"})
+
+    assert callbacks == [kick_dispatcher]
+    assert WebhookDelivery.objects.get().payload["data"] == {"n": "kept"}
+
+
+def test_a_runs_next_claim_keeps_the_endpoints_it_is_still_sending_to(merchant, other_merchant, allow_loopback):
+    busy, _ = make_endpoint(merchant, "http://127.0.0.1:9/busy", ["tryon.completed"])
+    emit_event(merchant=merchant, event_type="tryon.completed", data={})
+    run = uuid.uuid4()
+    [lane] = claim_lanes(claim_token=run, max_lanes=1, rows_per_lane=10)
+    assert lane.endpoint_id == busy.pk
+    make_endpoint(other_merchant, "http://127.0.0.1:9/other", ["tryon.completed"])
+    emit_event(merchant=other_merchant, event_type="tryon.completed", data={})
+
+    claim_lanes(claim_token=run, max_lanes=5, rows_per_lane=10)
+
+    busy.refresh_from_db()
+    assert busy.claim_token == run and busy.claimed_until > timezone.now()

@@ -17,7 +17,7 @@ from webhooks.sender import SendResult, post_signed
 from webhooks.services._log import log
 from webhooks.services.attempts import Outcome, record_outcomes
 from webhooks.services.dispatch import claim_lease
-from webhooks.services.outbox import build_payload, encode_body, kick_dispatcher, new_message_id
+from webhooks.services.outbox import build_payload, encode_body, kick_dispatcher_on_commit, new_message_id
 
 
 def send_test_event(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
@@ -75,6 +75,6 @@ def replay_delivery(*, delivery: WebhookDelivery) -> WebhookDelivery:
         current.claimed_until = None
         current.save(update_fields=["status", "attempt_count", "next_attempt_at", "claim_token", "claimed_until"])
         if settings.WEBHOOKS_DISPATCH_ON_COMMIT:
-            transaction.on_commit(kick_dispatcher, robust=True)
+            kick_dispatcher_on_commit()
     log(logging.INFO, "webhook delivery replayed", delivery_id=str(current.id), merchant_id=current.merchant_id)
     return current

@@ -64,8 +64,7 @@ def emit_event(*, merchant: Merchant, event_type: str, data: dict[str, Any]) -> 
             ]
         )
     if settings.WEBHOOKS_DISPATCH_ON_COMMIT:
-        # robust: the caller's work is committed by now; a failed kick must not turn it into an error.
-        transaction.on_commit(kick_dispatcher, robust=True)
+        kick_dispatcher_on_commit()
     log(
         logging.INFO,
         "webhook event emitted",
@@ -123,6 +122,29 @@ def kick_dispatcher(*, force: bool = False) -> None:
         log(logging.WARNING, "webhook dispatcher not kicked; the poller will send within its interval")
         with contextlib.suppress(Exception):
             cache.delete(KICK_KEY)
+
+
+def kick_dispatcher_on_commit() -> None:
+    """Kicks a dispatcher once the current transaction commits: once per transaction, however many events
+    it emits (robust: the caller's work is committed by then, a failed kick must not turn it into an error)."""
+    connection_ = transaction.get_connection()
+    if connection_.in_atomic_block:
+        active = set(connection_.savepoint_ids)
+        # Django keeps pending callbacks as (savepoint ids, callback, robust) and drops the ones registered
+        # inside a savepoint that rolls back. A kick registered at this savepoint or an enclosing one is
+        # dropped only together with the one we would add now, so it covers this commit.
+        if any(callback is kick_dispatcher and ids <= active for ids, callback, _ in connection_.run_on_commit):
+            return
+    transaction.on_commit(kick_dispatcher, robust=True)
+
+
+def ask_for_help() -> None:
+    """Called by a run that found more endpoints due than it has lanes: queue another run (deduplicated like
+    any kick) so an idle worker process joins in. Tasks run eagerly would run it inside this one: pointless."""
+    from webhooks.tasks import deliver_pending  # inline: tasks imports services (cycle)
+
+    if not deliver_pending.app.conf.task_always_eager:
+        kick_dispatcher()
 
 
 def dispatch_started() -> None:
