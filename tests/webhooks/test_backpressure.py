@@ -60,8 +60,20 @@ def test_retry_after_holds_the_endpoint_and_its_queue(
     before = timezone.now()
     deliver_pending()
     print("REQS", [(r.path, r.headers["webhook-id"]) for r in receiver.requests])
-    print("ROWS", list(WebhookDelivery.objects.filter(endpoint=endpoint).values_list("message_id", "attempt_count", "next_attempt_at", "claim_token", "claimed_until")))
-    print("EP", WebhookEndpoint.objects.filter(pk=endpoint.pk).values_list("claim_token", "claimed_until", "paused_until", "consecutive_failures").get())
+    print(
+        "ROWS",
+        list(
+            WebhookDelivery.objects.filter(endpoint=endpoint).values_list(
+                "message_id", "attempt_count", "next_attempt_at", "claim_token", "claimed_until"
+            )
+        ),
+    )
+    print(
+        "EP",
+        WebhookEndpoint.objects.filter(pk=endpoint.pk)
+        .values_list("claim_token", "claimed_until", "paused_until", "consecutive_failures")
+        .get(),
+    )
 
     assert receiver.count() == 1  # the two queued behind it were not sent into the throttle
     assert other_receiver.count() == 3
