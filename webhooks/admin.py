@@ -1,4 +1,5 @@
-"""Dashboard pages: webhook endpoints (secret shown once on add), the delivery log with replay, and a chart."""
+"""Dashboard pages: webhook endpoints (secret shown once on add), the delivery log with replay, the
+operator view (throughput, lag, backlog) and the success-rate chart."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -20,9 +22,20 @@ from merchants.admin_base import (
     show_once_response,
 )
 from webhooks import selectors, services
-from webhooks.charts import success_rate_svg
+from webhooks.charts import success_rate_svg, throughput_svg
 from webhooks.events import EVENT_LABELS, SUBSCRIBABLE_EVENTS
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+THROUGHPUT_MINUTES = 15
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}초"
+    if seconds < 3600:
+        return f"{seconds // 60}분 {seconds % 60}초"
+    return f"{seconds // 3600}시간 {seconds % 3600 // 60}분"
 
 
 class WebhookEndpointForm(forms.ModelForm):
@@ -71,6 +84,13 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
 
     @admin.display(description="상태")
     def state(self, obj: WebhookEndpoint) -> str:
+        if obj.is_active and obj.paused_until and obj.paused_until > timezone.now():
+            return format_html(
+                '<span style="color:#ef6c00" class="paused">● 활성, 발송 보류</span><br>'
+                "<small>수신 실패(연속 {}회) 또는 Retry-After로 {}까지 보류합니다</small>",
+                obj.consecutive_failures,
+                f"{timezone.localtime(obj.paused_until):%H:%M:%S}",
+            )
         if obj.is_active:
             return format_html('<span style="color:#2e7d32">● 활성</span>')
         return format_html(
@@ -212,9 +232,17 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, MerchantScopedAdmin):
         merchant = None if request.user.is_superuser else request_merchant_or_none(request)
         days = selectors.daily_success_rates(merchant=merchant, days=14)
         totals = (sum(day.succeeded for day in days), sum(day.attempts for day in days))
+        minutes = selectors.throughput_per_minute(merchant=merchant, minutes=THROUGHPUT_MINUTES)
+        backlog = selectors.delivery_backlog(merchant=merchant)
         extra_context = {
             **(extra_context or {}),
             "success_chart": mark_safe(success_rate_svg(days)),  # noqa: S308 - built from numbers and escaped text
             "success_totals": totals,
+            # The operator view: is the engine keeping up?
+            "throughput_chart": mark_safe(throughput_svg(minutes)),  # noqa: S308 - built from numbers and escaped text
+            "throughput_last_minute": minutes[-2].attempts if len(minutes) > 1 else 0,
+            "throughput_minutes": THROUGHPUT_MINUTES,
+            "backlog": backlog,
+            "lag": _duration(backlog.lag_seconds),
         }
         return super().changelist_view(request, extra_context)

@@ -1,10 +1,12 @@
-"""The dashboard's per-day webhook success-rate chart, as inline SVG (no JavaScript, no external assets)."""
+"""The dashboard's webhook charts, as inline SVG (no JavaScript, no external assets): per-day success rate,
+and attempts per minute for the operator view."""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.html import escape
 
-from webhooks.selectors import DailySuccess
+from webhooks.selectors import DailySuccess, MinuteThroughput
 
 WIDTH = 720
 HEIGHT = 220
@@ -62,4 +64,37 @@ def success_rate_svg(days: list[DailySuccess]) -> str:
             f"{day.rate:.0%}</text>"
         )
     parts.append("</svg>")
+    return "".join(parts)
+
+
+def throughput_svg(minutes: list[MinuteThroughput]) -> str:
+    """Attempts per minute (failed part in red), the current minute last."""
+    width, height, bottom, top = 360, 90, 16, 14
+    plot_height = height - bottom - top
+    peak = max((minute.attempts for minute in minutes), default=0) or 1
+    slot = width / max(len(minutes), 1)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" id="webhook-throughput-chart" role="img" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="10">',
+        "<title>분당 발송 시도</title>",
+        f'<text x="0" y="10" fill="#666">최대 {peak}건/분</text>',
+    ]
+    for index, minute in enumerate(minutes):
+        x = index * slot + slot * 0.15
+        label = f"{timezone.localtime(minute.minute):%H:%M}"
+        tooltip = escape(f"{label}: 시도 {minute.attempts}건, 성공 {minute.delivered}건")
+        total = plot_height * minute.attempts / peak
+        ok = plot_height * minute.delivered / peak
+        base = top + plot_height
+        parts.append(
+            f'<g class="minute" data-minute="{label}" data-attempts="{minute.attempts}" '
+            f'data-delivered="{minute.delivered}"><title>{tooltip}</title>'
+            f'<rect x="{x:.1f}" y="{base - total:.1f}" width="{slot * 0.7:.1f}" height="{total:.1f}" fill="#c62828"/>'
+            f'<rect x="{x:.1f}" y="{base - ok:.1f}" width="{slot * 0.7:.1f}" height="{ok:.1f}" fill="#2e7d32"/></g>'
+        )
+    first, last = (f"{timezone.localtime(m.minute):%H:%M}" for m in (minutes[0], minutes[-1])) if minutes else ("", "")
+    parts.append(
+        f'<text x="0" y="{height - 3}" fill="#444">{first}</text>'
+        f'<text x="{width}" y="{height - 3}" text-anchor="end" fill="#444">{last}</text></svg>'
+    )
     return "".join(parts)

@@ -226,3 +226,53 @@ def test_deleting_an_endpoint_in_the_dashboard_removes_its_deliveries(merchant, 
     assert response.status_code == 302
     assert list(WebhookEndpoint.objects.values_list("pk", flat=True)) == [kept.pk]
     assert list(WebhookDelivery.objects.values_list("endpoint_id", flat=True)) == [kept.pk]
+
+
+def test_delivery_page_shows_throughput_lag_and_backlog(merchant, other_merchant, receiver, allow_loopback):
+    endpoint, _ = make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    for number in range(3):
+        emit_event(merchant=merchant, event_type="tryon.completed", data={"n": number})
+    waiting, retrying, _ = WebhookDelivery.objects.filter(endpoint=endpoint).order_by("created_at")
+    now = timezone.now()
+    WebhookDelivery.objects.filter(pk=waiting.pk).update(next_attempt_at=now - timedelta(seconds=95))
+    WebhookDelivery.objects.filter(pk=retrying.pk).update(next_attempt_at=now + timedelta(minutes=5))
+    two_minutes_ago = now - timedelta(minutes=2)
+    for when, ok in [(two_minutes_ago, True), (two_minutes_ago, True), (two_minutes_ago, False), (now, True)]:
+        WebhookAttempt.objects.create(delivery=waiting, merchant=merchant, attempted_at=when, succeeded=ok)
+    # Another merchant's backlog and attempts are not shown.
+    theirs, _ = make_endpoint(other_merchant, "http://127.0.0.1:9/theirs", ["tryon.completed"])
+    emit_event(merchant=other_merchant, event_type="tryon.completed", data={})
+    their_delivery = WebhookDelivery.objects.get(endpoint=theirs)
+    WebhookDelivery.objects.filter(pk=their_delivery.pk).update(next_attempt_at=now - timedelta(hours=3))
+    WebhookAttempt.objects.create(delivery=their_delivery, merchant=other_merchant, attempted_at=now, succeeded=False)
+    WebhookEndpoint.objects.filter(pk=theirs.pk).update(paused_until=now + timedelta(minutes=1))
+
+    page = dashboard(merchant).get("/admin/webhooks/webhookdelivery/").content.decode()
+
+    engine = page.split('id="webhook-engine"')[1].split('id="webhook-success"')[0]
+    assert re.search(r'id="webhook-lag"><strong>1분 3[5-9]초<', engine)  # the oldest due one waited 95 s
+    assert 'id="webhook-backlog">2건<' in engine  # the one 95 s late and the one due now
+    assert 'id="webhook-scheduled">1건<' in engine
+    assert 'id="webhook-paused">0개' in engine
+    bars = {
+        minute: (int(attempts), int(ok))
+        for minute, attempts, ok in re.findall(
+            r'data-minute="([\d:]+)" data-attempts="(\d+)" data-delivered="(\d+)"', engine
+        )
+    }
+    assert len(bars) == 15
+    assert bars[f"{timezone.localtime(two_minutes_ago):%H:%M}"] == (3, 2)
+    assert bars[f"{timezone.localtime(now):%H:%M}"] == (1, 1)
+    assert sum(attempts for attempts, _ in bars.values()) == 4
+    assert "<script" not in engine
+
+
+def test_a_paused_endpoint_shows_why_in_the_list(merchant, allow_loopback):
+    endpoint, _ = make_endpoint(merchant, "http://127.0.0.1:9/hook", ["tryon.completed"])
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        paused_until=timezone.now() + timedelta(minutes=2), consecutive_failures=6
+    )
+
+    page = dashboard(merchant).get("/admin/webhooks/webhookendpoint/").content.decode()
+
+    assert "발송 보류" in page and "연속 6회" in page
