@@ -198,7 +198,7 @@ def _adapter() -> HTTPAdapter:
             adapter = guarded_adapter_class(
                 pool_connections=POOLED_ORIGINS,
                 # Several endpoints may share an origin: keep as many connections as a run has threads.
-                pool_maxsize=max(1, settings.WEBHOOKS_CONCURRENCY),
+                pool_maxsize=max(1, 2 * settings.WEBHOOKS_CONCURRENCY),
                 max_retries=0,
             )
             manager = adapter.poolmanager

@@ -6,7 +6,8 @@ recently dispatched to first (round robin, so one merchant's backlog cannot star
 reserves the endpoint itself and up to ``WEBHOOKS_BATCH_SIZE`` of its due deliveries, and then up to
 ``WEBHOOKS_ENDPOINT_CONCURRENCY`` threads send them over kept-alive connections. Lanes are independent: a
 slow endpoint holds its own threads only, and a run never waits for a batch before claiming again, it
-claims whenever a lane finishes. Results are recorded in bulk. The run ends when a claim finds nothing
+claims whenever a lane has started its last request. The sending threads never touch the database: the
+run's own thread claims, records results in bulk and releases. The run ends when a claim finds nothing
 (or after ``RUN_SECONDS``, then it queues its successor).
 
 Exactly one winner per row: on PostgreSQL the claim locks endpoints and deliveries ``FOR … SKIP LOCKED``
@@ -109,7 +110,7 @@ def claim_lanes(*, claim_token: uuid.UUID, max_lanes: int, rows_per_lane: int) -
     lease_until = now + claim_lease()
     row_locks = connection.features.has_select_for_update_skip_locked
     with transaction.atomic():
-        # Not "or ours": an endpoint this run is still sending to is released before it is claimed again.
+        # Free: no run's lease on it (this run's included: it releases an endpoint before claiming it again).
         free = Q(claim_token__isnull=True) | Q(claimed_until__lt=now)
         candidates = (
             WebhookEndpoint.objects.filter(
