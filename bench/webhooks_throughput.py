@@ -541,6 +541,12 @@ def main() -> int:
             f"{', '.join(str(run.dead_requests) for run in mixed_runs)} per round for their {args.events} deliveries "
             f"(paused after {BREAKER_THRESHOLD} failures in a row; the rest held, PENDING)"
         )
+        cpu_healthy = statistics.median(run.cpu.get("worker", 0.0) / run.events for run in backlogs)
+        cpu_mixed = statistics.median(run.cpu.get("worker", 0.0) / run.events for run in mixed_runs)
+        print(
+            f"  worker CPU per healthy delivery (less noisy than rates here): {cpu_healthy * 1000:.2f} ms all healthy, "
+            f"{cpu_mixed * 1000:.2f} ms beside the 503s"
+        )
         lost = sum(run.missing for run in runs)
         print(
             f"every webhook-id received: {'yes' if lost == 0 else f'NO, {lost} missing'}; "
