@@ -26,8 +26,8 @@ class WebhookEndpoint(models.Model):
     disabled_at = models.DateTimeField("비활성화 시각", null=True, blank=True)
     # Start of the current run of failed attempts; cleared by any success. Drives the 5-day auto-disable.
     failing_since = models.DateTimeField("연속 실패 시작", null=True, blank=True)
-    # Back-pressure: failed attempts in a row, and until when nothing is sent (Retry-After, or the pause
-    # after WEBHOOKS breaker threshold failures). Cleared by any success.
+    # Back-pressure: failed attempts in a row, and until when nothing is sent to the endpoint (a Retry-After,
+    # or the pause after five failures in a row; see webhooks/services/attempts.py). Cleared by any success.
     consecutive_failures = models.PositiveIntegerField("연속 실패 횟수", default=0)
     paused_until = models.DateTimeField("발송 보류 종료", null=True, blank=True)
     # The dispatcher currently sending to this endpoint (its lease), and when one last started to: claims
