@@ -450,8 +450,10 @@ def main() -> int:
         worker_command = procfile_command("webhooks")
         worker_log = workdir / "webhooks-worker.log"
         processes.append(start(worker_command, worker_log, env))
-        beat_command = [*procfile_command("beat")]
-        beat_command[beat_command.index("--schedule") + 1] = str(workdir / "beat-schedule")
+        beat_command = [option for option in procfile_command("beat")]
+        if "--schedule" in beat_command:  # its own schedule file, not the one of `make run`
+            del beat_command[beat_command.index("--schedule") : beat_command.index("--schedule") + 2]
+        beat_command += ["--schedule", str(workdir / "beat-schedule")]
         processes.append(start(beat_command, workdir / "beat.log", env))
         wait_for("ready.", worker_log, processes[0])
         print(f"worker (Procfile 'webhooks'): {' '.join(worker_command)}")
