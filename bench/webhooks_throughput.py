@@ -450,7 +450,7 @@ def main() -> int:
         worker_command = procfile_command("webhooks")
         worker_log = workdir / "webhooks-worker.log"
         processes.append(start(worker_command, worker_log, env))
-        beat_command = [option for option in procfile_command("beat")]
+        beat_command = procfile_command("beat")
         if "--schedule" in beat_command:  # its own schedule file, not the one of `make run`
             del beat_command[beat_command.index("--schedule") : beat_command.index("--schedule") + 2]
         beat_command += ["--schedule", str(workdir / "beat-schedule")]
