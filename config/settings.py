@@ -156,6 +156,13 @@ else:
         }
     }
 
+# --- Status polling (common/status_cache.py, merchants/authentication.py) --------------------------------
+# How long the body of a finished content or try-on job stays cached for the storefronts that poll it.
+JOB_STATUS_CACHE_SECONDS = env.int("JOB_STATUS_CACHE_SECONDS", default=3600)
+# How long a verified API key is trusted from the cache; revocation through the dashboard or the services
+# takes effect at once, any other change to a key row within this many seconds.
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
+
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},

@@ -17,13 +17,12 @@ from rest_framework.response import Response
 from common.errors import PayloadTooLarge
 from merchants.api import PublicToileView, ToileApiKeyView
 from tryon import services
-from tryon.selectors import job_for_merchant
+from tryon.job_status import job_status_data
 from tryon.serializers import (
     FeedbackSerializer,
     ShareRequestSerializer,
     TryOnCreateSerializer,
     VisitorQuerySerializer,
-    job_data,
     public_share_data,
     share_link_data,
 )
@@ -148,8 +147,7 @@ class TryOnDetailView(ToileApiKeyView):
         query.is_valid(raise_exception=True)
         visitor = self.acting_visitor(query.validated_data.get("visitorId"))
         visitor_key = services.visitor_key_for(visitor_id=visitor) if visitor else None
-        job = job_for_merchant(merchant=self.merchant, job_id=jobId, visitor_key=visitor_key)
-        return Response({"data": job_data(job)})
+        return Response({"data": job_status_data(merchant=self.merchant, job_id=jobId, visitor_key=visitor_key)})
 
 
 class TryOnFeedbackView(ToileApiKeyView):

@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete
 
 
 class TryonConfig(AppConfig):
     name = "tryon"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tryon import job_status
+        from tryon.models import TryOnJob
+
+        # Deletes do not go through our services (the dashboard, cascades): the cached bodies must hear of them.
+        post_delete.connect(job_status.retire_deleted_job, sender=TryOnJob, dispatch_uid="tryon-job-deleted")

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from tryon import storage
+from tryon.job_status import finished_job_bodies
 from tryon.models import TryOnJob
 from tryon.pipeline import delete_inputs
 
@@ -35,9 +36,11 @@ def purge_expired(*, now: datetime | None = None) -> dict[str, int]:
         )
         if live_until is not None:
             TryOnJob.objects.filter(pk=job.pk).update(result_expires_at=live_until)
+            finished_job_bodies.retire([job.pk])
             continue
         storage.delete_file(job.result_image)
         TryOnJob.objects.filter(pk=job.pk).update(result_image="", result_deleted_at=now)
+        finished_job_bodies.retire([job.pk])
         purged += 1
     if leftovers or purged:
         logger.info("try-on retention", extra={"inputs_deleted": leftovers, "results_deleted": purged})

@@ -1,0 +1,84 @@
+"""Cached response bodies of finished jobs, for the status endpoints storefronts poll every few seconds.
+
+A finished job's body changes only when something changes what it shows (an image of a content job deleted
+or replaced, a try-on result's retention moved or the result deleted). Every entry is tagged with the job's
+*version*: a random token kept in the cache beside it. A writer that changes what a job shows gives the job
+a new token (before its transaction commits and once more after), which retires every entry tagged earlier.
+
+Readers take the token *before* they read the database and tag what they store with it. An entry built
+from rows read before a writer committed therefore carries a token the writer's post-commit retirement has
+already replaced: a race costs a rebuild, never a stale answer. A token that is missing (never made,
+evicted, expired) is replaced by a new one, which retires everything tagged before, so eviction errs the
+same way. Entries are keyed by merchant and job: another merchant's request never finds one and takes the
+database path, which refuses it as it always did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+
+@dataclass(frozen=True)
+class Lookup:
+    entry: Any | None
+    # Tag the entry built after a miss with this (it was read before the database was).
+    version: str
+
+
+def _digest(job_id: object) -> str:
+    # Job ids come from the URL: hashed, so no client input ever becomes part of a cache key.
+    return hashlib.sha256(str(job_id).encode()).hexdigest()[:32]
+
+
+class FinishedJobCache:
+    def __init__(self, namespace: str) -> None:
+        self.namespace = namespace
+
+    def _entry_key(self, merchant_id: int, job_id: object) -> str:
+        return f"{self.namespace}:status:v1:{merchant_id}:{_digest(job_id)}"
+
+    def _version_key(self, job_id: object) -> str:
+        return f"{self.namespace}:status-version:v1:{_digest(job_id)}"
+
+    @staticmethod
+    def _timeout() -> int:
+        return settings.JOB_STATUS_CACHE_SECONDS
+
+    def lookup(self, *, merchant_id: int, job_id: object) -> Lookup:
+        """The cached entry of the job if it is current, else None; one cache round trip when warm."""
+        entry_key, version_key = self._entry_key(merchant_id, job_id), self._version_key(job_id)
+        found = cache.get_many([entry_key, version_key])
+        version = found.get(version_key)
+        if version is None:
+            # Longer-lived than the entries: a version expiring first only retires entries early.
+            cache.add(version_key, secrets.token_hex(8), timeout=2 * self._timeout())
+            return Lookup(None, cache.get(version_key) or "")
+        stored = found.get(entry_key)
+        if isinstance(stored, dict) and stored.get("version") == version:
+            return Lookup(stored["entry"], version)
+        return Lookup(None, version)
+
+    def store(self, *, merchant_id: int, job_id: object, version: str, entry: Any) -> None:
+        if not version:
+            return  # the cache lost the token just made: nothing could tell this entry current
+        cache.set(self._entry_key(merchant_id, job_id), {"version": version, "entry": entry}, timeout=self._timeout())
+
+    def retire(self, job_ids: Iterable[object]) -> None:
+        """Makes every cached entry of these jobs stale: now, and again once the surrounding transaction commits."""
+        keys = [self._version_key(job_id) for job_id in dict.fromkeys(job_ids)]
+        if not keys:
+            return
+
+        def renew() -> None:
+            cache.set_many({key: secrets.token_hex(8) for key in keys}, timeout=2 * self._timeout())
+
+        renew()
+        transaction.on_commit(renew)
