@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.db import router
+from django.utils.functional import cached_property
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.models import TokenUser
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import Token
 
 from merchants.models import ApiKey, Merchant
 from merchants.origins import own_origins, request_origin
 from merchants.selectors import merchant_for_user
 from merchants.services import PUBLISHABLE_KEY_PREFIX, authenticate_api_key, check_api_key_use
+from merchants.tokens import MERCHANT_CLAIM
 
 
 class ApiKeyPrincipal(AnonymousUser):
@@ -83,8 +93,36 @@ class ApiKeyUsePolicy(BasePermission):
         return True
 
 
+class MerchantTokenUser(TokenUser):
+    """The user of a Bearer JWT naming its merchant, built from the token alone (no query).
+
+    Its merchant is a reference by id (its other fields load on first use); the username is read from the
+    database when something asks for it.
+    """
+
+    def __init__(self, token: Token, merchant: Merchant) -> None:
+        super().__init__(token)
+        self.merchant = merchant
+
+    @cached_property
+    def id(self) -> Any:  # type: ignore[override]
+        # The user model's primary key type, as the database path would give it (simplejwt stores a string).
+        return get_user_model()._meta.pk.to_python(self.token[jwt_settings.USER_ID_CLAIM])
+
+    @cached_property
+    def username(self) -> str:  # type: ignore[override]
+        return get_user_model().objects.filter(pk=self.id).values_list("username", flat=True).first() or ""
+
+
 class MerchantJWTAuthentication(JWTAuthentication):
-    """Bearer JWT of a merchant user (from ``POST /api/auth/token``)."""
+    """Bearer JWT of a merchant user (from ``POST /api/auth/token``).
+
+    A token naming its merchant (``mid``, see merchants/tokens.py) is trusted without a query, unless its
+    user's membership or account changed since it may have been minted (:func:`recheck_user_tokens`); then,
+    and for tokens without the claim, the user and their membership are read from the database. A user
+    removed from their merchant or deactivated through the models (dashboard, services) is refused at once;
+    a change that bypasses them (raw SQL) at the latest when the access token expires.
+    """
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         try:
@@ -92,11 +130,31 @@ class MerchantJWTAuthentication(JWTAuthentication):
         except exceptions.AuthenticationFailed as exc:
             raise exceptions.AuthenticationFailed("유효하지 않거나 만료된 토큰입니다.") from exc
 
+    def get_user(self, validated_token: Token) -> Any:
+        merchant_id = validated_token.get(MERCHANT_CLAIM)
+        user_id = validated_token.get(jwt_settings.USER_ID_CLAIM)
+        if type(merchant_id) is int and user_id is not None and cache.get(_recheck_key(user_id)) is None:
+            merchant = Merchant.from_db(router.db_for_read(Merchant), ["id"], [merchant_id])
+            return MerchantTokenUser(validated_token, merchant=merchant)
+        return super().get_user(validated_token)
+
+
+def _recheck_key(user_id: object) -> str:
+    return f"merchants:jwt-recheck:v1:{user_id}"
+
+
+def recheck_user_tokens(user_id: object) -> None:
+    """The user's access tokens are checked against the database until every token minted so far expired."""
+    leeway = jwt_settings.LEEWAY
+    leeway_seconds = leeway.total_seconds() if isinstance(leeway, timedelta) else float(leeway)
+    lifetime = jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds() + leeway_seconds
+    cache.set(_recheck_key(user_id), True, timeout=math.ceil(lifetime) + 1)
+
 
 def request_merchant(request: Request) -> Merchant:
     """The merchant every query of this request is scoped to; 403 for a user who belongs to none."""
     principal = request.user
-    if isinstance(principal, ApiKeyPrincipal):
+    if isinstance(principal, ApiKeyPrincipal | MerchantTokenUser):
         return principal.merchant
     merchant = merchant_for_user(principal)
     if merchant is None:

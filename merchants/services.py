@@ -4,10 +4,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import transaction
+from django.db import router, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from common.errors import Conflict, Forbidden, InvalidInput
@@ -23,6 +26,8 @@ PUBLISHABLE_ORIGINS_CACHE_KEY = "merchants:publishable-origins:v1"
 PUBLISHABLE_ORIGINS_CACHE_SECONDS = 60
 # last_used_at is refreshed at most this often, so that every request does not write to the database.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+ModelT = TypeVar("ModelT", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,7 @@ def set_allowed_origins(*, api_key: ApiKey, allowed_origins: list[str]) -> ApiKe
         raise InvalidInput("공개 키에는 허용할 Origin(쇼핑몰 주소)이 하나 이상 필요합니다.")
     api_key.allowed_origins = origins
     api_key.save(update_fields=["allowed_origins"])
+    forget_api_key(api_key)
     _forget_publishable_origins()
     return api_key
 
@@ -115,6 +121,7 @@ def revoke_api_key(*, api_key: ApiKey) -> None:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        forget_api_key(api_key)
         if api_key.is_publishable:
             _forget_publishable_origins()
 
@@ -161,18 +168,74 @@ def check_api_key_use(*, api_key: ApiKey, origin: str | None, own_origins: set[s
 
 
 def authenticate_api_key(*, raw_key: str) -> ApiKey | None:
-    """The active key of either kind matching ``raw_key`` (its ``last_used_at`` refreshed), or None."""
+    """The active key of either kind matching ``raw_key`` (its ``last_used_at`` refreshed), or None.
+
+    A key found in the database is trusted from the cache for ``API_KEY_CACHE_SECONDS`` (with its merchant),
+    so that polling storefronts cost no query. Revoking a key or changing its origins through the services
+    deletes that entry (:func:`forget_api_key`); a change written any other way takes effect when it expires.
+    """
     if not raw_key.startswith((API_KEY_PREFIX, PUBLISHABLE_KEY_PREFIX)):
         return None
-    api_key = (
-        ApiKey.objects.select_related("merchant")
-        .filter(hashed_key=hash_api_key(raw_key), revoked_at__isnull=True)
-        .first()
-    )
+    hashed_key = hash_api_key(raw_key)
+    api_key = _api_key_from_entry(cache.get(_api_key_cache_key(hashed_key)))
+    if api_key is not None:
+        _record_use(api_key)
+        return api_key
+    api_key = ApiKey.objects.select_related("merchant").filter(hashed_key=hashed_key, revoked_at__isnull=True).first()
     if api_key is None:
         return None
-    now = timezone.now()
-    if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
-        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-        api_key.last_used_at = now
+    _record_use(api_key)
+    cache.set(_api_key_cache_key(hashed_key), _api_key_entry(api_key), timeout=settings.API_KEY_CACHE_SECONDS)
     return api_key
+
+
+def forget_api_key(api_key: ApiKey) -> None:
+    """Drops the key's cache entry: now, and again after commit (a reader in between cached the old row)."""
+    key = _api_key_cache_key(api_key.hashed_key)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+def _api_key_cache_key(hashed_key: str) -> str:
+    return f"merchants:api-key:v1:{hashed_key}"
+
+
+def _record_use(api_key: ApiKey) -> None:
+    """Refreshes ``last_used_at`` at most once per :data:`LAST_USED_RESOLUTION`, across every process."""
+    now = timezone.now()
+    if api_key.last_used_at is not None and now - api_key.last_used_at <= LAST_USED_RESOLUTION:
+        return
+    # A cached entry keeps its old last_used_at for its few seconds: one of its readers writes, the rest see
+    # the claim taken.
+    claim = f"merchants:api-key-used:v1:{api_key.pk}"
+    if cache.add(claim, True, timeout=int(LAST_USED_RESOLUTION.total_seconds())):
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+    api_key.last_used_at = now
+
+
+def _api_key_entry(api_key: ApiKey) -> dict[str, dict[str, Any]]:
+    return {"key": _field_values(api_key), "merchant": _field_values(api_key.merchant)}
+
+
+def _field_values(instance: Model) -> dict[str, Any]:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+def _api_key_from_entry(entry: object) -> ApiKey | None:
+    if not isinstance(entry, dict):
+        return None
+    api_key = _instance_from(ApiKey, entry.get("key"))
+    merchant = _instance_from(Merchant, entry.get("merchant"))
+    if api_key is None or merchant is None or api_key.merchant_id != merchant.pk or api_key.revoked_at is not None:
+        return None
+    api_key.merchant = merchant
+    return api_key
+
+
+def _instance_from(model: type[ModelT], values: object) -> ModelT | None:
+    """A model instance as the database would have loaded it, or None for an entry of other fields (written
+    by another release of the code)."""
+    names = [field.attname for field in model._meta.concrete_fields]
+    if not isinstance(values, dict) or set(values) != set(names):
+        return None
+    return model.from_db(router.db_for_read(model), names, [values[name] for name in names])
