@@ -129,8 +129,17 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+_is_sqlite = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+# Persistent connections on PostgreSQL: opening one per request cost more than most API requests themselves.
+# Each web thread keeps its own (gunicorn gthread: workers × threads connections per instance, see README on
+# PgBouncer); the health check drops a connection the server closed before a request uses it. Celery closes
+# its connections around every task whatever this says. SQLite stays at 0: opening a file costs little, and
+# `runserver` starts a thread per request, which would leave a connection open per finished thread.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if _is_sqlite else 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+# PgBouncer in transaction pooling mode cannot keep a server-side cursor between transactions.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
+if _is_sqlite:
     # The embedded default serves web threads, worker and beat processes at once: WAL lets readers run beside
     # the writer, IMMEDIATE takes the write lock when a transaction starts (a deferred one that read first
     # fails at once with "database is locked" instead of waiting), and writers wait up to 20 s for each other.
