@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.status_cache import json_bytes_response
 from content import selectors, services
-from content.job_status import job_status_body
+from content.job_status import job_status_json
 from content.models import ImageJob
 from content.serializers import (
     CircuitBreakerErrorResponseSerializer,
@@ -75,8 +77,8 @@ class JobStatusView(MerchantContentView):
         operation_id="getImageGenerationStatus",
         responses={200: ImageGenerationStatusResponseSerializer, **ERRORS},
     )
-    def get(self, request: Request, jobId: str) -> Response:
-        return Response(job_status_body(merchant=self.merchant, job_id=jobId))
+    def get(self, request: Request, jobId: str) -> HttpResponseBase:
+        return json_bytes_response(request, job_status_json(merchant=self.merchant, job_id=jobId))
 
 
 class EventContentView(MerchantContentView):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from common.status_cache import FinishedJobCache
+from common.status_cache import FinishedJobCache, render_json
 from content import selectors
 from content.models import ImageJob
 from content.providers.registry import configured_ai_providers
@@ -27,13 +27,13 @@ STATUS_MESSAGES = {
 finished_job_bodies = FinishedJobCache("content")
 
 
-def job_status_body(*, merchant: Merchant, job_id: str) -> dict[str, Any]:
-    """The job's status body; 404 (:class:`~common.errors.NotFound`) when the merchant has no such job."""
+def job_status_json(*, merchant: Merchant, job_id: str) -> bytes:
+    """The job's status body, rendered; 404 (:class:`~common.errors.NotFound`) when the merchant has no such job."""
     cached = finished_job_bodies.lookup(merchant_id=merchant.pk, job_id=job_id)
     if cached.entry is not None:
         return cached.entry
     job = selectors.job_for_merchant(merchant=merchant, job_id=job_id)
-    body = _build_body(job)
+    body = render_json(_build_body(job))
     if job.is_finished:
         finished_job_bodies.store(merchant_id=merchant.pk, job_id=job_id, version=cached.version, entry=body)
     return body

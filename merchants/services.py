@@ -13,6 +13,7 @@ from django.db import router, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from common import read_ahead
 from common.errors import Conflict, Forbidden, InvalidInput
 from merchants.models import ApiKey, Membership, Merchant
 from merchants.origins import normalize_origins
@@ -167,17 +168,19 @@ def check_api_key_use(*, api_key: ApiKey, origin: str | None, own_origins: set[s
         raise Forbidden("비밀 키(tk_)는 브라우저에서 사용할 수 없습니다. 쇼핑몰 페이지에는 공개 키(pk_)를 쓰세요.")
 
 
-def authenticate_api_key(*, raw_key: str) -> ApiKey | None:
+def authenticate_api_key(*, raw_key: str, request: Any | None = None) -> ApiKey | None:
     """The active key of either kind matching ``raw_key`` (its ``last_used_at`` refreshed), or None.
 
     A key found in the database is trusted from the cache for ``API_KEY_CACHE_SECONDS`` (with its merchant),
     so that polling storefronts cost no query. Revoking a key or changing its origins through the services
     deletes that entry (:func:`forget_api_key`); a change written any other way takes effect when it expires.
+    ``request``: the request that read the entry ahead (:func:`common.read_ahead.read_ahead`), if any.
     """
     if not raw_key.startswith((API_KEY_PREFIX, PUBLISHABLE_KEY_PREFIX)):
         return None
     hashed_key = hash_api_key(raw_key)
-    api_key = _api_key_from_entry(cache.get(_api_key_cache_key(hashed_key)))
+    entry_key = _api_key_cache_key(hashed_key)
+    api_key = _api_key_from_entry(read_ahead.get_many(request, [entry_key]).get(entry_key))
     if api_key is not None:
         _record_use(api_key)
         return api_key
@@ -185,7 +188,7 @@ def authenticate_api_key(*, raw_key: str) -> ApiKey | None:
     if api_key is None:
         return None
     _record_use(api_key)
-    cache.set(_api_key_cache_key(hashed_key), _api_key_entry(api_key), timeout=settings.API_KEY_CACHE_SECONDS)
+    cache.set(entry_key, _api_key_entry(api_key), timeout=settings.API_KEY_CACHE_SECONDS)
     return api_key
 
 
@@ -198,6 +201,10 @@ def forget_api_key(api_key: ApiKey) -> None:
 
 def _api_key_cache_key(hashed_key: str) -> str:
     return f"merchants:api-key:v1:{hashed_key}"
+
+
+def api_key_cache_key(*, raw_key: str) -> str:
+    return _api_key_cache_key(hash_api_key(raw_key))
 
 
 def _record_use(api_key: ApiKey) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadhandler import MemoryFileUploadHandler, TemporaryFileUploadHandler
 from django.http import HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -15,9 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.errors import PayloadTooLarge
+from common.read_ahead import read_ahead
+from common.status_cache import json_bytes_response
 from merchants.api import PublicToileView, ToileApiKeyView
+from merchants.authentication import api_key_cache_keys
 from tryon import services
-from tryon.job_status import job_status_data
+from tryon.job_status import finished_job_bodies, job_status_json
 from tryon.serializers import (
     FeedbackSerializer,
     ShareRequestSerializer,
@@ -136,18 +140,28 @@ class TryOnCreateView(ToileApiKeyView):
 class TryOnDetailView(ToileApiKeyView):
     publishable_key_allowed = True
 
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # Storefronts poll this every few seconds: the key's cache entry and the job's cached body are read in
+        # one round trip, before authentication asks for the first.
+        read_ahead(request, [*api_key_cache_keys(request), *finished_job_bodies.keys(kwargs["jobId"])])
+        super().initial(request, *args, **kwargs)
+
     @extend_schema(
         tags=["Tryon"],
         summary="피팅 작업 상태 조회",
         parameters=[VISITOR_QUERY],
         responses={200: JOB_RESPONSE, **_errors(400, 401, 403, 404, 500)},
     )
-    def get(self, request: Request, jobId: uuid.UUID) -> Response:  # noqa: N803 (the contract's path parameter)
-        query = VisitorQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        visitor = self.acting_visitor(query.validated_data.get("visitorId"))
+    def get(self, request: Request, jobId: uuid.UUID) -> HttpResponseBase:  # noqa: N803 (the contract's path parameter)
+        visitor_id = None
+        if "visitorId" in request.query_params:  # the only parameter: a poll without it skips the serializer
+            query = VisitorQuerySerializer(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            visitor_id = query.validated_data.get("visitorId")
+        visitor = self.acting_visitor(visitor_id)
         visitor_key = services.visitor_key_for(visitor_id=visitor) if visitor else None
-        return Response({"data": job_status_data(merchant=self.merchant, job_id=jobId, visitor_key=visitor_key)})
+        body = job_status_json(merchant=self.merchant, job_id=jobId, visitor_key=visitor_key, request=request)
+        return json_bytes_response(request, body)
 
 
 class TryOnFeedbackView(ToileApiKeyView):
