@@ -154,7 +154,8 @@ class TryOnDetailView(ToileApiKeyView):
     )
     def get(self, request: Request, jobId: uuid.UUID) -> HttpResponseBase:  # noqa: N803 (the contract's path parameter)
         visitor_id = None
-        if "visitorId" in request.query_params:  # the only parameter: a poll without it skips the serializer
+        # The only parameter: a poll without a query string skips parsing one.
+        if request.META.get("QUERY_STRING") and "visitorId" in request.query_params:
             query = VisitorQuerySerializer(data=request.query_params)
             query.is_valid(raise_exception=True)
             visitor_id = query.validated_data.get("visitorId")

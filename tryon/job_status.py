@@ -12,6 +12,7 @@ takes the database path and its 403), and a visitor's request (publishable key) 
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Any
@@ -60,7 +61,6 @@ def job_status_json(
     rendered = render_json({"data": data})
     if job.is_finished:
         entry = {
-            "data": data,
             "rendered": rendered,
             "merchantId": job.merchant_id,
             "visitorKey": job.visitor_key,
@@ -74,10 +74,10 @@ def job_status_json(
 
 def _with_fresh_url(entry: dict[str, Any]) -> dict[str, Any]:
     signed_at = time.time()
-    data = {**entry["data"], "resultImageUrl": storage.signed_file_url(entry["resultImage"])}
+    data = json.loads(entry["rendered"])["data"]
+    data["resultImageUrl"] = storage.signed_file_url(entry["resultImage"])
     return {
         **entry,
-        "data": data,
         "rendered": render_json({"data": data}),
         "urlLifetime": settings.TRYON_RESULT_URL_SECONDS,
         "urlExpiresAt": signed_at + settings.TRYON_RESULT_URL_SECONDS,
