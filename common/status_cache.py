@@ -30,6 +30,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -117,3 +118,20 @@ class FinishedJobCache:
 
         renew()
         transaction.on_commit(renew)
+
+
+class PolledJSONNegotiation(DefaultContentNegotiation):
+    """DRF's content negotiation, answered at once for what pollers send (no ``Accept``, ``*/*`` or
+    ``application/json``, no query string) when JSON is the view's only renderer: the answer DRF would give."""
+
+    def select_renderer(self, request: Request, renderers: list[Any], format_suffix: str | None = None) -> Any:
+        accept = request.META.get("HTTP_ACCEPT")
+        if (
+            format_suffix is None
+            and len(renderers) == 1
+            and isinstance(renderers[0], JSONRenderer)
+            and accept in (None, "*/*", JSONRenderer.media_type)
+            and not request.META.get("QUERY_STRING")
+        ):
+            return renderers[0], JSONRenderer.media_type
+        return super().select_renderer(request, renderers, format_suffix)

@@ -8,7 +8,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.status_cache import json_bytes_response
+from common.status_cache import PolledJSONNegotiation, json_bytes_response
 from content import selectors, services
 from content.job_status import job_status_json
 from content.models import ImageJob
@@ -72,6 +72,8 @@ class GenerateImagesView(MerchantContentView):
 
 
 class JobStatusView(MerchantContentView):
+    content_negotiation_class = PolledJSONNegotiation
+
     @extend_schema(
         tags=TAGS,
         operation_id="getImageGenerationStatus",

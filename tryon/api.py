@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from common.errors import PayloadTooLarge
 from common.read_ahead import read_ahead
-from common.status_cache import json_bytes_response
+from common.status_cache import PolledJSONNegotiation, json_bytes_response
 from merchants.api import PublicToileView, ToileApiKeyView
 from merchants.authentication import api_key_cache_keys
 from tryon import services
@@ -138,6 +138,7 @@ class TryOnCreateView(ToileApiKeyView):
 
 
 class TryOnDetailView(ToileApiKeyView):
+    content_negotiation_class = PolledJSONNegotiation
     publishable_key_allowed = True
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
