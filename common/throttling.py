@@ -45,12 +45,7 @@ def hit(key: str, rate: str) -> int | None:
     limit, period = parse_rate(rate)
     now = time.time()
     cache_key, window = _window_key(key, period, now)
-    cache.add(cache_key, 0, timeout=period + 1)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=period + 1)
-        count = 1
+    count = cache.count(cache_key, timeout=period + 1)  # common.cache: atomic, one round trip on Redis
     if count > limit:
         return max(1, math.ceil((window + 1) * period - now))
     return None

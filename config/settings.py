@@ -133,8 +133,17 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+_is_sqlite = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+# Persistent connections on PostgreSQL: opening one per request cost more than most API requests themselves.
+# Each web thread keeps its own (gunicorn gthread: workers × threads connections per instance, see README on
+# PgBouncer); the health check drops a connection the server closed before a request uses it. Celery closes
+# its connections around every task whatever this says. SQLite stays at 0: opening a file costs little, and
+# `runserver` starts a thread per request, which would leave a connection open per finished thread.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if _is_sqlite else 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+# PgBouncer in transaction pooling mode cannot keep a server-side cursor between transactions.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
+if _is_sqlite:
     # The embedded default serves web threads, worker and beat processes at once: WAL lets readers run beside
     # the writer, IMMEDIATE takes the write lock when a transaction starts (a deferred one that read first
     # fails at once with "database is locked" instead of waiting), and writers wait up to 20 s for each other.
@@ -150,7 +159,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------------------------
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's Redis backend, reusing its client (common/cache.py says why).
+    CACHES = {"default": {"BACKEND": "common.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # File-based so the web, worker and beat processes of the embedded mode share one cache.
     CACHES = {
@@ -159,6 +169,13 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+# --- Status polling (common/status_cache.py, merchants/authentication.py) --------------------------------
+# How long the body of a finished content or try-on job stays cached for the storefronts that poll it.
+JOB_STATUS_CACHE_SECONDS = env.int("JOB_STATUS_CACHE_SECONDS", default=3600)
+# How long a verified API key is trusted from the cache; revocation through the dashboard or the services
+# takes effect at once, any other change to a key row within this many seconds.
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.status_cache import PolledJSONNegotiation, json_bytes_response
 from common.timestamps import iso_z
 from common.validation import validated
 from content import selectors, services
+from content.job_status import job_status_json
 from content.models import ImageJob
-from content.providers.registry import configured_ai_providers
 from content.serializers import (
     CircuitBreakerErrorResponseSerializer,
     ContentResponseSerializer,
@@ -28,13 +30,6 @@ from content.serializers import (
 )
 from merchants.api import ContentView
 from merchants.authentication import request_merchant
-
-STATUS_MESSAGES = {
-    ImageJob.Status.PENDING: "이미지 생성 대기 중입니다.",
-    ImageJob.Status.PROCESSING: "AI가 이벤트에 어울리는 이미지를 생성하고 있어요...",
-    ImageJob.Status.COMPLETED: "이미지 생성이 완료되었습니다.",
-    ImageJob.Status.FAILED: "이미지 생성에 실패했습니다.",
-}
 
 
 class MerchantContentView(ContentView):
@@ -77,31 +72,15 @@ class GenerateImagesView(MerchantContentView):
 
 
 class JobStatusView(MerchantContentView):
+    content_negotiation_class = PolledJSONNegotiation
+
     @extend_schema(
         tags=TAGS,
         operation_id="getImageGenerationStatus",
         responses={200: ImageGenerationStatusResponseSerializer, **ERRORS},
     )
-    def get(self, request: Request, jobId: str) -> Response:
-        job = selectors.job_for_merchant(merchant=self.merchant, job_id=jobId)
-        body: dict = {"jobId": job.id, "status": job.status, "message": STATUS_MESSAGES[job.status]}
-        if job.status == ImageJob.Status.PROCESSING and not configured_ai_providers():
-            body["message"] = "이벤트 이미지를 만들고 있어요..."
-        if not job.is_finished:
-            body["estimatedCompletionTime"] = services.remaining_seconds(job)
-            body["progress"] = {"completed": job.images_done, "total": job.images_total}
-        if job.status == ImageJob.Status.COMPLETED:
-            if job.from_cache:
-                body["message"] = "이미지 생성이 완료되었습니다. (캐시)"
-            body["images"] = [
-                image_body(image, selectors.image_url(image.file_name)) for image in selectors.job_result_images(job)
-            ]
-            body["fromCache"] = job.from_cache
-        if job.is_finished:
-            body["completedAt"] = iso_z(job.completed_at)
-        if job.status == ImageJob.Status.FAILED:
-            body["error"] = {"code": job.error_code or "IMAGE_GENERATION_FAILED", "detail": job.error_detail}
-        return Response(body)
+    def get(self, request: Request, jobId: str) -> HttpResponseBase:
+        return json_bytes_response(request, job_status_json(merchant=self.merchant, job_id=jobId))
 
 
 class EventContentView(MerchantContentView):

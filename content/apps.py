@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, pre_delete
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,13 @@ class ContentConfig(AppConfig):
     name = "content"
     verbose_name = _("콘텐츠")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from content import job_status
+        from content.models import GeneratedImage, ImageJob
+
+        # Deletes do not go through our services (admin, cascades): the cached job bodies must hear of them.
+        post_delete.connect(job_status.retire_deleted_job, sender=ImageJob, dispatch_uid="content-job-deleted")
+        pre_delete.connect(
+            job_status.retire_jobs_listing_deleted_image, sender=GeneratedImage, dispatch_uid="content-image-deleted"
+        )

@@ -21,6 +21,7 @@ from common.jobs import JobLease, LeaseLost
 from content import storage
 from content.caching import remember_event
 from content.constants import ALL_STYLES, DEFAULT_BRAND_COLOR, DEFAULT_PLATFORMS
+from content.job_status import retire_event_jobs, retire_jobs_listing
 from content.models import GeneratedImage, ImageJob
 from content.providers.base import ImageProvider, ProviderError
 from content.providers.registry import configured_ai_providers
@@ -201,9 +202,11 @@ def complete_job(*, job_id: str, produced: list[GeneratedImage]) -> ImageJob:
             GeneratedImage.objects.filter(id=job.source_image_id, replaced_by__isnull=True).update(
                 replaced_by=produced[0]
             )
+            retire_jobs_listing([job.source_image_id])
         elif job.kind == ImageJob.Kind.GENERATE:
             # A fresh generation supersedes what an expired or earlier generation listed for this event.
-            listed.update(deleted_at=timezone.now())
+            if listed.update(deleted_at=timezone.now()):
+                retire_event_jobs(merchant_id=job.merchant_id, event_draft_id=job.event_draft_id)
         job.status = ImageJob.Status.COMPLETED
         job.completed_at = timezone.now()
         job.images_done = job.images_total = len(produced)

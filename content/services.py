@@ -20,6 +20,7 @@ from common.timestamps import now_iso_z
 from content import storage
 from content.caching import cached_event, forget_event
 from content.constants import ALL_PLATFORMS, ALL_STYLES, DEFAULT_PLATFORMS, DEFAULT_PRIORITY
+from content.job_status import retire_jobs_listing
 from content.models import ContentSettings, GeneratedImage, ImageJob, new_regeneration_job_id
 from content.providers.registry import configured_ai_providers
 from content.resilience import breaker_status
@@ -275,6 +276,8 @@ def request_regeneration(*, merchant: Merchant, image_id: str, data: dict) -> Ac
 def delete_image(*, merchant: Merchant, image_id: str) -> None:
     """Removes the image from the event's listings; the file stays on the CDN (the spec's cost decision)."""
     image = listed_image_for_merchant(merchant=merchant, image_id=image_id)
-    GeneratedImage.objects.filter(pk=image.pk).update(deleted_at=timezone.now())
+    with transaction.atomic():
+        GeneratedImage.objects.filter(pk=image.pk).update(deleted_at=timezone.now())
+        retire_jobs_listing([image.pk])
     if not listed_event_images(merchant=merchant, event_draft_id=image.event_draft_id).exists():
         forget_event(merchant_id=merchant.pk, event_draft_id=image.event_draft_id)

@@ -8,4 +8,9 @@ class MerchantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from merchants import schema  # noqa: F401  (registers the OpenAPI auth extensions)
+        from merchants import (
+            schema,  # noqa: F401  (registers the OpenAPI auth extensions)
+            signals,
+        )
+
+        signals.connect()

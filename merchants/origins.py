@@ -90,8 +90,7 @@ def request_origin(request: HttpRequest) -> str | None:
     header = request.META.get("HTTP_ORIGIN", "").strip()
     if header:
         return origin_or_none(header) or "null"
-    served = _served_origin(request)
-    if request.META.get("HTTP_SEC_FETCH_SITE") == "same-origin" and served:
+    if request.META.get("HTTP_SEC_FETCH_SITE") == "same-origin" and (served := _served_origin(request)):
         return served
     referer = urlsplit(request.META.get("HTTP_REFERER", ""))
     if referer.netloc:

@@ -4,12 +4,17 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache as memoize
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
+from common import read_ahead
 from common.errors import Conflict, Forbidden, InvalidInput
 from merchants.models import ApiKey, Membership, Merchant
 from merchants.origins import normalize_origins
@@ -101,6 +106,7 @@ def set_allowed_origins(*, api_key: ApiKey, allowed_origins: list[str]) -> ApiKe
         raise InvalidInput("공개 키에는 허용할 Origin(쇼핑몰 주소)이 하나 이상 필요합니다.")
     api_key.allowed_origins = origins
     api_key.save(update_fields=["allowed_origins"])
+    forget_api_key(api_key)
     _forget_publishable_origins()
     return api_key
 
@@ -109,6 +115,7 @@ def revoke_api_key(*, api_key: ApiKey) -> None:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        forget_api_key(api_key)
         if api_key.is_publishable:
             _forget_publishable_origins()
 
@@ -154,19 +161,70 @@ def check_api_key_use(*, api_key: ApiKey, origin: str | None, own_origins: set[s
         raise Forbidden("비밀 키(tk_)는 브라우저에서 사용할 수 없습니다. 쇼핑몰 페이지에는 공개 키(pk_)를 쓰세요.")
 
 
-def authenticate_api_key(*, raw_key: str) -> ApiKey | None:
-    """The active key of either kind matching ``raw_key`` (its ``last_used_at`` refreshed), or None."""
+def authenticate_api_key(*, raw_key: str, request: Any | None = None) -> ApiKey | None:
+    """The active key of either kind matching ``raw_key`` (its ``last_used_at`` refreshed), or None.
+
+    A key found in the database is trusted from the cache for ``API_KEY_CACHE_SECONDS`` (with its merchant),
+    so that polling storefronts cost no query. Revoking a key or changing its origins through the services
+    deletes that entry (:func:`forget_api_key`); a change written any other way takes effect when it expires.
+    ``request``: the request that read the entry ahead (:func:`common.read_ahead.read_ahead`), if any.
+    """
     if not raw_key.startswith((API_KEY_PREFIX, PUBLISHABLE_KEY_PREFIX)):
         return None
-    api_key = (
-        ApiKey.objects.select_related("merchant")
-        .filter(hashed_key=hash_api_key(raw_key), revoked_at__isnull=True)
-        .first()
-    )
+    hashed_key = hash_api_key(raw_key)
+    entry_key = _api_key_cache_key(hashed_key)
+    api_key = _api_key_from_entry(read_ahead.get_many(request, [entry_key]).get(entry_key))
+    if api_key is not None:
+        _record_use(api_key)
+        return api_key
+    api_key = ApiKey.objects.select_related("merchant").filter(hashed_key=hashed_key, revoked_at__isnull=True).first()
     if api_key is None:
         return None
-    now = timezone.now()
-    if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
-        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-        api_key.last_used_at = now
+    _record_use(api_key)
+    cache.set(entry_key, api_key, timeout=settings.API_KEY_CACHE_SECONDS)
     return api_key
+
+
+def forget_api_key(api_key: ApiKey) -> None:
+    """Drops the key's cache entry: now, and again after commit (a reader in between cached the old row)."""
+    key = _api_key_cache_key(api_key.hashed_key)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+@memoize
+def _model_schema(*models: type[Model]) -> str:
+    """Changes with the models' fields: an entry pickled by a release with other fields is never read."""
+    names = ",".join(
+        f"{model._meta.label}:{field.attname}" for model in models for field in model._meta.concrete_fields
+    )
+    return hashlib.sha256(names.encode()).hexdigest()[:8]
+
+
+def _api_key_cache_key(hashed_key: str) -> str:
+    return f"merchants:api-key:{_model_schema(ApiKey, Merchant)}:{hashed_key}"
+
+
+def api_key_cache_key(*, raw_key: str) -> str:
+    return _api_key_cache_key(hash_api_key(raw_key))
+
+
+def _record_use(api_key: ApiKey) -> None:
+    """Refreshes ``last_used_at`` at most once per :data:`LAST_USED_RESOLUTION`, across every process."""
+    now = timezone.now()
+    if api_key.last_used_at is not None and now - api_key.last_used_at <= LAST_USED_RESOLUTION:
+        return
+    # A cached entry keeps its old last_used_at for its few seconds: one of its readers writes, the rest see
+    # the claim taken.
+    claim = f"merchants:api-key-used:v1:{api_key.pk}"
+    if cache.add(claim, True, timeout=int(LAST_USED_RESOLUTION.total_seconds())):
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+    api_key.last_used_at = now
+
+
+def _api_key_from_entry(entry: object) -> ApiKey | None:
+    # The entry is the instance loaded with its merchant (Django pickles both). Unpickling skips __init__ and
+    # its signals, which cost more than the rest of a cached poll's authentication.
+    if not isinstance(entry, ApiKey) or entry.revoked_at is not None or not ApiKey.merchant.is_cached(entry):
+        return None
+    return entry

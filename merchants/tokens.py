@@ -5,6 +5,11 @@ logs a browser session out on a password change). Refreshing compares it with th
 a password change every refresh token issued before it is blacklisted (simplejwt's blacklist app) and
 refused, however the password was changed (dashboard, ``changepassword``, a script). A refresh token of a
 user who no longer exists or was deactivated is a 401, never a 500.
+
+An access token names the user's merchant (claim ``mid``), read from the database when the token is minted
+(login or refresh), so that an API request needs no query to know whom it is scoped to
+(:class:`merchants.authentication.MerchantJWTAuthentication`). The refresh token does not carry it: a user
+moved to another merchant gets the new one with their next access token.
 """
 
 from __future__ import annotations
@@ -13,21 +18,38 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import update_last_login
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.serializers import (
+    TokenObtainPairSerializer,
+    TokenObtainSerializer,
+    TokenRefreshSerializer,
+)
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.tokens import RefreshToken, Token
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from common.throttling import check_login_allowed, client_ip, record_login_failure, record_login_success
+from merchants.models import Membership
 
 PASSWORD_CLAIM = "pwd"
+MERCHANT_CLAIM = "mid"
 
 
 def password_fingerprint(user: AbstractBaseUser) -> str:
     return user.get_session_auth_hash()[:24]
+
+
+def access_token_for(refresh: RefreshToken, user: AbstractBaseUser) -> AccessToken:
+    """The access token of ``refresh`` naming the user's merchant as it is now (no claim without one)."""
+    access = refresh.access_token
+    access.payload.pop(MERCHANT_CLAIM, None)
+    merchant_id = Membership.objects.filter(user=user).values_list("merchant_id", flat=True).first()
+    if merchant_id is not None:
+        access[MERCHANT_CLAIM] = merchant_id
+    return access
 
 
 class MerchantTokenObtainPairSerializer(TokenObtainPairSerializer):
@@ -36,6 +58,13 @@ class MerchantTokenObtainPairSerializer(TokenObtainPairSerializer):
         token = super().get_token(user)
         token[PASSWORD_CLAIM] = password_fingerprint(user)
         return token
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        TokenObtainSerializer.validate(self, attrs)  # authenticates self.user (401 otherwise)
+        refresh = self.get_token(self.user)
+        if api_settings.UPDATE_LAST_LOGIN:
+            update_last_login(None, self.user)
+        return {"refresh": str(refresh), "access": str(access_token_for(refresh, self.user))}
 
 
 class MerchantTokenRefreshSerializer(TokenRefreshSerializer):
@@ -55,7 +84,7 @@ class MerchantTokenRefreshSerializer(TokenRefreshSerializer):
             raise AuthenticationFailed(
                 "비밀번호가 변경되어 토큰이 폐기되었습니다. 다시 로그인해 주세요.", "token_revoked"
             )
-        return {"access": str(refresh.access_token)}
+        return {"access": str(access_token_for(refresh, user))}
 
 
 class TokenObtainView(TokenObtainPairView):

@@ -133,3 +133,16 @@ def test_embedded_cache_counters_hold_under_concurrency(tmp_path):
     for thread in threads:
         thread.join()
     assert sorted(results) == list(range(1, 37)) and cache.get("counter") == 36
+
+
+def test_counters_count_atomically_and_expire_on_both_cache_backends(tmp_path, settings):
+    """The throttles' one primitive: a first count starts the window's lifetime, later ones keep it."""
+    import time as clock
+
+    from django.core.cache import cache as redis_cache
+
+    file_cache = AtomicFileBasedCache(str(tmp_path / "cache"), {})
+    for backend in (redis_cache, file_cache):
+        assert [backend.count("window", timeout=1) for _ in range(3)] == [1, 2, 3]
+        clock.sleep(1.2)
+        assert backend.count("window", timeout=1) == 1, backend

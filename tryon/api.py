@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadhandler import MemoryFileUploadHandler, TemporaryFileUploadHandler
 from django.http import HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -16,16 +17,18 @@ from rest_framework.response import Response
 
 from common.errors import PayloadTooLarge
 from common.openapi import toile_errors
+from common.read_ahead import read_ahead
+from common.status_cache import PolledJSONNegotiation, json_bytes_response
 from common.validation import validated
 from merchants.api import PublicToileView, ToileApiKeyView
+from merchants.authentication import api_key_cache_keys
 from tryon import services
-from tryon.selectors import job_for_merchant
+from tryon.job_status import finished_job_bodies, job_status_json
 from tryon.serializers import (
     FeedbackSerializer,
     ShareRequestSerializer,
     TryOnCreateSerializer,
     VisitorQuerySerializer,
-    job_data,
     public_share_data,
     share_link_data,
 )
@@ -124,7 +127,14 @@ class TryOnCreateView(ToileApiKeyView):
 
 
 class TryOnDetailView(ToileApiKeyView):
+    content_negotiation_class = PolledJSONNegotiation
     publishable_key_allowed = True
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # Storefronts poll this every few seconds: the key's cache entry and the job's cached body are read in
+        # one round trip, before authentication asks for the first.
+        read_ahead(request, [*api_key_cache_keys(request), *finished_job_bodies.keys(kwargs["jobId"])])
+        super().initial(request, *args, **kwargs)
 
     @extend_schema(
         tags=["Tryon"],
@@ -132,12 +142,15 @@ class TryOnDetailView(ToileApiKeyView):
         parameters=[VISITOR_QUERY],
         responses={200: JOB_RESPONSE, **_errors(400, 401, 403, 404, 500)},
     )
-    def get(self, request: Request, jobId: uuid.UUID) -> Response:  # noqa: N803 (the contract's path parameter)
-        query = validated(VisitorQuerySerializer, request.query_params)
-        visitor = self.acting_visitor(query.get("visitorId"))
+    def get(self, request: Request, jobId: uuid.UUID) -> HttpResponseBase:  # noqa: N803 (the contract's path parameter)
+        visitor_id = None
+        # The only parameter: a poll without a query string skips parsing one.
+        if request.META.get("QUERY_STRING") and "visitorId" in request.query_params:
+            visitor_id = validated(VisitorQuerySerializer, request.query_params).get("visitorId")
+        visitor = self.acting_visitor(visitor_id)
         visitor_key = services.visitor_key_for(visitor_id=visitor) if visitor else None
-        job = job_for_merchant(merchant=self.merchant, job_id=jobId, visitor_key=visitor_key)
-        return Response({"data": job_data(job)})
+        body = job_status_json(merchant=self.merchant, job_id=jobId, visitor_key=visitor_key, request=request)
+        return json_bytes_response(request, body)
 
 
 class TryOnFeedbackView(ToileApiKeyView):

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,10 @@ class TryonConfig(AppConfig):
     name = "tryon"
     verbose_name = _("가상 피팅")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tryon import job_status
+        from tryon.models import TryOnJob
+
+        # Deletes do not go through our services (the dashboard, cascades): the cached bodies must hear of them.
+        post_delete.connect(job_status.retire_deleted_job, sender=TryOnJob, dispatch_uid="tryon-job-deleted")

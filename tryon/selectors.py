@@ -32,11 +32,20 @@ def job_for_merchant(*, merchant: Merchant, job_id: uuid.UUID | str, visitor_key
     job = TryOnJob.objects.filter(pk=job_id).first()
     if job is None:
         raise NotFound("피팅 작업을 찾을 수 없습니다.")
-    if job.merchant_id != merchant.pk:
-        raise Forbidden("다른 가맹점의 피팅 작업에는 접근할 수 없습니다.")
-    if visitor_key is not None and job.visitor_key != visitor_key:
-        raise Forbidden("다른 방문자의 피팅 작업에는 접근할 수 없습니다.")
+    check_job_access(
+        job_merchant_id=job.merchant_id, job_visitor_key=job.visitor_key, merchant=merchant, visitor_key=visitor_key
+    )
     return job
+
+
+def check_job_access(
+    *, job_merchant_id: int, job_visitor_key: str, merchant: Merchant, visitor_key: str | None
+) -> None:
+    """403 unless the job is the merchant's and, for a visitor's request (``visitor_key``), that visitor's."""
+    if job_merchant_id != merchant.pk:
+        raise Forbidden("다른 가맹점의 피팅 작업에는 접근할 수 없습니다.")
+    if visitor_key is not None and job_visitor_key != visitor_key:
+        raise Forbidden("다른 방문자의 피팅 작업에는 접근할 수 없습니다.")
 
 
 def result_url(job: TryOnJob) -> str | None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from common.retention import delete_orphaned_files
 from tryon import storage
+from tryon.job_status import finished_job_bodies
 from tryon.models import TryOnFeedback, TryOnJob
 from tryon.pipeline import delete_inputs
 
@@ -38,9 +39,11 @@ def purge_expired(*, now: datetime | None = None) -> dict[str, int]:
         )
         if live_until is not None:
             TryOnJob.objects.filter(pk=job.pk).update(result_expires_at=live_until)
+            finished_job_bodies.retire([job.pk])
             continue
         storage.delete_file(job.result_image)
         TryOnJob.objects.filter(pk=job.pk).update(result_image="", result_deleted_at=now)
+        finished_job_bodies.retire([job.pk])
         purged += 1
     texts = TryOnFeedback.objects.filter(
         created_at__lt=now - timedelta(days=settings.FEEDBACK_TEXT_RETENTION_DAYS)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from common.errors import Conflict, Gone, NotFound
 from merchants.models import Merchant
+from tryon.job_status import finished_job_bodies
 from tryon.models import SHARE_LINK_DAYS, ShareLink, TryOnJob
 from tryon.selectors import job_for_merchant, result_url, share_link_by_token, visitor_key_for
 from widget.analytics import record_widget_event, tryon_job_from_widget
@@ -59,6 +60,7 @@ def share_job(
         # A result is never deleted while a link to it is alive.
         if job.result_expires_at is None or job.result_expires_at < link.expires_at:
             TryOnJob.objects.filter(pk=job.pk).update(result_expires_at=link.expires_at)
+            finished_job_bodies.retire([job.pk])
         if tryon_job_from_widget(job):
             record_widget_event(merchant_id=job.merchant_id, event="shares")
         return ShareResult(link, created=True)

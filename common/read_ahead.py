@@ -1,0 +1,34 @@
+"""One cache round trip for the keys a request is known to read, for the endpoints clients poll.
+
+A polled view names, before authentication runs, the cache keys its request will read (the API key's entry,
+the job's cached body and version) and fetches them with one ``get_many``; the readers then take them from
+the request instead of asking the cache again. A reader asking for a key that was not read ahead goes to the
+cache as usual, so a view that reads nothing ahead behaves exactly as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.cache import cache
+
+_ATTRIBUTE = "_cache_read_ahead"
+
+
+def _holder(request: Any) -> Any:
+    # The Django request under a DRF Request, so that both see the same values.
+    return getattr(request, "_request", request)
+
+
+def read_ahead(request: Any, keys: Iterable[str]) -> None:
+    keys = list(keys)
+    setattr(_holder(request), _ATTRIBUTE, (frozenset(keys), cache.get_many(keys)))
+
+
+def get_many(request: Any | None, keys: list[str]) -> dict[str, Any]:
+    """``cache.get_many(keys)``, answered from what ``request`` read ahead when it read all of them."""
+    ahead = getattr(_holder(request), _ATTRIBUTE, None) if request is not None else None
+    if ahead is not None and ahead[0].issuperset(keys):
+        return {key: ahead[1][key] for key in keys if key in ahead[1]}
+    return cache.get_many(keys)
