@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from content import selectors, services
+from content import archive, selectors, services
 from content.models import ImageJob
 from content.providers.registry import configured_ai_providers
 from content.serializers import (
@@ -180,3 +182,21 @@ class RegenerateImageView(MerchantContentView):
             },
             status=status.HTTP_202_ACCEPTED,
         )
+
+
+class EventArchiveView(MerchantContentView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="getEventArchive",
+        summary="이벤트의 모든 이미지를 ZIP 하나로",
+        description="목록에 있는 이미지 전부 (파일 이름: `{platform}-{style}.png`, 소문자). 콘텐츠가 만료되면 404.",
+        responses={
+            (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="ZIP 파일"),
+            **ERRORS,
+        },
+    )
+    def get(self, request: Request, eventDraftId: str) -> HttpResponse:
+        built = archive.event_archive(merchant=self.merchant, event_draft_id=eventDraftId)
+        response = HttpResponse(built.data, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{built.file_name}"'
+        return response
