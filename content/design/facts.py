@@ -165,7 +165,7 @@ def plan_facts(
         if column:
             qr_side = round(min(max_width, 24 * u))
         else:
-            qr_side = round(min(22 * u, max_width * 0.3))
+            qr_side = round(min(18 * u, max_width * 0.28))
         qr_side = max(floor, qr_side)
     else:
         qr_side = 0

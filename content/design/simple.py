@@ -34,12 +34,23 @@ def render(event: EventArt, frame: Frame, artwork: Image.Image | None, layout: L
 
     text_box = (margin, margin, width - margin, height - margin)
     if artwork is not None:
+        # With facts to set, the picture gives up some of its share of the canvas.
+        share = 0.3 if event.has_facts else 0.42
         if landscape:
             panel = (round(width * 0.5), 0, width, height)
             text_box = (margin, margin, round(width * 0.5) - round(6 * unit), height - margin)
+            if event.has_facts:
+                # The facts sit on a paper card over the picture's side.
+                inner = round(3 * unit)
+                facts_column = (
+                    panel[0] + round(4 * unit) + inner,
+                    max(round(4 * unit), frame.safe[1]) + inner,
+                    min(width - round(4 * unit), frame.safe[2]) - inner,
+                    min(height - round(4 * unit), frame.safe[3]) - inner,
+                )
         else:
-            panel = (0, 0, width, round(height * 0.42))
-            text_box = (margin, round(height * 0.42) + round(6 * unit), width - margin, height - margin)
+            panel = (0, 0, width, round(height * share))
+            text_box = (margin, round(height * share) + round(6 * unit), width - margin, height - margin)
         panel_size = (panel[2] - panel[0], panel[3] - panel[1])
         canvas.paste(cover(artwork, panel_size), panel[:2])
         # A brand-coloured seam where the picture meets the paper.
@@ -88,7 +99,9 @@ def render(event: EventArt, frame: Frame, artwork: Image.Image | None, layout: L
     text_box = _within(text_box, frame.safe)
     box_width = text_box[2] - text_box[0]
     box_height = text_box[3] - text_box[1]
-    logo_footer = 12 * unit if event.logo is not None else 0
+    # Under a picture, with facts to set, the logo moves onto the picture (on a paper chip) to leave room.
+    logo_on_picture = artwork is not None and event.has_facts and not landscape and event.logo is not None
+    logo_footer = 12 * unit if event.logo is not None and not logo_on_picture else 0
     skin = FactsSkin(
         text=INK,
         muted=(110, 110, 116),
@@ -108,6 +121,8 @@ def render(event: EventArt, frame: Frame, artwork: Image.Image | None, layout: L
         facts_gap = 5 * unit
     footer = logo_footer + (facts.height + facts_gap if facts is not None and facts_column is None else 0)
     title_size, title_lines = (16, 4) if frame.tall else (12, 3)
+    # With facts to fit too, the headline may get smaller than a lone headline would.
+    title_floor = max(frame.min_text, round((3.6 if facts is not None else 4.6) * unit))
 
     label_font = korean_font(round(3.4 * unit), 700)
     label_gap = 4.5 * unit
@@ -124,7 +139,7 @@ def render(event: EventArt, frame: Frame, artwork: Image.Image | None, layout: L
             max_height=available * 0.55,
             max_lines=title_lines,
             max_size=round(title_size * unit * scale),
-            min_size=max(frame.min_text, round(4.6 * unit)),
+            min_size=title_floor,
             weight=800,
             line_spacing=1.2,
             family=event.font,
@@ -143,7 +158,7 @@ def render(event: EventArt, frame: Frame, artwork: Image.Image | None, layout: L
         gift_inner = 2.9 * unit + 1.6 * unit + gift.height
         pill_height = max(icon_size, gift_inner) + 5 * unit
         stack = 3.4 * unit + label_gap + title.height + title_gap + pill_height
-        if stack <= available or scale < 0.5:
+        if stack <= available or scale < (0.3 if facts is not None else 0.5):
             break
         scale *= 0.9
         title_gap = max(3.5 * unit, title_gap * 0.85)
@@ -173,10 +188,27 @@ def render(event: EventArt, frame: Frame, artwork: Image.Image | None, layout: L
     if facts is not None:
         if facts_column is not None:
             top = facts_column[1] + max(0.0, (facts_column[3] - facts_column[1] - facts.height) / 2)
+            if artwork is not None:
+                pad = 3 * unit
+                draw.rounded_rectangle(
+                    (facts_column[0] - pad, top - pad, facts_column[2] + pad, top + facts.height + pad),
+                    radius=round(2 * unit),
+                    fill=PAPER,
+                )
             facts.draw(canvas, facts_column[0], top, skin, layout)
         else:
             facts.draw(canvas, x, text_box[3] - logo_footer - facts.height, skin, layout)
     if event.logo is not None:
         logo = fitted_logo(event.logo, (round(26 * unit), round(7.5 * unit)))
-        canvas.paste(logo, (round(x), round(text_box[3] - logo.height)), logo)
+        if logo_on_picture:
+            pad = round(2 * unit)
+            corner = (max(round(4 * unit), round(frame.safe[0])), max(round(4 * unit), round(frame.safe[1])))
+            draw.rounded_rectangle(
+                (corner[0], corner[1], corner[0] + logo.width + 2 * pad, corner[1] + logo.height + 2 * pad),
+                radius=round(1.5 * unit),
+                fill=PAPER,
+            )
+            canvas.paste(logo, (corner[0] + pad, corner[1] + pad), logo)
+        else:
+            canvas.paste(logo, (round(x), round(text_box[3] - logo.height)), logo)
     return canvas

@@ -110,7 +110,7 @@ def render(event: EventArt, frame: Frame, artwork: Image.Image | None, layout: L
         text_right = width - margin - 24 * unit
     if artwork is not None:
         top = margin + 6 * unit
-        card_w = round((width * 0.4) if landscape else width * 0.36)
+        card_w = round((width * 0.4) if landscape else width * (0.26 if event.has_facts else 0.36))
         card_h = round(card_w * 1.1)
         card = Image.new("RGBA", (card_w + round(3 * unit), card_h + round(10 * unit)), (255, 255, 255, 255))
         card.paste(cover(artwork, (card_w, card_h)), (round(1.5 * unit), round(1.5 * unit)))
@@ -130,7 +130,9 @@ def render(event: EventArt, frame: Frame, artwork: Image.Image | None, layout: L
 
     column = text_right - margin
     # The logo chip sits in the bottom-right corner: keep the text stack above it.
-    footer = 9 * unit if event.logo is not None else 0
+    # Under the photo card, with facts to set, the chip moves to the top left corner to leave room.
+    chip_on_top = artwork is not None and event.has_facts and facts_box is None
+    footer = 9 * unit if event.logo is not None and not chip_on_top else 0
     skin = FactsSkin(
         text=ink,
         muted=ink,
@@ -147,38 +149,48 @@ def render(event: EventArt, frame: Frame, artwork: Image.Image | None, layout: L
     else:
         facts = plan_facts(event, frame, column)
         band = facts.height + 5 * unit if facts is not None else 0.0
-    title = fit_text(
-        event.title,
-        max_width=column,
-        max_height=(bottom - top - footer - band) * 0.62,
-        max_lines=4 if frame.tall else 3,
-        max_size=round((17 if frame.tall else 13.5) * unit),
-        min_size=max(frame.min_text, round(5.5 * unit)),
-        weight=900,
-        line_spacing=1.12,
-        family=event.font,
-    )
-    gift = fit_text(
-        event.gift_name,
-        max_width=min(column, width * 0.78) - 16 * unit,
-        max_height=12 * unit,
-        max_lines=2,
-        max_size=max(frame.min_text, round(5.2 * unit)),
-        min_size=max(frame.min_text, round(3.2 * unit)),
-        weight=800,
-        line_spacing=1.18,
-        family=event.font,
-    )
-    pill_height = gift.height + 4.6 * unit
-    stack = title.height + 7 * unit + pill_height
-    y = top + max(0.0, ((bottom - footer - band) - top - stack) * 0.55)
+    available = bottom - footer - band - top
+    # With facts to fit too, the headline may get smaller than a lone headline would.
+    title_floor = max(frame.min_text, round((4 if facts is not None else 5.5) * unit))
+    share, title_gap = 0.62, 7 * unit
+    while True:
+        title = fit_text(
+            event.title,
+            max_width=column,
+            max_height=available * share,
+            max_lines=4 if frame.tall else 3,
+            max_size=round((17 if frame.tall else 13.5) * unit),
+            min_size=title_floor,
+            weight=900,
+            line_spacing=1.12,
+            family=event.font,
+        )
+        gift = fit_text(
+            event.gift_name,
+            max_width=min(column, width * 0.78) - 16 * unit,
+            max_height=12 * unit,
+            max_lines=2,
+            max_size=max(frame.min_text, round(5.2 * unit)),
+            min_size=max(frame.min_text, round(3.2 * unit)),
+            weight=800,
+            line_spacing=1.18,
+            family=event.font,
+        )
+        pill_height = gift.height + 4.6 * unit
+        stack = title.height + title_gap + pill_height
+        # Without facts the stack is set as it always was (the contract platforms keep their look).
+        if stack <= available or share < 0.2 or facts is None:
+            break
+        share -= 0.08
+        title_gap = max(3 * unit, title_gap * 0.8)
+    y = top + max(0.0, (available - stack) * 0.55)
 
     offset = round(0.9 * unit)
     title_box = draw_block(
         canvas, title, x=margin, y=y, width=column, fill=ink, shadow=shadow_ink, shadow_offset=(offset, offset)
     )
     layout.place("title", title_box, title.size)
-    y += title.height + 7 * unit
+    y += title.height + title_gap
 
     # The gift in a tilted pill: "경품" tag + name.
     tag_font = korean_font(round(3.2 * unit), 900)
@@ -241,6 +253,9 @@ def render(event: EventArt, frame: Frame, artwork: Image.Image | None, layout: L
             (0, 0, chip.width - 1, chip.height - 1), radius=round(1.5 * unit), fill=(255, 255, 255, 255)
         )
         chip.alpha_composite(logo, (round(2 * unit), round(1.5 * unit)))
-        chip_x = margin if facts_box is not None else width - margin - chip.width
-        canvas.paste(chip, (round(chip_x), round(min(bottom + 3 * unit, safe[3]) - chip.height)), chip)
+        if chip_on_top:
+            canvas.paste(chip, (round(margin), round(max(3 * unit, safe[1]))), chip)
+        else:
+            chip_x = margin if facts_box is not None else width - margin - chip.width
+            canvas.paste(chip, (round(chip_x), round(min(bottom + 3 * unit, safe[3]) - chip.height)), chip)
     return canvas
