@@ -291,3 +291,19 @@ def test_the_dashboard_downloads_an_event_or_a_selection_as_one_zip(
         "kakao_link-fancy.png",
         "kakao_link-trendy.png",
     }
+
+
+def test_the_brand_kit_and_the_zip_button_read_in_english_too(merchant, django_capture_on_commit_callbacks):
+    run_job(
+        jwt_client_for(merchant),
+        {"eventDraftId": "evt-en", "eventInfo": EVENT_INFO},
+        django_capture_on_commit_callbacks,
+    )
+    client = admin_client_for(merchant)
+    settings_url = client.get("/admin/content/contentsettings/")["Location"]
+    client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
+    page = client.get(settings_url).content.decode()
+    assert "Secondary brand colour" in page and "Typeface" in page and "Noto Serif KR (serif)" in page
+    assert "Instagram story (9:16)" in page and "KakaoTalk link (2:1)" in page
+    assert "Download all as one ZIP" in client.get("/admin/content/generatedimage/gallery/").content.decode()
+    assert "Download the selected images as one ZIP" in client.get("/admin/content/generatedimage/").content.decode()
