@@ -25,6 +25,10 @@ SHORT_URL_CHARACTERS = 32
 QR_QUIET_MODULES = 3
 
 
+def url_host(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
 def short_url(url: str) -> str:
     """The link as people read it: no scheme, no "www.", no query, no trailing slash, at most 32 characters."""
     parts = urlsplit(url)
@@ -198,6 +202,9 @@ def plan_facts(
         pieces.append(_Piece("period", block, label.width + label_gap + block.width, height, label=label))
     if qr_url:
         block = line(short_url(qr_url), 2.6 * u, 500, text_width)
+        if block.truncated:
+            # A cut link reads as nothing: the host alone, when the path does not fit.
+            block = line(url_host(qr_url), 2.6 * u, 500, text_width)
         pieces.append(_Piece("url", block, block.width, block.size))
     if event.call_to_action:
         size = max(smallest, round(3.1 * u))
