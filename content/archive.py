@@ -13,6 +13,8 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from azure.core.exceptions import ResourceNotFoundError
+
 from content import selectors, storage
 from content.models import GeneratedImage
 from merchants.models import Merchant
@@ -43,14 +45,15 @@ def member_names(images: Iterable[GeneratedImage]) -> list[tuple[GeneratedImage,
 
 
 def build_archive(images: Iterable[GeneratedImage], *, file_name: str) -> Archive:
-    """A ZIP of ``images`` read from content storage; a file storage lost is left out (and logged), not fatal."""
+    """A ZIP of ``images`` read from content storage; a file the storage no longer has is left out (and
+    logged), not fatal. Other storage failures (unreachable, refused) propagate: no silently short archive."""
     buffer = io.BytesIO()
     members: list[str] = []
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for image, name in member_names(images):
             try:
                 data = storage.read_file(image.file_name)
-            except OSError:
+            except (OSError, ResourceNotFoundError):  # missing locally / on Azure Blob
                 logger.warning("content archive: %s of image %s could not be read", image.file_name, image.id)
                 continue
             archive.writestr(zipfile.ZipInfo(name, date_time=image.created_at.timetuple()[:6]), data)

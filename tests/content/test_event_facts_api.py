@@ -307,3 +307,36 @@ def test_the_brand_kit_and_the_zip_button_read_in_english_too(merchant, django_c
     assert "Instagram story (9:16)" in page and "KakaoTalk link (2:1)" in page
     assert "Download all as one ZIP" in client.get("/admin/content/generatedimage/gallery/").content.decode()
     assert "Download the selected images as one ZIP" in client.get("/admin/content/generatedimage/").content.decode()
+
+
+def test_the_job_page_shows_the_facts_and_the_look_it_was_drawn_with(merchant, django_capture_on_commit_callbacks):
+    job = run_job(
+        jwt_client_for(merchant),
+        {
+            "eventDraftId": "evt-summary",
+            "eventInfo": {**EVENT_INFO, **FACTS, "secondaryColor": "#FFC107", "fontFamily": "NOTO_SERIF_KR"},
+            "platforms": ["KAKAO_LINK"],
+        },
+        django_capture_on_commit_callbacks,
+    )
+    page = admin_client_for(merchant).get(f"/admin/content/imagejob/{job['jobId']}/change/").content.decode()
+    summary = re.search(r'<dl class="tl-summary">(.*?)</dl>', page, re.S).group(1)
+    for text in (FACTS["storeName"], FACTS["period"], FACTS["callToAction"], FACTS["eventUrl"], "#FFC107"):
+        assert text in summary, text
+    assert "Noto Serif KR (명조)" in summary and "카카오톡 링크 (2:1)" in summary
+
+
+def test_an_image_whose_file_was_lost_is_left_out_of_the_archive(jwt_client, django_capture_on_commit_callbacks):
+    job = run_job(
+        jwt_client,
+        {"eventDraftId": "evt-lost", "eventInfo": EVENT_INFO, "platforms": ["KAKAO_LINK"]},
+        django_capture_on_commit_callbacks,
+    )
+    from content import storage
+
+    lost = GeneratedImage.objects.get(pk=job["images"][0]["imageId"])
+    storage.delete_file(lost.file_name)
+    response = jwt_client.get("/api/content/events/evt-lost/archive")
+    assert response.status_code == 200
+    members = _zip_members(response.content)
+    assert len(members) == 2 and f"kakao_link-{lost.style.lower()}.png" not in members
