@@ -53,7 +53,7 @@ def build_archive(images: Iterable[GeneratedImage], *, file_name: str) -> Archiv
         for image, name in member_names(images):
             try:
                 data = storage.read_file(image.file_name)
-            except (OSError, ResourceNotFoundError):  # missing locally / on Azure Blob
+            except (FileNotFoundError, ResourceNotFoundError):  # missing locally / on Azure Blob
                 logger.warning("content archive: %s of image %s could not be read", image.file_name, image.id)
                 continue
             archive.writestr(zipfile.ZipInfo(name, date_time=image.created_at.timetuple()[:6]), data)
