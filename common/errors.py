@@ -14,11 +14,12 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
-from django.utils import timezone
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from common.timestamps import now_iso_z
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ def error_body(
         body: dict[str, Any] = {
             "code": code or CONTENT_ERROR_CODES.get(status_code, f"HTTP_{status_code}"),
             "message": message,
-            "timestamp": timezone.now().isoformat().replace("+00:00", "Z"),
+            "timestamp": now_iso_z(),
         }
         if retry_after is not None:
             body["retryAfter"] = retry_after
@@ -176,22 +177,6 @@ def error_json_response(request_path: str, status_code: int, message: str | None
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
     return response
-
-
-def _first_validation_message(detail: Any, prefix: str = "") -> str:
-    """Flattens DRF's nested validation errors into one readable line naming the field."""
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            name = prefix if key == "non_field_errors" else (f"{prefix}.{key}" if prefix else str(key))
-            return _first_validation_message(value, name)
-    if isinstance(detail, list) and detail:
-        for index, item in enumerate(detail):
-            if isinstance(item, (dict, list)) and item:
-                return _first_validation_message(item, f"{prefix}[{index}]")
-            if item:
-                return _first_validation_message(item, prefix)
-    text = str(detail)
-    return f"{prefix}: {text}" if prefix else text
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -224,7 +209,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     status_code = response.status_code
     retry_after = None
     if isinstance(exc, drf_exceptions.ValidationError):
-        message = _first_validation_message(exc.detail)
+        from common.validation import first_validation_message  # validation imports this module
+
+        message = first_validation_message(exc.detail)
     elif isinstance(exc, drf_exceptions.Throttled):
         retry_after = int(exc.wait or 1)
         message = DEFAULT_MESSAGES[429]

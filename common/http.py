@@ -200,15 +200,20 @@ class Deadline:
         for sock in sockets:
             _shutdown(sock)
 
+    def disarm(self) -> None:
+        """Ends the watch early: call it before a kept-alive connection goes back to its pool, so that the
+        watchdog can never cut a connection another request is about to reuse."""
+        with self._lock:
+            self.finished = True
+            self._sockets.clear()
+
     def __enter__(self) -> Deadline:
         self._token = _active_deadline.set(self)
         _watchdog.watch(self)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        with self._lock:
-            self.finished = True
-            self._sockets.clear()
+        self.disarm()
         if self._token is not None:
             _active_deadline.reset(self._token)
 

@@ -444,7 +444,10 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # The ids a call passes in `extra` (job_id, merchant_id, delivery_id ...) follow the message.
+    "formatters": {
+        "plain": {"()": "common.logging.ContextFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
@@ -545,9 +548,16 @@ SIZING_CSV_MAX_BYTES = env.int("SIZING_CSV_MAX_BYTES", default=256 * 1024)
 # --- end sizing ---
 
 # --- webhooks ---
-# Standard Webhooks delivery: a beat-driven poller claims due deliveries every few seconds and sends them.
+# Standard Webhooks delivery (docs/webhooks.md). emit_event kicks a dispatcher run after commit; beat runs
+# one every WEBHOOKS_POLL_INTERVAL_SECONDS as the safety net for anything a lost kick left behind.
+WEBHOOKS_DISPATCH_ON_COMMIT = env.bool("WEBHOOKS_DISPATCH_ON_COMMIT", default=True)
 WEBHOOKS_POLL_INTERVAL_SECONDS = env.float("WEBHOOKS_POLL_INTERVAL_SECONDS", default=5.0)
+# Deliveries of one endpoint claimed at once (one lane of a dispatcher).
 WEBHOOKS_BATCH_SIZE = env.int("WEBHOOKS_BATCH_SIZE", default=100)
+# Sending threads per dispatcher run, and concurrent requests to one endpoint (all dispatchers together):
+# a run serves WEBHOOKS_CONCURRENCY // WEBHOOKS_ENDPOINT_CONCURRENCY endpoints at once.
+WEBHOOKS_CONCURRENCY = env.int("WEBHOOKS_CONCURRENCY", default=32)
+WEBHOOKS_ENDPOINT_CONCURRENCY = env.int("WEBHOOKS_ENDPOINT_CONCURRENCY", default=4)
 WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE["webhooks-deliver-pending"] = {
     "task": "webhooks.deliver_pending",

@@ -487,7 +487,7 @@ class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     @admin.action(description=gettext_lazy("선택한 이미지 다시 만들기"))
     def regenerate_selected(self, request: HttpRequest, queryset: QuerySet[GeneratedImage]) -> None:
         started = 0
-        for image in queryset.filter(deleted_at__isnull=True, replaced_by__isnull=True):
+        for image in queryset.listed():
             if self._regenerate(request, image, data={}) is not None:
                 started += 1
         if started:
@@ -498,7 +498,7 @@ class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     @admin.action(description=gettext_lazy("선택한 이미지를 목록에서 삭제 (CDN 파일은 유지)"))
     def remove_from_listing(self, request: HttpRequest, queryset: QuerySet[GeneratedImage]) -> None:
         removed = 0
-        for image in queryset.filter(deleted_at__isnull=True, replaced_by__isnull=True):
+        for image in queryset.listed():
             services.delete_image(merchant=image.merchant, image_id=image.id)
             removed += 1
         self.message_user(
@@ -545,7 +545,7 @@ class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
 
     def gallery_view(self, request: HttpRequest) -> HttpResponse:
         """Listed images grouped by event (newest event first), filtered by platform and style."""
-        images = self.get_queryset(request).filter(deleted_at__isnull=True, replaced_by__isnull=True)
+        images = self.get_queryset(request).listed()
         platform, style = request.GET.get("platform", ""), request.GET.get("style", "")
         if platform in Platform.values:
             images = images.filter(platform=platform)
@@ -593,9 +593,7 @@ class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     def archive_view(self, request: HttpRequest) -> HttpResponse:
         """Every listed image of one event (``?event=…``; a superuser also names ``&merchant=…``) as one ZIP."""
         event_draft_id = request.GET.get("event", "")
-        images = self.get_queryset(request).filter(
-            event_draft_id=event_draft_id, deleted_at__isnull=True, replaced_by__isnull=True
-        )
+        images = self.get_queryset(request).listed().filter(event_draft_id=event_draft_id)
         merchant_id = request.GET.get("merchant", "")
         if merchant_id.isdigit():
             images = images.filter(merchant_id=int(merchant_id))

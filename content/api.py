@@ -9,6 +9,8 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.timestamps import iso_z
+from common.validation import validated
 from content import archive, selectors, services
 from content.models import ImageJob
 from content.providers.registry import configured_ai_providers
@@ -25,8 +27,6 @@ from content.serializers import (
     ImageRegenerationRequestSerializer,
     RegenerationAcceptedSerializer,
     image_body,
-    iso,
-    validated,
 )
 from merchants.api import ContentView
 from merchants.authentication import request_merchant
@@ -64,7 +64,7 @@ class GenerateImagesView(MerchantContentView):
         responses={202: ImageGenerationAcceptedResponseSerializer, 429: ErrorResponseSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        data = validated(ImageGenerationRequestSerializer(data=request.data))
+        data = validated(ImageGenerationRequestSerializer, request.data)
         accepted = services.request_generation(merchant=self.merchant, data=data)
         return Response(
             {
@@ -100,7 +100,7 @@ class JobStatusView(MerchantContentView):
             ]
             body["fromCache"] = job.from_cache
         if job.is_finished:
-            body["completedAt"] = iso(job.completed_at)
+            body["completedAt"] = iso_z(job.completed_at)
         if job.status == ImageJob.Status.FAILED:
             body["error"] = {"code": job.error_code or "IMAGE_GENERATION_FAILED", "detail": job.error_detail}
         return Response(body)
@@ -117,8 +117,8 @@ class EventContentView(MerchantContentView):
                 "eventDraftId": eventDraftId,
                 "images": bodies,
                 "totalCount": len(bodies),
-                "createdAt": iso(entry.created_at),
-                "expiresAt": iso(entry.expires_at),
+                "createdAt": iso_z(entry.created_at),
+                "expiresAt": iso_z(entry.expires_at),
             }
         )
 
@@ -131,7 +131,7 @@ class EventImagesView(MerchantContentView):
         responses={200: ImageListSerializer, **ERRORS},
     )
     def get(self, request: Request, eventDraftId: str) -> Response:
-        filters = validated(ImageFilterSerializer(data=request.query_params))
+        filters = validated(ImageFilterSerializer, request.query_params)
         selectors.event_content(merchant=self.merchant, event_draft_id=eventDraftId)
         images = selectors.listed_event_images(
             merchant=self.merchant,
@@ -171,7 +171,7 @@ class RegenerateImageView(MerchantContentView):
     )
     def post(self, request: Request, imageId: str) -> Response:
         # No body (or JSON null) means no options; any other non-object body is a 400.
-        data = validated(ImageRegenerationRequestSerializer(data={} if request.data is None else request.data))
+        data = validated(ImageRegenerationRequestSerializer, {} if request.data is None else request.data)
         accepted = services.request_regeneration(merchant=self.merchant, image_id=imageId, data=data)
         return Response(
             {

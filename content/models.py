@@ -148,6 +148,12 @@ class ImageJob(RecoverableJob):
         return None
 
 
+class GeneratedImageQuerySet(models.QuerySet):
+    def listed(self) -> GeneratedImageQuerySet:
+        """What an event's listings show: neither deleted nor replaced by a regeneration."""
+        return self.filter(deleted_at__isnull=True, replaced_by__isnull=True)
+
+
 class GeneratedImage(models.Model):
     class Provider(models.TextChoices):
         STABILITY = "stability", _("Stability AI")
@@ -175,6 +181,8 @@ class GeneratedImage(models.Model):
     replaced_by = models.ForeignKey(
         "self", verbose_name=_("대체한 이미지"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = GeneratedImageQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("생성 이미지")

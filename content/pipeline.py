@@ -198,12 +198,11 @@ def complete_job(*, job_id: str, produced: list[GeneratedImage]) -> ImageJob:
     with transaction.atomic():
         job = ImageJob.objects.select_for_update().get(id=job_id)
         job.result_images.set(produced)
-        listed = GeneratedImage.objects.filter(
-            merchant_id=job.merchant_id,
-            event_draft_id=job.event_draft_id,
-            deleted_at__isnull=True,
-            replaced_by__isnull=True,
-        ).exclude(job=job)
+        listed = (
+            GeneratedImage.objects.listed()
+            .filter(merchant_id=job.merchant_id, event_draft_id=job.event_draft_id)
+            .exclude(job=job)
+        )
         if job.kind == ImageJob.Kind.REGENERATE and job.source_image_id and produced:
             GeneratedImage.objects.filter(id=job.source_image_id, replaced_by__isnull=True).update(
                 replaced_by=produced[0]

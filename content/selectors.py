@@ -23,11 +23,7 @@ def job_for_merchant(*, merchant: Merchant, job_id: str) -> ImageJob:
 
 
 def listed_image_for_merchant(*, merchant: Merchant, image_id: str) -> GeneratedImage:
-    image = (
-        GeneratedImage.objects.filter(merchant=merchant, id=image_id, deleted_at__isnull=True, replaced_by__isnull=True)
-        .select_related("job")
-        .first()
-    )
+    image = GeneratedImage.objects.listed().filter(merchant=merchant, id=image_id).select_related("job").first()
     if image is None:
         raise NotFound("이미지를 찾을 수 없습니다.")
     return image
@@ -36,9 +32,7 @@ def listed_image_for_merchant(*, merchant: Merchant, image_id: str) -> Generated
 def listed_event_images(
     *, merchant: Merchant, event_draft_id: str, style: str | None = None, platform: str | None = None
 ) -> QuerySet[GeneratedImage]:
-    images = GeneratedImage.objects.filter(
-        merchant=merchant, event_draft_id=event_draft_id, deleted_at__isnull=True, replaced_by__isnull=True
-    )
+    images = GeneratedImage.objects.listed().filter(merchant=merchant, event_draft_id=event_draft_id)
     if style:
         images = images.filter(style=style)
     if platform:
@@ -47,9 +41,7 @@ def listed_event_images(
 
 
 def job_result_images(job: ImageJob) -> list[GeneratedImage]:
-    return list(
-        job.result_images.filter(deleted_at__isnull=True, replaced_by__isnull=True).order_by("created_at", "id")
-    )
+    return list(job.result_images.listed().order_by("created_at", "id"))
 
 
 def image_url(file_name: str) -> str:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from rest_framework import serializers
 
-from common.errors import InvalidInput
+from common.fields import StrictCharField
+from common.timestamps import iso_z
 from content.constants import ALL_PLATFORMS, ALL_STYLES, PLATFORM_SIZES, FontFamily
 from content.models import GeneratedImage
 from content.typography import drawable
@@ -16,15 +16,6 @@ from content.typography import drawable
 HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 # Event ids appear in URL paths (/api/content/events/{eventDraftId}): no slashes, whitespace or query marks.
 EVENT_DRAFT_ID = re.compile(r"^[^\s/?#%\\]{1,100}$")
-
-
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers, booleans and objects instead of turning them into text."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 def _null_message(field: str, required: bool) -> str:
@@ -210,35 +201,6 @@ class ImageFilterSerializer(serializers.Serializer):
     platform = _choice("platform", ALL_PLATFORMS, required=False)
 
 
-def first_error_message(errors: Any, path: str = "") -> str:
-    """The first validation error as one sentence; our messages name their field, DRF's get it prefixed."""
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            name = path if key == "non_field_errors" else (f"{path}.{key}" if path else str(key))
-            return first_error_message(value, name)
-    if isinstance(errors, list) and errors:
-        return first_error_message(errors[0], path)
-    text = str(errors)
-    names = [part for part in path.split(".") if part and not part.isdigit()]
-    return text if not names or names[-1] in text else f"{path}: {text}"
-
-
-def validated(serializer: serializers.Serializer) -> dict:
-    """``serializer.validated_data``, or a 400 in the Content error format with a readable Korean message."""
-    if serializer.initial_data is None:
-        # DRF would answer its untranslated "No data provided" for a JSON ``null`` body.
-        raise InvalidInput("요청 본문은 JSON 객체여야 합니다.")
-    if not serializer.is_valid():
-        raise InvalidInput(first_error_message(serializer.errors))
-    return serializer.validated_data
-
-
-def iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def image_body(image: GeneratedImage, url: str) -> dict[str, Any]:
     width, height = PLATFORM_SIZES[image.platform]
     return {
@@ -247,7 +209,7 @@ def image_body(image: GeneratedImage, url: str) -> dict[str, Any]:
         "url": url,
         "platform": image.platform,
         "size": {"width": image.width or width, "height": image.height or height},
-        "createdAt": iso(image.created_at),
+        "createdAt": iso_z(image.created_at),
         "fallbackUsed": image.fallback_used,
         "provider": image.provider,
     }

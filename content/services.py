@@ -6,7 +6,6 @@ import logging
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -17,6 +16,7 @@ from common.http import fetch_public_url
 from common.images import encode_png, open_untrusted_image
 from common.tasks import enqueue_on_commit
 from common.throttling import hit
+from common.timestamps import now_iso_z
 from content import storage
 from content.caching import cached_event, facts_digest, forget_event
 from content.constants import (
@@ -226,7 +226,7 @@ def request_generation(*, merchant: Merchant, data: dict) -> AcceptedJob:
         "styles": styles,
         "platforms": platforms,
         "priority": priority,
-        "requestedAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "requestedAt": now_iso_z(),
     }
     job.payload = payload
     job.images_total = len(styles) * len(platforms)
@@ -291,7 +291,7 @@ def request_regeneration(*, merchant: Merchant, image_id: str, data: dict) -> Ac
         "styles": [style],
         "platforms": [source.platform],
         "priority": priority,
-        "requestedAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "requestedAt": now_iso_z(),
         "regeneration": {"sourceImageId": source.id, "content": data.get("content", "")},
     }
     estimate = estimate_seconds(image_count=1)

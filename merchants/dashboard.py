@@ -174,7 +174,7 @@ def running_tryon_jobs(request: HttpRequest) -> int:
 
 
 def failed_deliveries(request: HttpRequest) -> int:
-    return webhook_selectors.delivery_backlog(merchant=_merchant_scope(request)).failed
+    return webhook_selectors.delivery_counts(merchant=_merchant_scope(request)).failed
 
 
 # --- home -------------------------------------------------------------------------------------------------
@@ -269,7 +269,7 @@ def _webhook_card(merchant: Merchant | None, days: list) -> Card:
     daily = webhook_selectors.daily_success_rates(merchant=merchant, days=len(days), today=days[-1])
     attempts = sum(day.attempts for day in daily)
     succeeded = sum(day.succeeded for day in daily)
-    backlog = webhook_selectors.delivery_backlog(merchant=merchant)
+    backlog = webhook_selectors.delivery_counts(merchant=merchant)
     chart = charts.daily_chart(
         "webhook-success",
         _("최근 30일 일별 웹훅 발송 성공률 (%)"),

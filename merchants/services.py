@@ -49,12 +49,6 @@ def create_merchant(*, name: str, username: str, password: str, email: str = "")
     return merchant
 
 
-def add_merchant_user(*, merchant: Merchant, username: str, password: str) -> None:
-    User = get_user_model()
-    user = User.objects.create_user(username=username, password=password, is_staff=True)
-    Membership.objects.create(user=user, merchant=merchant)
-
-
 def issue_api_key(
     *,
     merchant: Merchant,

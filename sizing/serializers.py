@@ -2,87 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from drf_spectacular.drainage import set_override
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictNumberField, StrictUUIDField
+from common.timestamps import IsoZDateTimeField
 from sizing.models import Gender, SizeFeedback
 from sizing.services import SIZE_LABEL
-
-
-@extend_schema_field(OpenApiTypes.NUMBER)
-class StrictNumberField(serializers.Field):
-    """A JSON number (not a string, not a boolean), finite, > 0 and ≤ ``maximum``."""
-
-    default_error_messages = {
-        "invalid": "숫자여야 합니다.",
-        "positive": "0보다 커야 합니다.",
-        "max": "{maximum} 이하여야 합니다.",
-    }
-
-    def __init__(self, *, maximum: float, **kwargs: Any) -> None:
-        self.maximum = maximum
-        super().__init__(**kwargs)
-        # The served schema states the bounds as the contract does (per field: each has its own maximum).
-        set_override(self, "field", {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": maximum})
-
-    def to_internal_value(self, data: Any) -> float:
-        if isinstance(data, bool) or not isinstance(data, (int, float)) or not math.isfinite(data):
-            self.fail("invalid")
-        if data <= 0:
-            self.fail("positive")
-        if data > self.maximum:
-            self.fail("max", maximum=self.maximum)
-        return float(data)
-
-    def to_representation(self, value: Any) -> Any:
-        return value
-
-
-@extend_schema_field(OpenApiTypes.BOOL)
-class StrictBooleanField(serializers.Field):
-    default_error_messages = {"invalid": "true 또는 false여야 합니다."}
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
-
-    def to_representation(self, value: Any) -> Any:
-        return value
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class StrictIntegerField(serializers.Field):
-    default_error_messages = {"invalid": "정수여야 합니다.", "range": "{low}~{high} 사이여야 합니다."}
-
-    def __init__(self, *, low: int, high: int, **kwargs: Any) -> None:
-        self.low, self.high = low, high
-        super().__init__(**kwargs)
-        set_override(self, "field", {"type": "integer", "minimum": low, "maximum": high})
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, (int, float)) or not float(data).is_integer():
-            self.fail("invalid")
-        if not self.low <= data <= self.high:
-            self.fail("range", low=self.low, high=self.high)
-        return int(data)
-
-    def to_representation(self, value: Any) -> Any:
-        return value
-
-
-class StrictCharField(serializers.CharField):
-    """A JSON string only (DRF would turn 123 into "123")."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 @extend_schema_field({"type": "string", "pattern": SIZE_LABEL.pattern})
@@ -97,19 +25,6 @@ class SizeLabelField(StrictCharField):
         if not SIZE_LABEL.fullmatch(value):
             raise serializers.ValidationError("1~10자의 한글·영문·숫자·공백·/+- 만 쓸 수 있습니다.")
         return value
-
-
-class StrictUUIDField(serializers.UUIDField):
-    """A JSON string holding a UUID (the contract's ``type: string, format: uuid``).
-
-    DRF's UUIDField also turns a JSON integer into a UUID (``12345`` → ``00000000-…-3039``), which would store a
-    made-up visitor or look up a made-up try-on job instead of refusing the request.
-    """
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str):
-            self.fail("invalid", value=data)
-        return super().to_internal_value(data)
 
 
 class MeasurementSerializer(serializers.Serializer):
@@ -149,3 +64,62 @@ class FeedbackRequestSerializer(serializers.Serializer):
     fit = serializers.ChoiceField(choices=SizeFeedback.Fit.values, required=False)
     # Required with a publishable key (the widget): the visitor may give feedback on their own try-on only.
     visitorId = StrictUUIDField(required=False, error_messages={"invalid": "UUID 형식이어야 합니다."})  # noqa: N815
+
+
+# --- Responses: each serializer renders the body and documents it -------------------------------------------
+
+
+class RecommendationSerializer(serializers.Serializer):
+    size = serializers.CharField(help_text="추천 사이즈 라벨 (S/M/L, 44/55/66, 95/100, 28/30 …)")
+    confidence = serializers.IntegerField(min_value=0, max_value=100, help_text="추천 신뢰도 (%)")
+    estimatedMeasurements = serializers.ListField(  # noqa: N815 - the API's field names
+        source="estimated",
+        child=serializers.CharField(),
+        help_text="입력하지 않아 키·몸무게로 추정한 치수 (chest, waist, hip)",
+    )
+
+
+class RecommendedProductSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    category = serializers.CharField()
+    brand = serializers.CharField()
+
+
+class RecommendDataSerializer(serializers.Serializer):
+    recommendation = RecommendationSerializer(allow_null=True, help_text="사이즈표가 없거나 쓸 수 없으면 null")
+    product = RecommendedProductSerializer()
+
+
+class RecommendResponseSerializer(serializers.Serializer):
+    data = RecommendDataSerializer()
+
+    @classmethod
+    def body(cls, result: Any) -> dict[str, Any]:
+        recommendation = result if result.size is not None else None
+        return cls({"data": {"recommendation": recommendation, "product": result.product}}).data
+
+
+class SizeFeedbackDataSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    tryOnRequestId = serializers.UUIDField(source="try_on_request_id")  # noqa: N815
+    recommendedSize = serializers.CharField(source="recommended_size")  # noqa: N815
+    confidence = serializers.IntegerField()
+    helpful = serializers.BooleanField()
+    fit = serializers.SerializerMethodField()
+    createdAt = IsoZDateTimeField(source="created_at")  # noqa: N815
+
+    @extend_schema_field({"type": "string", "enum": SizeFeedback.Fit.values, "nullable": True})
+    def get_fit(self, feedback: SizeFeedback) -> str | None:
+        return feedback.fit or None
+
+
+class SizeFeedbackResponseSerializer(serializers.Serializer):
+    data = SizeFeedbackDataSerializer()
+
+
+class MeasurementDataSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+
+
+class MeasurementResponseSerializer(serializers.Serializer):
+    data = MeasurementDataSerializer()

@@ -31,6 +31,7 @@ from sizing.models import (
 )
 from sizing.recommendation import Body, ChartError, ChartRowSpec, ChartSpec, recommend, validate_chart
 from sizing.selectors import chart_for_product, product_for_merchant, recent_fit_counts
+from widget.analytics import record_widget_event
 
 logger = logging.getLogger(__name__)
 
@@ -87,8 +88,15 @@ def _count_recommendation(*, merchant: Merchant, sized: bool) -> None:
 
 
 def recommend_size(
-    *, merchant: Merchant, product_external_id: str, measurement: dict[str, Any], visitor_id: uuid.UUID | None = None
+    *,
+    merchant: Merchant,
+    product_external_id: str,
+    measurement: dict[str, Any],
+    visitor_id: uuid.UUID | None = None,
+    from_widget: bool = False,
 ) -> SizeRecommendationResult:
+    """The size for the body on the product's chart; stores the body when a visitor is named, and counts the
+    answer for the dashboard (and for the widget funnel when the storefront widget asked)."""
     product = product_for_merchant(merchant=merchant, external_id=product_external_id)
     chart = chart_for_product(product=product)
     result = SizeRecommendationResult(product=product, size=None, confidence=None)
@@ -108,6 +116,8 @@ def recommend_size(
                 size_shift=shift,
             )
     _count_recommendation(merchant=merchant, sized=result.size is not None)
+    if from_widget and result.size is not None:
+        record_widget_event(merchant_id=merchant.pk, event="recommendations")
     if visitor_id is not None:
         BodyMeasurement.objects.create(
             merchant=merchant,

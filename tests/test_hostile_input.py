@@ -145,3 +145,18 @@ def test_feedback_vote_with_a_deep_reason_changes_nothing(api_key_client, mercha
     )
     assert_toile_error(response, 400)
     assert TryOnFeedback.objects.count() == 0
+
+
+@pytest.mark.parametrize("body", ["[]", "null", "42", '"text"'])
+def test_a_body_that_is_not_an_object_is_the_same_clear_400_on_every_api(jwt_client, api_key_client, merchant, body):
+    job = make_try_on_job(merchant)
+    toile = [
+        post_raw(api_key_client, f"/api/tryon/{job.pk}/feedback", body),
+        post_raw(api_key_client, f"/api/tryon/{job.pk}/share", body),
+        post_raw(api_key_client, "/api/size/measurements", body),
+        post_raw(jwt_client, "/api/webhooks", body),
+    ]
+    for response in toile:
+        assert assert_toile_error(response, 400)["message"] == "요청 본문은 JSON 객체여야 합니다."
+    content = post_raw(jwt_client, "/api/content/images/generate", body)
+    assert assert_content_error(content, 400)["message"] == "요청 본문은 JSON 객체여야 합니다."

@@ -130,6 +130,17 @@ def test_the_retention_tasks_are_scheduled_by_beat(settings):
     } <= tasks
 
 
+def test_a_merchants_default_logo_is_never_swept(merchant, settings):
+    from content.models import ContentSettings
+
+    settings.ORPHAN_FILE_GRACE_HOURS = 24
+    default_logo = content_storage.save_logo("merchant-default", b"png")
+    ContentSettings.objects.create(merchant=merchant, logo_image=default_logo)
+    _backdate(content_storage.content_storage(), default_logo, 24 * 30)
+    purge_content_files.delay().get()
+    assert content_storage.content_storage().exists(default_logo)
+
+
 def test_the_orphan_sweep_keeps_the_brand_kit_logo_and_drops_the_one_it_replaced(merchant, settings):
     """The brand kit's logo is stored once and reused by every request without a logoUrl: no image or job may
     refer to it yet, and it must stay. The logo it replaced, referred to by nothing, goes after the grace."""

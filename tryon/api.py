@@ -15,6 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.errors import PayloadTooLarge
+from common.openapi import toile_errors
+from common.validation import validated
 from merchants.api import PublicToileView, ToileApiKeyView
 from tryon import services
 from tryon.selectors import job_for_merchant
@@ -30,27 +32,16 @@ from tryon.serializers import (
 from tryon.uploads import UPLOAD_TOO_LARGE_MESSAGE, UploadLimitHandler
 from widget.analytics import WIDGET_CHANNEL
 
-# Toile's error body; named apart from the Content Service's ``ErrorResponse`` ({code, message, timestamp}).
-ERROR_BODY = inline_serializer(
-    "ToileErrorResponse",
-    {"error": serializers.CharField(), "message": serializers.CharField(), "statusCode": serializers.IntegerField()},
-)
-ERROR_DESCRIPTIONS = {
-    400: "요청 형식 오류",
-    401: "API 키 인증 실패",
-    403: "다른 가맹점·방문자의 피팅 작업, 또는 이 키·Origin으로 허용되지 않는 호출",
-    404: "리소스 없음",
-    409: "중복 또는 상태 충돌",
-    410: "만료된 공유 링크",
-    413: "파일 크기 10MB 초과",
-    429: "월별 한도 또는 방문자 일일 한도 초과",
-    500: "서버 내부 오류",
-}
-
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     """The error answers an operation can give (the contract's, plus 400/401/403 where NOTES.md adds them)."""
-    return {code: OpenApiResponse(ERROR_BODY, description=ERROR_DESCRIPTIONS[code]) for code in codes}
+    return toile_errors(
+        *codes,
+        d403="다른 가맹점·방문자의 피팅 작업, 또는 이 키·Origin으로 허용되지 않는 호출",
+        d410="만료된 공유 링크",
+        d413="파일 크기 10MB 초과",
+        d429="월별 한도, 방문자 일일 한도 또는 요청 한도 초과",
+    )
 
 
 def _data(name: str, **fields: serializers.Field) -> serializers.Serializer:
@@ -114,9 +105,7 @@ class TryOnCreateView(ToileApiKeyView):
         },
     )
     def post(self, request: Request) -> Response:
-        serializer = TryOnCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        values = serializer.validated_data
+        values = validated(TryOnCreateSerializer, request.data)
         self.acting_visitor(values["visitorId"])  # the widget's per-visitor limit needs one
         upload = values["userImage"]
         if upload.size > settings.TRYON_MAX_UPLOAD_BYTES:
@@ -144,9 +133,8 @@ class TryOnDetailView(ToileApiKeyView):
         responses={200: JOB_RESPONSE, **_errors(400, 401, 403, 404, 500)},
     )
     def get(self, request: Request, jobId: uuid.UUID) -> Response:  # noqa: N803 (the contract's path parameter)
-        query = VisitorQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        visitor = self.acting_visitor(query.validated_data.get("visitorId"))
+        query = validated(VisitorQuerySerializer, request.query_params)
+        visitor = self.acting_visitor(query.get("visitorId"))
         visitor_key = services.visitor_key_for(visitor_id=visitor) if visitor else None
         job = job_for_merchant(merchant=self.merchant, job_id=jobId, visitor_key=visitor_key)
         return Response({"data": job_data(job)})
@@ -165,9 +153,7 @@ class TryOnFeedbackView(ToileApiKeyView):
         },
     )
     def post(self, request: Request, jobId: uuid.UUID) -> Response:  # noqa: N803 (the contract's path parameter)
-        serializer = FeedbackSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        values = serializer.validated_data
+        values = validated(FeedbackSerializer, request.data)
         feedback = services.submit_feedback(
             merchant=self.merchant,
             job_id=jobId,
@@ -190,12 +176,11 @@ class TryOnShareView(ToileApiKeyView):
         responses={200: SHARE_RESPONSE, 201: SHARE_RESPONSE, **_errors(400, 401, 403, 404, 409, 500)},
     )
     def post(self, request: Request, jobId: uuid.UUID) -> Response:  # noqa: N803 (the contract's path parameter)
-        serializer = ShareRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        values = validated(ShareRequestSerializer, request.data)
         shared = services.share_job(
             merchant=self.merchant,
             job_id=jobId,
-            visitor_id=serializer.validated_data["visitorId"],
+            visitor_id=values["visitorId"],
             own_jobs_only=self.from_publishable_key,
         )
         return Response(

@@ -18,7 +18,8 @@ from django.utils import timezone
 from common.jobs import JobLease
 from tryon import storage
 from tryon.models import TryOnJob
-from tryon.providers import EngineError, EngineResult, configured_engine
+from tryon.providers.base import EngineError, EngineResult
+from tryon.providers.registry import configured_engine
 from tryon.selectors import result_url, settings_for
 from tryon.usage import record_usage
 from webhooks.events import TRYON_COMPLETED, TRYON_FAILED

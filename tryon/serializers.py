@@ -8,13 +8,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.fields import StrictUUIDField
+from common.timestamps import iso_z
 from tryon.models import ShareLink, TryOnFeedback, TryOnJob
 from tryon.selectors import result_url
 from tryon.services import share_url_for
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 @extend_schema_field(OpenApiTypes.BINARY)
@@ -30,19 +28,6 @@ class TryOnCreateSerializer(serializers.Serializer):
     productPageUrl = serializers.URLField(max_length=2000, required=False, allow_blank=True, default="")
     # Not in the spec: lets the storefront widget identify the shopper for the per-visitor daily limit.
     visitorId = serializers.UUIDField(required=False, allow_null=True, default=None)
-
-
-class StrictUUIDField(serializers.UUIDField):
-    """A string holding a UUID (the contract's ``type: string, format: uuid``).
-
-    DRF's UUIDField also turns a JSON integer into a UUID (``5`` → ``00000000-…-0005``), which would record a
-    made-up visitor instead of refusing the request.
-    """
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str):
-            self.fail("invalid", value=data)
-        return super().to_internal_value(data)
 
 
 class FeedbackSerializer(serializers.Serializer):
@@ -68,8 +53,8 @@ def job_data(job: TryOnJob) -> dict[str, Any]:
         "category": job.category,
         "productTitle": job.product_title or None,
         "productPageUrl": job.product_page_url or None,
-        "createdAt": _iso(job.created_at),
-        "completedAt": _iso(job.finished_at),
+        "createdAt": iso_z(job.created_at),
+        "completedAt": iso_z(job.finished_at),
     }
     if job.engine:
         data["engine"] = job.engine
@@ -78,7 +63,7 @@ def job_data(job: TryOnJob) -> dict[str, Any]:
         url = result_url(job)
         if url:
             data["resultImageUrl"] = url
-            data["resultExpiresAt"] = _iso(job.result_expires_at)
+            data["resultExpiresAt"] = iso_z(job.result_expires_at)
         else:
             data["resultDeleted"] = True
     if job.status == TryOnJob.Status.FAILED:
@@ -87,7 +72,7 @@ def job_data(job: TryOnJob) -> dict[str, Any]:
 
 
 def share_link_data(link: ShareLink) -> dict[str, Any]:
-    return {"shareUrl": share_url_for(link), "expiresAt": _iso(link.expires_at), "token": link.token}
+    return {"shareUrl": share_url_for(link), "expiresAt": iso_z(link.expires_at), "token": link.token}
 
 
 def public_share_data(link: ShareLink) -> dict[str, Any]:
@@ -96,7 +81,7 @@ def public_share_data(link: ShareLink) -> dict[str, Any]:
         "resultImageUrl": result_url(job),
         "productTitle": job.product_title or None,
         "productPageUrl": job.product_page_url or None,
-        "sharedAt": _iso(link.created_at),
-        "expiresAt": _iso(link.expires_at),
+        "sharedAt": iso_z(link.created_at),
+        "expiresAt": iso_z(link.expires_at),
         "viewCount": link.view_count,
     }

@@ -48,10 +48,6 @@ def delete_file(name: str) -> None:
         logger.warning("could not delete try-on file %s", name, exc_info=True)
 
 
-def file_exists(name: str) -> bool:
-    return bool(name) and tryon_storage().exists(name)
-
-
 def signed_file_url(name: str, *, absolute: bool = True) -> str:
     """A URL valid ``TRYON_RESULT_URL_SECONDS`` from now; local ones relative to the site when not ``absolute``
     (the dashboard may be opened on another host than ``PUBLIC_BASE_URL``)."""

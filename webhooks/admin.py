@@ -1,4 +1,5 @@
-"""Dashboard pages: webhook endpoints (secret shown once on add), the delivery log with replay, and a chart."""
+"""Dashboard pages: webhook endpoints (secret shown once on add), the delivery log with replay, the
+operator view (throughput, lag, backlog) and the success-rate chart."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +29,7 @@ from merchants.admin_base import (
 from webhooks import selectors, services
 from webhooks.events import EVENT_LABELS, SUBSCRIBABLE_EVENTS
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from webhooks.selectors import DailySuccess
+from webhooks.selectors import DailySuccess, MinuteThroughput
 
 
 def success_rate_chart(days: list[DailySuccess]) -> charts.Chart:
@@ -43,6 +45,33 @@ def success_rate_chart(days: list[DailySuccess]) -> charts.Chart:
         ],
         y_max=100,
     )
+
+
+THROUGHPUT_MINUTES = 15
+
+
+def throughput_chart(minutes: list[MinuteThroughput]) -> charts.Chart:
+    """Attempts per minute, the current minute last: delivered and failed stacked."""
+    return charts.Chart(
+        key="webhook-throughput",
+        title=_("분당 발송 시도"),
+        labels=[f"{timezone.localtime(minute.minute):%H:%M}" for minute in minutes],
+        series=[
+            charts.Series(_("성공"), [minute.delivered for minute in minutes], charts.SUCCESS),
+            charts.Series(_("실패"), [minute.attempts - minute.delivered for minute in minutes], charts.DANGER),
+        ],
+        stacked=True,
+        size="sm",
+    )
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return _("%(s)d초") % {"s": seconds}
+    if seconds < 3600:
+        return _("%(m)d분 %(s)d초") % {"m": seconds // 60, "s": seconds % 60}
+    return _("%(h)d시간 %(m)d분") % {"h": seconds // 3600, "m": seconds % 3600 // 60}
 
 
 class WebhookEndpointForm(forms.ModelForm):
@@ -92,6 +121,13 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
 
     @admin.display(description=gettext_lazy("상태"))
     def state(self, obj: WebhookEndpoint) -> str:
+        if obj.is_active and obj.paused_until and obj.paused_until > timezone.now():
+            return format_html(
+                '{}<br><small class="paused">{}</small>',
+                label_html(_("활성, 발송 보류"), "warning"),
+                _("수신 실패(연속 %(count)s회) 또는 Retry-After로 %(until)s까지 보류합니다")
+                % {"count": obj.consecutive_failures, "until": f"{timezone.localtime(obj.paused_until):%H:%M:%S}"},
+            )
         if obj.is_active:
             return label_html(_("활성"), "success")
         return format_html(
@@ -279,9 +315,17 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, MerchantScopedAdmin):
         merchant = None if request.user.is_superuser else request_merchant_or_none(request)
         days = selectors.daily_success_rates(merchant=merchant, days=14)
         totals = (sum(day.succeeded for day in days), sum(day.attempts for day in days))
+        minutes = selectors.throughput_per_minute(merchant=merchant, minutes=THROUGHPUT_MINUTES)
+        backlog = selectors.delivery_backlog(merchant=merchant)
         extra_context = {
             **(extra_context or {}),
             "success_chart": success_rate_chart(days),
             "success_totals": totals,
+            # The operator view: is the engine keeping up?
+            "throughput_chart": throughput_chart(minutes),
+            "throughput_last_minute": minutes[-2].attempts if len(minutes) > 1 else 0,
+            "throughput_minutes": THROUGHPUT_MINUTES,
+            "backlog": backlog,
+            "lag": _duration(backlog.lag_seconds),
         }
         return super().changelist_view(request, extra_context)

@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.validation import validated
 from merchants.api import ToileDashboardView
 from webhooks import selectors, services
 from webhooks.serializers import (
@@ -50,9 +51,8 @@ class WebhookListCreateView(ToileDashboardView):
         responses={201: data_envelope("WebhookCreated", CreatedEndpointSerializer()), **errors(400, 401, 403)},
     )
     def post(self, request: Request) -> Response:
-        serializer = EndpointCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        endpoint, secret = services.create_endpoint(merchant=self.merchant, **serializer.validated_data)
+        values = validated(EndpointCreateSerializer, request.data)
+        endpoint, secret = services.create_endpoint(merchant=self.merchant, **values)
         # The only response that ever carries the secret.
         return Response({"data": {**endpoint_data(endpoint), "secret": secret}}, status=status.HTTP_201_CREATED)
 
@@ -66,9 +66,7 @@ class WebhookDetailView(ToileDashboardView):
     )
     def patch(self, request: Request, id: str) -> Response:  # noqa: A002 - the spec's path parameter name
         endpoint = selectors.endpoint_for_merchant(merchant=self.merchant, endpoint_id=id)
-        serializer = EndpointUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        values = serializer.validated_data
+        values = validated(EndpointUpdateSerializer, request.data)
         endpoint = services.update_endpoint(
             endpoint=endpoint, url=values.get("url"), events=values.get("events"), is_active=values.get("isActive")
         )

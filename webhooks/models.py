@@ -29,6 +29,15 @@ class WebhookEndpoint(models.Model):
     disabled_at = models.DateTimeField(_("비활성화 시각"), null=True, blank=True)
     # Start of the current run of failed attempts; cleared by any success. Drives the 5-day auto-disable.
     failing_since = models.DateTimeField(_("연속 실패 시작"), null=True, blank=True)
+    # Back-pressure: failed attempts in a row, and until when nothing is sent to the endpoint (a Retry-After,
+    # or the pause after five failures in a row; see webhooks/services/attempts.py). Cleared by any success.
+    consecutive_failures = models.PositiveIntegerField(_("연속 실패 횟수"), default=0)
+    paused_until = models.DateTimeField(_("발송 보류 종료"), null=True, blank=True)
+    # The dispatcher currently sending to this endpoint (its lease), and when one last started to: claims
+    # take endpoints least recently dispatched first, and only one dispatcher sends to an endpoint at a time.
+    claim_token = models.UUIDField(_("처리 토큰"), null=True, blank=True, editable=False)
+    claimed_until = models.DateTimeField(_("처리 기한"), null=True, blank=True, editable=False)
+    last_dispatched_at = models.DateTimeField(_("마지막 발송 시작"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("생성일"), auto_now_add=True)
     updated_at = models.DateTimeField(_("수정일"), auto_now=True)
 
@@ -73,7 +82,7 @@ class WebhookDelivery(models.Model):
     last_response_status = models.PositiveIntegerField(_("마지막 응답 코드"), null=True, blank=True)
     last_error = models.TextField(_("마지막 오류"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("성공 시각"), null=True, blank=True)
-    # A poller's lease: while it lies in the future, no other poller claims the row.
+    # A dispatcher's lease: while it lies in the future, no other dispatcher claims the row.
     claim_token = models.UUIDField(_("처리 토큰"), null=True, blank=True, editable=False)
     claimed_until = models.DateTimeField(_("처리 기한"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("생성일"), default=timezone.now, db_index=True)
@@ -85,6 +94,12 @@ class WebhookDelivery(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="webhooks_due_idx"),
             models.Index(fields=["endpoint", "-created_at", "-id"], name="webhooks_endpoint_log_idx"),
+            # One endpoint's pending deliveries in due order: what a dispatcher claims for it.
+            models.Index(
+                fields=["endpoint", "next_attempt_at"],
+                condition=models.Q(status="PENDING"),
+                name="webhooks_endpoint_pending_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["endpoint", "message_id"], name="webhooks_one_message_per_endpoint"),

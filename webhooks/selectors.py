@@ -9,8 +9,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Min, Q, QuerySet
+from django.db.models.functions import TruncDate, TruncMinute
 from django.utils import timezone
 
 from common.errors import InvalidInput, NotFound
@@ -123,14 +123,15 @@ def daily_success_rates(*, merchant: Merchant | None, days: int = 14, today: dat
 
 
 @dataclass(frozen=True)
-class DeliveryBacklog:
+class DeliveryCounts:
     pending: int
     failed: int
     # Pending deliveries whose latest attempt failed: they are being retried.
     retrying: int
 
 
-def delivery_backlog(*, merchant: Merchant | None) -> DeliveryBacklog:
+def delivery_counts(*, merchant: Merchant | None) -> DeliveryCounts:
+    """The merchant's deliveries waiting (pending), given up (failed) and being retried: the home card."""
     deliveries = WebhookDelivery.objects.all()
     if merchant is not None:
         deliveries = deliveries.filter(merchant=merchant)
@@ -139,7 +140,7 @@ def delivery_backlog(*, merchant: Merchant | None) -> DeliveryBacklog:
         failed=Count("id", filter=Q(status=DeliveryStatus.FAILED)),
         retrying=Count("id", filter=Q(status=DeliveryStatus.PENDING, attempt_count__gt=0)),
     )
-    return DeliveryBacklog(**counts)
+    return DeliveryCounts(**counts)
 
 
 def recently_failed_deliveries(*, merchant: Merchant | None, limit: int) -> list[WebhookDelivery]:
@@ -148,3 +149,71 @@ def recently_failed_deliveries(*, merchant: Merchant | None, limit: int) -> list
     if merchant is not None:
         deliveries = deliveries.filter(merchant=merchant)
     return list(deliveries.select_related("endpoint").order_by("-last_attempt_at")[:limit])
+
+
+@dataclass(frozen=True)
+class MinuteThroughput:
+    minute: datetime
+    attempts: int
+    delivered: int
+
+
+def throughput_per_minute(
+    *, merchant: Merchant | None, minutes: int = 15, now: datetime | None = None
+) -> list[MinuteThroughput]:
+    """Attempts and successes in each of the last ``minutes`` minutes (the current one last)."""
+    now = now or timezone.now()
+    first = now.replace(second=0, microsecond=0) - timedelta(minutes=minutes - 1)
+    attempts = WebhookAttempt.objects.filter(attempted_at__gte=first, attempted_at__lte=now)
+    if merchant is not None:
+        attempts = attempts.filter(merchant=merchant)
+    rows = (
+        attempts.annotate(minute=TruncMinute("attempted_at"))
+        .values("minute")
+        .annotate(total=Count("id"), ok=Count("id", filter=Q(succeeded=True)))
+    )
+    by_minute = {row["minute"]: row for row in rows}
+    result = []
+    for offset in range(minutes):
+        minute = first + timedelta(minutes=offset)
+        row = by_minute.get(minute)
+        result.append(MinuteThroughput(minute, row["total"] if row else 0, row["ok"] if row else 0))
+    return result
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What waits to be sent: due deliveries (the oldest one's wait is the lag), those being sent, retries
+    scheduled for later, and endpoints paused by back-pressure."""
+
+    due: int
+    oldest_due_at: datetime | None
+    sending: int
+    scheduled: int
+    paused_endpoints: int
+    now: datetime
+
+    @property
+    def lag_seconds(self) -> float:
+        return max(0.0, (self.now - self.oldest_due_at).total_seconds()) if self.oldest_due_at else 0.0
+
+
+def delivery_backlog(*, merchant: Merchant | None, now: datetime | None = None) -> Backlog:
+    now = now or timezone.now()
+    pending = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING)
+    endpoints = WebhookEndpoint.objects.filter(is_active=True, paused_until__gt=now)
+    if merchant is not None:
+        pending, endpoints = pending.filter(merchant=merchant), endpoints.filter(merchant=merchant)
+    due = pending.filter(next_attempt_at__lte=now).aggregate(
+        count=Count("id"),
+        oldest=Min("next_attempt_at"),
+        sending=Count("id", filter=Q(claimed_until__gt=now)),
+    )
+    return Backlog(
+        due=due["count"],
+        oldest_due_at=due["oldest"],
+        sending=due["sending"],
+        scheduled=pending.filter(next_attempt_at__gt=now).count(),
+        paused_endpoints=endpoints.count(),
+        now=now,
+    )

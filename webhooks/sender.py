@@ -2,25 +2,39 @@
 
 Never raises for receiver-side problems: refusals, timeouts, connection errors and non-2xx answers all come
 back as a :class:`SendResult` so the caller can record them and schedule a retry.
+
+Connections are kept alive and reused: one process-wide adapter holds a keep-alive pool per receiver
+origin. Its pools are common.http's guarded pools, so every *new* connection has its peer address checked
+against the SSRF rules after DNS resolution (rebinding cannot slip past); a reused connection is one that
+passed that check. Each request runs under a :class:`common.http.Deadline` that bounds the whole exchange.
 """
 
 from __future__ import annotations
 
+import email.utils
+import os
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC
 
 import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
 
 from common.errors import UnsafeURL
-from common.http import public_session, validate_public_url
+from common.http import Deadline, public_session, validate_public_url
 from webhooks.crypto import sign
 
 USER_AGENT = "Toile-Webhooks/1.0"
 MAX_EXCERPT_BYTES = 2048
-# Time granted past the timeout for a response that has arrived to be read and classified.
-DEADLINE_GRACE_SECONDS = 0.5
+# A longer answer is read (and dropped) up to this size so its connection can be reused; beyond, closed.
+MAX_DRAIN_BYTES = 64 * 1024
+# Receivers kept in the keep-alive pool of one process (least recently used origins are closed first).
+POOLED_ORIGINS = 512
+# Statuses whose Retry-After we honour (RFC 9110 §10.2.3), and the longest wait we accept from it.
+RETRY_AFTER_STATUSES = (429, 503)
+MAX_RETRY_AFTER_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -30,6 +44,8 @@ class SendResult:
     error: str | None
     response_excerpt: str
     duration_ms: int
+    # Seconds the receiver asked us to wait (Retry-After on a 429 or 503), capped; None when not asked.
+    retry_after: float | None = None
 
 
 def signed_headers(*, secret: str, message_id: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
@@ -43,89 +59,98 @@ def signed_headers(*, secret: str, message_id: str, body: bytes, timestamp: int 
     }
 
 
-def _read_excerpt(response: requests.Response, deadline: float) -> str:
-    received = b""
-    for chunk in response.iter_content(1024):
-        received += chunk
-        if len(received) >= MAX_EXCERPT_BYTES or time.monotonic() > deadline:
-            break
-    return received[:MAX_EXCERPT_BYTES].decode("utf-8", errors="replace")
-
-
 def post_signed(
-    *, url: str, secret: str, message_id: str, body: bytes, timeout_seconds: float | None = None
+    *,
+    url: str,
+    secret: str,
+    message_id: str,
+    body: bytes,
+    timeout_seconds: float | None = None,
+    check_url: bool = True,
 ) -> SendResult:
     """POSTs ``body`` to ``url`` with Standard Webhooks headers; redirects are not followed.
 
-    ``timeout_seconds`` bounds the whole exchange. The socket timeouts alone bound each read, so a receiver
-    trickling its answer a byte at a time could hold the sender (and its claim) indefinitely; the request
-    therefore runs in a helper thread that is abandoned at the deadline (it ends when the receiver stops or a
-    read times out; a deadline inside `common.http` could close the socket at once).
+    ``timeout_seconds`` bounds the whole exchange, connect to last byte read. ``check_url=False`` skips the
+    resolve-and-check of the URL when the caller has just done it for this endpoint; the connect-time peer
+    check of every new connection applies regardless.
     """
     timeout_seconds = timeout_seconds or settings.WEBHOOKS_TIMEOUT_SECONDS
     started = time.monotonic()
-    outcome: list[SendResult | BaseException] = []
 
-    def run() -> None:
+    def failure(
+        error: str, status: int | None = None, excerpt: str = "", retry_after: float | None = None
+    ) -> SendResult:
+        return SendResult(False, status, error, excerpt, int((time.monotonic() - started) * 1000), retry_after)
+
+    timed_out = f"응답 시간 초과 ({timeout_seconds:g}초)"
+    with Deadline(timeout_seconds) as limit:
         try:
-            outcome.append(
-                _post_signed(url=url, secret=secret, message_id=message_id, body=body, timeout=timeout_seconds)
-            )
-        except BaseException as exc:  # re-raised in the caller's thread
-            outcome.append(exc)
-
-    worker = threading.Thread(target=run, name=f"webhook-send-{message_id}", daemon=True)
-    worker.start()
-    worker.join(timeout_seconds + DEADLINE_GRACE_SECONDS)
-    if not outcome:
-        elapsed_ms = int((time.monotonic() - started) * 1000)
-        return SendResult(False, None, f"응답 시간 초과 ({timeout_seconds:g}초)", "", elapsed_ms)
-    if isinstance(outcome[0], BaseException):
-        raise outcome[0]
-    return outcome[0]
-
-
-def _post_signed(*, url: str, secret: str, message_id: str, body: bytes, timeout: float) -> SendResult:
-    timeout_seconds = timeout
-    started = time.monotonic()
-    deadline = started + timeout_seconds
-
-    def elapsed_ms() -> int:
-        return int((time.monotonic() - started) * 1000)
-
-    def failure(error: str, status: int | None = None, excerpt: str = "") -> SendResult:
-        return SendResult(False, status, error, excerpt, elapsed_ms())
-
-    try:
-        validate_public_url(url)
-        headers = signed_headers(secret=secret, message_id=message_id, body=body)
-        with public_session() as session:
-            response = session.post(
-                url,
-                data=body,
-                headers=headers,
-                timeout=(min(settings.HTTP_CONNECT_TIMEOUT, timeout_seconds), timeout_seconds),
-                allow_redirects=False,
+            if check_url:
+                validate_public_url(url)
+            request = requests.Request(
+                "POST", url, data=body, headers=signed_headers(secret=secret, message_id=message_id, body=body)
+            ).prepare()
+            response = _adapter().send(
+                request,
                 stream=True,
+                timeout=(min(settings.HTTP_CONNECT_TIMEOUT, timeout_seconds), timeout_seconds),
+                verify=True,
+                proxies={},
             )
-            with response:
-                excerpt = _read_excerpt(response, deadline)
-    except UnsafeURL as exc:
-        return failure(f"차단된 주소입니다: {exc.message}")
-    except requests.Timeout:
-        return failure(f"응답 시간 초과 ({timeout_seconds:g}초)")
-    except requests.ConnectionError as exc:
-        return failure(f"연결 실패: {_reason(exc)}")
-    except requests.RequestException as exc:
-        return failure(f"요청 오류: {type(exc).__name__}")
+            try:
+                excerpt = _read_excerpt(response)
+            finally:
+                # Disarmed before the connection goes back to the pool, so the watchdog never cuts a pooled one.
+                limit.disarm()
+                response.close()
+        except UnsafeURL as exc:
+            return failure(f"차단된 주소입니다: {exc.message}")
+        except requests.Timeout:
+            return failure(timed_out)
+        except requests.ConnectionError as exc:
+            return failure(timed_out if limit.expired else f"연결 실패: {_reason(exc)}")
+        except requests.RequestException as exc:
+            return failure(timed_out if limit.expired else f"요청 오류: {type(exc).__name__}")
 
     status = response.status_code
     if 200 <= status < 300:
-        return SendResult(True, status, None, excerpt, elapsed_ms())
+        return SendResult(True, status, None, excerpt, int((time.monotonic() - started) * 1000))
     if 300 <= status < 400:
         location = response.headers.get("Location", "")
         return failure(f"리디렉션은 따르지 않습니다 (HTTP {status}, Location: {location[:200]})", status, excerpt)
-    return failure(f"HTTP {status} 응답", status, excerpt)
+    retry_after = parse_retry_after(response.headers.get("Retry-After")) if status in RETRY_AFTER_STATUSES else None
+    return failure(f"HTTP {status} 응답", status, excerpt, retry_after)
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header (delay-seconds or an HTTP-date), capped; None if absent or invalid."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+def _read_excerpt(response: requests.Response) -> str:
+    """The first 2 KB of the answer; the rest of a short answer is read so the connection can be reused."""
+    excerpt = bytearray()
+    received = 0
+    for chunk in response.iter_content(4096):
+        received += len(chunk)
+        if len(excerpt) < MAX_EXCERPT_BYTES:
+            excerpt += chunk[: MAX_EXCERPT_BYTES - len(excerpt)]
+        if received >= MAX_DRAIN_BYTES:
+            break
+    return excerpt.decode("utf-8", errors="replace")
 
 
 def _reason(exc: requests.ConnectionError) -> str:
@@ -137,3 +162,37 @@ def _reason(exc: requests.ConnectionError) -> str:
     if "Name or service not known" in text or "getaddrinfo" in text:
         return "호스트를 찾을 수 없습니다"
     return type(exc).__name__
+
+
+_adapter_lock = threading.Lock()
+_adapter_instance: tuple[int, HTTPAdapter] | None = None
+
+
+def _adapter() -> HTTPAdapter:
+    """The process's keep-alive adapter: common.http's guarded adapter class, sized for webhooks.
+
+    Built from the adapter ``public_session()`` mounts, so whatever common.http checks on a new connection
+    is checked here too (and every connection of its pools registers with the request's Deadline); only the
+    pool sizes are ours.
+    """
+    global _adapter_instance
+    with _adapter_lock:
+        if _adapter_instance is None or _adapter_instance[0] != os.getpid():
+            guarded_adapter_class = type(public_session().get_adapter("https://"))
+            adapter = guarded_adapter_class(
+                pool_connections=POOLED_ORIGINS,
+                # Several endpoints may share an origin: keep as many connections as a run has threads.
+                pool_maxsize=max(1, 2 * settings.WEBHOOKS_CONCURRENCY),
+                max_retries=0,
+            )
+            _adapter_instance = (os.getpid(), adapter)
+        return _adapter_instance[1]
+
+
+def close_connections() -> None:
+    """Closes this process's pooled connections (tests; a worker never needs to)."""
+    global _adapter_instance
+    with _adapter_lock:
+        if _adapter_instance is not None:
+            _adapter_instance[1].close()
+            _adapter_instance = None

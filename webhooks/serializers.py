@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from rest_framework import serializers
 
+from common.timestamps import iso_z
 from webhooks.events import SUBSCRIBABLE_EVENTS
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.services import MAX_URL_LENGTH
-
-
-def iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class EndpointCreateSerializer(serializers.Serializer):
@@ -39,9 +33,9 @@ def endpoint_data(endpoint: WebhookEndpoint) -> dict[str, Any]:
         "events": list(endpoint.events or []),
         "isActive": endpoint.is_active,
         "disabledReason": endpoint.disabled_reason or None,
-        "disabledAt": iso(endpoint.disabled_at),
-        "createdAt": iso(endpoint.created_at),
-        "updatedAt": iso(endpoint.updated_at),
+        "disabledAt": iso_z(endpoint.disabled_at),
+        "createdAt": iso_z(endpoint.created_at),
+        "updatedAt": iso_z(endpoint.updated_at),
     }
 
 
@@ -53,12 +47,12 @@ def delivery_data(delivery: WebhookDelivery) -> dict[str, Any]:
         "messageId": delivery.message_id,
         "status": delivery.status,
         "attemptCount": delivery.attempt_count,
-        "nextAttemptAt": iso(delivery.next_attempt_at),
-        "lastAttemptAt": iso(delivery.last_attempt_at),
+        "nextAttemptAt": iso_z(delivery.next_attempt_at),
+        "lastAttemptAt": iso_z(delivery.last_attempt_at),
         "lastResponseStatus": delivery.last_response_status,
         "lastError": delivery.last_error,
-        "deliveredAt": iso(delivery.delivered_at),
-        "createdAt": iso(delivery.created_at),
+        "deliveredAt": iso_z(delivery.delivered_at),
+        "createdAt": iso_z(delivery.created_at),
     }
 
 

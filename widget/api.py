@@ -7,9 +7,9 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.errors import InvalidInput
+from common.fields import StrictUUIDField
+from common.validation import validated
 from merchants.api import ToileApiKeyView
-from sizing.serializers import StrictUUIDField
 from widget.analytics import record_widget_event
 
 # Events the browser may report, and the counter each one adds to. The later funnel steps (recommendations,
@@ -41,11 +41,8 @@ class WidgetEventView(ToileApiKeyView):
         },
     )
     def post(self, request: Request) -> Response:
-        if not isinstance(request.data, dict):
-            raise InvalidInput("요청 본문은 JSON 객체여야 합니다.")
-        serializer = WidgetEventSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        event = serializer.validated_data["event"]
-        self.acting_visitor(serializer.validated_data.get("visitorId"))
+        values = validated(WidgetEventSerializer, request.data)
+        event = values["event"]
+        self.acting_visitor(values.get("visitorId"))
         record_widget_event(merchant_id=self.merchant.pk, event=CLIENT_EVENTS[event])
         return Response({"data": {"event": event}}, status=status.HTTP_202_ACCEPTED)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+import base64
+import binascii
+from typing import Any, NoReturn, Protocol
+
+import requests
 
 from common.errors import InvalidInput
+from common.http import provider_session
 from common.images import open_untrusted_image
 
 # Generated artwork larger than this is refused (an honest 1–2 MP PNG is a few MB).
@@ -59,3 +64,38 @@ def checked_artwork(data: bytes, provider: str) -> bytes:
     except InvalidInput as exc:
         raise ProviderRejected(f"{provider}: response is not a usable image") from exc
     return data
+
+
+def post_to_provider(provider: str, url: str, **request: Any) -> tuple[requests.Response, dict[str, Any]]:
+    """POSTs to a provider (no redirects) and returns the response with its JSON object body (``{}`` when the
+    body is not one). A timeout or a connection failure is :class:`ProviderUnavailable`."""
+    try:
+        response = provider_session().post(url, allow_redirects=False, **request)
+    except requests.Timeout as exc:
+        raise ProviderUnavailable(f"{provider}: request timed out") from exc
+    except requests.RequestException as exc:
+        raise ProviderUnavailable(f"{provider}: {type(exc).__name__}") from exc
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    return response, body if isinstance(body, dict) else {}
+
+
+def raise_for_failure(provider: str, response: requests.Response, detail: str = "") -> NoReturn:
+    """The failure a non-200 answer means for the chain and the breaker (moderation is the caller's to spot
+    first: each provider words it differently)."""
+    if response.status_code == 429:
+        raise ProviderRateLimited(f"{provider}: HTTP 429 {detail}".strip())
+    if response.status_code >= 500:
+        raise ProviderUnavailable(f"{provider}: HTTP {response.status_code} {detail}".strip())
+    raise ProviderRejected(f"{provider}: HTTP {response.status_code} {detail}".strip())
+
+
+def decoded_artwork(provider: str, encoded: object) -> bytes:
+    """Base64 artwork from a JSON answer, checked as an untrusted image."""
+    try:
+        data = base64.b64decode(str(encoded), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ProviderRejected(f"{provider}: image is not valid base64") from exc
+    return checked_artwork(data, provider)

@@ -8,18 +8,12 @@ DALL-E models need ``response_format: b64_json`` (their URLs expire). Errors are
 
 from __future__ import annotations
 
-import base64
-import binascii
-
-import requests
-
-from common.http import provider_session
 from content.providers.base import (
     ContentRefused,
-    ProviderRateLimited,
     ProviderRejected,
-    ProviderUnavailable,
-    checked_artwork,
+    decoded_artwork,
+    post_to_provider,
+    raise_for_failure,
 )
 
 MODERATION_CODES = {"moderation_blocked", "content_policy_violation"}
@@ -38,38 +32,21 @@ class OpenAIImagesProvider:
         payload: dict[str, object] = {"model": self.model, "prompt": prompt, "n": 1, "size": "1024x1024"}
         if self.model.startswith("dall-e"):
             payload["response_format"] = "b64_json"
-        try:
-            response = provider_session().post(
-                f"{self.base_url}/v1/images/generations",
-                headers={"Authorization": f"Bearer {self.api_key}"},
-                json=payload,
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-        except requests.Timeout as exc:
-            raise ProviderUnavailable("openai: request timed out") from exc
-        except requests.RequestException as exc:
-            raise ProviderUnavailable(f"openai: {type(exc).__name__}") from exc
-
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        if not isinstance(body, dict):
-            body = {}
+        response, body = post_to_provider(
+            self.name,
+            f"{self.base_url}/v1/images/generations",
+            headers={"Authorization": f"Bearer {self.api_key}"},
+            json=payload,
+            timeout=self.timeout,
+        )
         if response.status_code == 200:
             try:
                 encoded = body["data"][0]["b64_json"]
-                data = base64.b64decode(str(encoded), validate=True)
-            except (KeyError, IndexError, TypeError, binascii.Error, ValueError) as exc:
+            except (KeyError, IndexError, TypeError) as exc:
                 raise ProviderRejected("openai: response carries no b64_json image") from exc
-            return checked_artwork(data, self.name)
+            return decoded_artwork(self.name, encoded)
         error = body.get("error") if isinstance(body.get("error"), dict) else {}
         code = str(error.get("code") or "")
         if code in MODERATION_CODES:
             raise ContentRefused(f"openai: {code}")
-        if response.status_code == 429:
-            raise ProviderRateLimited(f"openai: HTTP 429 {code}".strip())
-        if response.status_code >= 500:
-            raise ProviderUnavailable(f"openai: HTTP {response.status_code}")
-        raise ProviderRejected(f"openai: HTTP {response.status_code} {code}".strip())
+        raise_for_failure(self.name, response, code if response.status_code < 500 else "")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import io
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from PIL import Image
+
+from tests.support.http import LocalServer, QuietHandler
 
 # The artwork both fakes return: pure green, so a test can see where it ended up in a composed image.
 ARTWORK_COLOR = (0, 200, 60)
@@ -32,10 +32,7 @@ class FakeServer:
         self.delay = 3.0
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
@@ -53,23 +50,18 @@ class FakeServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        # A short poll interval: shutdown() waits up to one interval, in every test's teardown.
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+        self.server = LocalServer(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.server.base_url
 
     @property
     def calls(self) -> int:
         return len(self.requests)
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
     def answer(self, path: str, headers: dict, body: bytes) -> tuple[int | None, dict]:
         raise NotImplementedError

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import io
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from PIL import Image
 
 from content.models import ImageJob
 from tests.content.conftest import EVENT_INFO, decode, generate, run_job
+from tests.support.http import QuietHandler, http_server
 
 pytestmark = pytest.mark.django_db
 
@@ -38,10 +37,7 @@ def logo_server():  # type: ignore[no-untyped-def]
         "/bomb.png": (_bomb(), "image/png"),
     }
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             if self.path == "/slow.png":
                 time.sleep(3)
@@ -57,11 +53,8 @@ def logo_server():  # type: ignore[no-untyped-def]
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with http_server(Handler) as base_url:
+        yield base_url
 
 
 def _with_logo(url: str) -> dict:

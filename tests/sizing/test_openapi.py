@@ -39,3 +39,25 @@ def test_request_fields_required_and_bounds_match_the_contract(served, path):
             for keyword in ("type", "format", "enum", "pattern", "minimum", "maximum", "maxLength"):
                 if keyword in theirs:
                     assert ours.get(keyword) == theirs[keyword], (path, name, keyword, ours)
+
+
+def _property_paths(document: dict, schema: dict, prefix: str = "") -> set[str]:
+    schema = resolve_schema(document, schema)
+    paths = set()
+    for name, child in (schema.get("properties") or {}).items():
+        paths.add(f"{prefix}{name}")
+        paths |= _property_paths(document, child, f"{prefix}{name}.")
+    return paths
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_responses_list_the_contracts_codes_and_fields(served, path):
+    contract = load_toile_contract()
+    theirs, ours = contract["paths"][path]["post"]["responses"], served["paths"][path]["post"]["responses"]
+    assert set(theirs) <= set(ours), (path, sorted(set(theirs) - set(ours)))
+    for code, response in theirs.items():
+        if not code.startswith("2"):
+            continue
+        expected = _property_paths(contract, response["content"]["application/json"]["schema"])
+        actual = _property_paths(served, ours[code]["content"]["application/json"]["schema"])
+        assert expected <= actual, (path, code, sorted(expected - actual))

@@ -13,12 +13,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw
+
+from tests.support.http import LocalServer, QuietHandler
 
 
 @pytest.fixture
@@ -91,22 +92,6 @@ def result_png(size: tuple[int, int] = (864, 1296)) -> bytes:
     return buffer.getvalue()
 
 
-class _Server:
-    def __init__(self, handler_class: type[BaseHTTPRequestHandler]) -> None:
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @dataclass
 class ImageServer:
     """Serves ``files[path] = (body, content_type)`` on localhost."""
@@ -123,10 +108,7 @@ class ImageServer:
 def image_server() -> Iterator[ImageServer]:
     state = ImageServer(files={"/shirt.png": (garment_png(), "image/png")})
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
+    class Handler(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802
             if self.path in state.redirects:
                 self.send_response(302)
@@ -146,7 +128,7 @@ def image_server() -> Iterator[ImageServer]:
             self.end_headers()
             self.wfile.write(body)
 
-    server = _Server(Handler)
+    server = LocalServer(Handler)
     state.base_url = server.base_url
     yield state
     server.close()
@@ -182,10 +164,7 @@ def fake_fashn() -> Iterator[FakeFashn]:
     state = FakeFashn()
     output = result_png()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
+    class Handler(QuietHandler):
         def _json(self, status: int, body: dict[str, Any]) -> None:
             data = json.dumps(body).encode()
             self.send_response(status)
@@ -290,7 +269,7 @@ def fake_fashn() -> Iterator[FakeFashn]:
                     },
                 )
 
-    server = _Server(Handler)
+    server = LocalServer(Handler)
     state.base_url = server.base_url
     yield state
     server.close()
@@ -320,16 +299,6 @@ def decode(data: bytes) -> Image.Image:
 
 def data_url_bytes(value: str) -> bytes:
     return base64.b64decode(value.split(",", 1)[1])
-
-
-def wait_for(predicate, timeout: float = 20.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met")
 
 
 def make_completed_job(merchant, *, title: str = "블루 린넨 셔츠", page_url: str = "https://shop.example.com/p/123"):  # type: ignore[no-untyped-def]
@@ -441,10 +410,7 @@ def s3_emulator(settings) -> Iterator[S3Emulator]:  # type: ignore[no-untyped-de
     moto.start()
     state = S3Emulator(moto_url=f"http://127.0.0.1:{port}", gateway_url="")
 
-    class Gateway(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
+    class Gateway(QuietHandler):
         def _forward(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else None
@@ -473,7 +439,7 @@ def s3_emulator(settings) -> Iterator[S3Emulator]:  # type: ignore[no-untyped-de
 
         do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward  # noqa: N815
 
-    gateway = _Server(Gateway)
+    gateway = LocalServer(Gateway)
     state.gateway_url = gateway.base_url
     requests.post(f"{state.moto_url}/moto-api/reset", timeout=10)  # moto keeps its state per process
     state.client().create_bucket(Bucket=S3_BUCKET, CreateBucketConfiguration={"LocationConstraint": S3_REGION})

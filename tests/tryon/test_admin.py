@@ -175,8 +175,8 @@ def test_deleting_a_job_in_the_dashboard_deletes_its_files(merchant):
 
     job = make_completed_job(merchant)
     ShareLink.objects.create(job=job, token="t" * 32, expires_at=timezone.now() + timedelta(days=7))
-    assert storage.file_exists(job.result_image)
+    assert storage.tryon_storage().exists(job.result_image)
     response = admin_client_for(merchant).post(f"/admin/tryon/tryonjob/{job.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not TryOnJob.objects.filter(pk=job.pk).exists() and not ShareLink.objects.exists()
-    assert not storage.file_exists(job.result_image)
+    assert not storage.tryon_storage().exists(job.result_image)

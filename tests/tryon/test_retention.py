@@ -29,8 +29,8 @@ def test_expired_result_is_deleted(api_key_client, merchant):
     kept = make_completed_job(merchant)
     TryOnJob.objects.filter(pk=job.pk).update(result_expires_at=timezone.now() - timedelta(minutes=1))
     assert purge_expired_task.delay().get()["resultsDeleted"] == 1
-    assert not storage.file_exists(job.result_image)
-    assert storage.file_exists(kept.result_image)
+    assert not storage.tryon_storage().exists(job.result_image)
+    assert storage.tryon_storage().exists(kept.result_image)
     data = api_key_client.get(f"/api/tryon/{job.id}").json()["data"]
     assert data["status"] == "COMPLETED" and data["resultDeleted"] is True and "resultImageUrl" not in data
     assert "resultImageUrl" in api_key_client.get(f"/api/tryon/{kept.id}").json()["data"]
@@ -42,7 +42,7 @@ def test_result_under_a_live_share_link_is_kept(merchant, client):
     TryOnJob.objects.filter(pk=job.pk).update(result_expires_at=timezone.now() - timedelta(minutes=1))
     assert purge_expired_task.delay().get()["resultsDeleted"] == 0
     job.refresh_from_db()
-    assert storage.file_exists(job.result_image)
+    assert storage.tryon_storage().exists(job.result_image)
     assert job.result_expires_at == link.expires_at
     assert client.get(f"/api/share/{link.token}").status_code == 200
 

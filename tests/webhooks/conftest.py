@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.utils import timezone
 
 from merchants.models import Merchant
-from webhooks.models import WebhookEndpoint
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.services import create_endpoint
 
 
@@ -21,6 +22,7 @@ class ReceivedRequest:
     path: str
     headers: dict[str, str]
     body: bytes
+    client_port: int = 0
 
 
 @dataclass
@@ -29,27 +31,47 @@ class Reply:
     body: bytes = b"ok"
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    # Holds the answer until Receiver.release is set (a receiver that hangs for as long as a test needs).
+    hold: bool = False
 
 
 class Receiver:
-    """Records every request; answers with the queued replies in order, then with ``default``."""
+    """Records every request; answers with the queued replies in order, then with ``default``.
+
+    Speaks HTTP/1.1 with keep-alive, like real receivers, so connection reuse is visible (``client_port``).
+    """
 
     def __init__(self) -> None:
         self.requests: list[ReceivedRequest] = []
         self.replies: list[Reply] = []
         self.default = Reply()
         self.lock = threading.Lock()
+        self.release = threading.Event()
+        self.held = 0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 with receiver.lock:
                     receiver.requests.append(
-                        ReceivedRequest("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                        ReceivedRequest(
+                            "POST",
+                            self.path,
+                            {k.lower(): v for k, v in self.headers.items()},
+                            body,
+                            self.client_address[1],
+                        )
                     )
                     reply = receiver.replies.pop(0) if receiver.replies else receiver.default
+                    receiver.held += reply.hold
+                if reply.hold:
+                    receiver.release.wait(timeout=120)
+                    with receiver.lock:
+                        receiver.held -= 1
                 if reply.delay:
                     time.sleep(reply.delay)
                 try:
@@ -79,20 +101,59 @@ class Receiver:
         with self.lock:
             return sum(1 for request in self.requests if path is None or request.path == path)
 
+    def connections(self) -> int:
+        """How many TCP connections the requests came over."""
+        with self.lock:
+            return len({request.client_port for request in self.requests})
+
+
+def started_receiver() -> Receiver:
+    server = Receiver()
+    server.thread.start()
+    return server
+
+
+def stop_receiver(server: Receiver) -> None:
+    server.release.set()
+    server.server.shutdown()
+    server.server.server_close()
+
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    server.thread.start()
+    server = started_receiver()
     yield server
-    server.server.shutdown()
-    server.server.server_close()
+    stop_receiver(server)
+
+
+@pytest.fixture
+def other_receiver() -> Iterator[Receiver]:
+    server = started_receiver()
+    yield server
+    stop_receiver(server)
 
 
 @pytest.fixture
 def allow_loopback(settings):  # type: ignore[no-untyped-def]
     settings.SSRF_ALLOW_LOOPBACK = True
     return settings
+
+
+@pytest.fixture
+def no_kick(settings):  # type: ignore[no-untyped-def]
+    """Commits do not start a dispatcher: for tests that drive dispatchers themselves (or beat's poller)."""
+    settings.WEBHOOKS_DISPATCH_ON_COMMIT = False
+    return settings
+
+
+def time_passes_until_due(*deliveries: WebhookDelivery) -> None:
+    """Lets time pass until these deliveries are due: their scheduled time and their endpoint's pause are over
+    (and so is the reservation a dispatcher keeps on an endpoint it paused, until the pause ends)."""
+    now = timezone.now()
+    WebhookDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(next_attempt_at=now)
+    endpoints = WebhookEndpoint.objects.filter(deliveries__in=[d.pk for d in deliveries])
+    endpoints.filter(paused_until__isnull=False).update(paused_until=now)
+    endpoints.filter(claimed_until__isnull=False).update(claimed_until=now)
 
 
 def make_endpoint(merchant: Merchant, url: str, events: list[str] | None = None) -> tuple[WebhookEndpoint, str]:

@@ -254,3 +254,52 @@ def test_endpoint_page_sends_a_test_event(merchant, receiver, allow_loopback):
     response = client.post(f"/admin/webhooks/webhookendpoint/{endpoint.pk}/send-test/", follow=True)
     assert "성공 (HTTP 200)" in response.content.decode()
     assert receiver.count("/ok") == 1
+
+
+def test_delivery_page_shows_throughput_lag_and_backlog(merchant, other_merchant, receiver, allow_loopback):
+    endpoint, _ = make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    for number in range(3):
+        emit_event(merchant=merchant, event_type="tryon.completed", data={"n": number})
+    waiting, retrying, _ = WebhookDelivery.objects.filter(endpoint=endpoint).order_by("created_at")
+    now = timezone.now()
+    WebhookDelivery.objects.filter(pk=waiting.pk).update(next_attempt_at=now - timedelta(seconds=95))
+    WebhookDelivery.objects.filter(pk=retrying.pk).update(next_attempt_at=now + timedelta(minutes=5))
+    two_minutes_ago = now - timedelta(minutes=2)
+    for when, ok in [(two_minutes_ago, True), (two_minutes_ago, True), (two_minutes_ago, False), (now, True)]:
+        WebhookAttempt.objects.create(delivery=waiting, merchant=merchant, attempted_at=when, succeeded=ok)
+    # Another merchant's backlog and attempts are not shown.
+    theirs, _ = make_endpoint(other_merchant, "http://127.0.0.1:9/theirs", ["tryon.completed"])
+    emit_event(merchant=other_merchant, event_type="tryon.completed", data={})
+    their_delivery = WebhookDelivery.objects.get(endpoint=theirs)
+    WebhookDelivery.objects.filter(pk=their_delivery.pk).update(next_attempt_at=now - timedelta(hours=3))
+    WebhookAttempt.objects.create(delivery=their_delivery, merchant=other_merchant, attempted_at=now, succeeded=False)
+    WebhookEndpoint.objects.filter(pk=theirs.pk).update(paused_until=now + timedelta(minutes=1))
+
+    page = dashboard(merchant).get("/admin/webhooks/webhookdelivery/").content.decode()
+
+    engine = page.split('id="webhook-engine"')[1].split('id="webhook-success"')[0]
+    assert re.search(r'id="webhook-lag"><strong>1분 3[5-9]초<', engine)  # the oldest due one waited 95 s
+    assert 'id="webhook-backlog">2건<' in engine  # the one 95 s late and the one due now
+    assert 'id="webhook-scheduled">1건<' in engine
+    assert 'id="webhook-paused">0개' in engine
+    chart = charts_in(page)["webhook-throughput"]
+    bars = {
+        minute: (ok + failed, ok)
+        for minute, ok, failed in zip(chart["labels"], chart["series"]["성공"], chart["series"]["실패"], strict=True)
+    }
+    assert len(bars) == 15
+    assert bars[f"{timezone.localtime(two_minutes_ago):%H:%M}"] == (3, 2)
+    assert bars[f"{timezone.localtime(now):%H:%M}"] == (1, 1)
+    assert sum(attempts for attempts, _ in bars.values()) == 4
+    assert "<script" not in engine
+
+
+def test_a_paused_endpoint_shows_why_in_the_list(merchant, allow_loopback):
+    endpoint, _ = make_endpoint(merchant, "http://127.0.0.1:9/hook", ["tryon.completed"])
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        paused_until=timezone.now() + timedelta(minutes=2), consecutive_failures=6
+    )
+
+    page = dashboard(merchant).get("/admin/webhooks/webhookendpoint/").content.decode()
+
+    assert "발송 보류" in page and "연속 6회" in page

@@ -14,7 +14,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from tests.support.processes import free_port
-from tests.webhooks.conftest import Reply, make_endpoint
+from tests.webhooks.conftest import Reply, make_endpoint, time_passes_until_due
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.services import MAX_ATTEMPTS, emit_event
 from webhooks.tasks import deliver_pending
@@ -23,8 +23,9 @@ pytestmark = pytest.mark.django_db
 
 
 def due_now(delivery: WebhookDelivery) -> None:
-    """Lets time pass for one delivery: its scheduled retry becomes due."""
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    """Lets time pass for one delivery: its scheduled retry becomes due. Any pause of its endpoint has ended
+    by then too: a pause (5 min at most) follows five failures in a row, and retry delays from then on are hours."""
+    time_passes_until_due(delivery)
 
 
 def test_delivered_with_a_standard_webhooks_signature(jwt_client, merchant, receiver, allow_loopback):

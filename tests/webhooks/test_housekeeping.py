@@ -1,4 +1,4 @@
-"""Beat wiring of the poller and the retention of the delivery log."""
+"""Beat wiring of the poller (the safety net behind the on-commit kick) and the retention of the delivery log."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def test_beat_runs_the_poller_and_the_purge_on_the_webhooks_queue():
     schedule = {entry["task"]: entry for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     poller = schedule["webhooks.deliver_pending"]
     assert poller["schedule"] == settings.WEBHOOKS_POLL_INTERVAL_SECONDS == 5.0
-    for name in ("webhooks.deliver_pending", "webhooks.purge_old_deliveries", "webhooks.send_delivery"):
+    for name in ("webhooks.deliver_pending", "webhooks.purge_old_deliveries"):
         assert name in celery_app.tasks
         assert celery_app.amqp.router.route({}, name)["queue"].name == "webhooks"
     assert "webhooks.purge_old_deliveries" in schedule
@@ -29,7 +29,7 @@ def test_beat_runs_the_poller_and_the_purge_on_the_webhooks_queue():
 def test_webhook_tasks_are_acknowledged_only_after_they_ran():
     """A worker killed mid-task gets its message redelivered (acks_late + reject_on_worker_lost)."""
     celery_app.loader.import_default_modules()
-    for name in ("webhooks.deliver_pending", "webhooks.send_delivery", "webhooks.purge_old_deliveries"):
+    for name in ("webhooks.deliver_pending", "webhooks.purge_old_deliveries"):
         task = celery_app.tasks[name]
         assert task.acks_late is True, name
         assert task.reject_on_worker_lost is True, name

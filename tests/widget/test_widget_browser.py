@@ -11,7 +11,6 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +24,7 @@ from PIL import Image
 from config.celery import app as celery_app
 from merchants.models import ApiKey
 from merchants.services import issue_api_key
+from tests.support.http import LocalServer, QuietHandler
 from tests.support.processes import celery_worker
 from tests.tryon.conftest import PERSON_PHOTO, data_url_bytes, decode, garment_png, person_jpeg
 from tests.widget.conftest import publishable_key_for, seed_catalogue
@@ -80,7 +80,7 @@ class Shop:
 
 @pytest.fixture
 def shop_factory(live_server) -> Iterator[Callable[[], Shop]]:  # type: ignore[no-untyped-def]
-    servers: list[ThreadingHTTPServer] = []
+    servers: list[LocalServer] = []
 
     def start() -> Shop:
         shop = Shop(api_url=live_server.url)
@@ -90,10 +90,7 @@ def shop_factory(live_server) -> Iterator[Callable[[], Shop]]:  # type: ignore[n
             "/big-person.jpg": (big_person_jpeg(), "image/jpeg"),
         }
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802
                 path = urlsplit(self.path).path
                 body, content_type = (
@@ -105,17 +102,14 @@ def shop_factory(live_server) -> Iterator[Callable[[], Shop]]:  # type: ignore[n
                 self.end_headers()
                 self.wfile.write(body)
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server = LocalServer(Handler)
         servers.append(server)
-        shop.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+        shop.base_url = server.base_url
         return shop
 
     yield start
     for server in servers:
-        server.shutdown()
-        server.server_close()
+        server.close()
 
 
 @dataclass

@@ -55,10 +55,6 @@ class Point:
         return float(np.hypot(self.x, self.y))
 
 
-def _midpoint(a: Point, b: Point) -> Point:
-    return Point((a.x + b.x) / 2, (a.y + b.y) / 2)
-
-
 def _model(kind: str) -> Any:
     import mediapipe as mp
 

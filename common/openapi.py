@@ -1,0 +1,40 @@
+"""OpenAPI pieces the Toile APIs share: the error body, error responses per status, the ``{data: …}`` envelope."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+# Toile's error body; named apart from the Content Service's ``ErrorResponse`` ({code, message, timestamp}).
+TOILE_ERROR_BODY = inline_serializer(
+    "ToileErrorResponse",
+    {"error": serializers.CharField(), "message": serializers.CharField(), "statusCode": serializers.IntegerField()},
+)
+TOILE_ERROR_DESCRIPTIONS = {
+    400: "요청 형식 오류",
+    401: "API 키 인증 실패",
+    403: "접근 권한 없음 (다른 가맹점·방문자의 리소스, 또는 이 키·Origin으로 허용되지 않는 호출)",
+    404: "리소스 없음",
+    409: "중복 또는 상태 충돌",
+    410: "만료된 리소스",
+    413: "요청 크기 초과",
+    429: "요청 한도 초과 (Retry-After)",
+    500: "서버 내부 오류",
+    503: "일시적으로 처리할 수 없음 (Retry-After)",
+}
+
+
+def toile_errors(*codes: int, **descriptions: str) -> dict[int, OpenApiResponse]:
+    """The error answers an operation can give, in Toile's body; ``descriptions`` override per code
+    (``toile_errors(400, 429, d429="월별 한도 초과")``)."""
+    return {
+        code: OpenApiResponse(
+            TOILE_ERROR_BODY, description=descriptions.get(f"d{code}", TOILE_ERROR_DESCRIPTIONS[code])
+        )
+        for code in codes
+    }
+
+
+def data_envelope(name: str, data: serializers.Serializer | serializers.Field) -> serializers.Serializer:
+    """``{"data": <data>}``, Toile's success body, as a named schema."""
+    return inline_serializer(name, {"data": data})

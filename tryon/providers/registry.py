@@ -1,0 +1,25 @@
+"""Which try-on engine runs: configuration (``TRYON_ENGINE``, ``FASHN_API_KEY``), not ``if`` chains in services."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from tryon.providers.base import EngineError, TryOnEngine
+
+
+def configured_engine() -> TryOnEngine:
+    """FASHN when chosen (or when its key is set and nothing is chosen), else the offline preview engine.
+
+    The engines are imported here, on first use: the offline one loads MediaPipe, which the web processes
+    never need.
+    """
+    choice = settings.TRYON_ENGINE or ("fashn" if settings.FASHN_API_KEY else "offline")
+    if choice == "fashn":
+        from tryon.providers.fashn import FashnEngine
+
+        return FashnEngine.from_settings()
+    if choice == "offline":
+        from tryon.providers.offline import OfflineEngine
+
+        return OfflineEngine()
+    raise EngineError(f"알 수 없는 피팅 엔진입니다: TRYON_ENGINE={choice!r} (fashn | offline)", code="BadConfiguration")

@@ -1,0 +1,117 @@
+"""Merchants' webhook endpoints: validation, create, update, delete, disable."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from common.errors import InvalidInput
+from common.http import validate_public_url
+from merchants.models import Merchant
+from webhooks.crypto import encrypt_secret, generate_secret, secret_fingerprint
+from webhooks.events import SUBSCRIBABLE_EVENTS
+from webhooks.models import WebhookEndpoint
+from webhooks.services._log import log
+
+MAX_URL_LENGTH = 2048
+
+
+def validate_endpoint_url(url: str) -> str:
+    """http(s), at most 2048 characters, and a host that resolves only to public addresses."""
+    url = (url or "").strip()
+    if not url:
+        raise InvalidInput("url: URL을 입력해 주세요.")
+    if len(url) > MAX_URL_LENGTH:
+        raise InvalidInput(f"url: URL은 최대 {MAX_URL_LENGTH}자입니다.")
+    validate_public_url(url)
+    return url
+
+
+def validate_events(events: Any) -> list[str]:
+    if not isinstance(events, list) or not all(isinstance(event, str) for event in events):
+        raise InvalidInput("events: 이벤트 이름의 배열이어야 합니다.")
+    unknown = [event for event in events if event not in SUBSCRIBABLE_EVENTS]
+    if unknown:
+        raise InvalidInput(
+            f"events: 지원하지 않는 이벤트입니다: {', '.join(unknown)} (가능: {', '.join(SUBSCRIBABLE_EVENTS)})"
+        )
+    if not events:
+        raise InvalidInput("events: 하나 이상의 이벤트를 선택해 주세요.")
+    # Keeps the caller's order, drops repeats.
+    return list(dict.fromkeys(events))
+
+
+def create_endpoint(*, merchant: Merchant, url: str, events: list[str]) -> tuple[WebhookEndpoint, str]:
+    """Creates an active endpoint; returns it with the raw secret, which is never available again."""
+    url = validate_endpoint_url(url)
+    events = validate_events(events)
+    secret = generate_secret()
+    endpoint = WebhookEndpoint.objects.create(
+        merchant=merchant,
+        url=url,
+        events=events,
+        encrypted_secret=encrypt_secret(secret),
+        secret_hint=secret_fingerprint(secret),
+    )
+    log(logging.INFO, "webhook endpoint created", merchant_id=merchant.pk, endpoint_id=str(endpoint.pk))
+    return endpoint, secret
+
+
+def update_endpoint(
+    *, endpoint: WebhookEndpoint, url: str | None = None, events: list[str] | None = None, is_active: bool | None = None
+) -> WebhookEndpoint:
+    """Changes url/events/isActive; the secret is never rotated here. Re-enabling clears the disable reason."""
+    changed: list[str] = []
+    if url is not None:
+        endpoint.url = validate_endpoint_url(url)
+        changed.append("url")
+    if events is not None:
+        endpoint.events = validate_events(events)
+        changed.append("events")
+    if is_active is not None and is_active != endpoint.is_active:
+        endpoint.is_active = is_active
+        changed.append("is_active")
+        if is_active:
+            endpoint.disabled_reason = ""
+            endpoint.disabled_at = None
+            endpoint.failing_since = None
+        else:
+            endpoint.disabled_reason = "가맹점이 비활성화했습니다."
+            endpoint.disabled_at = timezone.now()
+        changed += ["disabled_reason", "disabled_at", "failing_since"]
+    if changed:
+        endpoint.save(update_fields=[*changed, "updated_at"])
+        log(
+            logging.INFO,
+            "webhook endpoint updated",
+            merchant_id=endpoint.merchant_id,
+            endpoint_id=str(endpoint.pk),
+            fields=changed,
+        )
+    return endpoint
+
+
+def delete_endpoint(*, endpoint: WebhookEndpoint) -> None:
+    """Removes the endpoint with all its deliveries and attempts.
+
+    The row is locked first, so an event being emitted for it right now (see :func:`_subscribed_endpoints`)
+    commits before the deliveries to remove are collected.
+    """
+    endpoint_id, merchant_id = str(endpoint.pk), endpoint.merchant_id
+    with transaction.atomic():
+        locked = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint.pk).first()
+        if locked is not None:
+            locked.delete()
+    log(logging.INFO, "webhook endpoint deleted", merchant_id=merchant_id, endpoint_id=endpoint_id)
+
+
+def disable_endpoint(*, endpoint_id: Any, reason: str) -> None:
+    now = timezone.now()
+    updated = WebhookEndpoint.objects.filter(pk=endpoint_id, is_active=True).update(
+        is_active=False, disabled_reason=reason[:500], disabled_at=now, updated_at=now
+    )
+    if updated:
+        log(logging.WARNING, "webhook endpoint disabled", endpoint_id=str(endpoint_id), reason=reason)

@@ -1,0 +1,20 @@
+"""Housekeeping: the retention of the delivery log."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.utils import timezone
+
+from webhooks.models import DeliveryStatus, WebhookDelivery
+from webhooks.services._log import log
+
+
+def purge_old_deliveries(*, older_than: timedelta) -> int:
+    """Deletes finished (DELIVERED/FAILED) deliveries and their attempts created before ``older_than`` ago."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = WebhookDelivery.objects.filter(created_at__lt=cutoff).exclude(status=DeliveryStatus.PENDING).delete()
+    if deleted:
+        log(logging.INFO, "old webhook deliveries purged", rows=deleted, cutoff=cutoff.isoformat())
+    return deleted
