@@ -1,9 +1,11 @@
-"""CPU time of the 9 template images of one event (3 styles × 3 platforms, rendered and PNG-encoded as the
-job pipeline does) beside the floor: Pillow encoding 9 blank images of the same sizes with its defaults.
+"""CPU time of the 9 template images of one event (3 styles × the contract's 3 platforms, rendered and
+PNG-encoded as the job pipeline does) beside the floor: Pillow encoding 9 blank images of the same sizes with
+its defaults. Then the same for all 18 images (3 styles × 6 platforms), without and with the event's facts
+(store, period, call to action, a link and its QR code).
 
 Run: .venv/bin/python bench/render_event_images.py [repetitions] [--encodings]
 
-Process CPU time (time.process_time), median of the repetitions; the 9 images and the floor are measured in
+Process CPU time (time.process_time), median of the repetitions; every set and its floor are measured in
 alternating rounds of the same run. ``--encodings`` adds the measurement the PNG settings were chosen by.
 """
 
@@ -16,6 +18,7 @@ import sys
 import time
 import zlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -29,13 +32,21 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from common.images import encode_png  # noqa: E402
-from content.constants import ALL_PLATFORMS, ALL_STYLES, PLATFORM_SIZES, Style  # noqa: E402
+from content.constants import ALL_PLATFORMS, ALL_STYLES, CONTRACT_PLATFORMS, PLATFORM_SIZES, Style  # noqa: E402
 from content.management.commands.render_preview import sample_logo  # noqa: E402
 from content.providers.template import EventArt, render_event_image  # noqa: E402
 
 TARGET_MS = 300
 EVENT = EventArt("봄맞이 커피 할인 이벤트", "아메리카노 1+1", "#FF5733", sample_logo())
-CELLS = [(style, platform) for style in ALL_STYLES for platform in ALL_PLATFORMS]
+WITH_FACTS = replace(
+    EVENT,
+    period="3.1 ~ 3.31",
+    call_to_action="지금 참여하세요",
+    event_url="https://cafe-bomnal.kr/events/spring",
+    store_name="카페 봄날 성수점",
+)
+CELLS = [(style, platform) for style in ALL_STYLES for platform in CONTRACT_PLATFORMS]
+ALL_CELLS = [(style, platform) for style in ALL_STYLES for platform in ALL_PLATFORMS]
 
 
 def cpu_ms(function: Callable[[], object]) -> tuple[float, object]:
@@ -44,18 +55,20 @@ def cpu_ms(function: Callable[[], object]) -> tuple[float, object]:
     return (time.process_time() - start) * 1000, result
 
 
-def nine_images() -> dict[tuple[str, str], tuple[float, float, int]]:
+def images(
+    cells: list[tuple[str, str]] = CELLS, event: EventArt = EVENT
+) -> dict[tuple[str, str], tuple[float, float, int]]:
     """(render ms, encode ms, bytes) of each image."""
     measured = {}
-    for style, platform in CELLS:
-        render_ms, image = cpu_ms(lambda s=style, p=platform: render_event_image(EVENT, style=s, platform=p))
+    for style, platform in cells:
+        render_ms, image = cpu_ms(lambda s=style, p=platform: render_event_image(event, style=s, platform=p))
         encode_ms, data = cpu_ms(lambda i=image: encode_png(i))
         measured[(style, platform)] = (render_ms, encode_ms, len(data))
     return measured
 
 
-def blank_floor() -> None:
-    for _, platform in CELLS:
+def blank_floor(cells: list[tuple[str, str]] = CELLS) -> None:
+    for _, platform in cells:
         Image.new("RGB", PLATFORM_SIZES[platform], (255, 255, 255)).save(io.BytesIO(), format="PNG")
 
 
@@ -104,14 +117,17 @@ def compare_encodings(repetitions: int) -> None:
 
 
 def main(repetitions: int, encodings: bool) -> None:
-    first_ms, _ = cpu_ms(nine_images)  # loads the fonts and computes the per-size masks
+    first_ms, _ = cpu_ms(lambda: (images(ALL_CELLS), images(ALL_CELLS, WITH_FACTS)))  # fonts, masks, QR codes
     rounds: list[dict[tuple[str, str], tuple[float, float, int]]] = []
-    totals, floors = [], []
+    totals, floors, all_totals, all_floors, facts_totals = [], [], [], [], []
     for _ in range(repetitions):
-        elapsed, measured = cpu_ms(nine_images)
+        elapsed, measured = cpu_ms(images)
         rounds.append(measured)  # type: ignore[arg-type]
         totals.append(elapsed)
         floors.append(cpu_ms(blank_floor)[0])
+        all_totals.append(cpu_ms(lambda: images(ALL_CELLS))[0])
+        all_floors.append(cpu_ms(lambda: blank_floor(ALL_CELLS))[0])
+        facts_totals.append(cpu_ms(lambda: images(ALL_CELLS, WITH_FACTS))[0])
     print(f"event: {EVENT.title} / {EVENT.gift_name} / {EVENT.brand_color}, with logo")
     print(f"process CPU time, median of {repetitions} repetitions\n")
     print(f"  {'style':7s} {'platform':14s} {'render':>9s} {'encode':>9s} {'PNG':>8s}")
@@ -125,7 +141,15 @@ def main(repetitions: int, encodings: bool) -> None:
     print(f"\n  9 images, rendered + encoded:        {total:6.1f} ms   (target <= {TARGET_MS} ms: {verdict})")
     print(f"  floor, Pillow encoding 9 blank PNGs: {floor:6.1f} ms")
     print(f"  ratio to the floor:                  {total / floor:6.2f} x")
-    print(f"  first 9 in this process (fonts, masks): {first_ms:6.1f} ms")
+    all_total, all_floor = statistics.median(all_totals), statistics.median(all_floors)
+    facts_total = statistics.median(facts_totals)
+    print(f"\n  18 images (6 platforms), rendered + encoded:      {all_total:6.1f} ms")
+    print(f"  18 images with the facts and QR code:             {facts_total:6.1f} ms")
+    print(f"  floor, Pillow encoding 18 blank PNGs:             {all_floor:6.1f} ms")
+    print(
+        f"  ratios to the floor:                              {all_total / all_floor:6.2f} x, {facts_total / all_floor:.2f} x"
+    )
+    print(f"\n  first 9 + 18 + 18 in this process (fonts, masks, QR): {first_ms:6.1f} ms")
     if encodings:
         compare_encodings(max(3, repetitions // 3))
 

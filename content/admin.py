@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -23,14 +23,15 @@ from unfold.decorators import display
 from unfold.widgets import (
     UnfoldAdminCheckboxSelectMultipleWidget,
     UnfoldAdminFileFieldWidget,
+    UnfoldAdminRadioSelectWidget,
     UnfoldAdminTextInputWidget,
 )
 
 from common import charts
 from common.errors import InvalidInput, ServiceError
 from common.images import open_untrusted_image
-from content import services
-from content.constants import Platform, Style
+from content import archive, services
+from content.constants import FontFamily, Platform, Style
 from content.models import ContentSettings, GeneratedImage, ImageJob
 from merchants.admin_base import (
     MerchantScopedAdmin,
@@ -83,6 +84,12 @@ def colour_swatch(colour: str) -> str:
     )
 
 
+def _zip_response(built: archive.Archive) -> HttpResponse:
+    response = HttpResponse(built.data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{built.file_name}"'
+    return response
+
+
 def job_progress(job: ImageJob) -> str:
     text = f"{job.images_done}/{job.images_total}"
     return progress_html(job.images_done, job.images_total, text)
@@ -129,14 +136,37 @@ class ContentSettingsForm(forms.ModelForm):
         help_text=gettext_lazy("PNG, JPEG, WEBP 또는 GIF. 요청에 logoUrl이 없을 때 이미지에 넣습니다."),
     )
     remove_logo = forms.BooleanField(label=gettext_lazy("기본 로고 지우기"), required=False)
+    font_family = forms.ChoiceField(
+        label=gettext_lazy("글꼴"),
+        choices=FontFamily.choices,
+        required=False,
+        widget=UnfoldAdminRadioSelectWidget,
+        help_text=gettext_lazy("요청에 fontFamily가 없을 때 제목, 경품, 이벤트 정보에 쓰는 글꼴입니다."),
+    )
 
     class Meta:
         model = ContentSettings
-        fields = ["merchant", "render_all_platforms_by_default", "default_platforms", "brand_color"]
-        widgets = {"brand_color": UnfoldAdminTextInputWidget(attrs={"placeholder": "#FF5733"})}
+        fields = [
+            "merchant",
+            "render_all_platforms_by_default",
+            "default_platforms",
+            "brand_color",
+            "secondary_color",
+            "font_family",
+        ]
+        widgets = {
+            "brand_color": UnfoldAdminTextInputWidget(attrs={"placeholder": "#FF5733"}),
+            "secondary_color": UnfoldAdminTextInputWidget(attrs={"placeholder": "#FFC107"}),
+        }
 
     def clean_brand_color(self) -> str:
         return (self.cleaned_data.get("brand_color") or "").strip().upper()
+
+    def clean_secondary_color(self) -> str:
+        return (self.cleaned_data.get("secondary_color") or "").strip().upper()
+
+    def clean_font_family(self) -> str:
+        return self.cleaned_data.get("font_family") or FontFamily.NOTO_SANS_KR
 
     def clean_logo(self) -> bytes | None:
         upload = self.cleaned_data.get("logo")
@@ -157,11 +187,19 @@ class ContentSettingsForm(forms.ModelForm):
 @admin.register(ContentSettings)
 class ContentSettingsAdmin(MerchantScopedAdmin):
     form = ContentSettingsForm
-    list_display = ("__str__", "platforms_in_use", "brand_color", "render_all_platforms_by_default")
+    list_display = ("__str__", "platforms_in_use", "brand_color", "secondary_color", "font_family")
     readonly_fields = ("current_logo",)
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        fields = ["render_all_platforms_by_default", "default_platforms", "brand_color", "current_logo", "logo"]
+        fields = [
+            "render_all_platforms_by_default",
+            "default_platforms",
+            "brand_color",
+            "secondary_color",
+            "font_family",
+            "current_logo",
+            "logo",
+        ]
         if obj is not None and obj.logo_image:
             fields.append("remove_logo")
         if request.user.is_superuser and obj is None:
@@ -203,6 +241,8 @@ class ContentSettingsAdmin(MerchantScopedAdmin):
             render_all_platforms_by_default=data.get("render_all_platforms_by_default", False),
             default_platforms=list(data.get("default_platforms") or []),
             brand_color=data.get("brand_color", ""),
+            secondary_color=data.get("secondary_color", ""),
+            font_family=data.get("font_family") or FontFamily.NOTO_SANS_KR,
             logo=data.get("logo"),
             remove_logo=data.get("remove_logo", False),
         )
@@ -308,22 +348,23 @@ class ImageJobAdmin(ReadOnlyMixin, MerchantScopedAdmin):
             if platform in Platform.values
         )
         colour = info.get("brandColor") or ""
-        return format_html(
-            '<dl class="tl-summary"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>'
-            "<dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>",
-            _("이벤트 제목"),
-            info.get("title") or "—",
-            _("경품"),
-            info.get("giftName") or "—",
-            _("브랜드 색상"),
-            colour_swatch(colour) if colour else "—",
-            _("로고"),
-            _("있음") if info.get("logoImage") else _("없음"),
-            _("스타일"),
-            styles or "—",
-            _("플랫폼"),
-            platforms or "—",
-        )
+        secondary = info.get("secondaryColor") or ""
+        font = info.get("fontFamily") or FontFamily.NOTO_SANS_KR
+        rows = [
+            (_("이벤트 제목"), info.get("title") or "—"),
+            (_("경품"), info.get("giftName") or "—"),
+            (_("매장 이름"), info.get("storeName") or "—"),
+            (_("기간"), info.get("period") or "—"),
+            (_("참여 문구"), info.get("callToAction") or "—"),
+            (_("이벤트 링크 (QR)"), info.get("eventUrl") or "—"),
+            (_("브랜드 색상"), colour_swatch(colour) if colour else "—"),
+            (_("보조 색상"), colour_swatch(secondary) if secondary else "—"),
+            (_("글꼴"), FontFamily(font).label if font in FontFamily.values else font),
+            (_("로고"), _("있음") if info.get("logoImage") else _("없음")),
+            (_("스타일"), styles or "—"),
+            (_("플랫폼"), platforms or "—"),
+        ]
+        return format_html('<dl class="tl-summary">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows))
 
     @display(description=gettext_lazy("원본 이미지 (재생성)"))
     def source_image_link(self, job: ImageJob) -> str:
@@ -426,7 +467,7 @@ class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
         "replaced_by",
     )
     exclude = ("file_name",)
-    actions = ["regenerate_selected", "remove_from_listing"]
+    actions = ["regenerate_selected", "remove_from_listing", "download_zip"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
@@ -464,6 +505,13 @@ class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
             request, _("%(count)s개 이미지를 목록에서 삭제했습니다.") % {"count": removed}, messages.SUCCESS
         )
 
+    @admin.action(description=gettext_lazy("선택한 이미지를 ZIP으로 내려받기"))
+    def download_zip(self, request: HttpRequest, queryset: QuerySet[GeneratedImage]) -> HttpResponse:
+        images = list(queryset.order_by("event_draft_id", "platform", "style", "id"))
+        events = {image.event_draft_id for image in images}
+        name = archive.archive_file_name(events.pop()) if len(events) == 1 else "images.zip"
+        return _zip_response(archive.build_archive(images, file_name=name))
+
     def _regenerate(self, request: HttpRequest, image: GeneratedImage, data: dict) -> ImageJob | None:
         try:
             return services.request_regeneration(merchant=image.merchant, image_id=image.id, data=data).job
@@ -476,6 +524,7 @@ class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("gallery/", wrap(self.gallery_view), name="content_generatedimage_gallery"),
+            path("gallery/archive/", wrap(self.archive_view), name="content_generatedimage_archive"),
             path("<path:object_id>/download/", wrap(self.download_view), name="content_generatedimage_download"),
             path("<path:object_id>/regenerate/", wrap(self.regenerate_view), name="content_generatedimage_regenerate"),
             path("<path:object_id>/remove/", wrap(self.remove_view), name="content_generatedimage_remove"),
@@ -517,6 +566,7 @@ class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
             info = _event_info(max(members, key=lambda image: image.created_at).job)
             groups.append(
                 {
+                    "archive_query": urlencode({"event": event_draft_id, "merchant": members[0].merchant_id}),
                     "event_draft_id": event_draft_id,
                     "title": info.get("title") or event_draft_id,
                     "gift": info.get("giftName") or "",
@@ -539,6 +589,18 @@ class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
             "show_merchant": request.user.is_superuser,
         }
         return TemplateResponse(request, "content/admin/gallery.html", context)
+
+    def archive_view(self, request: HttpRequest) -> HttpResponse:
+        """Every listed image of one event (``?event=…``; a superuser also names ``&merchant=…``) as one ZIP."""
+        event_draft_id = request.GET.get("event", "")
+        images = self.get_queryset(request).listed().filter(event_draft_id=event_draft_id)
+        merchant_id = request.GET.get("merchant", "")
+        if merchant_id.isdigit():
+            images = images.filter(merchant_id=int(merchant_id))
+        images = list(images.order_by("platform", "style", "id"))
+        if not event_draft_id or not images or len({image.merchant_id for image in images}) != 1:
+            raise Http404
+        return _zip_response(archive.build_archive(images, file_name=archive.archive_file_name(event_draft_id)))
 
     def download_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         image = self._listed_image(request, object_id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -11,7 +13,7 @@ from rest_framework.response import Response
 from common.status_cache import PolledJSONNegotiation, json_bytes_response
 from common.timestamps import iso_z
 from common.validation import validated
-from content import selectors, services
+from content import archive, selectors, services
 from content.job_status import job_status_json
 from content.models import ImageJob
 from content.serializers import (
@@ -159,3 +161,21 @@ class RegenerateImageView(MerchantContentView):
             },
             status=status.HTTP_202_ACCEPTED,
         )
+
+
+class EventArchiveView(MerchantContentView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="getEventArchive",
+        summary="이벤트의 모든 이미지를 ZIP 하나로",
+        description="목록에 있는 이미지 전부 (파일 이름: `{platform}-{style}.png`, 소문자). 콘텐츠가 만료되면 404.",
+        responses={
+            (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="ZIP 파일"),
+            **ERRORS,
+        },
+    )
+    def get(self, request: Request, eventDraftId: str) -> HttpResponse:
+        built = archive.event_archive(merchant=self.merchant, event_draft_id=eventDraftId)
+        response = HttpResponse(built.data, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{built.file_name}"'
+        return response

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.models import RecoverableJob
-from content.constants import Platform, Style
+from content.constants import DEFAULT_FONT, FontFamily, Platform, Style
 from merchants.models import Merchant
 
 
@@ -24,8 +24,12 @@ def new_image_id() -> str:
     return f"img-{secrets.token_hex(10)}"
 
 
+HEX_COLOR_VALIDATOR = RegexValidator(r"^#[0-9A-F]{6}$", _("#RRGGBB 형식의 HEX 색상이어야 합니다 (예: #FF5733)."))
+
+
 class ContentSettings(models.Model):
-    """A merchant's Content Service preferences (edited in the dashboard)."""
+    """A merchant's Content Service preferences and brand kit (edited in the dashboard): what a request leaves
+    out — platforms, brand colours, logo, typeface — comes from here."""
 
     merchant = models.OneToOneField(
         Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="content_settings"
@@ -46,10 +50,25 @@ class ContentSettings(models.Model):
         _("기본 브랜드 색상"),
         max_length=7,
         blank=True,
-        validators=[RegexValidator(r"^#[0-9A-F]{6}$", _("#RRGGBB 형식의 HEX 색상이어야 합니다 (예: #FF5733)."))],
+        validators=[HEX_COLOR_VALIDATOR],
         help_text=_("요청에 brandColor가 없을 때 씁니다."),
     )
-    # Storage name (storages["content"]) of our normalised PNG copy of the uploaded logo.
+    secondary_color = models.CharField(
+        _("보조 브랜드 색상"),
+        max_length=7,
+        blank=True,
+        validators=[HEX_COLOR_VALIDATOR],
+        help_text=_("요청에 secondaryColor가 없을 때 씁니다. 장식, 버튼, 강조에 쓰입니다 (비우면 스타일 기본색)."),
+    )
+    font_family = models.CharField(
+        _("글꼴"),
+        max_length=20,
+        choices=FontFamily.choices,
+        default=DEFAULT_FONT,
+        help_text=_("요청에 fontFamily가 없을 때 제목, 경품, 이벤트 정보에 쓰는 글꼴입니다."),
+    )
+    # Storage name (storages["content"]) of our normalised PNG copy of the uploaded logo: stored once, used by
+    # every request that has no logoUrl.
     logo_image = models.CharField(_("기본 로고"), max_length=255, blank=True, editable=False)
     updated_at = models.DateTimeField(_("수정일"), auto_now=True)
 
@@ -150,7 +169,7 @@ class GeneratedImage(models.Model):
     )
     event_draft_id = models.CharField(_("이벤트 초안 ID"), max_length=100, db_index=True)
     style = models.CharField(_("스타일"), max_length=10, choices=Style.choices)
-    platform = models.CharField(_("플랫폼"), max_length=16, choices=Platform.choices)
+    platform = models.CharField(_("플랫폼"), max_length=24, choices=Platform.choices)
     width = models.PositiveIntegerField(_("너비(px)"))
     height = models.PositiveIntegerField(_("높이(px)"))
     file_name = models.CharField(_("파일 이름"), max_length=255)

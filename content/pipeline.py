@@ -19,8 +19,8 @@ from PIL import Image
 from common.images import encode_png, open_untrusted_image
 from common.jobs import JobLease, LeaseLost
 from content import storage
-from content.caching import remember_event
-from content.constants import ALL_STYLES, DEFAULT_BRAND_COLOR, DEFAULT_PLATFORMS
+from content.caching import facts_digest, remember_event
+from content.constants import ALL_STYLES, DEFAULT_BRAND_COLOR, DEFAULT_FONT, DEFAULT_PLATFORMS
 from content.job_status import retire_event_jobs, retire_jobs_listing
 from content.models import GeneratedImage, ImageJob
 from content.providers.base import ImageProvider, ProviderError
@@ -141,6 +141,12 @@ def run_generation_job(*, payload: dict, lease: JobLease | None = None) -> Image
         gift_name=info["giftName"],
         brand_color=info.get("brandColor") or DEFAULT_BRAND_COLOR,
         logo=_load_logo(info.get("logoImage")),
+        period=info.get("period", ""),
+        call_to_action=info.get("callToAction", ""),
+        event_url=info.get("eventUrl", ""),
+        store_name=info.get("storeName", ""),
+        secondary_color=info.get("secondaryColor", ""),
+        font=info.get("fontFamily") or DEFAULT_FONT,
     )
     regeneration = data.get("regeneration") or {}
     providers = configured_ai_providers()
@@ -211,7 +217,12 @@ def complete_job(*, job_id: str, produced: list[GeneratedImage]) -> ImageJob:
         job.completed_at = timezone.now()
         job.images_done = job.images_total = len(produced)
         job.save(update_fields=["status", "completed_at", "images_done", "images_total"])
-    remember_event(merchant_id=job.merchant_id, event_draft_id=job.event_draft_id, job_id=job.id)
+    remember_event(
+        merchant_id=job.merchant_id,
+        event_draft_id=job.event_draft_id,
+        job_id=job.id,
+        facts=facts_digest(job.payload.get("eventInfo") or {}),
+    )
     return job
 
 

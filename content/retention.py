@@ -16,12 +16,14 @@ def _referenced_images(names: list[str]) -> set[str]:
 
 
 def _referenced_logos(names: list[str]) -> set[str]:
-    defaults = set(ContentSettings.objects.filter(logo_image__in=names).values_list("logo_image", flat=True))
-    return defaults | {
+    """Logos a brand kit holds (stored once, used by every request without a logoUrl, so possibly by no job
+    yet) and logos a job's payload names (its own logoUrl's copy, or a kit logo replaced since)."""
+    brand_kits = set(ContentSettings.objects.filter(logo_image__in=names).values_list("logo_image", flat=True))
+    return brand_kits | {
         name
         for name in names
         # Few logos per sweep; a JSON key lookup per name works alike on PostgreSQL and SQLite.
-        if name not in defaults and ImageJob.objects.filter(payload__eventInfo__logoImage=name).exists()
+        if name not in brand_kits and ImageJob.objects.filter(payload__eventInfo__logoImage=name).exists()
     }
 
 

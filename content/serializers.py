@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from common.fields import StrictCharField
 from common.timestamps import iso_z
-from content.constants import ALL_PLATFORMS, ALL_STYLES, PLATFORM_SIZES
+from content.constants import ALL_PLATFORMS, ALL_STYLES, PLATFORM_SIZES, FontFamily
 from content.models import GeneratedImage
 from content.typography import drawable
 
@@ -71,6 +71,30 @@ def _drawable_or_error(field: str, value: str) -> str:
     return value
 
 
+def _http_url_or_error(field: str, value: str) -> str:
+    try:
+        serializers.URLField().run_validation(value)
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError(f"{field}은 올바른 URL이어야 합니다.") from exc
+    if not value.lower().startswith(("http://", "https://")):
+        raise serializers.ValidationError(f"{field}은 http 또는 https URL이어야 합니다.")
+    return value
+
+
+def _hex_or_error(field: str, value: str) -> str:
+    if not HEX_COLOR.match(value):
+        raise serializers.ValidationError(f"{field}는 HEX 색상 코드 형식이어야 합니다. (예: #FF5733)")
+    return value.upper()
+
+
+# The facts of an event beyond the contract, limited so that each fits its place on a 2:1 link preview.
+PERIOD_MAX = 30
+CALL_TO_ACTION_MAX = 20
+STORE_NAME_MAX = 30
+# Longer links make QR codes too dense to scan from a phone screen.
+EVENT_URL_MAX = 200
+
+
 class EventInfoSerializer(serializers.Serializer):
     default_error_messages = {"invalid": "eventInfo은(는) 객체여야 합니다."}
 
@@ -78,6 +102,12 @@ class EventInfoSerializer(serializers.Serializer):
     giftName = _text("eventInfo.giftName", min_length=1, max_length=30)
     brandColor = _text("eventInfo.brandColor", required=False)
     logoUrl = _text("eventInfo.logoUrl", required=False, max_length=2048)
+    period = _text("eventInfo.period", required=False, min_length=1, max_length=PERIOD_MAX)
+    callToAction = _text("eventInfo.callToAction", required=False, min_length=1, max_length=CALL_TO_ACTION_MAX)
+    eventUrl = _text("eventInfo.eventUrl", required=False, max_length=EVENT_URL_MAX)
+    storeName = _text("eventInfo.storeName", required=False, min_length=1, max_length=STORE_NAME_MAX)
+    secondaryColor = _text("eventInfo.secondaryColor", required=False)
+    fontFamily = _choice("eventInfo.fontFamily", FontFamily.values, required=False)
     # Set by the service, never by clients: the storage name of our safely fetched copy of the logo.
     logoImage = serializers.CharField(required=False, read_only=True)
 
@@ -87,19 +117,26 @@ class EventInfoSerializer(serializers.Serializer):
     def validate_giftName(self, value: str) -> str:
         return _drawable_or_error("eventInfo.giftName", value)
 
+    def validate_period(self, value: str) -> str:
+        return _drawable_or_error("eventInfo.period", value)
+
+    def validate_callToAction(self, value: str) -> str:
+        return _drawable_or_error("eventInfo.callToAction", value)
+
+    def validate_storeName(self, value: str) -> str:
+        return _drawable_or_error("eventInfo.storeName", value)
+
     def validate_brandColor(self, value: str) -> str:
-        if not HEX_COLOR.match(value):
-            raise serializers.ValidationError("brandColor는 HEX 색상 코드 형식이어야 합니다. (예: #FF5733)")
-        return value.upper()
+        return _hex_or_error("brandColor", value)
+
+    def validate_secondaryColor(self, value: str) -> str:
+        return _hex_or_error("secondaryColor", value)
 
     def validate_logoUrl(self, value: str) -> str:
-        try:
-            serializers.URLField().run_validation(value)
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError("logoUrl은 올바른 URL이어야 합니다.") from exc
-        if not value.lower().startswith(("http://", "https://")):
-            raise serializers.ValidationError("logoUrl은 http 또는 https URL이어야 합니다.")
-        return value
+        return _http_url_or_error("logoUrl", value)
+
+    def validate_eventUrl(self, value: str) -> str:
+        return _http_url_or_error("eventUrl", value)
 
 
 def _dedupe(values: list[str]) -> list[str]:

@@ -18,8 +18,16 @@ from common.tasks import enqueue_on_commit
 from common.throttling import hit
 from common.timestamps import now_iso_z
 from content import storage
-from content.caching import cached_event, forget_event
-from content.constants import ALL_PLATFORMS, ALL_STYLES, DEFAULT_PLATFORMS, DEFAULT_PRIORITY
+from content.caching import cached_event, facts_digest, forget_event
+from content.constants import (
+    ALL_PLATFORMS,
+    ALL_STYLES,
+    CONTRACT_PLATFORMS,
+    DEFAULT_FONT,
+    DEFAULT_PLATFORMS,
+    DEFAULT_PRIORITY,
+    FontFamily,
+)
 from content.job_status import retire_jobs_listing
 from content.models import ContentSettings, GeneratedImage, ImageJob, new_regeneration_job_id
 from content.providers.registry import configured_ai_providers
@@ -80,7 +88,7 @@ def remaining_seconds(job: ImageJob) -> int:
 def default_platforms(merchant: Merchant, preferences: ContentSettings | None = None) -> list[str]:
     preferences = preferences or ContentSettings.objects.filter(merchant=merchant).first()
     if preferences is not None and preferences.render_all_platforms_by_default:
-        return list(ALL_PLATFORMS)
+        return list(CONTRACT_PLATFORMS)
     if preferences is not None and preferences.default_platforms:
         return [platform for platform in ALL_PLATFORMS if platform in preferences.default_platforms]
     return list(DEFAULT_PLATFORMS)
@@ -106,10 +114,13 @@ def update_content_settings(
     brand_color: str,
     logo: bytes | None = None,
     remove_logo: bool = False,
+    secondary_color: str | None = None,
+    font_family: str | None = None,
 ) -> ContentSettings:
-    """The merchant's defaults for requests that leave platforms, brandColor or the logo out.
+    """The merchant's defaults (the brand kit) for requests that leave platforms, brandColor, secondaryColor,
+    fontFamily or the logo out; ``None`` keeps a setting as it is.
 
-    An uploaded logo is decoded and stored as our own PNG (as a logoUrl's is); bad input changes nothing.
+    An uploaded logo is decoded and stored once as our own PNG (as a logoUrl's is); bad input changes nothing.
     """
     unknown = [platform for platform in default_platforms if platform not in ALL_PLATFORMS]
     if unknown:
@@ -117,11 +128,21 @@ def update_content_settings(
     brand_color = brand_color.strip().upper()
     if brand_color and not HEX_COLOR.match(brand_color):
         raise InvalidInput("brandColor는 HEX 색상 코드 형식이어야 합니다. (예: #FF5733)")
+    if secondary_color is not None:
+        secondary_color = secondary_color.strip().upper()
+        if secondary_color and not HEX_COLOR.match(secondary_color):
+            raise InvalidInput("secondaryColor는 HEX 색상 코드 형식이어야 합니다. (예: #FF5733)")
+    if font_family is not None and font_family not in FontFamily.values:
+        raise InvalidInput(f"알 수 없는 글꼴입니다: {font_family}")
     logo_name = _store_normalised_logo(logo) if logo else None
     preferences = content_settings_for(merchant=merchant)
     preferences.render_all_platforms_by_default = render_all_platforms_by_default
     preferences.default_platforms = [platform for platform in ALL_PLATFORMS if platform in default_platforms]
     preferences.brand_color = brand_color
+    if secondary_color is not None:
+        preferences.secondary_color = secondary_color
+    if font_family is not None:
+        preferences.font_family = font_family
     if logo_name or remove_logo:
         preferences.logo_image = logo_name or ""
     preferences.save()
@@ -161,7 +182,7 @@ def request_generation(*, merchant: Merchant, data: dict) -> AcceptedJob:
     priority = data.get("priority") or DEFAULT_PRIORITY
 
     cached = cached_event(merchant=merchant, event_draft_id=event_draft_id)
-    if cached is not None:
+    if cached is not None and cached.facts == facts_digest(info):
         images = list(listed_event_images(merchant=merchant, event_draft_id=event_draft_id))
         if images:
             now = timezone.now()
@@ -186,8 +207,14 @@ def request_generation(*, merchant: Merchant, data: dict) -> AcceptedJob:
             logger.info("content job %s answered from cache for event %s", job.id, event_draft_id)
             return AcceptedJob(job, 0)
 
-    if preferences is not None and preferences.brand_color and not info.get("brandColor"):
-        info["brandColor"] = preferences.brand_color
+    if preferences is not None:
+        # The brand kit fills in what the request leaves out.
+        if preferences.brand_color and not info.get("brandColor"):
+            info["brandColor"] = preferences.brand_color
+        if preferences.secondary_color and not info.get("secondaryColor"):
+            info["secondaryColor"] = preferences.secondary_color
+        if preferences.font_family and preferences.font_family != DEFAULT_FONT and not info.get("fontFamily"):
+            info["fontFamily"] = preferences.font_family
     if info.get("logoUrl"):
         info["logoImage"] = store_logo(url=info["logoUrl"])
     elif preferences is not None and preferences.logo_image:

@@ -1,4 +1,4 @@
-"""Korean text on images: the bundled Noto Sans KR font and a keep-all, shrink-to-fit, balanced line breaker.
+"""Korean text on images: the bundled Korean fonts and a keep-all, shrink-to-fit, balanced line breaker.
 
 Korean readers expect CSS ``word-break: keep-all``: lines break only at the spaces between words (어절),
 never inside one. :func:`fit_text` tries the largest size first; at each size it looks for the fewest lines
@@ -15,39 +15,52 @@ from importlib import resources
 
 from PIL import ImageFont
 
+from content.constants import DEFAULT_FONT, FontFamily
+
 ELLIPSIS = "…"
 
+# Each family's file in its wheel (both SIL Open Font License 1.1): Noto Sans KR is a variable font (weight
+# axis 100–900); the Noto Serif KR of pylopdf-fonts-ko has its Regular weight only, used at every weight.
+_FONT_FILES = {
+    FontFamily.NOTO_SANS_KR: ("justmytype_intl_cjk", ("fonts", "ofl", "notosanskr", "NotoSansKR[wght].ttf")),
+    FontFamily.NOTO_SERIF_KR: ("pylopdf_fonts_ko", ("NotoSerifKR-Regular.otf",)),
+}
+_VARIABLE_WEIGHT = {FontFamily.NOTO_SANS_KR}
 
-def font_path() -> str:
-    return str(resources.files("justmytype_intl_cjk") / "fonts" / "ofl" / "notosanskr" / "NotoSansKR[wght].ttf")
+
+def font_path(family: str = DEFAULT_FONT) -> str:
+    package, parts = _FONT_FILES[FontFamily(family)]
+    return str(resources.files(package).joinpath(*parts))
 
 
 @lru_cache(maxsize=256)
-def korean_font(size: int, weight: int = 400) -> ImageFont.FreeTypeFont:
-    """Noto Sans KR at ``size`` px and ``weight`` (100–900, variable axis). Callers must not mutate it."""
-    font = ImageFont.truetype(font_path(), size)
-    font.set_variation_by_axes([max(100, min(900, weight))])
+def korean_font(size: int, weight: int = 400, family: str = DEFAULT_FONT) -> ImageFont.FreeTypeFont:
+    """``family`` (Noto Sans KR unless told) at ``size`` px and ``weight`` (100–900, where the font has a weight
+    axis). Callers must not mutate it."""
+    font = ImageFont.truetype(font_path(family), size)
+    if family in _VARIABLE_WEIGHT:
+        font.set_variation_by_axes([max(100, min(900, weight))])
     return font
 
 
-def _glyph_bitmap(char: str) -> bytes:
-    font = korean_font(40, 400)
+def _glyph_bitmap(char: str, family: str) -> bytes:
+    font = korean_font(40, 400, family)
     return bytes(font.getmask(char)) + repr(font.getbbox(char)).encode()
 
 
-@lru_cache(maxsize=1)
-def _missing_glyph_bitmap() -> bytes:
-    return _glyph_bitmap("\U0010fffd")  # a private-use code point no font here covers: the .notdef box
+@lru_cache(maxsize=4)
+def _missing_glyph_bitmap(family: str) -> bytes:
+    return _glyph_bitmap("\U0010fffd", family)  # a private-use code point no font here covers: the .notdef box
 
 
-@lru_cache(maxsize=8192)
-def has_glyph(char: str) -> bool:
-    return char.isspace() or _glyph_bitmap(char) != _missing_glyph_bitmap()
+@lru_cache(maxsize=16384)
+def has_glyph(char: str, family: str = DEFAULT_FONT) -> bool:
+    return char.isspace() or _glyph_bitmap(char, family) != _missing_glyph_bitmap(family)
 
 
-def drawable(text: str) -> str:
+def drawable(text: str, family: str = DEFAULT_FONT) -> str:
     """``text`` without the characters the font cannot draw (emoji, rare symbols): no tofu boxes on a poster."""
-    return " ".join("".join(char for char in text if has_glyph(char)).split())
+    return " ".join("".join(char for char in text if has_glyph(char, family)).split())
 
 
 @dataclass(frozen=True)
@@ -141,14 +154,15 @@ def fit_text(
     min_size: int,
     weight: int = 700,
     line_spacing: float = 1.25,
+    family: str = DEFAULT_FONT,
 ) -> TextBlock:
     words = text.split()
     if not words:
-        font = korean_font(min_size, weight)
+        font = korean_font(min_size, weight, family)
         return TextBlock([], font, min_size, round(min_size * line_spacing), 0, 0)
     size = max_size
     while size >= min_size:
-        font = korean_font(size, weight)
+        font = korean_font(size, weight, family)
         line_height = round(size * line_spacing)
         line_width = _line_measurer(font, words)
         for lines in range(1, min(max_lines, len(words)) + 1):
@@ -166,14 +180,21 @@ def fit_text(
                     size + line_height * (len(chosen) - 1),
                 )
         size -= max(1, round(size * 0.04))
-    return _last_resort(words, max_width, max_height, max_lines, min_size, weight, line_spacing)
+    return _last_resort(words, max_width, max_height, max_lines, min_size, weight, line_spacing, family)
 
 
 def _last_resort(
-    words: list[str], max_width: float, max_height: float, max_lines: int, size: int, weight: int, spacing: float
+    words: list[str],
+    max_width: float,
+    max_height: float,
+    max_lines: int,
+    size: int,
+    weight: int,
+    spacing: float,
+    family: str,
 ) -> TextBlock:
     """Greedy keep-all filling at the smallest size; what does not fit ends in an ellipsis."""
-    font = korean_font(size, weight)
+    font = korean_font(size, weight, family)
     line_height = round(size * spacing)
     room = max(1, min(max_lines, 1 + int((max_height - size) // line_height)))
     lines: list[str] = []

@@ -139,3 +139,36 @@ def test_a_merchants_default_logo_is_never_swept(merchant, settings):
     _backdate(content_storage.content_storage(), default_logo, 24 * 30)
     purge_content_files.delay().get()
     assert content_storage.content_storage().exists(default_logo)
+
+
+def test_the_orphan_sweep_keeps_the_brand_kit_logo_and_drops_the_one_it_replaced(merchant, settings):
+    """The brand kit's logo is stored once and reused by every request without a logoUrl: no image or job may
+    refer to it yet, and it must stay. The logo it replaced, referred to by nothing, goes after the grace."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from content.models import ContentSettings
+    from tests.content.test_admin import admin_client_for
+
+    def logo(colour: tuple[int, int, int]) -> SimpleUploadedFile:
+        buffer = io.BytesIO()
+        Image.new("RGB", (200, 80), colour).save(buffer, "PNG")
+        return SimpleUploadedFile("logo.png", buffer.getvalue())
+
+    settings.ORPHAN_FILE_GRACE_HOURS = 24
+    client = admin_client_for(merchant)
+    settings_url = client.get("/admin/content/contentsettings/")["Location"]
+    assert client.post(settings_url, {"brand_color": "#00704A", "logo": logo((0, 112, 74))}).status_code == 302
+    replaced = ContentSettings.objects.get(merchant=merchant).logo_image
+    assert client.post(settings_url, {"brand_color": "#00704A", "logo": logo((200, 30, 30))}).status_code == 302
+    current = ContentSettings.objects.get(merchant=merchant).logo_image
+    assert current != replaced
+    files = content_storage.content_storage()
+    for name in (replaced, current):
+        _backdate(files, name, 25)
+
+    # (Counts are not compared: files earlier tests left in the shared storage are orphans too.)
+    assert purge_content_files.delay().get()["logos"] >= 1
+    assert files.exists(current) and not files.exists(replaced)

@@ -127,8 +127,9 @@ def draw_block(
     shadow: RGB | None = None,
     shadow_offset: tuple[int, int] = (0, 0),
     shadow_blur: float = 0,
-) -> None:
-    """Draws the lines of ``block`` with their top at ``y`` (glyph tops, not the font's ascent box)."""
+) -> tuple[float, float, float, float]:
+    """Draws the lines of ``block`` with their top at ``y`` (glyph tops, not the font's ascent box); returns
+    the box of the drawn glyphs (the shadow not included)."""
     ascent_gap = block.font.getbbox("가")[1]
     positions = []
     for index, line in enumerate(block.lines):
@@ -145,6 +146,25 @@ def draw_block(
     draw = ImageDraw.Draw(canvas)
     for line_x, line_y, line in positions:
         draw.text((line_x, line_y), line, font=block.font, fill=fill)
+    return ink_box(block.font, positions)
+
+
+def ink_box(font, positions: list[tuple[float, float, str]]) -> tuple[float, float, float, float]:
+    """The union of the glyph boxes of lines drawn at ``positions`` (x, y, text)."""
+    boxes = [
+        (x + box[0], y + box[1], x + box[2], y + box[3])
+        for x, y, line in positions
+        if line
+        for box in [font.getbbox(line)]
+    ]
+    if not boxes:
+        return (0.0, 0.0, 0.0, 0.0)
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
 
 
 def _draw_shadow(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PIL import Image, ImageDraw
 
 from content.constants import Style
-from content.design.base import EventArt, seeded_random
+from content.design.base import EventArt, Frame, Layout, seeded_random
 from content.design.drawing import (
     cover,
     draw_block,
@@ -17,6 +17,7 @@ from content.design.drawing import (
     sparkle,
     sunburst,
 )
+from content.design.facts import FactsSkin, plan_facts
 from content.design.palette import GOLD, GOLD_DEEP, hex_to_rgb, luminance, mix, shift_hue, vivid
 from content.typography import fit_text, korean_font
 
@@ -44,15 +45,20 @@ def _ribbon(draw: ImageDraw.ImageDraw, box: tuple[float, float, float, float], u
     draw.rounded_rectangle(box, radius=round(1.2 * unit), fill=fill)
 
 
-def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) -> Image.Image:
+def render(event: EventArt, frame: Frame, artwork: Image.Image | None, layout: Layout) -> Image.Image:
+    size = frame.size
     width, height = size
-    unit = min(width, height) / 100
+    unit = frame.unit
     brand = vivid(hex_to_rgb(event.brand_color))
     gold, gold_deep = GOLD, GOLD_DEEP
     if luminance(brand) > 0.35:
         # A light brand colour (yellow, mint, pink) becomes the ornament colour on a deep complementary ground.
         gold, gold_deep = brand, mix(brand, (0, 0, 0), 0.25)
         brand = shift_hue(brand, 180, 0.9, 0.7)
+    if event.secondary_color:
+        # The brand kit's second colour takes the place of the gold.
+        gold = hex_to_rgb(event.secondary_color)
+        gold_deep = mix(gold, (0, 0, 0), 0.25)
     # Jewel tones: the white headline must read on the ground.
     while luminance(brand) > 0.2:
         brand = mix(brand, (0, 0, 0), 0.12)
@@ -94,35 +100,75 @@ def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) 
         draw.polygon([(cx, cy - d), (cx + d, cy), (cx, cy + d), (cx - d, cy)], fill=gold)
         draw.polygon([(cx, cy - d * 0.45), (cx + d * 0.45, cy), (cx, cy + d * 0.45), (cx - d * 0.45, cy)], fill=deep)
 
-    column = width - 2 * (inner + 6 * unit)
-    left = (width - column) / 2
-    logo_height = 10 * unit if event.logo is not None else 0
+    safe = frame.safe
+    region = (
+        inner + 6 * unit,
+        max(inner + 4 * unit, safe[1]),
+        width - inner - 6 * unit,
+        min(height - inner - 4 * unit, safe[3]),
+    )
+    # Gaps between the pieces of the stack: a banner is short, so they close up.
+    gap = 0.6 if frame.wide else 1.0
+    skin = FactsSkin(
+        text=(255, 255, 255),
+        muted=gold,
+        button_fill=gold,
+        button_text=deep,
+        card_outline=gold,
+        align="center",
+    )
+    facts = None
+    if frame.wide and event.has_facts:
+        # A banner sets its facts in a column on the right (QR code on top), the stack on the left.
+        facts_width = round(width * 0.36)
+        facts_box = (region[2] - facts_width, region[1], region[2], region[3])
+        region = (region[0], region[1], facts_box[0] - 4 * unit, region[3])
+        facts = plan_facts(event, frame, facts_width, column=True, max_height=region[3] - region[1])
+    column = region[2] - region[0]
+    left = region[0]
+    center = (region[0] + region[2]) / 2
+    if facts is None:
+        facts = plan_facts(event, frame, column * 0.9)
+        facts_box = None
+    logo_height = (8 if frame.wide else 10) * unit if event.logo is not None else 0
     label_font = korean_font(round(3.3 * unit), 700)
-    title = fit_text(
-        event.title,
-        max_width=column,
-        max_height=height * 0.38,
-        max_lines=3,
-        max_size=round(11.5 * unit),
-        min_size=round(5 * unit),
-        weight=900,
-        line_spacing=1.2,
-    )
     gift_font_box = column * 0.78
-    gift = fit_text(
-        event.gift_name,
-        max_width=gift_font_box - 6 * unit,
-        max_height=14 * unit,
-        max_lines=2,
-        max_size=round(5.6 * unit),
-        min_size=round(3.4 * unit),
-        weight=800,
-        line_spacing=1.2,
-    )
-    ribbon_height = gift.height + 4.4 * unit
-    stack = (logo_height + (4 * unit if logo_height else 0)) + 3.3 * unit + 4.5 * unit + title.height + 6 * unit
-    stack += 3 * unit + 3 * unit + ribbon_height
-    y = max(inner + 4 * unit, (height - stack) / 2)
+    available = region[3] - region[1]
+    # Shrink the headline (and close the gaps) until the stack fits between the frame's top and bottom.
+    scale = 1.0
+    while True:
+        title = fit_text(
+            event.title,
+            max_width=column,
+            max_height=available * 0.42 if frame.wide else height * 0.38,
+            max_lines=4 if frame.tall else 3,
+            max_size=max(frame.min_text, round((15 if frame.tall else 11.5) * unit * scale)),
+            min_size=max(frame.min_text, round(5 * unit)),
+            weight=900,
+            line_spacing=1.2,
+            family=event.font,
+        )
+        gift = fit_text(
+            event.gift_name,
+            max_width=gift_font_box - 6 * unit,
+            max_height=14 * unit,
+            max_lines=2,
+            max_size=max(frame.min_text, round((6.5 if frame.tall else 5.6) * unit)),
+            min_size=max(frame.min_text, round(3.4 * unit)),
+            weight=800,
+            line_spacing=1.2,
+            family=event.font,
+        )
+        ribbon_height = gift.height + 4.4 * unit
+        stack = (logo_height + (4 * unit * gap if logo_height else 0)) + 3.3 * unit + 4.5 * unit * gap + title.height
+        stack += 6 * unit * gap + 3 * unit + 3 * unit * gap + ribbon_height
+        if facts is not None and facts_box is None:
+            stack += 5 * unit * gap + facts.height
+        if stack <= available or scale < 0.5:
+            break
+        scale *= 0.9
+        gap *= 0.85
+    y = max(region[1], (region[1] + region[3] - stack) / 2)
 
     if event.logo is not None:
         logo = fitted_logo(event.logo, (round(30 * unit), round(logo_height - 4 * unit)))
@@ -135,22 +181,22 @@ def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) 
             width=max(2, round(0.35 * unit)),
         )
         pill.alpha_composite(logo, ((pill.width - logo.width) // 2, (pill.height - logo.height) // 2))
-        canvas.paste(pill, (round((width - pill.width) / 2), round(y)), pill)
-        y += logo_height + 4 * unit
+        canvas.paste(pill, (round(center - pill.width / 2), round(y)), pill)
+        y += logo_height + 4 * unit * gap
 
     label = "SPECIAL EVENT"
     spacing = 0.7 * unit
     label_width = spaced_width(label, label_font, spacing)
-    label_x = (width - label_width) / 2
+    label_x = center - label_width / 2
     label_mid = y + 3.3 * unit / 2
     draw_spaced(draw, (label_x, y - label_font.getbbox("S")[1]), label, label_font, gold, spacing)
     for side in (-1, 1):
         start = label_x - 2 * unit if side < 0 else label_x + label_width + 2 * unit
         draw.line((start, label_mid, start + side * 7 * unit, label_mid), fill=gold, width=max(1, round(0.25 * unit)))
         sparkle(draw, (start + side * 8.4 * unit, label_mid), 1.1 * unit, gold)
-    y += 3.3 * unit + 4.5 * unit
+    y += 3.3 * unit + 4.5 * unit * gap
 
-    draw_block(
+    title_box = draw_block(
         canvas,
         title,
         x=left,
@@ -162,23 +208,33 @@ def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) 
         shadow_offset=(0, round(0.6 * unit)),
         shadow_blur=1.2 * unit,
     )
-    y += title.height + 6 * unit
+    layout.place("title", title_box, title.size)
+    y += title.height + 6 * unit * gap
 
     gift_label_font = korean_font(round(3 * unit), 700)
     gift_label = "GIFT"
     gl_width = spaced_width(gift_label, gift_label_font, 0.6 * unit)
     draw_spaced(
         draw,
-        ((width - gl_width) / 2, y - gift_label_font.getbbox("G")[1]),
+        (center - gl_width / 2, y - gift_label_font.getbbox("G")[1]),
         gift_label,
         gift_label_font,
         gold,
         0.6 * unit,
     )
-    y += 3 * unit + 3 * unit
+    y += 3 * unit + 3 * unit * gap
 
     ribbon_width = min(gift_font_box, gift.width + 10 * unit)
-    ribbon = ((width - ribbon_width) / 2, y, (width + ribbon_width) / 2, y + ribbon_height)
+    ribbon = (center - ribbon_width / 2, y, center + ribbon_width / 2, y + ribbon_height)
     _ribbon(draw, ribbon, unit, gold, gold_deep)
-    draw_block(canvas, gift, x=ribbon[0], y=y + 2.2 * unit, width=ribbon_width, fill=deep, align="center")
+    gift_box = draw_block(canvas, gift, x=ribbon[0], y=y + 2.2 * unit, width=ribbon_width, fill=deep, align="center")
+    layout.place("gift", gift_box, gift.size)
+    y += ribbon_height
+
+    if facts is not None:
+        if facts_box is not None:
+            top = facts_box[1] + max(0.0, (facts_box[3] - facts_box[1] - facts.height) / 2)
+            facts.draw(canvas, facts_box[0] + (facts_box[2] - facts_box[0] - facts.width) / 2, top, skin, layout)
+        else:
+            facts.draw(canvas, center - facts.width / 2, y + 5 * unit * gap, skin, layout)
     return canvas

@@ -7,8 +7,9 @@ import colorsys
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from content.design.base import EventArt
+from content.design.base import EventArt, Frame, Layout
 from content.design.drawing import cover, draw_block, fitted_logo
+from content.design.facts import FactsSkin, plan_facts
 from content.design.palette import INK, RGB, hex_to_rgb, luminance, mix, vivid
 from content.typography import fit_text, korean_font
 
@@ -36,11 +37,36 @@ def _sticker(text: str, diameter: int, fill: RGB, ink: RGB, angle: float) -> Ima
     return sticker.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)
 
 
-def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) -> Image.Image:
+def _turned_box(
+    box: tuple[float, float, float, float],
+    size: tuple[int, int],
+    turned_size: tuple[int, int],
+    degrees: float,
+    origin: tuple[int, int],
+) -> tuple[float, float, float, float]:
+    """Where ``box`` of a layer of ``size`` lands once the layer is turned by ``degrees`` about its centre
+    (Pillow's rotate with expand: counter-clockwise, the result ``turned_size``) and pasted at ``origin``."""
+    theta = np.deg2rad(degrees)
+    cos, sin = float(np.cos(theta)), float(np.sin(theta))
+    cx, cy = size[0] / 2, size[1] / 2
+    nx, ny = turned_size[0] / 2, turned_size[1] / 2
+    corners = [(x, y) for x in (box[0], box[2]) for y in (box[1], box[3])]
+    moved = [(nx + cos * (x - cx) + sin * (y - cy), ny - sin * (x - cx) + cos * (y - cy)) for x, y in corners]
+    return (
+        origin[0] + min(x for x, _ in moved) - 1,
+        origin[1] + min(y for _, y in moved) - 1,
+        origin[0] + max(x for x, _ in moved) + 1,
+        origin[1] + max(y for _, y in moved) + 1,
+    )
+
+
+def render(event: EventArt, frame: Frame, artwork: Image.Image | None, layout: Layout) -> Image.Image:
+    size = frame.size
     width, height = size
-    unit = min(width, height) / 100
+    unit = frame.unit
+    safe = frame.safe
     brand = vivid(hex_to_rgb(event.brand_color))
-    accent = _accent_for(brand)
+    accent = hex_to_rgb(event.secondary_color) if event.secondary_color else _accent_for(brand)
     light_bg = luminance(brand) > 0.45
     ink = INK if light_bg else (255, 255, 255)
     shadow_ink = (0, 0, 0) if not light_bg else mix(brand, (0, 0, 0), 0.55)
@@ -67,16 +93,32 @@ def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) 
 
     margin = 8 * unit
     text_right = width - margin
-    # Below the sticker (top right) or the tilted artwork card.
-    top = 27 * unit
+    # Below the sticker (top right; in a story, below the profile row) or the tilted artwork card.
+    sticker_top = max(6 * unit, safe[1])
+    top = max(27 * unit, sticker_top + 21 * unit)
+    bottom = min(height - margin, safe[3])
+    # A banner with facts gives its right third to them (QR code on top) and has no room for the sticker.
+    facts_box = None
+    if frame.wide and event.has_facts:
+        facts_width = round(width * 0.36)
+        facts_box = (width - margin - facts_width, max(margin, safe[1]), width - margin, bottom)
+        text_right = facts_box[0] - 4 * unit
+        top = max(margin, safe[1])
+    elif frame.wide:
+        # No room below the sticker: the stack starts at the top, beside it.
+        top = max(margin, safe[1])
+        text_right = width - margin - 24 * unit
     if artwork is not None:
         top = margin + 6 * unit
-        card_w = round((width * 0.4) if landscape else width * 0.36)
+        card_w = round((width * 0.4) if landscape else width * (0.26 if event.has_facts else 0.36))
         card_h = round(card_w * 1.1)
         card = Image.new("RGBA", (card_w + round(3 * unit), card_h + round(10 * unit)), (255, 255, 255, 255))
         card.paste(cover(artwork, (card_w, card_h)), (round(1.5 * unit), round(1.5 * unit)))
         card = card.rotate(-5, resample=Image.Resampling.BICUBIC, expand=True)
-        if landscape:
+        if facts_box is not None:
+            # The facts column covers the right: the photo card leans behind the stack's top left instead.
+            position = (round(-card.width * 0.35), round(-card.height * 0.35))
+        elif landscape:
             position = (round(width - card.width - 3 * unit), round((height - card.height) / 2))
             text_right = position[0] - 2 * unit
         else:
@@ -88,34 +130,67 @@ def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) 
 
     column = text_right - margin
     # The logo chip sits in the bottom-right corner: keep the text stack above it.
-    footer = 9 * unit if event.logo is not None else 0
-    title = fit_text(
-        event.title,
-        max_width=column,
-        max_height=(height - top - margin - footer) * 0.62,
-        max_lines=3,
-        max_size=round(13.5 * unit),
-        min_size=round(5.5 * unit),
-        weight=900,
-        line_spacing=1.12,
+    # Under the photo card, with facts to set, the chip moves to the top left corner to leave room.
+    chip_on_top = artwork is not None and event.has_facts and facts_box is None
+    footer = 9 * unit if event.logo is not None and not chip_on_top else 0
+    skin = FactsSkin(
+        text=ink,
+        muted=ink,
+        button_fill=INK,
+        button_text=accent,
+        card_outline=INK,
+        button_round=0.5,
     )
-    gift = fit_text(
-        event.gift_name,
-        max_width=min(column, width * 0.78) - 16 * unit,
-        max_height=12 * unit,
-        max_lines=2,
-        max_size=round(5.2 * unit),
-        min_size=round(3.2 * unit),
-        weight=800,
-        line_spacing=1.18,
-    )
-    pill_height = gift.height + 4.6 * unit
-    stack = title.height + 7 * unit + pill_height
-    y = top + max(0.0, ((height - margin - footer) - top - stack) * 0.55)
+    if facts_box is not None:
+        facts = plan_facts(
+            event, frame, facts_box[2] - facts_box[0], column=True, max_height=facts_box[3] - facts_box[1]
+        )
+        band = 0.0
+    else:
+        facts = plan_facts(event, frame, column)
+        band = facts.height + 5 * unit if facts is not None else 0.0
+    available = bottom - footer - band - top
+    # With facts to fit too, the headline may get smaller than a lone headline would.
+    title_floor = max(frame.min_text, round((4 if facts is not None else 5.5) * unit))
+    share, title_gap = 0.62, 7 * unit
+    while True:
+        title = fit_text(
+            event.title,
+            max_width=column,
+            max_height=available * share,
+            max_lines=4 if frame.tall else 3,
+            max_size=round((17 if frame.tall else 13.5) * unit),
+            min_size=title_floor,
+            weight=900,
+            line_spacing=1.12,
+            family=event.font,
+        )
+        gift = fit_text(
+            event.gift_name,
+            max_width=min(column, width * 0.78) - 16 * unit,
+            max_height=12 * unit,
+            max_lines=2,
+            max_size=max(frame.min_text, round(5.2 * unit)),
+            min_size=max(frame.min_text, round(3.2 * unit)),
+            weight=800,
+            line_spacing=1.18,
+            family=event.font,
+        )
+        pill_height = gift.height + 4.6 * unit
+        stack = title.height + title_gap + pill_height
+        # Without facts the stack is set as it always was (the contract platforms keep their look).
+        if stack <= available or share < 0.2 or facts is None:
+            break
+        share -= 0.08
+        title_gap = max(3 * unit, title_gap * 0.8)
+    y = top + max(0.0, (available - stack) * 0.55)
 
     offset = round(0.9 * unit)
-    draw_block(canvas, title, x=margin, y=y, width=column, fill=ink, shadow=shadow_ink, shadow_offset=(offset, offset))
-    y += title.height + 7 * unit
+    title_box = draw_block(
+        canvas, title, x=margin, y=y, width=column, fill=ink, shadow=shadow_ink, shadow_offset=(offset, offset)
+    )
+    layout.place("title", title_box, title.size)
+    y += title.height + title_gap
 
     # The gift in a tilted pill: "경품" tag + name.
     tag_font = korean_font(round(3.2 * unit), 900)
@@ -143,20 +218,33 @@ def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) 
         font=tag_font,
         fill=INK,
     )
-    draw_block(pill, gift, x=tag_box[2] + 2.2 * unit, y=unit + 2.3 * unit, width=gift.width, fill=(255, 255, 255))
+    gift_x, gift_y = tag_box[2] + 2.2 * unit, unit + 2.3 * unit
+    gift_box = draw_block(pill, gift, x=gift_x, y=gift_y, width=gift.width, fill=(255, 255, 255))
+    unrotated = pill.size
     pill = pill.rotate(2.5, resample=Image.Resampling.BICUBIC, expand=True)
-    canvas.paste(pill, (round(margin - unit), round(y - unit)), pill)
+    pill_x, pill_y = round(margin - unit), round(y - unit)
+    canvas.paste(pill, (pill_x, pill_y), pill)
+    layout.place("gift", _turned_box(gift_box, unrotated, pill.size, 2.5, (pill_x, pill_y)), gift.size)
+    if facts is not None:
+        if facts_box is not None:
+            facts_top = facts_box[1] + max(0.0, (facts_box[3] - facts_box[1] - facts.height) / 2)
+            facts.draw(canvas, facts_box[0], facts_top, skin, layout)
+        else:
+            facts.draw(canvas, margin, bottom - footer - facts.height, skin, layout)
 
     sticker = _sticker("EVENT!", round(19 * unit), accent if artwork is not None else (255, 255, 255), INK, 14)
-    if artwork is not None:
+    if facts_box is not None:
+        sticker = None
+    elif artwork is not None:
         # Slapped on the corner of the photo card.
         sticker_pos = (
             round(max(0, position[0] - sticker.width * 0.3)),
             round(max(0, position[1] - sticker.height * 0.2)),
         )
     else:
-        sticker_pos = (round(width - sticker.width - 7 * unit), round(6 * unit))
-    canvas.paste(sticker, sticker_pos, sticker)
+        sticker_pos = (round(width - sticker.width - 7 * unit), round(sticker_top))
+    if sticker is not None:
+        canvas.paste(sticker, sticker_pos, sticker)
 
     if event.logo is not None:
         logo = fitted_logo(event.logo, (round(22 * unit), round(7 * unit)))
@@ -165,5 +253,9 @@ def render(event: EventArt, size: tuple[int, int], artwork: Image.Image | None) 
             (0, 0, chip.width - 1, chip.height - 1), radius=round(1.5 * unit), fill=(255, 255, 255, 255)
         )
         chip.alpha_composite(logo, (round(2 * unit), round(1.5 * unit)))
-        canvas.paste(chip, (round(width - margin - chip.width), round(height - margin - chip.height + 3 * unit)), chip)
+        if chip_on_top:
+            canvas.paste(chip, (round(margin), round(max(3 * unit, safe[1]))), chip)
+        else:
+            chip_x = margin if facts_box is not None else width - margin - chip.width
+            canvas.paste(chip, (round(chip_x), round(min(bottom + 3 * unit, safe[3]) - chip.height)), chip)
     return canvas

@@ -1,10 +1,14 @@
 """Reference renderings of the three template designs, and how a new rendering is compared with them.
 
 The PNGs in ``reference_renders/`` are contact sheets (styles in rows, platforms in columns, each image at a
-quarter of its size) drawn by the renderer as it was before its drawing and encoding were optimised (issue 11).
-``test_template_look.py`` compares today's renderings with them and writes old | new | difference images.
+quarter of its size). The contract's three platforms (left, rows 270 px apart) were drawn by the renderer as it
+was before its drawing and encoding were optimised (issue 11); the platforms added later (right, rows 480 px
+apart) when they were added (issue 14). ``test_template_look.py`` compares today's renderings with them and
+writes old | new | difference images.
 
-Rewrite the sheets only when a change of look is intended and has been looked at side by side::
+Rewrite the sheets only when a change of look is intended and has been looked at side by side. ``--write``
+redraws the added platforms' cells and keeps the contract platforms' cells as they are; ``--write-all``
+redraws every cell::
 
     .venv/bin/python -m tests.content.render_reference --write
 """
@@ -18,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from content.constants import ALL_PLATFORMS, ALL_STYLES, PLATFORM_SIZES
+from content.constants import ALL_PLATFORMS, ALL_STYLES, CONTRACT_PLATFORMS, EXTENDED_PLATFORMS, PLATFORM_SIZES
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference_renders"
 # Compared at a quarter of the size in each direction: the look (gradients, glows, layout, colours) without
@@ -69,16 +73,27 @@ def event_for(case: Case):  # type: ignore[no-untyped-def]
     return EventArt(case.title, case.gift, case.color, sample_logo() if case.logo else None)
 
 
+def scaled(pixels: int) -> int:
+    """A length at 1/SCALE, rounded up as Pillow's reduce() rounds it."""
+    return -(-pixels // SCALE)
+
+
+def _row_height(platforms: list[str]) -> int:
+    return max(scaled(PLATFORM_SIZES[p][1]) for p in platforms)
+
+
 def cell_origin(style: str, platform: str) -> tuple[int, int]:
-    """Where an image of ``style`` and ``platform`` sits in a sheet (at 1/SCALE)."""
-    x = GAP + sum(PLATFORM_SIZES[p][0] // SCALE + GAP for p in ALL_PLATFORMS[: ALL_PLATFORMS.index(platform)])
-    row_height = max(size[1] for size in PLATFORM_SIZES.values()) // SCALE
-    return x, GAP + ALL_STYLES.index(style) * (row_height + GAP)
+    """Where an image of ``style`` and ``platform`` sits in a sheet (at 1/SCALE). The contract's platforms keep
+    the places they had before platforms were added; the added ones sit to their right, in taller rows."""
+    group = CONTRACT_PLATFORMS if platform in CONTRACT_PLATFORMS else EXTENDED_PLATFORMS
+    before = ALL_PLATFORMS[: ALL_PLATFORMS.index(platform)]
+    x = GAP + sum(scaled(PLATFORM_SIZES[p][0]) + GAP for p in before)
+    return x, GAP + ALL_STYLES.index(style) * (_row_height(group) + GAP)
 
 
 def sheet_size() -> tuple[int, int]:
-    width = GAP + sum(PLATFORM_SIZES[p][0] // SCALE + GAP for p in ALL_PLATFORMS)
-    row_height = max(size[1] for size in PLATFORM_SIZES.values()) // SCALE
+    width = GAP + sum(scaled(PLATFORM_SIZES[p][0]) + GAP for p in ALL_PLATFORMS)
+    row_height = max(_row_height(CONTRACT_PLATFORMS), _row_height(EXTENDED_PLATFORMS))
     return width, GAP + len(ALL_STYLES) * (row_height + GAP)
 
 
@@ -101,7 +116,7 @@ def render_case(case: Case) -> dict[tuple[str, str], Image.Image]:
 def reference_cell(sheet: Image.Image, style: str, platform: str) -> Image.Image:
     x, y = cell_origin(style, platform)
     width, height = PLATFORM_SIZES[platform]
-    return sheet.crop((x, y, x + width // SCALE, y + height // SCALE))
+    return sheet.crop((x, y, x + scaled(width), y + scaled(height)))
 
 
 @dataclass(frozen=True)
@@ -160,17 +175,23 @@ def rendered_sheet(images: dict[tuple[str, str], Image.Image]) -> Image.Image:
     return sheet
 
 
-def write_references() -> None:
+def write_references(*, keep_contract_cells: bool) -> None:
     REFERENCE_DIR.mkdir(exist_ok=True)
     for case in CASES:
         sheet = rendered_sheet(render_case(case))
         path = REFERENCE_DIR / f"{case.name}.png"
+        if keep_contract_cells:
+            with Image.open(path) as previous:
+                old = previous.convert("RGB")
+            for style in ALL_STYLES:
+                for platform in CONTRACT_PLATFORMS:
+                    sheet.paste(reference_cell(old, style, platform), cell_origin(style, platform))
         sheet.save(path, optimize=True)
         print(path, f"{path.stat().st_size // 1024} KB")
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] != ["--write"]:
+    if sys.argv[1:] not in (["--write"], ["--write-all"]):
         sys.exit(__doc__)
     import os
 
@@ -179,4 +200,4 @@ if __name__ == "__main__":
     import django
 
     django.setup()
-    write_references()
+    write_references(keep_contract_cells=sys.argv[1] == "--write")
