@@ -30,6 +30,7 @@ from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.core.files import locks
 from django.core.files.move import file_move_safe
+from redis.exceptions import NoScriptError
 
 
 class _ReusingRedisCacheClient(RedisCacheClient):
@@ -45,19 +46,50 @@ class _ReusingRedisCacheClient(RedisCacheClient):
         return client
 
 
+# The values of KEYS[1..n-1], then INCR of KEYS[n] (its lifetime set on the first count): one command, atomic
+# (Redis runs a script alone), one reply: the values followed by the count.
+_READ_AND_COUNT_SCRIPT = """
+local last = #KEYS
+local answer = {}
+if last > 1 then answer = redis.call('MGET', unpack(KEYS, 1, last - 1)) end
+local count = redis.call('INCR', KEYS[last])
+if count == 1 then redis.call('EXPIRE', KEYS[last], ARGV[1]) end
+answer[last] = count
+return answer
+"""
+
+
 class RedisCache(DjangoRedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _ReusingRedisCacheClient
+        self._scripts: dict[int, str] = {}
+
+    def _script_sha(self, client: Any, *, reload: bool = False) -> str:
+        sha = self._scripts.get(id(client))
+        if sha is None or reload:
+            sha = self._scripts[id(client)] = client.script_load(_READ_AND_COUNT_SCRIPT)
+        return sha
 
     def count(self, key: str, timeout: int) -> int:
-        """Adds one to a counter that lives ``timeout`` seconds from its first count: one round trip (INCR and
-        EXPIRE NX in a transaction), where Django's ``add`` + ``incr`` take three."""
-        key = self.make_and_validate_key(key)
-        pipeline = self._cache.get_client(key, write=True).pipeline(transaction=True)
-        pipeline.incr(key)
-        pipeline.expire(key, timeout, nx=True)
-        return int(pipeline.execute()[0])
+        """Adds one to a counter that lives ``timeout`` seconds from its first count: one command (a Lua
+        script, atomic on the server), where Django's ``add`` + ``incr`` take three round trips."""
+        return self.read_and_count([], key, timeout)[1]
+
+    def read_and_count(self, keys: list[str], counter: str, timeout: int) -> tuple[dict[str, Any], int]:
+        """``get_many(keys)`` and ``count(counter, timeout)`` in one command (the script is loaded once per
+        client, and again if the server lost it)."""
+        made = {self.make_and_validate_key(key): key for key in keys}
+        counter_key = self.make_and_validate_key(counter)
+        client = self._cache.get_client(counter_key, write=True)
+        names = [*made, counter_key]
+        try:
+            answer = client.evalsha(self._script_sha(client), len(names), *names, timeout)
+        except NoScriptError:  # the server restarted or flushed its scripts
+            answer = client.evalsha(self._script_sha(client, reload=True), len(names), *names, timeout)
+        loads = self._cache._serializer.loads
+        found = {made[key]: loads(value) for key, value in zip(made, answer, strict=False) if value is not None}
+        return found, int(answer[-1])
 
 
 class AtomicFileBasedCache(FileBasedCache):
@@ -81,6 +113,9 @@ class AtomicFileBasedCache(FileBasedCache):
             if FileBasedCache.add(self, key, 1, timeout):
                 return 1
             return self._incr_locked(key, 1, None)
+
+    def read_and_count(self, keys: list[str], counter: str, timeout: int) -> tuple[dict[str, Any], int]:
+        return self.get_many(keys), self.count(counter, timeout)
 
     def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
         with self._exclusive():

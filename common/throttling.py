@@ -7,6 +7,7 @@ under concurrency. Rates are written ``"N/period"``: ``"60/min"``, ``"10/15min"`
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -20,12 +21,14 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from common.errors import TooManyRequests
+from common.read_ahead import take_count
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(s|sec|second|m|min|minute|h|hour|d|day)s?\s*$")
 _UNIT_SECONDS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
 _UNIT_SECONDS |= {"d": 86400, "day": 86400}
 
 
+@functools.cache
 def parse_rate(rate: str) -> tuple[int, int]:
     """``"10/15min"`` → (10, 900): requests allowed per window, window length in seconds."""
     match = _RATE.match(rate)
@@ -40,12 +43,24 @@ def _window_key(key: str, period: int, now: float) -> tuple[str, int]:
     return f"throttle:{key}:{period}:{window}", window
 
 
-def hit(key: str, rate: str) -> int | None:
-    """Counts one request against ``key``; the seconds to wait when that exceeds ``rate``, else None."""
+def counter_key(key: str, rate: str) -> tuple[str, int]:
+    """The cache key counting ``key``'s current window of ``rate``, and how long it lives."""
+    _, period = parse_rate(rate)
+    return _window_key(key, period, time.time())[0], period + 1
+
+
+def hit(key: str, rate: str, *, request: Any | None = None) -> int | None:
+    """Counts one request against ``key``; the seconds to wait when that exceeds ``rate``, else None.
+
+    A polled view may have counted it already, in the round trip that read its cache keys
+    (``common.read_ahead``): then that count is used.
+    """
     limit, period = parse_rate(rate)
     now = time.time()
     cache_key, window = _window_key(key, period, now)
-    count = cache.count(cache_key, timeout=period + 1)  # common.cache: atomic, one round trip on Redis
+    count = take_count(request, cache_key)
+    if count is None:
+        count = cache.count(cache_key, timeout=period + 1)  # common.cache: atomic, one command on Redis
     if count > limit:
         return max(1, math.ceil((window + 1) * period - now))
     return None
@@ -97,7 +112,7 @@ class WindowThrottle(BaseThrottle):
         ident = self.ident(request, view)
         if ident is None:
             return True
-        self._wait = hit(f"{type(self).__name__}:{ident}", getattr(settings, self.rate_setting))
+        self._wait = hit(f"{type(self).__name__}:{ident}", getattr(settings, self.rate_setting), request=request)
         return self._wait is None
 
     def wait(self) -> float | None:
@@ -117,6 +132,12 @@ class ApiKeyRateThrottle(WindowThrottle):
         api_key = _api_key(request)
         return api_key.prefix if api_key is not None else None
 
+    @classmethod
+    def counter_for(cls, key_prefix: str) -> tuple[str, int]:
+        """The counter this throttle counts for the key with ``key_prefix``: known before authentication, so
+        that a polled view can count it in its read-ahead."""
+        return counter_key(f"{cls.__name__}:{key_prefix}", settings.THROTTLE_RATE_PER_API_KEY)
+
 
 class VisitorRateThrottle(WindowThrottle):
     """Requests on behalf of one shopper (``visitorId`` in the body or the query string)."""
@@ -127,8 +148,9 @@ class VisitorRateThrottle(WindowThrottle):
         api_key = _api_key(request)
         if api_key is None:
             return None
-        visitor = request.query_params.get("visitorId")
-        if not visitor and hasattr(request.data, "get"):
+        # A status poll (the hot path) has neither a query string nor a body to parse.
+        visitor = request.query_params.get("visitorId") if request.META.get("QUERY_STRING") else None
+        if not visitor and request.method not in ("GET", "HEAD") and hasattr(request.data, "get"):
             visitor = request.data.get("visitorId")
         if not isinstance(visitor, str) or not visitor:
             return None

@@ -413,7 +413,7 @@ for _app in ("content", "tryon"):
 
 # --- Throttles (common/throttling.py): fixed windows counted in the cache, 429 with Retry-After beyond -----
 # Toile API (x-api-key): per key, per visitor (visitorId), and per client address for publishable keys.
-THROTTLE_RATE_PER_API_KEY = env.str("THROTTLE_RATE_PER_API_KEY", default="1200/min")
+THROTTLE_RATE_PER_API_KEY = env.str("THROTTLE_RATE_PER_API_KEY", default="6000/min")
 THROTTLE_RATE_PER_VISITOR = env.str("THROTTLE_RATE_PER_VISITOR", default="60/min")
 THROTTLE_RATE_PER_WIDGET_IP = env.str("THROTTLE_RATE_PER_WIDGET_IP", default="120/min")
 # Logins (POST /api/auth/token and the dashboard's login form): attempts per client address, and failed

@@ -31,8 +31,10 @@ urlpatterns = [
     path("api/content/", include("content.urls")),
     path("api/size/", include("sizing.urls")),
     path("api/webhooks", include("webhooks.urls")),
-    path("", include("widget.urls")),
+    # Try-on before the widget: storefronts poll GET /api/tryon/{jobId} every few seconds, and each include
+    # tried before the matching one costs the request (the widget's script is cached by browsers).
     path("", include("tryon.urls")),
+    path("", include("widget.urls")),
 ]
 
 if not settings.CONTENT_STORAGE["BACKEND"].startswith("storages."):

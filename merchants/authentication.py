@@ -22,14 +22,17 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import aware_utcnow
 
+from common.throttling import ApiKeyRateThrottle
 from merchants.models import ApiKey, Merchant
 from merchants.origins import own_origins, request_origin
 from merchants.selectors import merchant_for_user
 from merchants.services import (
+    API_KEY_PREFIX_LENGTH,
     PUBLISHABLE_KEY_PREFIX,
     api_key_cache_key,
     authenticate_api_key,
     check_api_key_use,
+    is_api_key_memoised,
 )
 from merchants.tokens import MERCHANT_CLAIM
 
@@ -67,10 +70,19 @@ class ApiKeyAuthentication:
         return 'ApiKey realm="api", header="x-api-key"'
 
 
-def api_key_cache_keys(request: Request) -> list[str]:
-    """The cache key :class:`ApiKeyAuthentication` reads for this request, if it carries a key."""
+def api_key_throttle_counter(request: Request) -> tuple[str, int] | None:
+    """The per-key throttle's counter for this request's key, if it carries one (see common.read_ahead)."""
     raw_key = request.META.get(ApiKeyAuthentication.header, "").strip()
-    return [api_key_cache_key(raw_key=raw_key)] if raw_key else []
+    return ApiKeyRateThrottle.counter_for(raw_key[:API_KEY_PREFIX_LENGTH]) if raw_key else None
+
+
+def api_key_cache_keys(request: Request) -> list[str]:
+    """The cache key :class:`ApiKeyAuthentication` reads for this request, if it carries a key this process
+    has not verified a moment ago."""
+    raw_key = request.META.get(ApiKeyAuthentication.header, "").strip()
+    if not raw_key or is_api_key_memoised(raw_key=raw_key):
+        return []
+    return [api_key_cache_key(raw_key=raw_key)]
 
 
 class RefusePublishableKeys(BasePermission):

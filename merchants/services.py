@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache as memoize
@@ -20,6 +21,8 @@ from merchants.models import ApiKey, Membership, Merchant
 from merchants.origins import normalize_origins
 
 API_KEY_PREFIX = "tk_"
+# A key's prefix (shown in the dashboard, naming it in logs and counters) is its first characters.
+API_KEY_PREFIX_LENGTH = 11
 PUBLISHABLE_KEY_PREFIX = "pk_"
 KEY_PREFIXES = {ApiKey.Kind.SECRET: API_KEY_PREFIX, ApiKey.Kind.PUBLISHABLE: PUBLISHABLE_KEY_PREFIX}
 # The origins of all active publishable keys, for CORS preflights (which carry no key). Changes through the
@@ -76,7 +79,7 @@ def issue_api_key(
         raise InvalidInput("비밀 키에는 Origin을 지정할 수 없습니다: 브라우저에서 쓰지 않는 키입니다.")
     while True:
         raw_key = KEY_PREFIXES[kind] + secrets.token_urlsafe(32)
-        prefix = raw_key[:11]
+        prefix = raw_key[:API_KEY_PREFIX_LENGTH]
         if not ApiKey.objects.filter(prefix=prefix).exists():
             break
     api_key = ApiKey.objects.create(
@@ -172,9 +175,14 @@ def authenticate_api_key(*, raw_key: str, request: Any | None = None) -> ApiKey 
     if not raw_key.startswith((API_KEY_PREFIX, PUBLISHABLE_KEY_PREFIX)):
         return None
     hashed_key = hash_api_key(raw_key)
+    api_key = _memoised_api_key(hashed_key)
+    if api_key is not None:
+        _record_use(api_key)
+        return api_key
     entry_key = _api_key_cache_key(hashed_key)
     api_key = _api_key_from_entry(read_ahead.get_many(request, [entry_key]).get(entry_key))
     if api_key is not None:
+        _memoise_api_key(hashed_key, api_key)
         _record_use(api_key)
         return api_key
     api_key = ApiKey.objects.select_related("merchant").filter(hashed_key=hashed_key, revoked_at__isnull=True).first()
@@ -182,14 +190,46 @@ def authenticate_api_key(*, raw_key: str, request: Any | None = None) -> ApiKey 
         return None
     _record_use(api_key)
     cache.set(entry_key, api_key, timeout=settings.API_KEY_CACHE_SECONDS)
+    _memoise_api_key(hashed_key, api_key)
     return api_key
 
 
+# A key verified in this process is remembered this long beside the shared cache entry, so that a storefront
+# polling with it costs neither a cache read nor an unpickling (as verified JWTs are): a revocation in another
+# process reaches this one within this time, on top of the entry's API_KEY_CACHE_SECONDS.
+API_KEY_MEMO_SECONDS = 1.0
+API_KEY_MEMO_SIZE = 10_000
+_memoised_keys: dict[str, tuple[float, ApiKey]] = {}
+
+
+def _memoised_api_key(hashed_key: str) -> ApiKey | None:
+    found = _memoised_keys.get(hashed_key)
+    if found is None or found[0] < time.monotonic():
+        return None
+    return found[1]
+
+
+def _memoise_api_key(hashed_key: str, api_key: ApiKey) -> None:
+    if len(_memoised_keys) >= API_KEY_MEMO_SIZE:
+        _memoised_keys.clear()
+    _memoised_keys[hashed_key] = (time.monotonic() + API_KEY_MEMO_SECONDS, api_key)
+
+
+def is_api_key_memoised(*, raw_key: str) -> bool:
+    return _memoised_api_key(hash_api_key(raw_key)) is not None
+
+
 def forget_api_key(api_key: ApiKey) -> None:
-    """Drops the key's cache entry: now, and again after commit (a reader in between cached the old row)."""
+    """Drops the key's cache entry (and this process's memo): now, and again after commit (a reader in between
+    cached the old row)."""
     key = _api_key_cache_key(api_key.hashed_key)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+
+    def forget() -> None:
+        cache.delete(key)
+        _memoised_keys.pop(api_key.hashed_key, None)
+
+    forget()
+    transaction.on_commit(forget)
 
 
 @memoize

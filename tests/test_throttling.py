@@ -146,3 +146,13 @@ def test_counters_count_atomically_and_expire_on_both_cache_backends(tmp_path, s
         assert [backend.count("window", timeout=1) for _ in range(3)] == [1, 2, 3]
         clock.sleep(1.2)
         assert backend.count("window", timeout=1) == 1, backend
+
+
+def test_counting_survives_redis_forgetting_its_scripts():
+    from django.core.cache import cache as redis_cache
+
+    assert redis_cache.count("after-flush", timeout=60) == 1
+    redis_cache._cache.get_client(write=True).script_flush()  # as after a Redis restart
+    assert redis_cache.count("after-flush", timeout=60) == 2
+    values, count = redis_cache.read_and_count(["missing"], "after-flush", 60)
+    assert values == {} and count == 3

@@ -21,7 +21,7 @@ from common.read_ahead import read_ahead
 from common.status_cache import PolledJSONNegotiation, json_bytes_response
 from common.validation import validated
 from merchants.api import PublicToileView, ToileApiKeyView
-from merchants.authentication import api_key_cache_keys
+from merchants.authentication import api_key_cache_keys, api_key_throttle_counter
 from tryon import services
 from tryon.job_status import finished_job_bodies, job_status_json
 from tryon.serializers import (
@@ -133,7 +133,11 @@ class TryOnDetailView(ToileApiKeyView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # Storefronts poll this every few seconds: the key's cache entry and the job's cached body are read in
         # one round trip, before authentication asks for the first.
-        read_ahead(request, [*api_key_cache_keys(request), *finished_job_bodies.keys(kwargs["jobId"])])
+        read_ahead(
+            request,
+            [*api_key_cache_keys(request), *finished_job_bodies.keys(kwargs["jobId"])],
+            counter=api_key_throttle_counter(request),
+        )
         super().initial(request, *args, **kwargs)
 
     @extend_schema(
