@@ -51,7 +51,7 @@ TARGET_HEALTHY_RATIO = 0.8
 # --- The receiver (its own process) -------------------------------------------------------------------
 
 
-def receiver_main(port: int, control) -> None:  # type: ignore[no-untyped-def]
+def receiver_main(port: int, control) -> None:
     """Answers 200 (503 on paths marked dead); verifies each request's signature; records what arrived."""
     from standardwebhooks import Webhook
 
@@ -61,7 +61,7 @@ def receiver_main(port: int, control) -> None:  # type: ignore[no-untyped-def]
     connections = itertools.count()
 
     class Protocol(asyncio.Protocol):
-        def connection_made(self, transport) -> None:  # type: ignore[no-untyped-def]
+        def connection_made(self, transport) -> None:
             self.transport = transport
             self.buffer = bytearray()
             next(connections)
@@ -198,7 +198,7 @@ class Endpoints:
     paths: list[str]
 
 
-def make_endpoints(label: str, count: int, port: int, control) -> Endpoints:  # type: ignore[no-untyped-def]
+def make_endpoints(label: str, count: int, port: int, control) -> Endpoints:
     from merchants.models import Merchant
     from webhooks.services import create_endpoint
 
@@ -267,7 +267,7 @@ def emit(
     return committed, time.monotonic() - started
 
 
-def collect(control, expected: set[int], paths: set[str], timeout: float = 120) -> tuple[list, int, float]:  # type: ignore[no-untyped-def]
+def collect(control, expected: set[int], paths: set[str], timeout: float = 120) -> tuple[list, int, float]:
     """Receiver records until every expected seq arrived on one of ``paths`` (or the timeout)."""
     records: list = []
     connections_total, cpu = 0, 0.0
@@ -319,7 +319,7 @@ def measure(
     label: str,
     endpoints: Endpoints,
     seqs: range,
-    control,  # type: ignore[no-untyped-def]
+    control,
     *,
     worker_pid: int,
     beat_pid: int,
@@ -381,13 +381,13 @@ def show(run: Run) -> None:
     )
 
 
-def timezone_now():  # type: ignore[no-untyped-def]
+def timezone_now():
     from django.utils import timezone
 
     return timezone.now()
 
 
-def settled_rows(merchants: list, healthy_merchants: list, *, since, expected: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def settled_rows(merchants: list, healthy_merchants: list, *, since, expected: int) -> dict[str, int]:
     """The run's delivery rows by status, once the healthy ones are all recorded (results are written a few
     milliseconds after the receiver answered)."""
     from webhooks.models import WebhookDelivery

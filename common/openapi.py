@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -38,3 +40,12 @@ def toile_errors(*codes: int, **descriptions: str) -> dict[int, OpenApiResponse]
 def data_envelope(name: str, data: serializers.Serializer | serializers.Field) -> serializers.Serializer:
     """``{"data": <data>}``, Toile's success body, as a named schema."""
     return inline_serializer(name, {"data": data})
+
+
+def envelope(name: str, data: type[serializers.Serializer], **options: Any) -> type[serializers.Serializer]:
+    """A serializer class rendering and documenting ``{"data": <data>}``, named ``name`` in the schema.
+
+    Built with ``type()``: a class body cannot declare a field called ``data`` without shadowing, for the type
+    checker, the serializer's own ``.data`` (DRF's metaclass moves fields out of the class at run time).
+    """
+    return type(name, (serializers.Serializer,), {"data": data(**options), "__module__": data.__module__})

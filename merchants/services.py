@@ -78,7 +78,7 @@ def issue_api_key(
     elif allowed_origins:
         raise InvalidInput("비밀 키에는 Origin을 지정할 수 없습니다: 브라우저에서 쓰지 않는 키입니다.")
     while True:
-        raw_key = KEY_PREFIXES[kind] + secrets.token_urlsafe(32)
+        raw_key = KEY_PREFIXES[ApiKey.Kind(kind)] + secrets.token_urlsafe(32)
         prefix = raw_key[:API_KEY_PREFIX_LENGTH]
         if not ApiKey.objects.filter(prefix=prefix).exists():
             break

@@ -24,8 +24,9 @@ def product_for_merchant(*, merchant: Merchant, external_id: str) -> Product:
 def chart_for_product(*, product: Product) -> SizeChart | None:
     """The product's own chart if set (and of its merchant), else the merchant's chart for its brand
     (case-insensitive) and category."""
-    if product.size_chart_id is not None and product.size_chart.merchant_id == product.merchant_id:
-        chart = product.size_chart
+    own = product.size_chart if product.size_chart_id is not None else None
+    if own is not None and own.merchant_id == product.merchant_id:
+        chart: SizeChart | None = own
     else:
         chart = (
             SizeChart.objects.filter(

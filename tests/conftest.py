@@ -17,7 +17,7 @@ from merchants.services import create_merchant, issue_api_key
 _real_connect = socket.socket.connect
 
 
-def _guarded_connect(self: socket.socket, address) -> None:  # type: ignore[no-untyped-def]
+def _guarded_connect(self: socket.socket, address) -> None:
     """Tests may talk only to this machine: a real network call fails the test."""
     if self.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
         host = address[0]
@@ -47,7 +47,7 @@ def _celery_eager() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hasher(settings) -> None:  # type: ignore[no-untyped-def]
+def _fast_password_hasher(settings) -> None:
     """Every test creates merchant users; PBKDF2's deliberate slowness would dominate the suite."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -85,12 +85,12 @@ def api_key_client_for(merchant: Merchant) -> APIClient:
 
 
 @pytest.fixture
-def merchant(db) -> Merchant:  # type: ignore[no-untyped-def]
+def merchant(db) -> Merchant:
     return make_merchant("Merchant A")
 
 
 @pytest.fixture
-def other_merchant(db) -> Merchant:  # type: ignore[no-untyped-def]
+def other_merchant(db) -> Merchant:
     return make_merchant("Merchant B")
 
 
@@ -107,12 +107,12 @@ def api_key_client(merchant: Merchant) -> APIClient:
 
 
 @pytest.fixture
-def merchant_user(merchant: Merchant):  # type: ignore[no-untyped-def]
+def merchant_user(merchant: Merchant):
     return merchant.memberships.first().user
 
 
 @pytest.fixture
-def unreachable_broker():  # type: ignore[no-untyped-def]
+def unreachable_broker():
     """Points the Celery app at a port where nothing listens, without retries; restores it afterwards."""
     from config.celery import app as celery_app
 
@@ -145,7 +145,7 @@ FAST_RECOVERY_ENV = {
 
 
 @pytest.fixture
-def filesystem_broker(tmp_path, settings):  # type: ignore[no-untyped-def]
+def filesystem_broker(tmp_path, settings):
     """The embedded default's broker (kombu's filesystem transport) and file cache, for this process and its
     workers. Returns the environment that points a worker or beat at the same folders (no REDIS_URL)."""
     from config.celery import app as celery_app

@@ -30,7 +30,7 @@ def key_client(raw_key: str) -> APIClient:
     return client
 
 
-def login(merchant) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def login(merchant) -> dict[str, str]:
     user = merchant.memberships.get().user
     response = APIClient().post(
         "/api/auth/token", {"username": user.username, "password": "pass-word-123"}, format="json"

@@ -50,7 +50,7 @@ def _manage(env: dict[str, str], *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def embedded_stack(tmp_path_factory) -> Iterator[EmbeddedStack]:  # type: ignore[no-untyped-def]
+def embedded_stack(tmp_path_factory) -> Iterator[EmbeddedStack]:
     root = tmp_path_factory.mktemp("embedded")
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key not in NOT_EMBEDDED}

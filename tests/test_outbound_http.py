@@ -115,7 +115,7 @@ def test_a_deadline_closes_a_kept_alive_connection_reused_by_a_later_request(set
     settings.SSRF_ALLOW_LOOPBACK = True
     trickle = Trickle()
 
-    class FastThenTrickle(trickle.handler):  # type: ignore[misc, valid-type]
+    class FastThenTrickle(trickle.handler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 MEASUREMENT = {"height": 172, "weight": 65, "gender": "M"}
 
 
-def assert_toile_429(response) -> None:  # type: ignore[no-untyped-def]
+def assert_toile_429(response) -> None:
     assert response.status_code == 429, response.content
     body = response.json()
     assert body["statusCode"] == 429 and body["error"] == "TooManyRequests" and body["message"]
@@ -50,7 +50,7 @@ def test_requests_for_one_visitor_are_limited_and_change_nothing_past_the_limit(
     assert response.status_code == 201
 
 
-def _token(client: APIClient, username: str, password: str, ip: str = "203.0.113.7"):  # type: ignore[no-untyped-def]
+def _token(client: APIClient, username: str, password: str, ip: str = "203.0.113.7"):
     return client.post("/api/auth/token", {"username": username, "password": password}, format="json", REMOTE_ADDR=ip)
 
 

@@ -14,7 +14,7 @@ EVENT_INFO = {"title": "봄맞이 커피 할인 이벤트", "giftName": "아메�
 
 
 @pytest.fixture(autouse=True)
-def _no_ai_keys(settings):  # type: ignore[no-untyped-def]
+def _no_ai_keys(settings):
     """Tests start from the embedded configuration: no AI keys, loopback refused, generous rate limit."""
     settings.STABILITY_API_KEY = ""
     settings.OPENAI_API_KEY = ""
@@ -45,7 +45,7 @@ def decode(url: str) -> Image.Image:
     return image
 
 
-def generate(client, body: dict, *, capture=None):  # type: ignore[no-untyped-def]
+def generate(client, body: dict, *, capture=None):
     """POSTs a generate request; with ``capture`` (django_capture_on_commit_callbacks) the eager task runs."""
     if capture is None:
         return client.post("/api/content/images/generate", body, format="json")
@@ -54,7 +54,7 @@ def generate(client, body: dict, *, capture=None):  # type: ignore[no-untyped-de
 
 
 @pytest.fixture
-def fake_stability(settings):  # type: ignore[no-untyped-def]
+def fake_stability(settings):
     from tests.content.fakes import FakeStability
 
     server = FakeStability()
@@ -65,7 +65,7 @@ def fake_stability(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def fake_openai(settings):  # type: ignore[no-untyped-def]
+def fake_openai(settings):
     from tests.content.fakes import FakeOpenAI
 
     server = FakeOpenAI()
@@ -75,7 +75,7 @@ def fake_openai(settings):  # type: ignore[no-untyped-def]
     server.stop()
 
 
-def run_job(client, body: dict, capture) -> dict:  # type: ignore[no-untyped-def]
+def run_job(client, body: dict, capture) -> dict:
     """Generates through the API with the eager task and returns the finished job as a client polls it."""
     response = generate(client, body, capture=capture)
     assert response.status_code == 202, response.json()
@@ -87,7 +87,7 @@ AZURITE_CONTAINER = "content-test"
 
 
 @pytest.fixture(scope="session")
-def azurite(tmp_path_factory):  # type: ignore[no-untyped-def]
+def azurite(tmp_path_factory):
     """A real Azurite blob server (npm, installed by ``make test``) with a public-read container."""
     import subprocess
     from pathlib import Path
@@ -132,7 +132,7 @@ def azurite(tmp_path_factory):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def azure_content_storage(settings, azurite):  # type: ignore[no-untyped-def]
+def azure_content_storage(settings, azurite):
     settings.STORAGES = {
         **settings.STORAGES,
         "content": {

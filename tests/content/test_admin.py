@@ -16,14 +16,14 @@ from tests.support.charts import charts_in
 pytestmark = pytest.mark.django_db
 
 
-def admin_client_for(merchant) -> Client:  # type: ignore[no-untyped-def]
+def admin_client_for(merchant) -> Client:
     client = Client()
     client.force_login(merchant.memberships.get().user)
     return client
 
 
 @pytest.fixture
-def two_jobs(merchant, other_merchant, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def two_jobs(merchant, other_merchant, django_capture_on_commit_callbacks):
     mine = run_job(
         jwt_client_for(merchant),
         {"eventDraftId": "evt-admin", "eventInfo": EVENT_INFO, "platforms": ["INSTAGRAM", "NAVER_BLOG"]},

@@ -69,11 +69,11 @@ def test_the_longest_event_is_as_long_as_a_request_may_be():
     assert len(LONGEST.event_url) == serializers.EVENT_URL_MAX
 
 
-def overlaps(a, b) -> bool:  # type: ignore[no-untyped-def]
+def overlaps(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def inside(box, area) -> bool:  # type: ignore[no-untyped-def]
+def inside(box, area) -> bool:
     return box[0] >= area[0] and box[1] >= area[1] and box[2] <= area[2] and box[3] <= area[3]
 
 

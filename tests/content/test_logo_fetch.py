@@ -29,7 +29,7 @@ def _bomb() -> bytes:
 
 
 @pytest.fixture
-def logo_server():  # type: ignore[no-untyped-def]
+def logo_server():
     files = {
         "/logo.png": (_png((255, 0, 255, 255)), "image/png"),
         "/slow.png": (_png((255, 0, 255, 255)), "image/png"),

@@ -37,7 +37,7 @@ def logged_in_client(merchant: Merchant) -> APIClient:
     return client
 
 
-def completed_job(client: APIClient, capture, event: str = "evt-poll-1", **choices) -> str:  # type: ignore[no-untyped-def]
+def completed_job(client: APIClient, capture, event: str = "evt-poll-1", **choices) -> str:
     response = generate(
         client, {"eventDraftId": event, "eventInfo": EVENT_INFO, **(choices or ONE_IMAGE)}, capture=capture
     )
@@ -45,7 +45,7 @@ def completed_job(client: APIClient, capture, event: str = "evt-poll-1", **choic
     return response.json()["jobId"]
 
 
-def poll(client: APIClient, job_id: str):  # type: ignore[no-untyped-def]
+def poll(client: APIClient, job_id: str):
     return client.get(f"/api/content/images/jobs/{job_id}")
 
 

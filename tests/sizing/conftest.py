@@ -52,12 +52,12 @@ def make_product(merchant: Any, *, external_id: str, brand: str, category: str, 
 
 
 @pytest.fixture
-def shirt(merchant):  # type: ignore[no-untyped-def]
+def shirt(merchant):
     make_chart(merchant, brand="BRAND_A", category="TOP", rows=TOP_BODY_ROWS)
     return make_product(merchant, external_id="BLUE-SHIRT-001", brand="BRAND_A", category="TOP", name="블루 린넨 셔츠")
 
 
-def make_try_on_job(merchant):  # type: ignore[no-untyped-def]
+def make_try_on_job(merchant):
     """A try-on job row of the try-on app (feedback names one by id)."""
     from django.apps import apps
 
@@ -66,5 +66,5 @@ def make_try_on_job(merchant):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def try_on_job(merchant):  # type: ignore[no-untyped-def]
+def try_on_job(merchant):
     return make_try_on_job(merchant)

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 BODY = {"productId": "BLUE-SHIRT-001", "measurement": {"gender": "M", "height": 171, "weight": 65, "chest": 92.5}}
 
 
-def send_feedback(client, merchant, *, comment: str = "", fit: str | None = None, helpful: bool = False) -> None:  # type: ignore[no-untyped-def]
+def send_feedback(client, merchant, *, comment: str = "", fit: str | None = None, helpful: bool = False) -> None:
     body = {
         "tryOnRequestId": str(make_try_on_job(merchant).id),
         "recommendedSize": "M",
@@ -25,7 +25,7 @@ def send_feedback(client, merchant, *, comment: str = "", fit: str | None = None
     assert client.post("/api/size/feedback", body, format="json").status_code == 201
 
 
-def recommendation(client):  # type: ignore[no-untyped-def]
+def recommendation(client):
     return client.post("/api/size/recommend", BODY, format="json").json()["data"]["recommendation"]
 
 

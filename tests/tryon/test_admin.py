@@ -17,7 +17,7 @@ from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSe
 pytestmark = pytest.mark.django_db
 
 
-def admin_client_for(merchant) -> Client:  # type: ignore[no-untyped-def]
+def admin_client_for(merchant) -> Client:
     client = Client()
     client.force_login(merchant.memberships.get().user)
     return client

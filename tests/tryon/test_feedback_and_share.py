@@ -77,7 +77,7 @@ def test_concurrent_feedback_from_one_visitor_is_counted_once(merchant, concurre
     barrier = threading.Barrier(len(clients))
     statuses: list[int] = []
 
-    def vote(client) -> None:  # type: ignore[no-untyped-def]
+    def vote(client) -> None:
         try:
             barrier.wait()
             response = client.post(
@@ -205,7 +205,7 @@ def test_concurrent_share_requests_get_one_link(merchant, concurrent_database):
     barrier = threading.Barrier(len(clients))
     results: list[tuple[int, str]] = []
 
-    def share(client) -> None:  # type: ignore[no-untyped-def]
+    def share(client) -> None:
         try:
             barrier.wait()
             response = client.post(f"/api/tryon/{job.id}/share", {"visitorId": str(uuid.uuid4())}, format="json")

@@ -79,7 +79,7 @@ class Shop:
 
 
 @pytest.fixture
-def shop_factory(live_server) -> Iterator[Callable[[], Shop]]:  # type: ignore[no-untyped-def]
+def shop_factory(live_server) -> Iterator[Callable[[], Shop]]:
     servers: list[LocalServer] = []
 
     def start() -> Shop:
@@ -132,7 +132,7 @@ def latin_only_fontconfig(folder: Path) -> Path:
 
 
 @pytest.fixture
-def browser(monkeypatch, tmp_path) -> Iterator[Browser]:  # type: ignore[no-untyped-def]
+def browser(monkeypatch, tmp_path) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
     from playwright.sync_api import sync_playwright
@@ -165,7 +165,7 @@ def browser(monkeypatch, tmp_path) -> Iterator[Browser]:  # type: ignore[no-unty
 
 
 @pytest.fixture
-def shop_merchant(merchant, settings, live_server, loopback_allowed):  # type: ignore[no-untyped-def]
+def shop_merchant(merchant, settings, live_server, loopback_allowed):
     seed_catalogue(merchant)
     settings.PUBLIC_BASE_URL = live_server.url
     return merchant
@@ -178,7 +178,7 @@ def open_shop(browser: Browser, shop: Shop) -> Any:
     return page
 
 
-def stats(merchant) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def stats(merchant) -> dict[str, int]:
     row = WidgetDailyStats.objects.filter(merchant=merchant, date=timezone.localdate()).first()
     fields = ("opens", "recommendations", "uploads", "completed", "shares", "share_views")
     return {name: getattr(row, name) if row else 0 for name in fields}

@@ -31,10 +31,10 @@ class Command(BaseCommand):
         "publishable key, and prints how to log in."
     )
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--base-url", default="http://localhost:8000")
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         merchant = Merchant.objects.filter(name=DEMO_MERCHANT).first()
         if merchant is None:
             merchant = create_merchant(name=DEMO_MERCHANT, username=DEMO_USERNAME, password=DEMO_PASSWORD)
