@@ -38,6 +38,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "bench_webhooks"
@@ -296,6 +297,12 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
+class ProcessIds(TypedDict):
+    worker_pid: int
+    beat_pid: int
+    receiver_pid: int
+
+
 @dataclass
 class Run:
     label: str
@@ -461,7 +468,8 @@ def main() -> int:
             f"receiver 127.0.0.1:{port}, {args.endpoints} endpoints (one per merchant), {args.threads} emitting threads"
         )
 
-        pids = {"worker_pid": processes[0].pid, "beat_pid": processes[1].pid, "receiver_pid": receiver.pid}
+        assert receiver.pid is not None
+        pids: ProcessIds = {"worker_pid": processes[0].pid, "beat_pid": processes[1].pid, "receiver_pid": receiver.pid}
         healthy = make_endpoints("ok", args.endpoints, port, control)
         cursor = itertools.count()
 

@@ -24,7 +24,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol, cast
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -161,4 +161,4 @@ class CountingCache(Protocol):
 
 def counting_cache() -> CountingCache:
     """The default cache, which ``settings.CACHES`` always sets to one of this module's backends."""
-    return cast(CountingCache, cache)
+    return cast(CountingCache, caches["default"])

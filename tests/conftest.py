@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -32,7 +33,7 @@ def _guarded_connect(self: socket.socket, address) -> None:
 
 @pytest.fixture(autouse=True, scope="session")
 def _no_external_network() -> Iterator[None]:
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignment]
     yield
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
 
@@ -71,9 +72,16 @@ def make_merchant(name: str | None = None) -> Merchant:
     )
 
 
+def owner_of(merchant: Merchant) -> Any:
+    """The merchant's first dashboard user, the one the merchant fixtures create."""
+    membership = merchant.memberships.order_by("pk").first()
+    assert membership is not None, merchant
+    return membership.user
+
+
 def jwt_client_for(merchant: Merchant) -> APIClient:
     client = APIClient()
-    user = merchant.memberships.first().user
+    user = owner_of(merchant)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
     return client
 
@@ -108,7 +116,7 @@ def api_key_client(merchant: Merchant) -> APIClient:
 
 @pytest.fixture
 def merchant_user(merchant: Merchant):
-    return merchant.memberships.first().user
+    return owner_of(merchant)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from merchants.models import ApiKey
 from merchants.services import hash_api_key, issue_api_key, revoke_api_key
+from tests.support.text import must_search
 
 pytestmark = pytest.mark.django_db
 
@@ -113,12 +114,11 @@ def test_create_merchant_and_issue_api_key_commands(db, capsys):
 
 
 def test_bootstrap_demo_prints_a_working_key_and_replaces_the_previous_one(db, capsys):
-    import re
 
     call_command("bootstrap_demo")
-    first = re.search(r"(tk_\S+)", capsys.readouterr().out).group(1)
+    first = must_search(r"(tk_\S+)", capsys.readouterr().out).group(1)
     call_command("bootstrap_demo")
-    second = re.search(r"(tk_\S+)", capsys.readouterr().out).group(1)
+    second = must_search(r"(tk_\S+)", capsys.readouterr().out).group(1)
     assert first != second
     assert APIClient().get("/api/me", HTTP_X_API_KEY=first).status_code == 401
     assert APIClient().get("/api/me", HTTP_X_API_KEY=second).json()["data"]["merchantName"] == "Demo Shop"

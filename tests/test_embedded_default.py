@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -171,7 +172,7 @@ def test_the_content_rate_limit_holds_under_concurrency_on_the_embedded_cache(em
     ).json()["access"]
 
     def generate(number: int) -> int:
-        body = {"eventDraftId": f"evt-burst-{number}", "eventInfo": EVENT_INFO, "styles": ["SIMPLE"]}
+        body: dict[str, Any] = {"eventDraftId": f"evt-burst-{number}", "eventInfo": EVENT_INFO, "styles": ["SIMPLE"]}
         response = requests.post(
             f"{embedded_stack.url}/api/content/images/generate",
             json=body,

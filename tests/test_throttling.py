@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from common.cache import AtomicFileBasedCache
+from common.cache import AtomicFileBasedCache, RedisCache, counting_cache
 from sizing.models import BodyMeasurement
 
 pytestmark = pytest.mark.django_db
@@ -139,8 +139,7 @@ def test_counters_count_atomically_and_expire_on_both_cache_backends(tmp_path, s
     """The throttles' one primitive: a first count starts the window's lifetime, later ones keep it."""
     import time as clock
 
-    from django.core.cache import cache as redis_cache
-
+    redis_cache = counting_cache()
     file_cache = AtomicFileBasedCache(str(tmp_path / "cache"), {})
     for backend in (redis_cache, file_cache):
         assert [backend.count("window", timeout=1) for _ in range(3)] == [1, 2, 3]
@@ -149,7 +148,8 @@ def test_counters_count_atomically_and_expire_on_both_cache_backends(tmp_path, s
 
 
 def test_counting_survives_redis_forgetting_its_scripts():
-    from django.core.cache import cache as redis_cache
+    redis_cache = counting_cache()
+    assert isinstance(redis_cache, RedisCache)
 
     assert redis_cache.count("after-flush", timeout=60) == 1
     redis_cache._cache.get_client(write=True).script_flush()  # as after a Redis restart

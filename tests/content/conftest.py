@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -10,7 +11,7 @@ import requests
 from django.test import Client
 from PIL import Image
 
-EVENT_INFO = {"title": "봄맞이 커피 할인 이벤트", "giftName": "아메리카노 1+1", "brandColor": "#FF5733"}
+EVENT_INFO: dict[str, Any] = {"title": "봄맞이 커피 할인 이벤트", "giftName": "아메리카노 1+1", "brandColor": "#FF5733"}
 
 
 @pytest.fixture(autouse=True)
@@ -31,9 +32,9 @@ def fetch_bytes(url: str) -> bytes:
     anything else over HTTP."""
     parts = urlsplit(url)
     if parts.path.startswith("/media/content/") and parts.hostname in ("localhost", "testserver", None):
-        response = Client().get(parts.path)
-        assert response.status_code == 200, url
-        return b"".join(response.streaming_content)
+        local = Client().get(parts.path)
+        assert local.status_code == 200, url
+        return local.getvalue()
     response = requests.get(url, timeout=10)
     assert response.status_code == 200, (url, response.status_code)
     return response.content

@@ -1,5 +1,7 @@
 """Recommendations for a product shift when its fit feedback shows a consistent bias (docs/sizing.md)."""
 
+from typing import Any
+
 import pytest
 
 from sizing.models import SizeFeedback
@@ -8,7 +10,10 @@ from .conftest import make_try_on_job
 
 pytestmark = pytest.mark.django_db
 
-BODY = {"productId": "BLUE-SHIRT-001", "measurement": {"gender": "M", "height": 171, "weight": 65, "chest": 92.5}}
+BODY: dict[str, Any] = {
+    "productId": "BLUE-SHIRT-001",
+    "measurement": {"gender": "M", "height": 171, "weight": 65, "chest": 92.5},
+}
 
 
 def send_feedback(client, merchant, *, comment: str = "", fit: str | None = None, helpful: bool = False) -> None:

@@ -31,7 +31,7 @@ def upload(client, image_server, *, photo: bytes | None = None, name: str = "me.
 def fetch_result(client, url: str) -> bytes:
     response = client.get(urlsplit(url).path)
     assert response.status_code == 200, response.content[:200]
-    return b"".join(response.streaming_content)
+    return response.getvalue()
 
 
 def stored_files() -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -203,7 +204,7 @@ def test_preflight_is_answered_for_widget_origins_on_shopper_paths_only(merchant
 
 def test_changed_origins_take_effect_for_preflights_at_once(merchant):
     issued = publishable_key_for(merchant, "https://old-shop.kr")
-    opts = {"HTTP_ACCESS_CONTROL_REQUEST_METHOD": "POST"}
+    opts: dict[str, Any] = {"HTTP_ACCESS_CONTROL_REQUEST_METHOD": "POST"}
     assert APIClient().options("/api/tryon", HTTP_ORIGIN="https://old-shop.kr", **opts).status_code == 204
     set_allowed_origins(api_key=issued.api_key, allowed_origins=["https://new-shop.kr"])
     assert APIClient().options("/api/tryon", HTTP_ORIGIN="https://old-shop.kr", **opts).status_code == 403

@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.db import connections
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import ViewportSize
 
 from config.celery import app as celery_app
 from merchants.models import ApiKey
@@ -35,7 +36,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", "var/test-artifacts"))
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def big_person_jpeg() -> bytes:
