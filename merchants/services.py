@@ -57,6 +57,13 @@ def create_merchant(*, name: str, username: str, password: str, email: str = "")
     return merchant
 
 
+def set_dashboard_password(*, username: str, password: str) -> None:
+    """Replaces a dashboard user's password; their sessions and JWTs (which carry its fingerprint) end with it."""
+    user = get_user_model().objects.get(username=username)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+
+
 def issue_api_key(
     *,
     merchant: Merchant,
