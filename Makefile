@@ -47,6 +47,7 @@ test: install tools
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
 
 render-preview: install
 	$(BIN)/python manage.py render_preview --out render-preview

@@ -7,6 +7,7 @@ Run: .venv/bin/python bench/tryon_build_share_font.py
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import justmytype_intl_cjk
@@ -22,10 +23,8 @@ def characters() -> set[int]:
     chars = set(range(0x20, 0x7F)) | {0xB7, 0x2026, 0x2014, 0x2013, 0x2018, 0x2019, 0x201C, 0x201D, 0x20A9, 0xFF5E}
     for high in range(0xB0, 0xC9):
         for low in range(0xA1, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):  # an unassigned code point of the table
                 chars.add(ord(bytes([high, low]).decode("euc-kr")))
-            except UnicodeDecodeError:
-                pass
     return chars | set(range(0x3131, 0x3164))
 
 

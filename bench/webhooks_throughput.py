@@ -86,7 +86,7 @@ def receiver_main(port: int, control) -> None:
                 try:
                     payload = verifiers[path].verify(body, headers)
                     seq, verified = int(payload["data"]["seq"]), True
-                except Exception:
+                except Exception:  # noqa: S110 - recorded as unverified, which the report counts
                     pass
                 records.append((received, path, headers.get("webhook-id", ""), seq, verified))
                 answer = b"HTTP/1.1 503 Service Unavailable" if path in dead else b"HTTP/1.1 200 OK"

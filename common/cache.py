@@ -22,6 +22,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, Protocol, cast
 
 from django.core.cache import caches
@@ -107,7 +108,7 @@ class AtomicFileBasedCache(FileBasedCache):
     @contextlib.contextmanager
     def _exclusive(self) -> Iterator[None]:
         self._createdir()
-        with open(os.path.join(self._dir, ".counter-lock"), "a+b") as handle:
+        with Path(self._dir, ".counter-lock").open("a+b") as handle:
             locks.lock(handle, locks.LOCK_EX)
             try:
                 yield
@@ -135,16 +136,16 @@ class AtomicFileBasedCache(FileBasedCache):
     def _incr_locked(self, key: str, delta: int, version: int | None) -> int:
         fname = self._key_to_file(key, version)
         try:
-            with open(fname, "rb") as handle:
-                expiry = pickle.load(handle)
-                value = pickle.loads(zlib.decompress(handle.read()))
+            with Path(fname).open("rb") as handle:
+                expiry = pickle.load(handle)  # noqa: S301 - our own files, as FileBasedCache
+                value = pickle.loads(zlib.decompress(handle.read()))  # noqa: S301 - our own cache files
         except FileNotFoundError:
             value, expiry = None, 0
         if value is None or (expiry is not None and expiry < time.time()):
             raise ValueError(f"Key '{key}' not found")
         new_value = value + delta
         fd, tmp_path = tempfile.mkstemp(dir=self._dir)
-        with open(fd, "wb") as handle:
+        with os.fdopen(fd, "wb") as handle:
             handle.write(pickle.dumps(expiry, self.pickle_protocol))
             handle.write(zlib.compress(pickle.dumps(new_value, self.pickle_protocol)))
         file_move_safe(tmp_path, fname, allow_overwrite=True)

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 # What every install used before keys were generated per install: refused wherever it is configured.
-LEGACY_DEVELOPMENT_SECRET_KEY = "dev-only-insecure-secret-key-change-me-in-production"
+LEGACY_DEVELOPMENT_SECRET_KEY = "dev-only-insecure-secret-key-change-me-in-production"  # noqa: S105 - refused
 MIN_SECRET_KEY_LENGTH = 50
 KEY_FILE_NAME = "secret_key"
 

@@ -211,7 +211,8 @@ def complete_job(*, job_id: str, produced: list[GeneratedImage]) -> ImageJob:
             retire_jobs_listing([job.source_image_id])
         elif job.kind == ImageJob.Kind.GENERATE:
             # A fresh generation supersedes what an expired or earlier generation listed for this event.
-            if listed.update(deleted_at=timezone.now()):
+            superseded = listed.update(deleted_at=timezone.now())
+            if superseded:
                 retire_event_jobs(merchant_id=job.merchant_id, event_draft_id=job.event_draft_id)
         job.status = ImageJob.Status.COMPLETED
         job.completed_at = timezone.now()

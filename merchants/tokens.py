@@ -33,7 +33,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from common.throttling import check_login_allowed, client_ip, record_login_failure, record_login_success
 from merchants.models import Membership
 
-PASSWORD_CLAIM = "pwd"
+PASSWORD_CLAIM = "pwd"  # noqa: S105 - a claim's name
 MERCHANT_CLAIM = "mid"
 
 

@@ -257,12 +257,11 @@ def recommend(body: Body, chart: ChartSpec, *, size_shift: float = 0.0) -> Recom
         value = getattr(body, dim)
         sd = MEASURED_SD[dim]
         weight = importance[dim]
-        if dim in GIRTHS:
-            if value is None:
-                estimate = estimate_girth(gender=body.gender, girth=dim, height=body.height, weight=body.weight)
-                value, sd = estimate.value, estimate.sd
-                weight *= ESTIMATED_GIRTH_WEIGHT_FACTOR
-                estimated.append(dim)
+        if dim in GIRTHS and value is None:
+            estimate = estimate_girth(gender=body.gender, girth=dim, height=body.height, weight=body.weight)
+            value, sd = estimate.value, estimate.sd
+            weight *= ESTIMATED_GIRTH_WEIGHT_FACTOR
+            estimated.append(dim)
         position, slope = _position(_knots(values, dim), float(value))
         if dim in estimated:
             estimated_error += weight * sd * slope

@@ -166,11 +166,7 @@ def plan_facts(
     qr_url = event.event_url
     if qr_url:
         floor = qr_minimum_side(qr_url)
-        if column:
-            qr_side = round(min(max_width, 24 * u))
-        else:
-            qr_side = round(min(18 * u, max_width * 0.28))
-        qr_side = max(floor, qr_side)
+        qr_side = max(floor, round(min(max_width, 24 * u) if column else min(18 * u, max_width * 0.28)))
     else:
         qr_side = 0
     text_width = max_width if column or not qr_url else max_width - qr_side - gap

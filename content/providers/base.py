@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, NoReturn, Protocol
+from typing import Any, Protocol
 
 import requests
 
@@ -82,14 +82,15 @@ def post_to_provider(provider: str, url: str, **request: Any) -> tuple[requests.
     return response, body if isinstance(body, dict) else {}
 
 
-def raise_for_failure(provider: str, response: requests.Response, detail: str = "") -> NoReturn:
+def failure_of(provider: str, response: requests.Response, detail: str = "") -> ProviderError:
     """The failure a non-200 answer means for the chain and the breaker (moderation is the caller's to spot
     first: each provider words it differently)."""
+    message = f"{provider}: HTTP {response.status_code} {detail}".strip()
     if response.status_code == 429:
-        raise ProviderRateLimited(f"{provider}: HTTP 429 {detail}".strip())
+        return ProviderRateLimited(message)
     if response.status_code >= 500:
-        raise ProviderUnavailable(f"{provider}: HTTP {response.status_code} {detail}".strip())
-    raise ProviderRejected(f"{provider}: HTTP {response.status_code} {detail}".strip())
+        return ProviderUnavailable(message)
+    return ProviderRejected(message)
 
 
 def decoded_artwork(provider: str, encoded: object) -> bytes:

@@ -12,8 +12,8 @@ from content.providers.base import (
     ContentRefused,
     ProviderRejected,
     decoded_artwork,
+    failure_of,
     post_to_provider,
-    raise_for_failure,
 )
 
 MODERATION_CODES = {"moderation_blocked", "content_policy_violation"}
@@ -49,4 +49,4 @@ class OpenAIImagesProvider:
         code = str(error.get("code") or "")
         if code in MODERATION_CODES:
             raise ContentRefused(f"openai: {code}")
-        raise_for_failure(self.name, response, code if response.status_code < 500 else "")
+        raise failure_of(self.name, response, code if response.status_code < 500 else "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from content.providers.base import ContentRefused, decoded_artwork, post_to_provider, raise_for_failure
+from content.providers.base import ContentRefused, decoded_artwork, failure_of, post_to_provider
 
 logger = logging.getLogger(__name__)
 
@@ -43,4 +43,4 @@ class StabilityProvider:
         errors = "; ".join(str(e) for e in body.get("errors", []) if e)[:300]
         if response.status_code == 403 and name == "content_moderation":
             raise ContentRefused(f"stability: content moderation ({errors})")
-        raise_for_failure(self.name, response, name if response.status_code >= 429 else f"{name} {errors}")
+        raise failure_of(self.name, response, name if response.status_code >= 429 else f"{name} {errors}")

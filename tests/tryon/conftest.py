@@ -352,7 +352,7 @@ class S3Emulator:
             region_name=S3_REGION,
         )
 
-    def keys(self) -> list[str]:
+    def stored_keys(self) -> list[str]:
         return [item["Key"] for item in self.client().list_objects_v2(Bucket=S3_BUCKET).get("Contents", [])]
 
     def env(self) -> dict[str, str]:

@@ -45,8 +45,8 @@ def test_result_url_is_presigned_for_one_hour(
     assert presigned_url_problem(url, now=timezone.now().timestamp() + 3500) is None
 
     # The shopper's photo never stays in the bucket; only the result does.
-    assert all(key.startswith("results/") for key in s3_emulator.keys())
-    assert len(s3_emulator.keys()) == 1
+    assert all(key.startswith("results/") for key in s3_emulator.stored_keys())
+    assert len(s3_emulator.stored_keys()) == 1
 
 
 def test_og_image_redirects_to_a_fresh_presigned_url(api_key_client, merchant, client, s3_emulator):
@@ -62,7 +62,7 @@ def test_og_image_redirects_to_a_fresh_presigned_url(api_key_client, merchant, c
 
 def test_retention_deletes_the_object_from_the_bucket(merchant, s3_emulator):
     job = make_completed_job(merchant)
-    assert s3_emulator.keys() == [job.result_image]
+    assert s3_emulator.stored_keys() == [job.result_image]
     TryOnJob.objects.filter(pk=job.pk).update(result_expires_at=timezone.now() - timedelta(seconds=1))
     assert purge_expired_task.delay().get()["resultsDeleted"] == 1
-    assert s3_emulator.keys() == []
+    assert s3_emulator.stored_keys() == []

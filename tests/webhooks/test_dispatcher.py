@@ -47,10 +47,13 @@ def test_the_first_attempt_is_made_when_the_emitter_commits(
 def test_a_rolled_back_emitter_kicks_nothing(merchant, receiver, allow_loopback, django_capture_on_commit_callbacks):
     make_endpoint(merchant, receiver.url(), ["tryon.completed"])
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(ZeroDivisionError), transaction.atomic():
-            emit_event(merchant=merchant, event_type="tryon.completed", data={})
-            1 / 0  # noqa: B018
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(ZeroDivisionError),
+        transaction.atomic(),
+    ):
+        emit_event(merchant=merchant, event_type="tryon.completed", data={})
+        1 / 0  # noqa: B018
 
     assert callbacks == []
     assert receiver.count() == 0

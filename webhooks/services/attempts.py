@@ -46,7 +46,7 @@ MAX_PAUSE = timedelta(minutes=5)
 def retry_delay(attempt_count: int) -> timedelta:
     """The wait after the ``attempt_count``-th failed attempt, with jitter."""
     base = RETRY_DELAYS[attempt_count - 1]
-    return base * random.uniform(1 - RETRY_JITTER, 1 + RETRY_JITTER)
+    return base * random.uniform(1 - RETRY_JITTER, 1 + RETRY_JITTER)  # noqa: S311 - retry jitter, not a secret
 
 
 def breaker_pause(consecutive_failures: int) -> timedelta | None:
