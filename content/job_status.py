@@ -41,8 +41,7 @@ def job_status_json(*, merchant: Merchant, job_id: str) -> bytes:
 
 
 def _build_body(job: ImageJob) -> dict[str, Any]:
-    # Import here: services (estimates) import the selectors this module is built on.
-    from content.services import remaining_seconds
+    from content.services import remaining_seconds  # services import this module: imported here (cycle)
 
     body: dict[str, Any] = {"jobId": job.id, "status": job.status, "message": STATUS_MESSAGES[job.status]}
     if job.status == ImageJob.Status.PROCESSING and not configured_ai_providers():

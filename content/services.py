@@ -30,6 +30,7 @@ from content.constants import (
 )
 from content.job_status import retire_jobs_listing
 from content.models import ContentSettings, GeneratedImage, ImageJob, new_regeneration_job_id
+from content.pipeline import fail_job
 from content.providers.registry import configured_ai_providers
 from content.resilience import breaker_status
 from content.selectors import image_url, listed_event_images, listed_image_for_merchant
@@ -242,7 +243,6 @@ def request_generation(*, merchant: Merchant, data: dict) -> AcceptedJob:
 def _save_and_enqueue(job: ImageJob, priority: int) -> None:
     """Saves the job and publishes it after commit; if the broker is down the job ends FAILED and the client
     gets 503 (the job never waits for a message that was not sent)."""
-    from content.pipeline import fail_job
     from content.tasks import generate_images  # tasks import this module: imported here to break the cycle
 
     job.enqueued_at = timezone.now()

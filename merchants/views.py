@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import reverse
@@ -73,8 +75,6 @@ def throttled_admin_login(request: HttpRequest, extra_context: dict | None = Non
 def _refused_login(request: HttpRequest, message: str) -> HttpResponseBase:
     """The theme's own login page, as ``AdminSite.login`` renders it, with ``message`` as the form's error
     (the credentials are not even checked)."""
-    from django.contrib.admin.forms import AdminAuthenticationForm
-    from django.contrib.auth.views import LoginView
 
     class RefusedLoginForm(AdminAuthenticationForm):
         def clean(self) -> dict:

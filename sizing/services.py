@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -31,6 +30,8 @@ from sizing.models import (
 )
 from sizing.recommendation import Body, ChartError, ChartRowSpec, ChartSpec, recommend, validate_chart
 from sizing.selectors import chart_for_product, product_for_merchant, recent_fit_counts
+from tryon.models import TryOnJob
+from tryon.selectors import visitor_key_for
 from widget.analytics import record_widget_event
 
 logger = logging.getLogger(__name__)
@@ -166,22 +167,15 @@ def fit_from_comment(comment: str) -> str:
 
 
 def _check_try_on_job(*, merchant: Merchant, job_id: uuid.UUID, visitor_id: uuid.UUID | None = None) -> None:
-    """The id must name one of the caller's try-on jobs (checked once the try-on app provides the model);
-    with ``visitor_id`` (the widget), one that this visitor made."""
-    try:
-        job_model = apps.get_model("tryon", "TryOnJob")
-    except LookupError:
-        return
-    owner = job_model.objects.filter(pk=job_id).values_list("merchant_id", "visitor_key").first()
+    """The id must name one of the caller's try-on jobs; with ``visitor_id`` (the widget), one that this visitor
+    made."""
+    owner = TryOnJob.objects.filter(pk=job_id).values_list("merchant_id", "visitor_key").first()
     if owner is None:
         raise NotFound("피팅 요청을 찾을 수 없습니다.")
     if owner[0] != merchant.pk:
         raise Forbidden("다른 가맹점의 피팅 요청입니다.")
-    if visitor_id is not None:
-        from tryon.selectors import visitor_key_for
-
-        if owner[1] != visitor_key_for(visitor_id=visitor_id):
-            raise Forbidden("다른 방문자의 피팅 요청입니다.")
+    if visitor_id is not None and owner[1] != visitor_key_for(visitor_id=visitor_id):
+        raise Forbidden("다른 방문자의 피팅 요청입니다.")
 
 
 def submit_size_feedback(

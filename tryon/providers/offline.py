@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import justmytype_intl_cjk
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -56,7 +57,7 @@ class Point:
 
 
 def _model(kind: str) -> Any:
-    import mediapipe as mp
+    import mediapipe as mp  # heavy (TensorFlow Lite): loaded by the first photo, not by every process
 
     if kind not in _models:
         if kind == "pose":
@@ -198,15 +199,13 @@ def centred_quad(garment_size: tuple[int, int], category: str, size: tuple[int, 
 
 
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    path = Path(justmytype_intl_cjk.__file__).parent / "fonts/ofl/notosanskr/NotoSansKR[wght].ttf"
     try:
-        import justmytype_intl_cjk
-
-        path = Path(justmytype_intl_cjk.__file__).parent / "fonts/ofl/notosanskr/NotoSansKR[wght].ttf"
         font = ImageFont.truetype(str(path), size)
         font.set_variation_by_axes([700])
-        return font
-    except (ImportError, OSError):
+    except OSError:
         return ImageFont.load_default(size)
+    return font
 
 
 def draw_preview_badge(image: Image.Image) -> None:
