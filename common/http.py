@@ -26,12 +26,14 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext_noop
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from common.errors import UnsafeURL
 from common.limits import ProcessSlots
+from common.stored_text import StoredText
 
 METADATA_ADDRESSES = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 # RFC 6052's well-known NAT64 prefix: the last 32 bits are an IPv4 address the translator connects to.
@@ -40,6 +42,23 @@ NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
 NAT64_LOCAL_USE = ipaddress.ip_network("64:ff9b:1::/48")
 # Deprecated IPv4-compatible addresses (::a.b.c.d); :: and ::1 themselves are handled as unspecified/loopback.
 IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+# Refusals: raised to API callers and the dashboard, and stored in a webhook delivery's last error.
+METADATA_REFUSED = StoredText(gettext_noop("클라우드 메타데이터 주소로는 요청할 수 없습니다."))
+LOOPBACK_REFUSED = StoredText(gettext_noop("루프백 주소(localhost)로는 요청할 수 없습니다."))
+LINK_LOCAL_REFUSED = StoredText(gettext_noop("링크 로컬 주소로는 요청할 수 없습니다."))
+PRIVATE_REFUSED = StoredText(gettext_noop("사설망 또는 예약된 주소로는 요청할 수 없습니다."))
+INVALID_URL = StoredText(gettext_noop("올바른 URL이 아닙니다: %(error)s"))
+NOT_HTTP = StoredText(gettext_noop("http 또는 https URL만 사용할 수 있습니다."))
+NO_HOST = StoredText(gettext_noop("URL에 호스트가 없습니다."))
+USER_INFO = StoredText(gettext_noop("사용자 정보가 포함된 URL은 사용할 수 없습니다."))
+UNKNOWN_HOST = StoredText(gettext_noop("호스트 이름을 찾을 수 없습니다: %(host)s"))
+FETCH_TIMED_OUT = StoredText(gettext_noop("URL을 가져오는 시간이 초과되었습니다."))
+FILE_TOO_LARGE = StoredText(gettext_noop("파일이 너무 큽니다 (최대 %(mb)sMB)."))
+FETCH_FAILED = StoredText(gettext_noop("URL을 가져올 수 없습니다: %(error)s"))
+FETCH_STATUS = StoredText(gettext_noop("URL을 가져올 수 없습니다 (HTTP %(status)s)."))
+FETCH_BROKEN = StoredText(gettext_noop("URL을 가져오는 중 오류가 발생했습니다: %(error)s"))
+TOO_MANY_REDIRECTS = StoredText(gettext_noop("리디렉션이 너무 많습니다."))
 
 
 def _allow_loopback() -> bool:
@@ -62,13 +81,13 @@ def embedded_ipv4_addresses(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Add
 
 def _refusal_reason_for(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_loopback: bool) -> str | None:
     if ip in METADATA_ADDRESSES:
-        return "클라우드 메타데이터 주소로는 요청할 수 없습니다."
+        return METADATA_REFUSED()
     if ip.is_loopback:
-        return None if allow_loopback else "루프백 주소(localhost)로는 요청할 수 없습니다."
+        return None if allow_loopback else LOOPBACK_REFUSED()
     if ip.is_link_local:
-        return "링크 로컬 주소로는 요청할 수 없습니다."
+        return LINK_LOCAL_REFUSED()
     if ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified or not ip.is_global:
-        return "사설망 또는 예약된 주소로는 요청할 수 없습니다."
+        return PRIVATE_REFUSED()
     return None
 
 
@@ -79,7 +98,7 @@ def refusal_reason(address: str, *, allow_loopback: bool | None = None) -> str |
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address):
         if ip in NAT64_LOCAL_USE:
-            return "사설망 또는 예약된 주소로는 요청할 수 없습니다."
+            return PRIVATE_REFUSED()
         embedded = embedded_ipv4_addresses(ip)
         if ip.ipv4_mapped:
             # ::ffff:127.0.0.1 is the IPv4 address itself, judged (and allowed for loopback) as such.
@@ -101,13 +120,13 @@ def validate_public_url(url: str, *, allow_loopback: bool | None = None, resolve
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise UnsafeURL(f"올바른 URL이 아닙니다: {exc}") from exc
+        raise UnsafeURL(INVALID_URL(error=exc)) from exc
     if parts.scheme not in ("http", "https"):
-        raise UnsafeURL("http 또는 https URL만 사용할 수 있습니다.")
+        raise UnsafeURL(NOT_HTTP())
     if not parts.hostname:
-        raise UnsafeURL("URL에 호스트가 없습니다.")
+        raise UnsafeURL(NO_HOST())
     if parts.username or parts.password:
-        raise UnsafeURL("사용자 정보가 포함된 URL은 사용할 수 없습니다.")
+        raise UnsafeURL(USER_INFO())
     if not resolve:
         return
     try:
@@ -115,7 +134,7 @@ def validate_public_url(url: str, *, allow_loopback: bool | None = None, resolve
             parts.hostname, port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
         )
     except socket.gaierror as exc:
-        raise UnsafeURL(f"호스트 이름을 찾을 수 없습니다: {parts.hostname}") from exc
+        raise UnsafeURL(UNKNOWN_HOST(host=parts.hostname)) from exc
     for info in infos:
         reason = refusal_reason(str(info[4][0]), allow_loopback=allow_loopback)
         if reason:
@@ -326,12 +345,12 @@ def fetch_public_url(url: str, *, max_bytes: int, total_timeout: float = 15.0, m
             return _fetch(session, url, deadline, max_bytes=max_bytes, max_redirects=max_redirects)
         except UnsafeURL:
             if deadline.expired:
-                raise UnsafeURL("URL을 가져오는 시간이 초과되었습니다.") from None
+                raise UnsafeURL(FETCH_TIMED_OUT()) from None
             raise
 
 
 def _too_large(max_bytes: int) -> UnsafeURL:
-    return UnsafeURL(f"파일이 너무 큽니다 (최대 {max_bytes // (1024 * 1024)}MB).")
+    return UnsafeURL(FILE_TOO_LARGE(mb=max_bytes // (1024 * 1024)))
 
 
 def _fetch(
@@ -350,13 +369,13 @@ def _fetch(
         except UnsafeURL:
             raise
         except requests.RequestException as exc:
-            raise UnsafeURL(f"URL을 가져올 수 없습니다: {type(exc).__name__}") from exc
+            raise UnsafeURL(FETCH_FAILED(error=type(exc).__name__)) from exc
         with response:
             if response.is_redirect:
                 current = requests.compat.urljoin(current, response.headers.get("Location", ""))
                 continue
             if response.status_code != 200:
-                raise UnsafeURL(f"URL을 가져올 수 없습니다 (HTTP {response.status_code}).")
+                raise UnsafeURL(FETCH_STATUS(status=response.status_code))
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise _too_large(max_bytes)
@@ -366,14 +385,14 @@ def _fetch(
                 for chunk in response.iter_content(64 * 1024):
                     received += len(chunk)
                     if deadline.expired:
-                        raise UnsafeURL("URL을 가져오는 시간이 초과되었습니다.")
+                        raise UnsafeURL(FETCH_TIMED_OUT())
                     if received > max_bytes:
                         raise _too_large(max_bytes)
                     chunks.append(chunk)
             except requests.RequestException as exc:
-                raise UnsafeURL(f"URL을 가져오는 중 오류가 발생했습니다: {type(exc).__name__}") from exc
+                raise UnsafeURL(FETCH_BROKEN(error=type(exc).__name__)) from exc
             if deadline.expired:
                 # The watchdog's shutdown can look like a clean end of the body.
-                raise UnsafeURL("URL을 가져오는 시간이 초과되었습니다.")
+                raise UnsafeURL(FETCH_TIMED_OUT())
             return FetchedFile(b"".join(chunks), response.headers.get("Content-Type", ""), current)
-    raise UnsafeURL("리디렉션이 너무 많습니다.")
+    raise UnsafeURL(TOO_MANY_REDIRECTS())

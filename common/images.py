@@ -10,6 +10,7 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from common.errors import InvalidInput
@@ -51,18 +52,19 @@ def _decode(data: bytes, *, allowed_formats: tuple[str, ...], max_pixels: int) -
             image_format = probe.format
             if image_format not in allowed_formats:
                 raise InvalidInput(
-                    f"지원하지 않는 이미지 형식입니다 ({image_format or '알 수 없음'}). 허용: {', '.join(allowed_formats)}"
+                    _("지원하지 않는 이미지 형식입니다 (%(format)s). 허용: %(allowed)s")
+                    % {"format": image_format or _("알 수 없음"), "allowed": ", ".join(allowed_formats)}
                 )
             width, height = probe.size
             if width * height > max_pixels:
-                raise InvalidInput("이미지 해상도가 너무 큽니다 (압축 폭탄이 의심됩니다).")
+                raise InvalidInput(_("이미지 해상도가 너무 큽니다 (압축 폭탄이 의심됩니다)."))
             probe.load()
     except InvalidInput:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise InvalidInput("이미지 해상도가 너무 큽니다 (압축 폭탄이 의심됩니다).") from exc
+        raise InvalidInput(_("이미지 해상도가 너무 큽니다 (압축 폭탄이 의심됩니다).")) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise InvalidInput("이미지 파일이 아니거나 손상된 파일입니다.") from exc
+        raise InvalidInput(_("이미지 파일이 아니거나 손상된 파일입니다.")) from exc
     has_alpha = probe.mode in ("RGBA", "LA") or "transparency" in probe.info
     image = ImageOps.exif_transpose(probe).convert("RGBA" if has_alpha else "RGB")
     image.info = {}

@@ -32,6 +32,9 @@ from django.conf import settings
 from django.db import connections
 from django.db.models import F, Model, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from common.stored_text import StoredText
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,8 @@ logger = logging.getLogger(__name__)
 JobModel = type[Model]
 
 RECOVERY_BATCH = 200
+# The failure a job gets after too many recoveries (stored with the job, shown by the API and the dashboard).
+GAVE_UP = StoredText(gettext_noop("작업을 처리하던 워커가 반복해서 중단되어 작업을 취소했습니다."))
 # A PENDING job's wait before it is enqueued again doubles with each recovery, up to this many doublings.
 MAX_BACKOFF_DOUBLINGS = 5
 
@@ -220,7 +225,7 @@ def recover_stalled_jobs(policy: RecoveryPolicy) -> dict[str, int]:
         context = {"job_id": str(job.pk), "recoveries": job.recovery_count + 1, "status": job.status}
         if job.recovery_count + 1 > settings.JOB_MAX_RECOVERIES:
             logger.error("job failed after repeated recoveries", extra=context)
-            policy.fail(job.pk, "작업을 처리하던 워커가 반복해서 중단되어 작업을 취소했습니다.")
+            policy.fail(job.pk, GAVE_UP())
             failed += 1
             continue
         try:

@@ -8,6 +8,7 @@ from typing import Any
 
 from celery import Task
 from django.db import InterfaceError, OperationalError, transaction
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from common.errors import ServiceUnavailable
@@ -32,7 +33,7 @@ class QueueUnavailable(ServiceUnavailable):
 
     def __init__(self) -> None:
         super().__init__(
-            "작업 대기열에 연결할 수 없어 요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요.",
+            _("작업 대기열에 연결할 수 없어 요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."),
             code="QUEUE_UNAVAILABLE",
             retry_after=QUEUE_RETRY_AFTER_SECONDS,
         )

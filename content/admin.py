@@ -29,6 +29,7 @@ from unfold.widgets import (
 from common import charts
 from common.errors import InvalidInput, ServiceError
 from common.images import open_untrusted_image
+from common.stored_text import translate_stored
 from content import archive, services, storage
 from content.constants import FontFamily, Platform, Style
 from content.models import ContentSettings, GeneratedImage, GeneratedImageQuerySet, ImageJob
@@ -385,7 +386,7 @@ class ImageJobAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     def error_summary(self, job: ImageJob) -> str:
         if not (job.error_code or job.error_detail):
             return "—"
-        return format_html("{}<br><small>{}</small>", job.error_code, job.error_detail)
+        return format_html("{}<br><small>{}</small>", job.error_code, translate_stored(job.error_detail))
 
     def get_urls(self) -> list:
         return [
@@ -407,6 +408,7 @@ class ImageJobAdmin(ReadOnlyMixin, MerchantScopedAdmin):
             "images": [(image, thumbnail(image, 120)) for image in images],
             "progress_url": reverse("admin:content_imagejob_progress", args=[job.pk]),
             "poll": not job.is_finished,
+            "error_detail": translate_stored(job.error_detail),
         }
 
     def progress_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -522,7 +524,7 @@ class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
         try:
             return services.request_regeneration(merchant=image.merchant, image_id=image.id, data=data).job
         except ServiceError as exc:
-            self.message_user(request, f"{image.id}: {exc.message}", messages.ERROR)
+            self.message_user(request, f"{image.id}: {translate_stored(exc.message)}", messages.ERROR)
             return None
 
     # --- gallery ----------------------------------------------------------------------------------------

@@ -6,9 +6,11 @@ from typing import Any
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from common.models import RecoverableJob
+from common.stored_text import StoredText
 from content.constants import DEFAULT_FONT, FontFamily, Platform, Style
 from merchants.models import Merchant
 
@@ -78,7 +80,7 @@ class ContentSettings(models.Model):
         verbose_name_plural = _("콘텐츠 설정")
 
     def __str__(self) -> str:
-        return f"{self.merchant} 콘텐츠 설정"
+        return gettext("%(merchant)s 콘텐츠 설정") % {"merchant": self.merchant}
 
 
 class ImageJob(RecoverableJob):
@@ -147,6 +149,13 @@ class ImageJob(RecoverableJob):
         if self.started_at and self.completed_at:
             return (self.completed_at - self.started_at).total_seconds()
         return None
+
+
+# What the system writes into a failed job's error_detail (stored texts: Korean as the API shows them, in the
+# merchant's language in the dashboard). Defined with the model: the tasks that write them load only in workers.
+QUEUE_UNAVAILABLE_DETAIL = StoredText(gettext_noop("작업 대기열에 연결할 수 없어 시작하지 못했습니다."))
+INVALID_PAYLOAD_DETAIL = StoredText(gettext_noop("작업 데이터가 올바르지 않습니다."))
+GENERATION_CRASHED_DETAIL = StoredText(gettext_noop("이미지를 생성하거나 저장하지 못했습니다 (%(error)s)."))
 
 
 class GeneratedImageQuerySet(models.QuerySet["GeneratedImage"]):

@@ -22,7 +22,7 @@ from content import storage
 from content.caching import facts_digest, remember_event
 from content.constants import ALL_STYLES, DEFAULT_BRAND_COLOR, DEFAULT_FONT, DEFAULT_PLATFORMS
 from content.job_status import retire_event_jobs, retire_jobs_listing
-from content.models import GeneratedImage, ImageJob
+from content.models import INVALID_PAYLOAD_DETAIL, GeneratedImage, ImageJob
 from content.providers.base import ImageProvider, ProviderError
 from content.providers.registry import configured_ai_providers
 from content.providers.template import EventArt, render_event_image
@@ -118,7 +118,7 @@ def run_generation_job(*, payload: dict, lease: JobLease | None = None) -> Image
             ImageJob.objects.filter(id=job_id, status__in=[ImageJob.Status.PENDING, ImageJob.Status.PROCESSING]).update(
                 status=ImageJob.Status.FAILED,
                 error_code="INVALID_JOB_PAYLOAD",
-                error_detail="작업 데이터가 올바르지 않습니다.",
+                error_detail=INVALID_PAYLOAD_DETAIL(),
                 completed_at=timezone.now(),
             )
         return None

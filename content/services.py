@@ -29,7 +29,7 @@ from content.constants import (
     FontFamily,
 )
 from content.job_status import retire_jobs_listing
-from content.models import ContentSettings, GeneratedImage, ImageJob, new_regeneration_job_id
+from content.models import QUEUE_UNAVAILABLE_DETAIL, ContentSettings, GeneratedImage, ImageJob, new_regeneration_job_id
 from content.pipeline import fail_job
 from content.providers.registry import configured_ai_providers
 from content.resilience import breaker_status
@@ -252,9 +252,7 @@ def _save_and_enqueue(job: ImageJob, priority: int) -> None:
             generate_images,
             job.payload,
             priority=celery_priority(priority),
-            on_failure=lambda: fail_job(
-                job_id=job.id, detail="작업 대기열에 연결할 수 없어 시작하지 못했습니다.", code="QUEUE_UNAVAILABLE"
-            ),
+            on_failure=lambda: fail_job(job_id=job.id, detail=QUEUE_UNAVAILABLE_DETAIL(), code="QUEUE_UNAVAILABLE"),
         )
 
 

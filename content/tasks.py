@@ -18,7 +18,7 @@ from common.jobs import (
 from common.tasks import RETRY_ON_TRANSIENT_DATABASE_ERRORS, TRANSIENT_DATABASE_ERRORS, publish
 from content import retention
 from content.constants import DEFAULT_PRIORITY
-from content.models import ImageJob
+from content.models import GENERATION_CRASHED_DETAIL, ImageJob
 from content.pipeline import fail_job, run_generation_job
 from content.services import celery_priority
 
@@ -57,7 +57,7 @@ def generate_images(self: Task, payload: dict) -> None:
             note_enqueued(ImageJob, job_id, delay_seconds=countdown)
             raise self.retry(exc=exc, countdown=countdown) from exc
         logger.exception("content job %s failed for good", job_id)
-        fail_job(job_id=job_id, detail=f"이미지를 생성하거나 저장하지 못했습니다 ({type(exc).__name__}).")
+        fail_job(job_id=job_id, detail=GENERATION_CRASHED_DETAIL(error=type(exc).__name__))
 
 
 def enqueue_job(job_id: str) -> None:

@@ -122,9 +122,11 @@ class ApiKeyForm(forms.ModelForm):
                 self.add_error("origins_text", exc.message)
                 return cleaned
             if not cleaned["allowed_origins"]:
-                self.add_error("origins_text", "공개 키에는 허용할 Origin(쇼핑몰 주소)이 하나 이상 필요합니다.")
+                self.add_error("origins_text", _("공개 키에는 허용할 Origin(쇼핑몰 주소)이 하나 이상 필요합니다."))
         elif lines:
-            self.add_error("origins_text", "비밀 키에는 Origin을 지정하지 않습니다: 브라우저에서 쓰지 않는 키입니다.")
+            self.add_error(
+                "origins_text", _("비밀 키에는 Origin을 지정하지 않습니다: 브라우저에서 쓰지 않는 키입니다.")
+            )
         return cleaned
 
 
@@ -230,9 +232,10 @@ class ApiKeyAdmin(MerchantScopedAdmin):
 
 def widget_snippet(publishable_key: str) -> str:
     """The installation code of docs/widget.md with this key (the product div shows the attributes to fill)."""
+    product, image, title = _("상품코드"), _("상품 이미지 URL"), _("상품명")
     return (
         f'<script src="{settings.PUBLIC_BASE_URL}/widget/v1/toile.js" data-toile-key="{publishable_key}" defer>'
         "</script>\n"
-        '<div data-toile-product="상품코드" data-toile-product-image="상품 이미지 URL"\n'
-        '     data-toile-category="upper_body" data-toile-product-title="상품명"></div>'
+        f'<div data-toile-product="{product}" data-toile-product-image="{image}"\n'
+        f'     data-toile-category="upper_body" data-toile-product-title="{title}"></div>'
     )

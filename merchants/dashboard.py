@@ -31,6 +31,7 @@ from tryon import selectors as tryon_selectors
 from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
 from webhooks import selectors as webhook_selectors
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from widget.models import WidgetDailyStats
 
 CHART_DAYS = 30
 FEED_LENGTH = 12
@@ -127,6 +128,11 @@ def sidebar_navigation(request: HttpRequest) -> list[dict[str, Any]]:
                 _item(request, SizeFeedback, "reviews"),
                 _item(request, BodyMeasurement, "accessibility_new"),
             ],
+        },
+        {
+            "title": gettext_lazy("스토어 위젯"),
+            "separator": True,
+            "items": [_item(request, WidgetDailyStats, "insights")],
         },
         {
             "title": gettext_lazy("연동"),

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from common.errors import InvalidInput
 
@@ -22,25 +23,27 @@ def normalize_origin(value: str) -> str:
     """The canonical form of an origin, or :class:`InvalidInput` saying what is wrong with it."""
     text = str(value).strip()
     if not text:
-        raise InvalidInput("Origin이 비어 있습니다.")
+        raise InvalidInput(_("Origin이 비어 있습니다."))
     if "*" in text:
-        raise InvalidInput(f"와일드카드 Origin은 허용되지 않습니다: {text}")
+        raise InvalidInput(_("와일드카드 Origin은 허용되지 않습니다: %(origin)s") % {"origin": text})
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:
-        raise InvalidInput(f"Origin 형식이 올바르지 않습니다: {text}") from exc
+        raise InvalidInput(_("Origin 형식이 올바르지 않습니다: %(origin)s") % {"origin": text}) from exc
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
-        raise InvalidInput(f"Origin은 http:// 또는 https:// 로 시작해야 합니다: {text}")
+        raise InvalidInput(_("Origin은 http:// 또는 https:// 로 시작해야 합니다: %(origin)s") % {"origin": text})
     if not parts.hostname or parts.username or parts.password:
-        raise InvalidInput(f"Origin에 호스트가 없거나 사용자 정보가 있습니다: {text}")
+        raise InvalidInput(_("Origin에 호스트가 없거나 사용자 정보가 있습니다: %(origin)s") % {"origin": text})
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise InvalidInput(f"Origin에는 경로·쿼리를 넣을 수 없습니다 (예: https://shop.example.com): {text}")
+        raise InvalidInput(
+            _("Origin에는 경로·쿼리를 넣을 수 없습니다 (예: https://shop.example.com): %(origin)s") % {"origin": text}
+        )
     try:
         host = parts.hostname.encode("idna").decode("ascii").lower()
     except UnicodeError as exc:
-        raise InvalidInput(f"Origin의 호스트 이름이 올바르지 않습니다: {text}") from exc
+        raise InvalidInput(_("Origin의 호스트 이름이 올바르지 않습니다: %(origin)s") % {"origin": text}) from exc
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     if port is not None and port != DEFAULT_PORTS[scheme]:
@@ -56,7 +59,9 @@ def normalize_origins(values: list[str] | tuple[str, ...]) -> list[str]:
         if origin not in found:
             found.append(origin)
     if len(found) > MAX_ORIGINS_PER_KEY:
-        raise InvalidInput(f"Origin은 키마다 최대 {MAX_ORIGINS_PER_KEY}개까지 등록할 수 있습니다.")
+        raise InvalidInput(
+            _("Origin은 키마다 최대 %(count)s개까지 등록할 수 있습니다.") % {"count": MAX_ORIGINS_PER_KEY}
+        )
     return found
 
 

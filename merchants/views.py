@@ -60,7 +60,9 @@ def throttled_admin_login(request: HttpRequest, extra_context: dict | None = Non
     try:
         check_login_allowed(username=username, ip=ip)
     except TooManyRequests as exc:
-        response = _refused_login(request, exc.message)
+        # The token endpoint's message is an API message (Korean); the dashboard says it in its own language.
+        message = _("로그인 시도가 너무 많습니다. %(seconds)s초 후 다시 시도해 주세요.") % {"seconds": exc.retry_after}
+        response = _refused_login(request, message)
         response.status_code = 429
         response["Retry-After"] = str(exc.retry_after)
         return response

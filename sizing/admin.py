@@ -31,6 +31,7 @@ from unfold.widgets import (
 )
 
 from common.errors import InvalidInput
+from common.stored_text import translate_stored
 from merchants.admin_base import (
     MerchantScopedAdmin,
     MerchantScopedInline,
@@ -106,7 +107,7 @@ class SizeChartRowFormSet(BaseInlineFormSet):
                 ChartSpec(category=chart.category, kind=chart.kind, rows=rows, garment_flat=chart.garment_flat)
             )
         except ChartError as exc:
-            raise ValidationError(str(exc)) from exc
+            raise ValidationError(translate_stored(str(exc))) from exc
 
 
 class SizeChartRowInline(MerchantScopedInline, TabularInline):

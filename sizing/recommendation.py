@@ -26,6 +26,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_noop
+
+from common.stored_text import StoredText
 from sizing.anthropometry import estimate_girth
 
 DIMENSIONS = ("chest", "waist", "hip", "height", "weight")
@@ -119,6 +122,14 @@ class ChartError(ValueError):
     """The chart cannot be used (sizes not growing, no usable dimension, labels without values)."""
 
 
+# ChartError's messages, in Korean; the dashboard shows them translated (common/stored_text.py).
+NO_SHARED_DIMENSION = StoredText(gettext_noop("사이즈 차트에 모든 사이즈에 공통된 치수가 없습니다."))
+SIZES_OUT_OF_ORDER = StoredText(
+    gettext_noop("사이즈는 작은 것부터 큰 순서로, %(dimension)s 값이 커지도록 입력해야 합니다.")
+)
+NO_SIZES = StoredText(gettext_noop("사이즈가 하나 이상 필요합니다."))
+
+
 def label_values(category: str, label: str, all_labels: Sequence[str]) -> dict[str, float]:
     """Body values a label itself names, for rows published without numbers (KS, legacy, numeric sizes)."""
     match = KS_LABEL.match(label)
@@ -169,12 +180,12 @@ def body_intervals(chart: ChartSpec) -> dict[str, list[tuple[float, float]]]:
         per_row.append(ranges)
     usable = [dim for dim in DIMENSIONS if per_row and all(dim in ranges for ranges in per_row)]
     if not usable:
-        raise ChartError("사이즈 차트에 모든 사이즈에 공통된 치수가 없습니다.")
+        raise ChartError(NO_SHARED_DIMENSION())
     intervals = {dim: [ranges[dim] for ranges in per_row] for dim in usable}
     for dim, values in intervals.items():
         centers = [(low + high) / 2 for low, high in values]
         if any(later <= earlier for earlier, later in zip(centers, centers[1:], strict=False)):
-            raise ChartError(f"사이즈는 작은 것부터 큰 순서로, {dim} 값이 커지도록 입력해야 합니다.")
+            raise ChartError(SIZES_OUT_OF_ORDER(dimension=dim))
     return intervals
 
 
@@ -232,7 +243,7 @@ def is_unmeasured_one_size(chart: ChartSpec) -> bool:
 def validate_chart(chart: ChartSpec) -> None:
     """Raises ChartError when the chart cannot be used for recommendations."""
     if not chart.rows:
-        raise ChartError("사이즈가 하나 이상 필요합니다.")
+        raise ChartError(NO_SIZES())
     if not is_unmeasured_one_size(chart):
         body_intervals(chart)
 

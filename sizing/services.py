@@ -15,8 +15,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from common.errors import Forbidden, InvalidInput, NotFound
+from common.stored_text import translate_stored
 from merchants.models import Merchant
 from sizing.models import (
     DIMENSIONS,
@@ -245,7 +247,7 @@ def _decode_csv(raw: bytes) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InvalidInput("CSV 파일을 읽을 수 없습니다. UTF-8 또는 CP949로 저장해 주세요.")
+    raise InvalidInput(_("CSV 파일을 읽을 수 없습니다. UTF-8 또는 CP949로 저장해 주세요."))
 
 
 def _parse_number(text: str, *, line: int, column: str) -> float | None:
@@ -255,46 +257,58 @@ def _parse_number(text: str, *, line: int, column: str) -> float | None:
     try:
         value = float(text)
     except ValueError as exc:
-        raise InvalidInput(f"{line}행 {column}: 숫자가 아닙니다 ({text[:20]}).") from exc
+        raise InvalidInput(
+            _("%(line)s행 %(column)s: 숫자가 아닙니다 (%(text)s).")
+            % {"line": line, "column": column, "text": text[:20]}
+        ) from exc
     if not (0 < value < 1000):
-        raise InvalidInput(f"{line}행 {column}: 0보다 크고 1000보다 작은 값이어야 합니다.")
+        raise InvalidInput(
+            _("%(line)s행 %(column)s: 0보다 크고 1000보다 작은 값이어야 합니다.") % {"line": line, "column": column}
+        )
     return value
+
+
+def _csv_too_large() -> str:
+    return _("CSV 파일이 너무 큽니다 (최대 %(kb)sKB).") % {"kb": settings.SIZING_CSV_MAX_BYTES // 1024}
 
 
 def parse_chart_csv(raw: bytes) -> list[dict[str, Any]]:
     """Rows (label + ranges) from a CSV: ``label,chest_min,chest_max,…`` or a single ``chest`` column per value."""
     if len(raw) > settings.SIZING_CSV_MAX_BYTES:
-        raise InvalidInput(f"CSV 파일이 너무 큽니다 (최대 {settings.SIZING_CSV_MAX_BYTES // 1024}KB).")
+        raise InvalidInput(_csv_too_large())
     reader = csv.reader(io.StringIO(_decode_csv(raw)))
     try:
         header = [_normalise_header(name) for name in next(reader)]
     except StopIteration as exc:
-        raise InvalidInput("CSV 파일이 비어 있습니다.") from exc
+        raise InvalidInput(_("CSV 파일이 비어 있습니다.")) from exc
     except csv.Error as exc:
-        raise InvalidInput(f"CSV 형식 오류: {exc}") from exc
+        raise InvalidInput(_("CSV 형식 오류: %(error)s") % {"error": exc}) from exc
     known = set(CSV_COLUMNS) | set(DIMENSIONS)
     unknown = [name for name in header if name and name not in known]
     if "label" not in header:
-        raise InvalidInput("CSV 첫 줄에 label(사이즈) 열이 필요합니다.")
+        raise InvalidInput(_("CSV 첫 줄에 label(사이즈) 열이 필요합니다."))
     if unknown:
-        raise InvalidInput(f"알 수 없는 열: {', '.join(unknown[:5])}. 사용할 수 있는 열: {', '.join(CSV_COLUMNS)}")
+        raise InvalidInput(
+            _("알 수 없는 열: %(unknown)s. 사용할 수 있는 열: %(columns)s")
+            % {"unknown": ", ".join(unknown[:5]), "columns": ", ".join(CSV_COLUMNS)}
+        )
     rows: list[dict[str, Any]] = []
     labels: set[str] = set()
     try:
         records = list(reader)
     except csv.Error as exc:
-        raise InvalidInput(f"CSV 형식 오류: {exc}") from exc
+        raise InvalidInput(_("CSV 형식 오류: %(error)s") % {"error": exc}) from exc
     for line, record in enumerate(records, start=2):
         if not any(cell.strip() for cell in record):
             continue
         if len(record) > len(header):
-            raise InvalidInput(f"{line}행: 열이 첫 줄보다 많습니다.")
+            raise InvalidInput(_("%(line)s행: 열이 첫 줄보다 많습니다.") % {"line": line})
         cells = dict(zip(header, record, strict=False))
         label = cells.get("label", "").strip()
         if not SIZE_LABEL.fullmatch(label):
-            raise InvalidInput(f"{line}행: 사이즈 라벨은 1~10자의 한글·영문·숫자·/+- 여야 합니다.")
+            raise InvalidInput(_("%(line)s행: 사이즈 라벨은 1~10자의 한글·영문·숫자·/+- 여야 합니다.") % {"line": line})
         if label in labels:
-            raise InvalidInput(f"{line}행: 사이즈 {label}이(가) 중복되었습니다.")
+            raise InvalidInput(_("%(line)s행: 사이즈 %(label)s이(가) 중복되었습니다.") % {"line": line, "label": label})
         labels.add(label)
         row: dict[str, Any] = {"label": label}
         for dim in DIMENSIONS:
@@ -305,13 +319,15 @@ def parse_chart_csv(raw: bytes) -> list[dict[str, Any]]:
                 low = low if low is not None else single
                 high = high if high is not None else single
             if low is not None and high is not None and low > high:
-                raise InvalidInput(f"{line}행 {dim}: 최소값이 최대값보다 큽니다.")
+                raise InvalidInput(
+                    _("%(line)s행 %(column)s: 최소값이 최대값보다 큽니다.") % {"line": line, "column": dim}
+                )
             row[f"{dim}_min"], row[f"{dim}_max"] = low, high
         rows.append(row)
     if not rows:
-        raise InvalidInput("CSV에 사이즈 행이 없습니다.")
+        raise InvalidInput(_("CSV에 사이즈 행이 없습니다."))
     if len(rows) > MAX_CSV_ROWS:
-        raise InvalidInput(f"사이즈는 최대 {MAX_CSV_ROWS}개까지 가져올 수 있습니다.")
+        raise InvalidInput(_("사이즈는 최대 %(count)s개까지 가져올 수 있습니다.") % {"count": MAX_CSV_ROWS})
     return rows
 
 
@@ -356,24 +372,24 @@ def save_size_chart(
     """
     brand = brand.strip()
     if not brand:
-        raise InvalidInput("브랜드를 입력해 주세요.")
+        raise InvalidInput(_("브랜드를 입력해 주세요."))
     if category not in Category.values:
-        raise InvalidInput("알 수 없는 카테고리입니다.")
+        raise InvalidInput(_("알 수 없는 카테고리입니다."))
     if kind not in SizeChart.Kind.values:
-        raise InvalidInput("알 수 없는 치수 종류입니다.")
+        raise InvalidInput(_("알 수 없는 치수 종류입니다."))
     labels = [row["label"] for row in rows]
     if len(set(labels)) != len(labels):
-        raise InvalidInput("사이즈 라벨이 중복되었습니다.")
+        raise InvalidInput(_("사이즈 라벨이 중복되었습니다."))
     if rows:
         try:
             validate_chart(_chart_spec(category=category, kind=kind, garment_flat=garment_flat, rows=rows))
         except ChartError as exc:
-            raise InvalidInput(str(exc)) from exc
+            raise InvalidInput(translate_stored(str(exc))) from exc
     same_brand = SizeChart.objects.filter(merchant=merchant, brand__iexact=brand, category=category)
     if chart is not None:
         same_brand = same_brand.exclude(pk=chart.pk)
     if same_brand.exists():
-        raise InvalidInput("같은 브랜드·카테고리의 사이즈 차트가 이미 있습니다.")
+        raise InvalidInput(_("같은 브랜드·카테고리의 사이즈 차트가 이미 있습니다."))
     if chart is None:
         chart = SizeChart.objects.create(
             merchant=merchant, brand=brand, category=category, kind=kind, garment_flat=garment_flat, note=note
@@ -469,7 +485,7 @@ def import_products(*, merchant: Merchant, raw_csv: bytes) -> ProductImport:
     ``category`` takes the code (TOP, BOTTOM, OUTER, DRESS) or its Korean name (상의, 하의, 아우터, 원피스).
     """
     if len(raw_csv) > settings.SIZING_CSV_MAX_BYTES:
-        raise InvalidInput(f"CSV 파일이 너무 큽니다 (최대 {settings.SIZING_CSV_MAX_BYTES // 1024}KB).")
+        raise InvalidInput(_csv_too_large())
     reader = csv.reader(io.StringIO(_decode_csv(raw_csv)))
     try:
         header = [
@@ -478,13 +494,14 @@ def import_products(*, merchant: Merchant, raw_csv: bytes) -> ProductImport:
         ]
         records = list(reader)
     except StopIteration as exc:
-        raise InvalidInput("CSV 파일이 비어 있습니다.") from exc
+        raise InvalidInput(_("CSV 파일이 비어 있습니다.")) from exc
     except csv.Error as exc:
-        raise InvalidInput(f"CSV 형식 오류: {exc}") from exc
+        raise InvalidInput(_("CSV 형식 오류: %(error)s") % {"error": exc}) from exc
     missing = [column for column in PRODUCT_CSV_COLUMNS if column not in header]
     if missing:
         raise InvalidInput(
-            f"CSV 첫 줄에 필요한 열이 없습니다: {', '.join(missing)}. 열: {', '.join(PRODUCT_CSV_COLUMNS)}"
+            _("CSV 첫 줄에 필요한 열이 없습니다: %(missing)s. 열: %(columns)s")
+            % {"missing": ", ".join(missing), "columns": ", ".join(PRODUCT_CSV_COLUMNS)}
         )
     categories = {value: value for value in Category.values} | {str(label): value for value, label in Category.choices}
     limits = {field.name: field.max_length for field in Product._meta.fields if field.name in PRODUCT_CSV_COLUMNS}
@@ -496,23 +513,29 @@ def import_products(*, merchant: Merchant, raw_csv: bytes) -> ProductImport:
         cells = {name: value.strip() for name, value in zip(header, record, strict=False)}
         for column in PRODUCT_CSV_COLUMNS:
             if not cells.get(column):
-                raise InvalidInput(f"{line}행: {column}이(가) 비어 있습니다.")
+                raise InvalidInput(_("%(line)s행: %(column)s이(가) 비어 있습니다.") % {"line": line, "column": column})
             limit = limits.get(column)
             if limit is not None and len(cells[column]) > limit:
-                raise InvalidInput(f"{line}행 {column}: 최대 {limit}자입니다.")
+                raise InvalidInput(
+                    _("%(line)s행 %(column)s: 최대 %(count)s자입니다.")
+                    % {"line": line, "column": column, "count": limit}
+                )
         category = categories.get(cells["category"].upper()) or categories.get(cells["category"])
         if category is None:
             raise InvalidInput(
-                f"{line}행: 알 수 없는 카테고리입니다 ({cells['category'][:20]}). 사용할 수 있는 값: {', '.join(Category.values)}"
+                _("%(line)s행: 알 수 없는 카테고리입니다 (%(category)s). 사용할 수 있는 값: %(values)s")
+                % {"line": line, "category": cells["category"][:20], "values": ", ".join(Category.values)}
             )
         if cells["external_id"] in seen:
-            raise InvalidInput(f"{line}행: 상품 ID {cells['external_id']}이(가) 중복되었습니다.")
+            raise InvalidInput(
+                _("%(line)s행: 상품 ID %(id)s이(가) 중복되었습니다.") % {"line": line, "id": cells["external_id"]}
+            )
         seen.add(cells["external_id"])
         wanted.append({**{column: cells[column] for column in PRODUCT_CSV_COLUMNS}, "category": category})
     if not wanted:
-        raise InvalidInput("CSV에 상품 행이 없습니다.")
+        raise InvalidInput(_("CSV에 상품 행이 없습니다."))
     if len(wanted) > MAX_PRODUCT_ROWS:
-        raise InvalidInput(f"상품은 한 번에 최대 {MAX_PRODUCT_ROWS}개까지 가져올 수 있습니다.")
+        raise InvalidInput(_("상품은 한 번에 최대 %(count)s개까지 가져올 수 있습니다.") % {"count": MAX_PRODUCT_ROWS})
     existing = {
         product.external_id: product for product in Product.objects.filter(merchant=merchant, external_id__in=seen)
     }

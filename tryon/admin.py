@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from unfold.decorators import display
 
 from common import charts
+from common.stored_text import translate_stored
 from merchants.admin_base import (
     MerchantScopedAdmin,
     ReadOnlyMixin,
@@ -99,7 +100,7 @@ def metadata_summary(job: TryOnJob) -> list[tuple[str, str]]:
     if meta.get("errorCode"):
         rows.append((_("오류 코드"), str(meta["errorCode"])))
     if meta.get("note"):
-        rows.append((_("메모"), str(meta["note"])))
+        rows.append((_("메모"), translate_stored(str(meta["note"]))))
     return rows
 
 
@@ -131,7 +132,7 @@ class TryOnJobAdmin(ReadOnlyMixin, MerchantScopedAdmin):
             "product_image_url",
             "product_page_url",
             "processing_summary",
-            "error_message",
+            "error_text",
             "created_at",
             "started_at",
             "finished_at",
@@ -190,6 +191,10 @@ class TryOnJobAdmin(ReadOnlyMixin, MerchantScopedAdmin):
             return "—"
         return format_html('<dl class="tl-summary">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows))
 
+    @display(description=gettext_lazy("오류 메시지"))
+    def error_text(self, job: TryOnJob) -> str:
+        return translate_stored(job.error_message) or "-"
+
     @display(description=gettext_lazy("처리 정보 (원본, 운영자용)"))
     def metadata_raw(self, job: TryOnJob) -> str:
         return format_html("<pre>{}</pre>", json.dumps(job.metadata, ensure_ascii=False, indent=2))
@@ -213,6 +218,7 @@ class TryOnJobAdmin(ReadOnlyMixin, MerchantScopedAdmin):
             "result": _image(job.result_image, _("피팅 결과"), "tl-thumb-360") if shows_result(job) else "",
             "progress_url": reverse("admin:tryon_tryonjob_progress", args=[job.pk]),
             "poll": not job.is_finished,
+            "error": translate_stored(job.error_message),
         }
 
     def progress_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

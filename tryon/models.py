@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.models import RecoverableJob
@@ -57,7 +58,7 @@ class TryOnSettings(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.merchant} 피팅 설정"
+        return gettext("%(merchant)s 피팅 설정") % {"merchant": self.merchant}
 
 
 class TryOnJob(RecoverableJob):
@@ -152,7 +153,7 @@ class ShareLink(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.token[:8]}… ({self.view_count}회 조회)"
+        return gettext("%(token)s… (%(count)s회 조회)") % {"token": self.token[:8], "count": self.view_count}
 
 
 class DailyUsage(models.Model):

@@ -14,8 +14,10 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from common.jobs import JobLease
+from common.stored_text import StoredText
 from tryon import storage
 from tryon.models import TryOnJob
 from tryon.providers.base import EngineError, EngineResult
@@ -27,6 +29,10 @@ from webhooks.services import emit_event
 from widget.analytics import record_widget_event, tryon_job_from_widget
 
 logger = logging.getLogger(__name__)
+
+# A failed job's error_message when the engine gave none, and when the shopper's photo was gone.
+GENERATION_FAILED = StoredText(gettext_noop("피팅 생성에 실패했습니다."))
+INPUTS_GONE = StoredText(gettext_noop("입력 이미지가 더 이상 존재하지 않습니다."))
 
 
 class RetryLater(Exception):
@@ -93,7 +99,7 @@ def finish(job: TryOnJob, *, result: EngineResult | None, error: str = "", metad
                 locked.result_expires_at = now + timedelta(days=retention)
             else:
                 locked.status = TryOnJob.Status.FAILED
-                locked.error_message = (error or "피팅 생성에 실패했습니다.")[:500]
+                locked.error_message = (error or GENERATION_FAILED())[:500]
             locked.save()
             record_usage(merchant=locked.merchant, field="completed" if result is not None else "failed")
             if result is not None and tryon_job_from_widget(locked):
@@ -159,7 +165,7 @@ def run_tryon_job(*, job_id: str, may_retry: bool = False, lease: JobLease | Non
         person = storage.read_file(job.person_image)
         garment = storage.read_file(job.garment_image)
     except (OSError, ValueError):
-        finish(job, result=None, error="입력 이미지가 더 이상 존재하지 않습니다.")
+        finish(job, result=None, error=INPUTS_GONE())
         return
     try:
         result = engine.run(

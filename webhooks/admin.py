@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from unfold.admin import TabularInline
 
 from common import charts
 from common.errors import ServiceError
+from common.stored_text import translate_stored
 from merchants.admin_base import (
     MerchantScopedAdmin,
     MerchantScopedInline,
@@ -78,7 +80,8 @@ def _duration(seconds: float) -> str:
 class WebhookEndpointForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
         label=gettext_lazy("구독 이벤트"),
-        choices=[(event, f"{event} ({EVENT_LABELS[event]})") for event in SUBSCRIBABLE_EVENTS],
+        # Lazy: the label is read in the language of the page, not once at import.
+        choices=[(event, format_lazy("{} ({})", event, EVENT_LABELS[event])) for event in SUBSCRIBABLE_EVENTS],
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -90,16 +93,20 @@ class WebhookEndpointForm(forms.ModelForm):
         try:
             return services.validate_endpoint_url(self.cleaned_data["url"])
         except ServiceError as exc:
-            raise forms.ValidationError(exc.message) from exc
+            raise forms.ValidationError(translate_stored(exc.message)) from exc
 
 
 class WebhookAttemptInline(ReadOnlyMixin, MerchantScopedInline, TabularInline):
     model = WebhookAttempt
     extra = 0
     can_delete = False
-    fields = ("attempted_at", "succeeded", "response_status", "error", "duration_ms", "response_excerpt")
+    fields = ("attempted_at", "succeeded", "response_status", "error_text", "duration_ms", "response_excerpt")
     readonly_fields = fields
     ordering = ("-attempted_at",)
+
+    @admin.display(description=gettext_lazy("오류"))
+    def error_text(self, obj: WebhookAttempt) -> str:
+        return translate_stored(obj.error)
 
 
 @admin.register(WebhookEndpoint)
@@ -108,7 +115,14 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
     list_display = ("url", "state", "subscribed", "created_at", "deliveries_link")
     list_filter = ("is_active",)
     search_fields = ("url",)
-    readonly_fields = ("secret_hint", "disabled_reason", "disabled_at", "failing_since", "created_at", "updated_at")
+    readonly_fields = (
+        "secret_hint",
+        "disabled_reason_text",
+        "disabled_at",
+        "failing_since",
+        "created_at",
+        "updated_at",
+    )
     actions = ["send_test_event"]
     change_form_outer_before_template = "webhooks/admin/endpoint_actions.html"
 
@@ -134,8 +148,12 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
         return format_html(
             '{}<br><small class="disabled-reason">{}</small>',
             label_html(_("비활성"), "danger"),
-            obj.disabled_reason or "",
+            translate_stored(obj.disabled_reason),
         )
+
+    @admin.display(description=gettext_lazy("비활성화 사유"))
+    def disabled_reason_text(self, obj: WebhookEndpoint) -> str:
+        return translate_stored(obj.disabled_reason)
 
     @admin.display(description=gettext_lazy("구독 이벤트"))
     def subscribed(self, obj: WebhookEndpoint) -> str:
@@ -210,7 +228,7 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
         else:
             self.message_user(
                 request,
-                _("%(url)s: 실패 — %(error)s") % {"url": endpoint.url, "error": delivery.last_error},
+                _("%(url)s: 실패 — %(error)s") % {"url": endpoint.url, "error": translate_stored(delivery.last_error)},
                 messages.ERROR,
             )
 
@@ -255,7 +273,7 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, MerchantScopedAdmin):
         "next_attempt_at",
         "last_attempt_at",
         "last_response_status",
-        "last_error",
+        "last_error_text",
         "delivered_at",
         "created_at",
         "payload_pretty",
@@ -272,11 +290,16 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, MerchantScopedAdmin):
 
     @admin.display(description=gettext_lazy("마지막 오류"))
     def short_error(self, obj: WebhookDelivery) -> str:
-        return (obj.last_error or "")[:80]
+        return translate_stored(obj.last_error)[:80]
+
+    @admin.display(description=gettext_lazy("마지막 오류"))
+    def last_error_text(self, obj: WebhookDelivery) -> str:
+        return translate_stored(obj.last_error)
 
     @admin.display(description=gettext_lazy("본문"))
     def payload_pretty(self, obj: WebhookDelivery) -> str:
-        return format_html("<pre>{}</pre>", services.encode_body(obj.payload).decode("utf-8"))
+        # The body exactly as it was sent: never translated.
+        return format_html('<pre translate="no">{}</pre>', services.encode_body(obj.payload).decode("utf-8"))
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser

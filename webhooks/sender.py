@@ -20,10 +20,12 @@ from datetime import UTC
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext_noop
 from requests.adapters import HTTPAdapter
 
 from common.errors import UnsafeURL
 from common.http import Deadline, public_session, validate_public_url
+from common.stored_text import StoredText
 from webhooks.crypto import sign
 
 USER_AGENT = "Toile-Webhooks/1.0"
@@ -35,6 +37,20 @@ POOLED_ORIGINS = 512
 # Statuses whose Retry-After we honour (RFC 9110 §10.2.3), and the longest wait we accept from it.
 RETRY_AFTER_STATUSES = (429, 503)
 MAX_RETRY_AFTER_SECONDS = 3600.0
+
+# What a failed attempt records (the delivery's and the attempt's error, shown by the API and the dashboard).
+TIMED_OUT = StoredText(gettext_noop("응답 시간 초과 (%(seconds)s초)"))
+BLOCKED = StoredText(gettext_noop("차단된 주소입니다: %(reason)s"))
+CONNECTION_FAILED = StoredText(gettext_noop("연결 실패: %(reason)s"))
+REQUEST_FAILED = StoredText(gettext_noop("요청 오류: %(error)s"))
+REDIRECT_REFUSED = StoredText(gettext_noop("리디렉션은 따르지 않습니다 (HTTP %(status)s, Location: %(location)s)"))
+HTTP_STATUS = StoredText(gettext_noop("HTTP %(status)s 응답"))
+# Reasons of a connection failure.
+REASON_TIMED_OUT = StoredText(gettext_noop("응답 시간 초과"))
+REASON_REFUSED = StoredText(gettext_noop("연결이 거부되었습니다"))
+REASON_UNKNOWN_HOST = StoredText(gettext_noop("호스트를 찾을 수 없습니다"))
+# Our own failure while sending (e.g. an undecryptable secret), recorded as a failed attempt.
+SEND_CRASHED = StoredText(gettext_noop("내부 오류로 발송하지 못했습니다: %(error)s"))
 
 
 @dataclass(frozen=True)
@@ -82,7 +98,7 @@ def post_signed(
     ) -> SendResult:
         return SendResult(False, status, error, excerpt, int((time.monotonic() - started) * 1000), retry_after)
 
-    timed_out = f"응답 시간 초과 ({timeout_seconds:g}초)"
+    timed_out = TIMED_OUT(seconds=f"{timeout_seconds:g}")
     with Deadline(timeout_seconds) as limit:
         try:
             if check_url:
@@ -104,22 +120,22 @@ def post_signed(
                 limit.disarm()
                 response.close()
         except UnsafeURL as exc:
-            return failure(f"차단된 주소입니다: {exc.message}")
+            return failure(BLOCKED(reason=exc.message))
         except requests.Timeout:
             return failure(timed_out)
         except requests.ConnectionError as exc:
-            return failure(timed_out if limit.expired else f"연결 실패: {_reason(exc)}")
+            return failure(timed_out if limit.expired else CONNECTION_FAILED(reason=_reason(exc)))
         except requests.RequestException as exc:
-            return failure(timed_out if limit.expired else f"요청 오류: {type(exc).__name__}")
+            return failure(timed_out if limit.expired else REQUEST_FAILED(error=type(exc).__name__))
 
     status = response.status_code
     if 200 <= status < 300:
         return SendResult(True, status, None, excerpt, int((time.monotonic() - started) * 1000))
     if 300 <= status < 400:
         location = response.headers.get("Location", "")
-        return failure(f"리디렉션은 따르지 않습니다 (HTTP {status}, Location: {location[:200]})", status, excerpt)
+        return failure(REDIRECT_REFUSED(status=status, location=location[:200]), status, excerpt)
     retry_after = parse_retry_after(response.headers.get("Retry-After")) if status in RETRY_AFTER_STATUSES else None
-    return failure(f"HTTP {status} 응답", status, excerpt, retry_after)
+    return failure(HTTP_STATUS(status=status), status, excerpt, retry_after)
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -156,11 +172,11 @@ def _read_excerpt(response: requests.Response) -> str:
 def _reason(exc: requests.ConnectionError) -> str:
     text = str(exc)
     if "timed out" in text:
-        return "응답 시간 초과"
+        return REASON_TIMED_OUT()
     if "Connection refused" in text or "ECONNREFUSED" in text:
-        return "연결이 거부되었습니다"
+        return REASON_REFUSED()
     if "Name or service not known" in text or "getaddrinfo" in text:
-        return "호스트를 찾을 수 없습니다"
+        return REASON_UNKNOWN_HOST()
     return type(exc).__name__
 
 

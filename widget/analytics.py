@@ -11,19 +11,20 @@ from typing import Any
 
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from widget.models import WidgetDailyStats
 
-# (field, label) in funnel order.
-FUNNEL: tuple[tuple[str, str], ...] = (
-    ("opens", "위젯 열림"),
-    ("recommendations", "사이즈 추천"),
-    ("uploads", "사진 업로드"),
-    ("completed", "피팅 완료"),
-    ("shares", "공유"),
-    ("share_views", "공유 조회"),
+# (field, label) in funnel order; the labels are the dashboard's (lazy: read in the page's language).
+FUNNEL: tuple[tuple[str, Any], ...] = (
+    ("opens", _("위젯 열림")),
+    ("recommendations", _("사이즈 추천")),
+    ("uploads", _("사진 업로드")),
+    ("completed", _("피팅 완료")),
+    ("shares", _("공유")),
+    ("share_views", _("공유 조회")),
 )
-EVENTS = frozenset(field for field, _ in FUNNEL)
+EVENTS = frozenset(field for field, _label in FUNNEL)
 # Jobs made through a publishable key carry this in ``TryOnJob.metadata["channel"]``.
 WIDGET_CHANNEL = "widget"
 
@@ -47,7 +48,7 @@ def daily_widget_stats(*, merchant_id: int | None, days: int = 30) -> list[dict[
         row["date"]: dict(row) for row in rows.values("date").annotate(**{f: Sum(f) for f in EVENTS})
     }
     return [
-        {"date": day, **{field: int(totals.get(day, {}).get(field) or 0) for field, _ in FUNNEL}}
+        {"date": day, **{field: int(totals.get(day, {}).get(field) or 0) for field, _label in FUNNEL}}
         for day in (first + timedelta(days=offset) for offset in range(days))
     ]
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from common.errors import InvalidInput
 from common.http import provider_session, timeout
 from common.images import encode_png, open_untrusted_image
+from tryon.providers import messages
 from tryon.providers.base import EngineError, EngineResult, ProgressCallback, SubmissionCallback
 
 logger = logging.getLogger(__name__)
@@ -30,9 +31,9 @@ STATUS_PROGRESS = {"starting": 15, "in_queue": 25, "processing": 60}
 MAX_OUTPUT_BYTES = 20 * 1024 * 1024
 
 RATE_LIMIT_MESSAGES = {
-    "RateLimitExceeded": "FASHN 요청 한도를 초과했습니다. 잠시 후 다시 시도해 주세요.",
-    "ConcurrencyLimitExceeded": "FASHN 동시 처리 한도를 초과했습니다. 잠시 후 다시 시도해 주세요.",
-    "OutOfCredits": "FASHN 크레딧이 모두 소진되었습니다. 관리자에게 문의해 주세요.",
+    "RateLimitExceeded": messages.FASHN_RATE_LIMITED,
+    "ConcurrencyLimitExceeded": messages.FASHN_CONCURRENCY_LIMITED,
+    "OutOfCredits": messages.FASHN_OUT_OF_CREDITS,
 }
 
 
@@ -83,11 +84,11 @@ def _translated_errors() -> Iterator[None]:
     try:
         yield
     except requests.Timeout as exc:
-        raise EngineError("FASHN 응답 시간이 초과되었습니다.", code="Timeout") from exc
+        raise EngineError(messages.FASHN_TIMED_OUT(), code="Timeout") from exc
     except requests.RequestException as exc:
-        raise EngineError(f"FASHN에 연결할 수 없습니다 ({type(exc).__name__}).", code="ConnectionError") from exc
+        raise EngineError(messages.FASHN_UNREACHABLE(error=type(exc).__name__), code="ConnectionError") from exc
     except ValueError as exc:  # a body that is not the JSON FASHN documents
-        raise EngineError("FASHN 응답을 해석할 수 없습니다.", code="BadResponse") from exc
+        raise EngineError(messages.FASHN_UNREADABLE(), code="BadResponse") from exc
 
 
 class FashnEngine:
@@ -113,7 +114,7 @@ class FashnEngine:
     @classmethod
     def from_settings(cls) -> FashnEngine:
         if not settings.FASHN_API_KEY:
-            raise EngineError("FASHN API 키가 설정되지 않았습니다.", code="not_configured")
+            raise EngineError(messages.FASHN_NOT_CONFIGURED(), code="not_configured")
         return cls(
             api_key=settings.FASHN_API_KEY,
             base_url=settings.FASHN_API_BASE,
@@ -132,21 +133,21 @@ class FashnEngine:
         name, message = _error_fields(response)
         logger.warning("FASHN %s answered %s %s: %s", action, response.status_code, name, message)
         if response.status_code == 429:
-            text = RATE_LIMIT_MESSAGES.get(name, "FASHN 요청 한도를 초과했습니다. 잠시 후 다시 시도해 주세요.")
+            text = RATE_LIMIT_MESSAGES.get(name, messages.FASHN_RATE_LIMITED)()
             # Out of credits does not heal by waiting; the rate and concurrency limits do.
             retry_after = None if name == "OutOfCredits" else _retry_after(response)
             raise EngineError(text, code=name or "RateLimitExceeded", retry_after=retry_after)
         if response.status_code == 401:
-            raise EngineError("FASHN 인증에 실패했습니다 (API 키 확인 필요).", code=name or "UnauthorizedAccess")
+            raise EngineError(messages.FASHN_UNAUTHORIZED(), code=name or "UnauthorizedAccess")
         if response.status_code >= 500 and action == "run":
             # FASHN: "retry with backoff". No prediction ID was issued, so running again cannot double-bill.
             raise EngineError(
-                f"FASHN 서버 오류가 계속되었습니다 (HTTP {response.status_code} {name}).",
+                messages.FASHN_SERVER_ERROR(status=response.status_code, name=name),
                 code=name or f"HTTP{response.status_code}",
                 retry_after=_retry_after(response),
             )
         raise EngineError(
-            f"FASHN 요청이 실패했습니다 (HTTP {response.status_code} {name}: {message})".strip()[:480],
+            messages.FASHN_REQUEST_FAILED(status=response.status_code, name=name, message=message).strip()[:480],
             code=name or f"HTTP{response.status_code}",
         )
 
@@ -191,7 +192,7 @@ class FashnEngine:
             self._raise_for_api_error(response, "run")
             prediction_id = str(response.json().get("id") or "")
         if not prediction_id:
-            raise EngineError("FASHN 응답에 예측 ID가 없습니다.", code="BadResponse")
+            raise EngineError(messages.FASHN_NO_PREDICTION(), code="BadResponse")
         return prediction_id
 
     def _finish_prediction(
@@ -209,7 +210,9 @@ class FashnEngine:
     def _poll(self, session: requests.Session, prediction_id: str, deadline: float, report: ProgressCallback) -> str:
         while True:
             if time.monotonic() > deadline:
-                raise EngineError(f"FASHN 처리 시간이 초과되었습니다 ({self.total_timeout:g}초).", code="Timeout")
+                raise EngineError(
+                    messages.FASHN_PROCESSING_TIMED_OUT(seconds=f"{self.total_timeout:g}"), code="Timeout"
+                )
             response = session.get(
                 f"{self.base_url}/v1/status/{prediction_id}", headers=self._headers(), timeout=timeout()
             )
@@ -228,13 +231,13 @@ class FashnEngine:
             if status == "completed":
                 output = body.get("output") or []
                 if not output or not isinstance(output[0], str):
-                    raise EngineError("FASHN 결과에 이미지가 없습니다.", code="BadResponse")
+                    raise EngineError(messages.FASHN_NO_OUTPUT(), code="BadResponse")
                 return output[0]
             if status == "failed":
                 error = body.get("error") or {}
                 name = str(error.get("name") or "Error") if isinstance(error, dict) else "Error"
                 message = _clean_message(str(error.get("message") or "") if isinstance(error, dict) else str(error))
-                raise EngineError(f"피팅 생성에 실패했습니다 ({name}: {message})"[:480], code=name)
+                raise EngineError(messages.FASHN_PREDICTION_FAILED(name=name, message=message)[:480], code=name)
             report(STATUS_PROGRESS.get(str(status), 30))
             time.sleep(min(self.poll_interval, max(0.0, deadline - time.monotonic())))
 
@@ -245,18 +248,18 @@ class FashnEngine:
             response = session.get(output, timeout=timeout(), stream=True)
             with response:
                 if response.status_code != 200:
-                    raise EngineError(f"FASHN 결과 이미지를 받을 수 없습니다 (HTTP {response.status_code}).")
+                    raise EngineError(messages.FASHN_RESULT_UNAVAILABLE(status=response.status_code))
                 chunks, received = [], 0
                 for chunk in response.iter_content(64 * 1024):
                     received += len(chunk)
                     if received > MAX_OUTPUT_BYTES:
-                        raise EngineError("FASHN 결과 이미지가 너무 큽니다.")
+                        raise EngineError(messages.FASHN_RESULT_TOO_LARGE())
                     chunks.append(chunk)
                 data = b"".join(chunks)
         try:
             decoded = open_untrusted_image(data, allowed_formats=("JPEG", "PNG", "WEBP"))
         except InvalidInput as exc:
-            raise EngineError("FASHN 결과가 올바른 이미지가 아닙니다.", code="BadResponse") from exc
+            raise EngineError(messages.FASHN_RESULT_NOT_IMAGE(), code="BadResponse") from exc
         if decoded.format == "WEBP":  # stored as PNG so every browser and the share page can show it
             return _Image(encode_png(decoded.image), "png")
         return _Image(data, "jpg" if decoded.format == "JPEG" else "png")

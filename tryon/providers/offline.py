@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from tryon.images import encode_jpeg
+from tryon.providers import messages
 from tryon.providers.base import EngineError, EngineResult, ProgressCallback, SubmissionCallback
 
 logger = logging.getLogger(__name__)
@@ -240,7 +241,7 @@ class OfflineEngine:
             garment_image = Image.open(io.BytesIO(garment))
             garment_image.load()
         except OSError as exc:
-            raise EngineError("입력 이미지를 읽을 수 없습니다.", code="BadInput") from exc
+            raise EngineError(messages.OFFLINE_UNREADABLE_INPUT(), code="BadInput") from exc
         report_progress(10)
         cutout, cutout_method = cut_out_garment(garment_image)
         report_progress(30)
@@ -282,11 +283,7 @@ class OfflineEngine:
             "garmentCutout": cutout_method,
             "silhouetteClip": clipped,
             "quad": [[round(p.x, 1), round(p.y, 1)] for p in quad],
-            "note": (
-                "오프라인 미리보기: 상품 사진에서 옷을 잘라 신체 랜드마크에 맞춰 합성한 이미지입니다 (AI 피팅 아님)."
-                if placement == "pose"
-                else "오프라인 미리보기: 신체를 찾지 못해 옷을 가운데에 배치했습니다 (AI 피팅 아님)."
-            ),
+            "note": (messages.OFFLINE_NOTE_POSE if placement == "pose" else messages.OFFLINE_NOTE_CENTRED)(),
         }
         logger.info("offline try-on preview: placement=%s cutout=%s", placement, cutout_method)
         return EngineResult(image=encode_jpeg(result, quality=92), extension="jpg", metadata=metadata)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from tryon.providers import messages
 from tryon.providers.base import EngineError, TryOnEngine
 
 
@@ -22,4 +23,4 @@ def configured_engine() -> TryOnEngine:
         from tryon.providers.offline import OfflineEngine
 
         return OfflineEngine()
-    raise EngineError(f"알 수 없는 피팅 엔진입니다: TRYON_ENGINE={choice!r} (fashn | offline)", code="BadConfiguration")
+    raise EngineError(messages.UNKNOWN_ENGINE(engine=repr(choice)), code="BadConfiguration")

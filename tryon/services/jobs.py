@@ -7,9 +7,11 @@ import uuid
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from common.errors import InvalidInput, UnsafeURL
 from common.http import fetch_public_url
+from common.stored_text import StoredText
 from common.tasks import enqueue_on_commit, publish
 from merchants.models import Merchant
 from tryon import pipeline, storage
@@ -23,7 +25,9 @@ from widget.analytics import WIDGET_CHANNEL, record_widget_event
 logger = logging.getLogger(__name__)
 
 MAX_PRODUCT_IMAGE_BYTES = 10 * 1024 * 1024
-QUEUE_FAILURE_MESSAGE = "작업 대기열에 연결할 수 없어 시작하지 못했습니다. 잠시 후 다시 시도해 주세요."
+QUEUE_FAILURE_MESSAGE = StoredText(
+    gettext_noop("작업 대기열에 연결할 수 없어 시작하지 못했습니다. 잠시 후 다시 시도해 주세요.")
+)
 
 
 def enqueue_job(job_id: uuid.UUID | str) -> None:
@@ -36,7 +40,7 @@ def enqueue_job(job_id: uuid.UUID | str) -> None:
 def _fail_unqueued(job_id: uuid.UUID) -> None:
     job = TryOnJob.objects.filter(pk=job_id).first()
     if job is not None:
-        pipeline.finish(job, result=None, error=QUEUE_FAILURE_MESSAGE, metadata={"errorCode": "QUEUE_UNAVAILABLE"})
+        pipeline.finish(job, result=None, error=QUEUE_FAILURE_MESSAGE(), metadata={"errorCode": "QUEUE_UNAVAILABLE"})
 
 
 def create_tryon_job(

@@ -14,7 +14,9 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from common.stored_text import StoredText
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.sender import SendResult
 from webhooks.services._log import log
@@ -39,6 +41,13 @@ DISABLE_AFTER_FAILING_FOR = timedelta(days=5)
 # probes keep failing, and any success ends it. A Retry-After on a 429/503 pauses it at once for that long.
 # Deliveries held by a pause spend none of their attempts; each attempted one keeps the Svix schedule.
 BREAKER_THRESHOLD = 5
+# Why an endpoint was switched off (its disabledReason).
+DISABLED_AFTER_FAILING = StoredText(
+    gettext_noop("%(since)s부터 5일 동안 발송이 계속 실패하여 자동으로 비활성화되었습니다. 마지막 오류: %(error)s")
+)
+DISABLED_BY_410 = StoredText(
+    gettext_noop("수신 서버가 410 Gone을 응답하여 자동으로 비활성화되었습니다. URL을 확인한 뒤 다시 활성화해 주세요.")
+)
 FIRST_PAUSE = timedelta(seconds=5)
 MAX_PAUSE = timedelta(minutes=5)
 
@@ -269,9 +278,9 @@ def _update_endpoint_health(
         if endpoint.pk not in gone and now - endpoint.failing_since >= DISABLE_AFTER_FAILING_FOR:
             disable_endpoint(
                 endpoint_id=endpoint.pk,
-                reason=(
-                    f"{timezone.localtime(endpoint.failing_since):%Y-%m-%d %H:%M %Z}부터 5일 동안 발송이 계속 실패하여 "
-                    f"자동으로 비활성화되었습니다. 마지막 오류: {by_endpoint[endpoint.pk][-1].error}"
+                reason=DISABLED_AFTER_FAILING(
+                    since=f"{timezone.localtime(endpoint.failing_since):%Y-%m-%d %H:%M %Z}",
+                    error=by_endpoint[endpoint.pk][-1].error,
                 ),
             )
     if healthy:
@@ -281,7 +290,7 @@ def _update_endpoint_health(
     for endpoint_id in sorted(gone):
         disable_endpoint(
             endpoint_id=endpoint_id,
-            reason="수신 서버가 410 Gone을 응답하여 자동으로 비활성화되었습니다. URL을 확인한 뒤 다시 활성화해 주세요.",
+            reason=DISABLED_BY_410(),
         )
     return paused
 

@@ -36,12 +36,14 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from common.errors import UnsafeURL
 from common.http import validate_public_url
+from common.stored_text import StoredText
 from webhooks.crypto import decrypt_secret
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from webhooks.sender import SendResult, post_signed
+from webhooks.sender import BLOCKED, SEND_CRASHED, SendResult, post_signed
 from webhooks.services._log import log
 from webhooks.services.attempts import (
     BREAKER_THRESHOLD,
@@ -64,7 +66,7 @@ FLUSH_SECONDS = 0.05
 # While lanes are busy and the last claim found no other endpoint, look again this often.
 IDLE_CLAIM_SECONDS = 0.1
 
-UNSENT_INACTIVE = "엔드포인트가 비활성화되어 발송하지 않았습니다."
+UNSENT_INACTIVE = StoredText(gettext_noop("엔드포인트가 비활성화되어 발송하지 않았습니다."))
 
 
 def claim_lease() -> timedelta:
@@ -450,7 +452,7 @@ class Dispatcher:
                 ids = [row.id for row in lane.rows]
                 self.processed += _retrying_when_locked(
                     lambda ids=ids: finish_without_sending(
-                        claim_token=self.claim_token, ids=ids, reason=UNSENT_INACTIVE
+                        claim_token=self.claim_token, ids=ids, reason=UNSENT_INACTIVE()
                     )
                 )
                 _retrying_when_locked(
@@ -540,7 +542,7 @@ def _send(lane: _Lane, row: ClaimedRow) -> SendResult:
     try:
         secret, refusal = lane.prepared()
         if refusal is not None:
-            return SendResult(False, None, f"차단된 주소입니다: {refusal.message}", "", 0)
+            return SendResult(False, None, BLOCKED(reason=refusal.message), "", 0)
         return post_signed(
             url=lane.claimed.url,
             secret=secret,
@@ -552,7 +554,7 @@ def _send(lane: _Lane, row: ClaimedRow) -> SendResult:
         # Our own failure (e.g. an undecryptable secret) counts as a failed attempt, so the row is retried on
         # schedule and the merchant sees the reason, instead of being re-claimed every lease forever.
         log(logging.ERROR, "webhook send crashed", delivery_id=str(row.id), endpoint_id=str(lane.claimed.endpoint_id))
-        return SendResult(False, None, f"내부 오류로 발송하지 못했습니다: {type(exc).__name__}", "", 0)
+        return SendResult(False, None, SEND_CRASHED(error=type(exc).__name__), "", 0)
 
 
 def dispatch_due_deliveries(*, batch_size: int | None = None, concurrency: int | None = None) -> int:

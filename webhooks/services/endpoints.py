@@ -7,9 +7,11 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from common.errors import InvalidInput
 from common.http import validate_public_url
+from common.stored_text import StoredText
 from merchants.models import Merchant
 from webhooks.crypto import encrypt_secret, generate_secret, secret_fingerprint
 from webhooks.events import SUBSCRIBABLE_EVENTS
@@ -17,6 +19,7 @@ from webhooks.models import WebhookEndpoint
 from webhooks.services._log import log
 
 MAX_URL_LENGTH = 2048
+DISABLED_BY_MERCHANT = StoredText(gettext_noop("가맹점이 비활성화했습니다."))
 
 
 def validate_endpoint_url(url: str) -> str:
@@ -79,7 +82,7 @@ def update_endpoint(
             endpoint.disabled_at = None
             endpoint.failing_since = None
         else:
-            endpoint.disabled_reason = "가맹점이 비활성화했습니다."
+            endpoint.disabled_reason = DISABLED_BY_MERCHANT()
             endpoint.disabled_at = timezone.now()
         changed += ["disabled_reason", "disabled_at", "failing_since"]
     if changed:

@@ -8,12 +8,13 @@ import uuid
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from common.errors import Conflict
 from webhooks.crypto import decrypt_secret
 from webhooks.events import WEBHOOK_TEST
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from webhooks.sender import SendResult, post_signed
+from webhooks.sender import SEND_CRASHED, SendResult, post_signed
 from webhooks.services._log import log
 from webhooks.services.attempts import Outcome, record_outcomes
 from webhooks.services.dispatch import claim_lease
@@ -49,7 +50,7 @@ def send_test_event(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
         )
     except Exception as exc:
         log(logging.ERROR, "webhook test send crashed", delivery_id=str(delivery.id), endpoint_id=str(endpoint.pk))
-        result = SendResult(False, None, f"내부 오류로 발송하지 못했습니다: {type(exc).__name__}", "", 0)
+        result = SendResult(False, None, SEND_CRASHED(error=type(exc).__name__), "", 0)
     outcome = Outcome(delivery.id, endpoint.pk, endpoint.merchant_id, WEBHOOK_TEST, result)
     record_outcomes([outcome], claim_token=claim_token, manual=True)
     delivery.refresh_from_db()
@@ -65,9 +66,9 @@ def replay_delivery(*, delivery: WebhookDelivery) -> WebhookDelivery:
     with transaction.atomic():
         current = WebhookDelivery.objects.select_for_update().select_related("endpoint").get(pk=delivery.pk)
         if current.claimed_until is not None and current.claimed_until > now:
-            raise Conflict("이 발송은 지금 전송 중입니다. 잠시 후 다시 시도해 주세요.")
+            raise Conflict(_("이 발송은 지금 전송 중입니다. 잠시 후 다시 시도해 주세요."))
         if not current.endpoint.is_active:
-            raise Conflict("엔드포인트가 비활성화되어 있습니다. 먼저 활성화(isActive: true)한 뒤 재시도해 주세요.")
+            raise Conflict(_("엔드포인트가 비활성화되어 있습니다. 먼저 활성화(isActive: true)한 뒤 재시도해 주세요."))
         current.status = DeliveryStatus.PENDING
         current.attempt_count = 0
         current.next_attempt_at = now
