@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.admin import site as admin_site
+from django.db.models import Model
 from django.http import HttpRequest
 from django.templatetags.static import static
 from django.urls import reverse
@@ -59,16 +60,18 @@ def site_dropdown(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-def _can_view(request: HttpRequest, model: type) -> bool:
+def _can_view(request: HttpRequest, model: type[Model]) -> bool:
     model_admin = admin_site._registry.get(model)
     return model_admin is not None and model_admin.has_view_permission(request)
 
 
-def _changelist(model: type) -> str:
+def _changelist(model: type[Model]) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
 
 
-def _item(request: HttpRequest, model: type, icon: str, *, title: Any = None, link: str = "", **extra: Any) -> dict:
+def _item(
+    request: HttpRequest, model: type[Model], icon: str, *, title: Any = None, link: str = "", **extra: Any
+) -> dict:
     return {
         "title": title or model._meta.verbose_name_plural,
         "icon": icon,
@@ -351,18 +354,28 @@ def recent_activity(merchant: Merchant | None, *, limit: int = FEED_LENGTH) -> l
                 "event": job.event_draft_id,
                 "count": job.images_done,
             }
-            items.append(ActivityItem(job.completed_at, "photo_library", "success", text, _change_url(job)))
+            items.append(
+                ActivityItem(job.completed_at or job.created_at, "photo_library", "success", text, _change_url(job))
+            )
         else:
             text = _("이미지 생성 실패 · %(event)s") % {"event": job.event_draft_id}
-            items.append(ActivityItem(job.completed_at, "error", "danger", text, _change_url(job)))
-    for job in tryon_selectors.recently_finished_jobs(merchant=merchant, limit=limit):
-        product = job.product_title or str(job.pk)[:8]
-        if job.status == TryOnJob.Status.COMPLETED:
+            items.append(ActivityItem(job.completed_at or job.created_at, "error", "danger", text, _change_url(job)))
+    for tryon_job in tryon_selectors.recently_finished_jobs(merchant=merchant, limit=limit):
+        product = tryon_job.product_title or str(tryon_job.pk)[:8]
+        if tryon_job.status == TryOnJob.Status.COMPLETED:
             text = _("가상 피팅 완료 · %(product)s") % {"product": product}
-            items.append(ActivityItem(job.finished_at, "checkroom", "success", text, _change_url(job)))
+            items.append(
+                ActivityItem(
+                    tryon_job.finished_at or tryon_job.created_at, "checkroom", "success", text, _change_url(tryon_job)
+                )
+            )
         else:
             text = _("가상 피팅 실패 · %(product)s") % {"product": product}
-            items.append(ActivityItem(job.finished_at, "error", "danger", text, _change_url(job)))
+            items.append(
+                ActivityItem(
+                    tryon_job.finished_at or tryon_job.created_at, "error", "danger", text, _change_url(tryon_job)
+                )
+            )
     for delivery in webhook_selectors.recently_failed_deliveries(merchant=merchant, limit=limit):
         status = delivery.last_response_status or _("응답 없음")
         if delivery.status == DeliveryStatus.FAILED:
@@ -370,7 +383,11 @@ def recent_activity(merchant: Merchant | None, *, limit: int = FEED_LENGTH) -> l
         else:
             template = _("웹훅 재시도 대기 · %(event)s → %(url)s (%(status)s)")
         text = template % {"event": delivery.event_type, "url": delivery.endpoint.url, "status": status}
-        items.append(ActivityItem(delivery.last_attempt_at, "sync_problem", "danger", text, _change_url(delivery)))
+        items.append(
+            ActivityItem(
+                delivery.last_attempt_at or delivery.created_at, "sync_problem", "danger", text, _change_url(delivery)
+            )
+        )
     for key in recent_api_keys(merchant=merchant, limit=limit):
         items.append(
             ActivityItem(

@@ -71,7 +71,7 @@ def english_client(merchant: Merchant) -> Client:
     return client
 
 
-def _upload_tryon(client, image_server, **fields):  # type: ignore[no-untyped-def]
+def _upload_tryon(client, image_server, **fields):
     data = {
         "userImage": SimpleUploadedFile("me.jpg", person_jpeg(), "image/jpeg"),
         "productImageUrl": image_server.url("/shirt.png"),
@@ -83,7 +83,7 @@ def _upload_tryon(client, image_server, **fields):  # type: ignore[no-untyped-de
 
 
 @pytest.fixture
-def ascii_shop(receiver, image_server, settings, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def ascii_shop(receiver, image_server, settings, django_capture_on_commit_callbacks):
     """A merchant with some of everything, made through the APIs and services as in real use, all data ASCII."""
     settings.SSRF_ALLOW_LOOPBACK = True
     settings.STABILITY_API_KEY = settings.OPENAI_API_KEY = ""
@@ -192,7 +192,7 @@ def _sidebar_links(home: str) -> list[str]:
 
 def _read(
     client: Client, url: str, found: dict[str, list[str]], /, *, method: str = "get", status: int = 200, **data
-) -> str:  # type: ignore[no-untyped-def]
+) -> str:
     response = client.post(url, data, follow=True) if method == "post" else client.get(url, follow=True)
     assert response.status_code == status, (method, url, response.status_code)
     if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
@@ -226,7 +226,7 @@ def crawl(client: Client, start: list[str], found: dict[str, list[str]], *, limi
     return sorted(seen)
 
 
-def test_every_dashboard_page_reads_in_english(ascii_shop):  # type: ignore[no-untyped-def]
+def test_every_dashboard_page_reads_in_english(ascii_shop):
     client = english_client(ascii_shop)
     found: dict[str, list[str]] = {}
     home = _read(client, "/admin/", found)
@@ -247,7 +247,7 @@ def test_every_dashboard_page_reads_in_english(ascii_shop):  # type: ignore[no-u
     assert found == {}, summary(found)
 
 
-def test_dashboard_answers_read_in_english(ascii_shop, receiver):  # type: ignore[no-untyped-def]
+def test_dashboard_answers_read_in_english(ascii_shop, receiver):
     """Forms' answers and messages: issued keys, refusals, confirmations, import errors."""
     client = english_client(ascii_shop)
     found: dict[str, list[str]] = {}
@@ -273,6 +273,7 @@ def test_dashboard_answers_read_in_english(ascii_shop, receiver):  # type: ignor
     receiver.replies.append(Reply(status=500))
     _read(client, f"/admin/webhooks/webhookendpoint/{endpoint.pk}/send-test/", found, method="post")
     failed = WebhookDelivery.objects.filter(merchant=ascii_shop, status=DeliveryStatus.FAILED).first()
+    assert failed is not None
     _read(client, f"/admin/webhooks/webhookdelivery/{failed.pk}/replay/", found, method="post")
     deliveries = WebhookDelivery.objects.filter(merchant=ascii_shop).values_list("pk", flat=True)
     _read(
@@ -310,7 +311,7 @@ def test_dashboard_answers_read_in_english(ascii_shop, receiver):  # type: ignor
     assert found == {}, summary(found)
 
 
-def test_the_login_pages_read_in_english(ascii_shop, settings):  # type: ignore[no-untyped-def]
+def test_the_login_pages_read_in_english(ascii_shop, settings):
     settings.THROTTLE_RATE_LOGIN_PER_IP = "2/min"
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
@@ -325,7 +326,7 @@ def test_the_login_pages_read_in_english(ascii_shop, settings):  # type: ignore[
     assert found == {}, summary(found)
 
 
-def test_stored_texts_read_in_english_in_the_dashboard_only(ascii_shop):  # type: ignore[no-untyped-def]
+def test_stored_texts_read_in_english_in_the_dashboard_only(ascii_shop):
     """What the system stored (a delivery's error, why an endpoint was switched off) stays Korean in the
     database and the API; the dashboard shows it in its language."""
     failed = WebhookDelivery.objects.get(merchant=ascii_shop, last_response_status=500)
@@ -386,7 +387,9 @@ def test_the_dashboard_process_knows_every_stored_text() -> None:
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "StoredText" and node.args:
                 marked = node.args[0]
                 assert isinstance(marked, ast.Call) and getattr(marked.func, "id", "") == "gettext_noop", path
-                defined.add(marked.args[0].value)
+                template = marked.args[0]
+                assert isinstance(template, ast.Constant), path
+                defined.add(template.value)
     script = (
         "import django, json; django.setup(); from django.urls import get_resolver; get_resolver().url_patterns; "
         "from common.stored_text import _KNOWN; print(json.dumps([known.template for known in _KNOWN]))"

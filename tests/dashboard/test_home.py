@@ -9,6 +9,7 @@ from django.test import Client
 
 from sizing.models import DailyRecommendations
 from tests.support.charts import charts_in
+from tests.support.text import must_search
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def test_cards_charts_and_feed_show_this_merchants_numbers(shop):
     assert sum(drawn["content-images"]["series"]["이미지"]) == 6
     assert sum(drawn["size-recommendations"]["series"]["사이즈 추천"]) == 3
     assert drawn["webhook-success"]["series"]["성공률"][-1] == 50.0
-    feed = re.search(r'<ol class="tl-feed" id="activity-feed">(.*?)</ol>', page, re.S).group(1)
+    feed = must_search(r'<ol class="tl-feed" id="activity-feed">(.*?)</ol>', page, re.S).group(1)
     assert "이미지 생성 완료 · spring-sale (6장)" in feed
     assert "가상 피팅 완료 · 블루 린넨 셔츠" in feed
     assert "웹훅 발송 실패 · tryon.failed" in feed and "(410)" in feed
@@ -58,7 +59,7 @@ def test_sidebar_badges_count_running_jobs_and_failed_deliveries(shop):
     sidebar = page.split('id="nav-sidebar-apps"')[1].split("</nav>")[0]
 
     def badge(path: str) -> str | None:
-        link = re.search(rf'<a href="{re.escape(path)}".*?</a>', sidebar, re.S).group(0)
+        link = must_search(rf'<a href="{re.escape(path)}".*?</a>', sidebar, re.S).group(0)
         found = re.search(r"<span class=\"font-semibold h-\[18px\][^>]*>\s*(\d+)\s*</span>", link)
         return found.group(1) if found else None
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.support.charts import charts_in
+from tests.support.text import must_search
 from tests.webhooks.conftest import Reply, make_endpoint
 from webhooks.crypto import decrypt_secret
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -34,7 +35,7 @@ def test_endpoint_added_in_the_dashboard_shows_the_secret_once(merchant, allow_l
     )
 
     assert response.status_code == 200
-    secret = re.search(r'id="webhook-secret"[^>]*>(whsec_[^<]+)<', response.content.decode()).group(1)
+    secret = must_search(r'id="webhook-secret"[^>]*>(whsec_[^<]+)<', response.content.decode()).group(1)
     endpoint = WebhookEndpoint.objects.get()
     assert endpoint.merchant == merchant
     assert endpoint.events == ["tryon.completed", "usage.quota_exceeded"]
@@ -170,7 +171,7 @@ def test_endpoint_list_links_to_its_filtered_delivery_log(merchant, allow_loopba
     client = dashboard(merchant)
 
     listing = client.get("/admin/webhooks/webhookendpoint/").content.decode()
-    link = re.search(rf'href="([^"]*endpoint__id__exact={first.pk})"', listing).group(1)
+    link = must_search(rf'href="([^"]*endpoint__id__exact={first.pk})"', listing).group(1)
     page = client.get(link.replace("&amp;", "&"))
 
     assert page.status_code == 200

@@ -29,6 +29,7 @@ def one_at_a_time(allow_loopback):
 def assert_waits_for_the_pause(delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> None:
     """Due when the endpoint's pause ends (the dispatcher that paused it and the recorded pause agree to
     within the moments between deciding and recording)."""
+    assert endpoint.paused_until is not None
     assert endpoint.paused_until - timedelta(seconds=1) <= delivery.next_attempt_at <= endpoint.paused_until
     assert delivery.next_attempt_at > timezone.now()
 
@@ -78,6 +79,7 @@ def test_retry_after_holds_the_endpoint_and_its_queue(
     assert receiver.count() == 1  # the two queued behind it were not sent into the throttle
     assert other_receiver.count() == 3
     endpoint.refresh_from_db()
+    assert endpoint.paused_until is not None
     assert before + timedelta(seconds=115) <= endpoint.paused_until <= timezone.now() + timedelta(seconds=121)
     throttled, *held = WebhookDelivery.objects.filter(endpoint=endpoint).order_by("-attempt_count", "created_at")
     assert (throttled.status, throttled.attempt_count, throttled.last_response_status) == ("PENDING", 1, status)
@@ -98,6 +100,7 @@ def test_retry_after_is_capped_at_an_hour(merchant, receiver, one_at_a_time):
     deliver_pending()
 
     endpoint.refresh_from_db()
+    assert endpoint.paused_until is not None
     assert endpoint.paused_until <= timezone.now() + timedelta(hours=1)
     assert WebhookDelivery.objects.get().next_attempt_at <= timezone.now() + timedelta(hours=1)
 
@@ -141,6 +144,7 @@ def test_a_dead_endpoint_is_paused_probed_and_resumed_while_others_run_at_full_s
 
     # The pause ends: one delivery probes the endpoint, which is still down; the next pause is longer.
     time_passes_until_due(*held)
+    assert dead.paused_until is not None and dead.failing_since is not None
     first_pause = dead.paused_until - dead.failing_since
     assert deliver_pending() == 1
     assert receiver.count() == BREAKER_THRESHOLD + 1

@@ -87,7 +87,7 @@ def test_500_then_success_on_retry_reuses_the_webhook_id(jwt_client, merchant, r
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.attempt_count == 1
     assert delivery.last_response_status == 500
-    assert "500" in delivery.last_error
+    assert "500" in (delivery.last_error or "")
     # First retry after 5 s, with jitter.
     assert before + timedelta(seconds=3.5) <= delivery.next_attempt_at <= timezone.now() + timedelta(seconds=6.5)
     endpoint.refresh_from_db()
@@ -131,7 +131,7 @@ def test_timeout_is_recorded_and_retried(merchant, receiver, allow_loopback):
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.attempt_count == 1
     assert delivery.last_response_status is None
-    assert "시간 초과" in delivery.last_error
+    assert "시간 초과" in (delivery.last_error or "")
     attempt = WebhookAttempt.objects.get()
     assert attempt.duration_ms < 2500
 
@@ -146,7 +146,7 @@ def test_connection_refused_is_recorded_and_retried(merchant, allow_loopback):
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.attempt_count == 1
     assert delivery.last_response_status is None
-    assert "연결" in delivery.last_error
+    assert "연결" in (delivery.last_error or "")
 
 
 def test_redirects_are_not_followed(merchant, receiver, allow_loopback):
@@ -161,7 +161,7 @@ def test_redirects_are_not_followed(merchant, receiver, allow_loopback):
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.last_response_status == 302
-    assert "리디렉션" in delivery.last_error
+    assert "리디렉션" in (delivery.last_error or "")
 
 
 def test_failed_after_the_last_attempt(merchant, receiver, allow_loopback):
@@ -195,6 +195,7 @@ def test_retry_schedule_grows_like_svix(merchant, receiver, allow_loopback):
         due_now(delivery)
         deliver_pending()
         delivery.refresh_from_db()
+        assert delivery.last_attempt_at is not None
         waited = (delivery.next_attempt_at - delivery.last_attempt_at).total_seconds()
         assert seconds * 0.79 <= waited <= seconds * 1.21
 
@@ -254,7 +255,7 @@ def test_pending_deliveries_of_a_disabled_endpoint_are_not_sent(merchant, receiv
     assert receiver.count() == 0
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == DeliveryStatus.FAILED
-    assert "비활성화" in delivery.last_error
+    assert "비활성화" in (delivery.last_error or "")
 
 
 def test_ssrf_is_checked_again_at_send_time(merchant, receiver, settings):
@@ -268,8 +269,8 @@ def test_ssrf_is_checked_again_at_send_time(merchant, receiver, settings):
     assert receiver.count() == 0
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == DeliveryStatus.PENDING
-    assert "차단" in delivery.last_error
-    assert "루프백" in delivery.last_error
+    assert "차단" in (delivery.last_error or "")
+    assert "루프백" in (delivery.last_error or "")
 
 
 def test_an_undecryptable_secret_is_a_recorded_failure_not_a_stuck_row(merchant, receiver, allow_loopback):
@@ -285,7 +286,7 @@ def test_an_undecryptable_secret_is_a_recorded_failure_not_a_stuck_row(merchant,
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.attempt_count == 1
     assert delivery.claimed_until is None
-    assert "내부 오류" in delivery.last_error
+    assert "내부 오류" in (delivery.last_error or "")
 
 
 def test_encryption_key_rotation_keeps_old_secrets_readable(merchant, receiver, allow_loopback):
@@ -327,7 +328,7 @@ def test_dns_rebinding_to_loopback_is_refused_at_connect_time(merchant, receiver
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.attempt_count == 1
-    assert "차단" in delivery.last_error and "루프백" in delivery.last_error
+    assert "차단" in (delivery.last_error or "") and "루프백" in (delivery.last_error or "")
 
 
 def test_a_receiver_trickling_its_answer_is_cut_off_at_the_timeout(merchant, allow_loopback):
@@ -364,4 +365,4 @@ def test_a_receiver_trickling_its_answer_is_cut_off_at_the_timeout(merchant, all
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.attempt_count == 1
-    assert "시간 초과" in delivery.last_error
+    assert "시간 초과" in (delivery.last_error or "")

@@ -156,6 +156,7 @@ def test_a_row_locked_by_another_dispatcher_is_skipped_not_waited_for(merchant, 
     emit_event(merchant=merchant, event_type="tryon.completed", data={"n": 1})
     emit_event(merchant=merchant, event_type="tryon.completed", data={"n": 2})
     locked_id = WebhookDelivery.objects.order_by("next_attempt_at").values_list("id", flat=True).first()
+    assert locked_id is not None
 
     def claim() -> list[uuid.UUID]:
         lanes = claim_lanes(claim_token=uuid.uuid4(), max_lanes=5, rows_per_lane=10)
@@ -395,4 +396,5 @@ def test_a_runs_next_claim_keeps_the_endpoints_it_is_still_sending_to(merchant, 
     claim_lanes(claim_token=run, max_lanes=5, rows_per_lane=10)
 
     busy.refresh_from_db()
+    assert busy.claimed_until is not None
     assert busy.claim_token == run and busy.claimed_until > timezone.now()
