@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -35,6 +37,16 @@ def toile_errors(*codes: int, **descriptions: str) -> dict[int, OpenApiResponse]
     }
 
 
-def data_envelope(name: str, data: serializers.Serializer | serializers.Field) -> serializers.Serializer:
-    """``{"data": <data>}``, Toile's success body, as a named schema."""
-    return inline_serializer(name, {"data": data})
+# Toile's success body ``{"data": …}``; :func:`data_envelope` makes one per response. (A comment: a docstring
+# here would be every envelope's description in the OpenAPI document.)
+class DataEnvelope(serializers.Serializer):
+    @classmethod
+    def body(cls, data: Any, **context: Any) -> dict[str, Any]:
+        """The body with ``data`` rendered by the envelope's data serializer (``context`` goes to it too)."""
+        return cls({"data": data}, context=context).data
+
+
+def data_envelope(name: str, data: serializers.Serializer | serializers.Field) -> type[DataEnvelope]:
+    """``{"data": <data>}`` as a serializer named ``name``: the response in ``@extend_schema`` and the one that
+    renders it (``Envelope.body(obj)``)."""
+    return cast(type[DataEnvelope], type(name, (DataEnvelope,), {"data": data, "__module__": __name__}))
