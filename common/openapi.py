@@ -1,9 +1,11 @@
-"""OpenAPI pieces the Toile APIs share: the error body, error responses per status, the ``{data: …}`` envelope."""
+"""OpenAPI pieces the Toile APIs share: the error body, error responses per status, the ``{data: …}`` envelope;
+the webhooks' place in the document."""
 
 from __future__ import annotations
 
 from typing import Any, cast
 
+from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -50,3 +52,17 @@ def data_envelope(name: str, data: serializers.Serializer | serializers.Field) -
     """``{"data": <data>}`` as a serializer named ``name``: the response in ``@extend_schema`` and the one that
     renders it (``Envelope.body(obj)``)."""
     return cast(type[DataEnvelope], type(name, (DataEnvelope,), {"data": data, "__module__": __name__}))
+
+
+def webhooks_for_openapi_3_0(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook (first in ``POSTPROCESSING_HOOKS``) for ``SPECTACULAR_SETTINGS["WEBHOOKS"]``.
+
+    drf-spectacular builds ``components`` before it maps the webhooks, so the schemas only webhooks use would be
+    missing: they are built again, now with them. And ``webhooks`` is OpenAPI 3.1; in our 3.0 document they go
+    under ``x-webhooks``, the extension ReDoc reads (3.0 allows only ``x-`` keys beyond its own).
+    """
+    webhooks = result.pop("webhooks", None)
+    if webhooks:
+        result["components"] = generator.registry.build(spectacular_settings.APPEND_COMPONENTS)
+        result["webhooks" if spectacular_settings.OAS_VERSION.startswith("3.1") else "x-webhooks"] = webhooks
+    return result
