@@ -28,6 +28,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -139,7 +140,7 @@ class Client:
         self.session.headers["Authorization"] = f"Bearer {response.json()['access']}"
 
     def submit(self) -> str:
-        body = {"eventDraftId": f"bench-{uuid.uuid4().hex[:12]}", "eventInfo": EVENT_INFO}
+        body: dict[str, Any] = {"eventDraftId": f"bench-{uuid.uuid4().hex[:12]}", "eventInfo": EVENT_INFO}
         response = self.session.post(f"{self.base_url}/api/content/images/generate", json=body, timeout=10)
         assert response.status_code == 202, (response.status_code, response.text)
         return response.json()["jobId"]
@@ -236,8 +237,10 @@ def main(sequential: int, burst: int) -> None:
         single_after, cpu_ms_after = single_process_rate()
         single_rate = (single_before + single_after) / 2
         jobs = list(ImageJob.objects.filter(id__in=job_ids))
-        drained = max(job.completed_at for job in jobs).timestamp() - started
-        waits = [(job.completed_at - job.created_at).total_seconds() for job in jobs]
+        finished = [(job.created_at, job.completed_at) for job in jobs if job.completed_at is not None]
+        assert len(finished) == len(jobs), "every job was waited for until it completed"
+        drained = max(completed for _, completed in finished).timestamp() - started
+        waits = [(completed - created).total_seconds() for created, completed in finished]
         images = sum(job.images_total for job in jobs)
         rate = images / drained
         print(f"\nburst: {burst} jobs POSTed by 5 threads in {submitted * 1000:.0f} ms, drained in {drained:.2f} s")

@@ -19,7 +19,9 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -49,7 +51,10 @@ CELLS = [(style, platform) for style in ALL_STYLES for platform in CONTRACT_PLAT
 ALL_CELLS = [(style, platform) for style in ALL_STYLES for platform in ALL_PLATFORMS]
 
 
-def cpu_ms(function: Callable[[], object]) -> tuple[float, object]:
+Result = TypeVar("Result")
+
+
+def cpu_ms(function: Callable[[], Result]) -> tuple[float, Result]:
     start = time.process_time()
     result = function()
     return (time.process_time() - start) * 1000, result
@@ -61,8 +66,8 @@ def images(
     """(render ms, encode ms, bytes) of each image."""
     measured = {}
     for style, platform in cells:
-        render_ms, image = cpu_ms(lambda s=style, p=platform: render_event_image(event, style=s, platform=p))
-        encode_ms, data = cpu_ms(lambda i=image: encode_png(i))
+        render_ms, image = cpu_ms(partial(render_event_image, event, style=style, platform=platform))
+        encode_ms, data = cpu_ms(partial(encode_png, image))
         measured[(style, platform)] = (render_ms, encode_ms, len(data))
     return measured
 
@@ -102,9 +107,14 @@ def compare_encodings(repetitions: int) -> None:
     print(f"\nPNG settings on the same 9 images (median of {repetitions}):")
     print(f"  {'encoder':42s} {'9 images':>9s} {'KB total':>9s} {'largest':>8s} {'max error':>10s}")
     for name, encode in ENCODINGS.items():
-        timings, outputs = [], {}
+
+        def encode_all(encode: Callable[[Image.Image, str], bytes] = encode) -> dict[tuple[str, str], bytes]:
+            return {cell: encode(image, cell[0]) for cell, image in images.items()}
+
+        timings: list[float] = []
+        outputs: dict[tuple[str, str], bytes] = {}
         for _ in range(repetitions):
-            elapsed, outputs = cpu_ms(lambda e=encode: {cell: e(image, cell[0]) for cell, image in images.items()})
+            elapsed, outputs = cpu_ms(encode_all)
             timings.append(elapsed)
         error = 0
         for cell, data in outputs.items():
@@ -122,7 +132,7 @@ def main(repetitions: int, encodings: bool) -> None:
     totals, floors, all_totals, all_floors, facts_totals = [], [], [], [], []
     for _ in range(repetitions):
         elapsed, measured = cpu_ms(images)
-        rounds.append(measured)  # type: ignore[arg-type]
+        rounds.append(measured)
         totals.append(elapsed)
         floors.append(cpu_ms(blank_floor)[0])
         all_totals.append(cpu_ms(lambda: images(ALL_CELLS))[0])

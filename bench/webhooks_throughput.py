@@ -38,6 +38,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "bench_webhooks"
@@ -51,7 +52,7 @@ TARGET_HEALTHY_RATIO = 0.8
 # --- The receiver (its own process) -------------------------------------------------------------------
 
 
-def receiver_main(port: int, control) -> None:  # type: ignore[no-untyped-def]
+def receiver_main(port: int, control) -> None:
     """Answers 200 (503 on paths marked dead); verifies each request's signature; records what arrived."""
     from standardwebhooks import Webhook
 
@@ -61,7 +62,7 @@ def receiver_main(port: int, control) -> None:  # type: ignore[no-untyped-def]
     connections = itertools.count()
 
     class Protocol(asyncio.Protocol):
-        def connection_made(self, transport) -> None:  # type: ignore[no-untyped-def]
+        def connection_made(self, transport) -> None:
             self.transport = transport
             self.buffer = bytearray()
             next(connections)
@@ -198,7 +199,7 @@ class Endpoints:
     paths: list[str]
 
 
-def make_endpoints(label: str, count: int, port: int, control) -> Endpoints:  # type: ignore[no-untyped-def]
+def make_endpoints(label: str, count: int, port: int, control) -> Endpoints:
     from merchants.models import Merchant
     from webhooks.services import create_endpoint
 
@@ -267,7 +268,7 @@ def emit(
     return committed, time.monotonic() - started
 
 
-def collect(control, expected: set[int], paths: set[str], timeout: float = 120) -> tuple[list, int, float]:  # type: ignore[no-untyped-def]
+def collect(control, expected: set[int], paths: set[str], timeout: float = 120) -> tuple[list, int, float]:
     """Receiver records until every expected seq arrived on one of ``paths`` (or the timeout)."""
     records: list = []
     connections_total, cpu = 0, 0.0
@@ -296,6 +297,12 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
+class ProcessIds(TypedDict):
+    worker_pid: int
+    beat_pid: int
+    receiver_pid: int
+
+
 @dataclass
 class Run:
     label: str
@@ -319,7 +326,7 @@ def measure(
     label: str,
     endpoints: Endpoints,
     seqs: range,
-    control,  # type: ignore[no-untyped-def]
+    control,
     *,
     worker_pid: int,
     beat_pid: int,
@@ -381,13 +388,13 @@ def show(run: Run) -> None:
     )
 
 
-def timezone_now():  # type: ignore[no-untyped-def]
+def timezone_now():
     from django.utils import timezone
 
     return timezone.now()
 
 
-def settled_rows(merchants: list, healthy_merchants: list, *, since, expected: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def settled_rows(merchants: list, healthy_merchants: list, *, since, expected: int) -> dict[str, int]:
     """The run's delivery rows by status, once the healthy ones are all recorded (results are written a few
     milliseconds after the receiver answered)."""
     from webhooks.models import WebhookDelivery
@@ -461,7 +468,8 @@ def main() -> int:
             f"receiver 127.0.0.1:{port}, {args.endpoints} endpoints (one per merchant), {args.threads} emitting threads"
         )
 
-        pids = {"worker_pid": processes[0].pid, "beat_pid": processes[1].pid, "receiver_pid": receiver.pid}
+        assert receiver.pid is not None
+        pids: ProcessIds = {"worker_pid": processes[0].pid, "beat_pid": processes[1].pid, "receiver_pid": receiver.pid}
         healthy = make_endpoints("ok", args.endpoints, port, control)
         cursor = itertools.count()
 

@@ -21,9 +21,10 @@ import pickle
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol, cast
 
+from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -34,6 +35,11 @@ from redis.exceptions import NoScriptError
 
 
 class _ReusingRedisCacheClient(RedisCacheClient):
+    # RedisCacheClient's private helpers, which django-stubs leave out.
+    _client: Callable[..., Any]
+    _get_connection_pool: Callable[[bool], Any]
+    _get_connection_pool_index: Callable[[bool], int]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
@@ -87,12 +93,17 @@ class RedisCache(DjangoRedisCache):
             answer = client.evalsha(self._script_sha(client), len(names), *names, timeout)
         except NoScriptError:  # the server restarted or flushed its scripts
             answer = client.evalsha(self._script_sha(client, reload=True), len(names), *names, timeout)
-        loads = self._cache._serializer.loads
+        loads = self._cache._serializer.loads  # type: ignore[attr-defined]  # Django's private API, absent from its stubs
         found = {made[key]: loads(value) for key, value in zip(made, answer, strict=False) if value is not None}
         return found, int(answer[-1])
 
 
 class AtomicFileBasedCache(FileBasedCache):
+    # FileBasedCache's private state and helpers, which django-stubs leave out.
+    _dir: str
+    _createdir: Callable[[], None]
+    _key_to_file: Callable[[str, int | None], str]
+
     @contextlib.contextmanager
     def _exclusive(self) -> Iterator[None]:
         self._createdir()
@@ -138,3 +149,16 @@ class AtomicFileBasedCache(FileBasedCache):
             handle.write(zlib.compress(pickle.dumps(new_value, self.pickle_protocol)))
         file_move_safe(tmp_path, fname, allow_overwrite=True)
         return new_value
+
+
+class CountingCache(Protocol):
+    """What :class:`RedisCache` and :class:`AtomicFileBasedCache` add to Django's cache API."""
+
+    def count(self, key: str, timeout: int) -> int: ...
+
+    def read_and_count(self, keys: list[str], counter: str, timeout: int) -> tuple[dict[str, Any], int]: ...
+
+
+def counting_cache() -> CountingCache:
+    """The default cache, which ``settings.CACHES`` always sets to one of this module's backends."""
+    return cast(CountingCache, caches["default"])

@@ -201,10 +201,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return Response(error_body(product, 413, DEFAULT_MESSAGES[413]), status=413)
     elif isinstance(exc, SuspiciousOperation):
         return Response(error_body(product, 400), status=400)
-    response = drf_exception_handler(exc, context)
-    if response is None:
+    handled = drf_exception_handler(exc, context)
+    if handled is None:
         logger.exception("Unhandled API error on %s", path, exc_info=exc)
         return Response(error_body(product, 500), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    response = handled
 
     status_code = response.status_code
     retry_after = None
@@ -213,7 +214,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
         message = first_validation_message(exc.detail)
     elif isinstance(exc, drf_exceptions.Throttled):
-        retry_after = int(exc.wait or 1)
+        retry_after = int(exc.wait or 1)  # type: ignore[attr-defined]  # DRF sets it in __init__; the stubs omit it
         message = DEFAULT_MESSAGES[429]
     elif isinstance(exc, drf_exceptions.ParseError):
         message = f"요청 본문을 해석할 수 없습니다: {exc.detail}"
@@ -222,7 +223,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         if hasattr(exc, "detail") and isinstance(exc.detail, dict):
             message = str(exc.detail.get("detail", DEFAULT_MESSAGES[401]))
     else:
-        message = str(getattr(exc, "detail", "")) or DEFAULT_MESSAGES.get(status_code)
+        message = str(getattr(exc, "detail", "")) or DEFAULT_MESSAGES.get(status_code, "")
     response.data = error_body(product, status_code, message, retry_after=retry_after)
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)

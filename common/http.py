@@ -245,7 +245,7 @@ class _DeadlineAware:
         if deadline is not None:
             deadline.attach(self.sock)
 
-    def request(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def request(self, *args, **kwargs) -> None:
         deadline = _active_deadline.get()
         if deadline is not None:
             if deadline.expired or deadline.remaining() <= 0:
@@ -277,7 +277,7 @@ class _GuardedHTTPSPool(HTTPSConnectionPool):
 
 
 class _GuardedAdapter(HTTPAdapter):
-    def init_poolmanager(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
 

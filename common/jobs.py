@@ -30,12 +30,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import F, Q
+from django.db.models import F, Model, Q
 from django.utils import timezone
 
-from common.models import RecoverableJob
-
 logger = logging.getLogger(__name__)
+
+# A concrete job model with the RecoverableJob fields plus its own ``status`` and ``created_at`` (content's
+# ImageJob, tryon's TryOnJob); typed as any model, since the abstract base cannot declare the last two.
+JobModel = type[Model]
 
 RECOVERY_BATCH = 200
 # A PENDING job's wait before it is enqueued again doubles with each recovery, up to this many doublings.
@@ -73,7 +75,7 @@ def _new_owner() -> str:
 class JobLease:
     """The lease of one running job. ``check()`` raises :class:`LeaseLost` once another worker took it over."""
 
-    def __init__(self, model: type[RecoverableJob], job_id: Any, owner: str) -> None:
+    def __init__(self, model: JobModel, job_id: Any, owner: str) -> None:
         self.model = model
         self.job_id = job_id
         self.owner = owner
@@ -89,7 +91,7 @@ class JobLease:
             raise LeaseLost(f"{self.model.__name__} {self.job_id} was taken over by another worker")
 
     def renew(self) -> bool:
-        renewed = self.model.objects.filter(pk=self.job_id, lease_owner=self.owner).update(
+        renewed = self.model._default_manager.filter(pk=self.job_id, lease_owner=self.owner).update(
             lease_expires_at=timezone.now() + _lease_duration()
         )
         if not renewed:
@@ -122,12 +124,14 @@ class JobLease:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        self.model.objects.filter(pk=self.job_id, lease_owner=self.owner).update(lease_owner="", lease_expires_at=None)
+        self.model._default_manager.filter(pk=self.job_id, lease_owner=self.owner).update(
+            lease_owner="", lease_expires_at=None
+        )
 
 
 @contextlib.contextmanager
 def job_lease(
-    model: type[RecoverableJob], job_id: Any, *, active_statuses: tuple[str, ...], heartbeat: bool = True
+    model: JobModel, job_id: Any, *, active_statuses: tuple[str, ...], heartbeat: bool = True
 ) -> Iterator[JobLease]:
     """Runs the block holding the job's lease; raises :class:`LeaseUnavailable` when it cannot be had.
 
@@ -137,13 +141,13 @@ def job_lease(
     owner = _new_owner()
     now = timezone.now()
     taken = (
-        model.objects.filter(pk=job_id, status__in=active_statuses)
+        model._default_manager.filter(pk=job_id, status__in=active_statuses)
         .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
         .update(lease_owner=owner, lease_expires_at=now + _lease_duration())
     )
     if not taken:
         held_until = (
-            model.objects.filter(pk=job_id, status__in=active_statuses, lease_expires_at__isnull=False)
+            model._default_manager.filter(pk=job_id, status__in=active_statuses, lease_expires_at__isnull=False)
             .values_list("lease_expires_at", flat=True)
             .first()
         )
@@ -159,16 +163,16 @@ def job_lease(
         lease.release()
 
 
-def note_enqueued(model: type[RecoverableJob], job_id: Any, *, delay_seconds: float = 0) -> None:
+def note_enqueued(model: JobModel, job_id: Any, *, delay_seconds: float = 0) -> None:
     """Records that a message for the job was published (to run after ``delay_seconds``)."""
-    model.objects.filter(pk=job_id).update(enqueued_at=timezone.now() + timedelta(seconds=delay_seconds))
+    model._default_manager.filter(pk=job_id).update(enqueued_at=timezone.now() + timedelta(seconds=delay_seconds))
 
 
 @dataclass(frozen=True)
 class RecoveryPolicy:
     """How one app's jobs are recovered: which statuses are unfinished, how to enqueue and how to fail one."""
 
-    model: type[RecoverableJob]
+    model: JobModel
     active_statuses: tuple[str, ...]
     enqueue: Callable[[Any], None]
     fail: Callable[[Any, str], None]
@@ -178,10 +182,10 @@ def _pending_wait(recovery_count: int) -> timedelta:
     return timedelta(seconds=settings.JOB_PENDING_RECOVERY_SECONDS * 2 ** min(recovery_count, MAX_BACKOFF_DOUBLINGS))
 
 
-def _looks_lost(job: RecoverableJob, now: datetime) -> bool:
+def _looks_lost(job: Any, now: datetime) -> bool:
     if job.lease_expires_at is not None:
         return job.lease_expires_at < now  # its worker stopped renewing: dead
-    queued_at = job.enqueued_at or job.created_at  # type: ignore[attr-defined]
+    queued_at = job.enqueued_at or job.created_at
     return queued_at < now - _pending_wait(job.recovery_count)
 
 
@@ -190,8 +194,8 @@ def recover_stalled_jobs(policy: RecoveryPolicy) -> dict[str, int]:
     now = timezone.now()
     model = policy.model
     earliest_wait = now - _pending_wait(0)
-    candidates = (
-        model.objects.filter(status__in=policy.active_statuses)
+    candidates: Any = (
+        model._default_manager.filter(status__in=policy.active_statuses)
         .filter(
             Q(lease_expires_at__lt=now)
             | Q(lease_expires_at__isnull=True, enqueued_at__lt=earliest_wait)
@@ -204,16 +208,16 @@ def recover_stalled_jobs(policy: RecoveryPolicy) -> dict[str, int]:
         if not _looks_lost(job, now):
             continue
         # Conditional on what was read: of two concurrent recoveries (or a worker starting it now) one wins.
-        claimed = model.objects.filter(
+        claimed = model._default_manager.filter(
             pk=job.pk,
-            status=job.status,  # type: ignore[attr-defined]
+            status=job.status,
             lease_expires_at=job.lease_expires_at,
             enqueued_at=job.enqueued_at,
             recovery_count=job.recovery_count,
         ).update(recovery_count=F("recovery_count") + 1, enqueued_at=now, lease_owner="", lease_expires_at=None)
         if not claimed:
             continue
-        context = {"job_id": str(job.pk), "recoveries": job.recovery_count + 1, "status": job.status}  # type: ignore[attr-defined]
+        context = {"job_id": str(job.pk), "recoveries": job.recovery_count + 1, "status": job.status}
         if job.recovery_count + 1 > settings.JOB_MAX_RECOVERIES:
             logger.error("job failed after repeated recoveries", extra=context)
             policy.fail(job.pk, "작업을 처리하던 워커가 반복해서 중단되어 작업을 취소했습니다.")

@@ -39,8 +39,8 @@ def toile_errors(*codes: int, **descriptions: str) -> dict[int, OpenApiResponse]
     }
 
 
-# Toile's success body ``{"data": …}``; :func:`data_envelope` makes one per response. (A comment: a docstring
-# here would be every envelope's description in the OpenAPI document.)
+# Toile's success body ``{"data": …}``; :func:`envelope` makes one per response. (A comment: a docstring here
+# would be every envelope's description in the OpenAPI document.)
 class DataEnvelope(serializers.Serializer):
     @classmethod
     def body(cls, data: Any, **context: Any) -> dict[str, Any]:
@@ -48,10 +48,16 @@ class DataEnvelope(serializers.Serializer):
         return cls({"data": data}, context=context).data
 
 
-def data_envelope(name: str, data: serializers.Serializer | serializers.Field) -> type[DataEnvelope]:
-    """``{"data": <data>}`` as a serializer named ``name``: the response in ``@extend_schema`` and the one that
-    renders it (``Envelope.body(obj)``)."""
-    return cast(type[DataEnvelope], type(name, (DataEnvelope,), {"data": data, "__module__": __name__}))
+def envelope(name: str, data: type[serializers.Field], **options: Any) -> type[DataEnvelope]:
+    """A serializer class rendering (``Envelope.body(obj)``) and documenting ``{"data": <data>}``, named ``name``
+    in the schema; ``options`` go to the data field (``many=True``, ``help_text``).
+
+    Built with ``type()``: a class body cannot declare a field called ``data`` without shadowing, for the type
+    checker, the serializer's own ``.data`` (DRF's metaclass moves fields out of the class at run time).
+    """
+    return cast(
+        type[DataEnvelope], type(name, (DataEnvelope,), {"data": data(**options), "__module__": data.__module__})
+    )
 
 
 def webhooks_for_openapi_3_0(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.core.cache import cache
 
+from common.cache import counting_cache
+
 _ATTRIBUTE = "_cache_read_ahead"
 _COUNTED = "_cache_counted_ahead"
 
@@ -28,7 +30,7 @@ def read_ahead(request: Any, keys: Iterable[str], *, counter: tuple[str, int] | 
     keys = list(keys)
     counted: dict[str, int] = {}
     if counter is not None:
-        values, counted[counter[0]] = cache.read_and_count(keys, counter[0], counter[1])
+        values, counted[counter[0]] = counting_cache().read_and_count(keys, counter[0], counter[1])
     else:
         values = cache.get_many(keys)
     setattr(_holder(request), _ATTRIBUTE, (frozenset(keys), values))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -124,10 +124,13 @@ class PolledJSONNegotiation(DefaultContentNegotiation):
     """DRF's content negotiation, answered at once for what pollers send (no ``Accept``, ``*/*`` or
     ``application/json``, no query string) when JSON is the view's only renderer: the answer DRF would give."""
 
-    def select_renderer(self, request: Request, renderers: list[Any], format_suffix: str | None = None) -> Any:
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> Any:
         accept = request.META.get("HTTP_ACCEPT")
         if (
             format_suffix is None
+            and isinstance(renderers, Sequence)
             and len(renderers) == 1
             and isinstance(renderers[0], JSONRenderer)
             and accept in (None, "*/*", JSONRenderer.media_type)

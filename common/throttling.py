@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from common.cache import counting_cache
 from common.errors import TooManyRequests
 from common.read_ahead import take_count
 
@@ -60,7 +61,7 @@ def hit(key: str, rate: str, *, request: Any | None = None) -> int | None:
     cache_key, window = _window_key(key, period, now)
     count = take_count(request, cache_key)
     if count is None:
-        count = cache.count(cache_key, timeout=period + 1)  # common.cache: atomic, one command on Redis
+        count = counting_cache().count(cache_key, timeout=period + 1)  # common.cache: atomic, one command on Redis
     if count > limit:
         return max(1, math.ceil((window + 1) * period - now))
     return None

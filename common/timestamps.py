@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -23,7 +24,7 @@ def now_iso_z() -> str:
 class IsoZDateTimeField(serializers.Field):
     """An output field rendering a datetime with :func:`iso_z` (DRF's own would use the local time zone)."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("read_only", True)
         super().__init__(**kwargs)
 

@@ -7,6 +7,7 @@ With no variable set the app runs embedded: SQLite, local media, a filesystem Ce
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import environ
@@ -217,6 +218,7 @@ AWS_QUERYSTRING_AUTH = True
 AWS_QUERYSTRING_EXPIRE = 3600
 AWS_DEFAULT_ACL = None
 
+CONTENT_STORAGE: dict[str, Any]
 if AZURE_CONNECTION_STRING or AZURE_ACCOUNT_NAME:
     CONTENT_STORAGE = {
         "BACKEND": "storages.backends.azure_storage.AzureStorage",

@@ -46,7 +46,7 @@ if not settings.CONTENT_STORAGE["BACKEND"].startswith("storages."):
     )
 
 
-def _api_or_default(status_code: int, default_view):  # type: ignore[no-untyped-def]
+def _api_or_default(status_code: int, default_view):
     def handler(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
         if product_for_path(request.path):
             return error_json_response(request.path, status_code)

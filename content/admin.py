@@ -3,12 +3,11 @@ jobs with live progress, and the merchant's content defaults."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.files.storage import storages
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -30,18 +29,19 @@ from unfold.widgets import (
 from common import charts
 from common.errors import InvalidInput, ServiceError
 from common.images import open_untrusted_image
-from content import archive, services
+from content import archive, services, storage
 from content.constants import FontFamily, Platform, Style
-from content.models import ContentSettings, GeneratedImage, ImageJob
+from content.models import ContentSettings, GeneratedImage, GeneratedImageQuerySet, ImageJob
 from merchants.admin_base import (
     MerchantScopedAdmin,
     ReadOnlyMixin,
     label_html,
     progress_html,
+    request_merchant,
     request_merchant_or_none,
 )
 
-STATUS_TONES = {
+STATUS_TONES: dict[str, str] = {
     ImageJob.Status.PENDING: "",
     ImageJob.Status.PROCESSING: "info",
     ImageJob.Status.COMPLETED: "success",
@@ -57,8 +57,7 @@ GALLERY_EVENTS_PER_PAGE = 8
 
 
 def image_src(image: GeneratedImage) -> str:
-    """Where the dashboard loads an image from: the CDN URL, or this app's own /media/content/ path."""
-    return storages["content"].url(image.file_name)
+    return storage.site_url(image.file_name)
 
 
 def thumbnail(image: GeneratedImage, size: int = 72) -> str:
@@ -100,7 +99,10 @@ def duration_chart(jobs: list[ImageJob]) -> charts.Chart:
     finished = [job for job in jobs if job.duration_seconds is not None]
 
     def seconds(status: str) -> list[float | None]:
-        return [round(job.duration_seconds, 1) if job.status == status else None for job in finished]
+        return [
+            round(job.duration_seconds, 1) if job.status == status and job.duration_seconds is not None else None
+            for job in finished
+        ]
 
     return charts.Chart(
         key="content-durations",
@@ -218,7 +220,7 @@ class ContentSettingsAdmin(MerchantScopedAdmin):
             return _("없음")
         return format_html(
             '<img src="{}" alt="{}" class="tl-thumb-72 tl-logo">',
-            storages["content"].url(preferences.logo_image),
+            storage.site_url(preferences.logo_image),
             _("기본 로고"),
         )
 
@@ -235,7 +237,7 @@ class ContentSettingsAdmin(MerchantScopedAdmin):
         if change:
             merchant = obj.merchant
         else:
-            merchant = data.get("merchant") if request.user.is_superuser else request_merchant_or_none(request)
+            merchant = data["merchant"] if request.user.is_superuser else request_merchant(request)
         preferences = services.update_content_settings(
             merchant=merchant,
             render_all_platforms_by_default=data.get("render_all_platforms_by_default", False),
@@ -469,6 +471,10 @@ class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     exclude = ("file_name",)
     actions = ["regenerate_selected", "remove_from_listing", "download_zip"]
 
+    def get_queryset(self, request: HttpRequest) -> GeneratedImageQuerySet:
+        # The merchant-scoped queryset of GeneratedImage.objects, which is a GeneratedImageQuerySet.
+        return cast(GeneratedImageQuerySet, super().get_queryset(request))
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
 
@@ -485,7 +491,7 @@ class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
         return image.is_listed
 
     @admin.action(description=gettext_lazy("선택한 이미지 다시 만들기"))
-    def regenerate_selected(self, request: HttpRequest, queryset: QuerySet[GeneratedImage]) -> None:
+    def regenerate_selected(self, request: HttpRequest, queryset: GeneratedImageQuerySet) -> None:
         started = 0
         for image in queryset.listed():
             if self._regenerate(request, image, data={}) is not None:
@@ -496,7 +502,7 @@ class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
             )
 
     @admin.action(description=gettext_lazy("선택한 이미지를 목록에서 삭제 (CDN 파일은 유지)"))
-    def remove_from_listing(self, request: HttpRequest, queryset: QuerySet[GeneratedImage]) -> None:
+    def remove_from_listing(self, request: HttpRequest, queryset: GeneratedImageQuerySet) -> None:
         removed = 0
         for image in queryset.listed():
             services.delete_image(merchant=image.merchant, image_id=image.id)
@@ -506,7 +512,7 @@ class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
         )
 
     @admin.action(description=gettext_lazy("선택한 이미지를 ZIP으로 내려받기"))
-    def download_zip(self, request: HttpRequest, queryset: QuerySet[GeneratedImage]) -> HttpResponse:
+    def download_zip(self, request: HttpRequest, queryset: GeneratedImageQuerySet) -> HttpResponse:
         images = list(queryset.order_by("event_draft_id", "platform", "style", "id"))
         events = {image.event_draft_id for image in images}
         name = archive.archive_file_name(events.pop()) if len(events) == 1 else "images.zip"
@@ -559,14 +565,14 @@ class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
             selected |= Q(merchant_id=merchant_id, event_draft_id=event_draft_id)
         grouped: dict[tuple[int, str], list[GeneratedImage]] = {key: [] for key in keys}
         for image in images.filter(selected).select_related("job", "merchant").order_by("platform", "style", "id"):
-            image.src = image_src(image)  # type: ignore[attr-defined]
+            image.src = image_src(image)  # type: ignore[attr-defined]  # read by the gallery template
             grouped[(image.merchant_id, image.event_draft_id)].append(image)
         groups = []
         for (_merchant_id, event_draft_id), members in grouped.items():
             info = _event_info(max(members, key=lambda image: image.created_at).job)
             groups.append(
                 {
-                    "archive_query": urlencode({"event": event_draft_id, "merchant": members[0].merchant_id}),
+                    "archive_query": urlencode({"event": event_draft_id, "merchant": str(members[0].merchant_id)}),
                     "event_draft_id": event_draft_id,
                     "title": info.get("title") or event_draft_id,
                     "gift": info.get("giftName") or "",
@@ -593,18 +599,18 @@ class GeneratedImageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     def archive_view(self, request: HttpRequest) -> HttpResponse:
         """Every listed image of one event (``?event=…``; a superuser also names ``&merchant=…``) as one ZIP."""
         event_draft_id = request.GET.get("event", "")
-        images = self.get_queryset(request).listed().filter(event_draft_id=event_draft_id)
+        queryset = self.get_queryset(request).listed().filter(event_draft_id=event_draft_id)
         merchant_id = request.GET.get("merchant", "")
         if merchant_id.isdigit():
-            images = images.filter(merchant_id=int(merchant_id))
-        images = list(images.order_by("platform", "style", "id"))
+            queryset = queryset.filter(merchant_id=int(merchant_id))
+        images = list(queryset.order_by("platform", "style", "id"))
         if not event_draft_id or not images or len({image.merchant_id for image in images}) != 1:
             raise Http404
         return _zip_response(archive.build_archive(images, file_name=archive.archive_file_name(event_draft_id)))
 
-    def download_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+    def download_view(self, request: HttpRequest, object_id: str) -> FileResponse:
         image = self._listed_image(request, object_id)
-        handle = storages["content"].open(image.file_name, "rb")
+        handle = storage.open_file(image.file_name)
         extension = image.file_name.rsplit(".", 1)[-1] if "." in image.file_name else "png"
         filename = f"{image.event_draft_id}-{image.platform.lower()}-{image.style.lower()}.{extension}"
         return FileResponse(handle, as_attachment=True, filename=filename)

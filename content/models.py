@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.core.validators import RegexValidator
 from django.db import models
@@ -111,7 +112,7 @@ class ImageJob(RecoverableJob):
         on_delete=models.SET_NULL,
         related_name="regeneration_jobs",
     )
-    result_images = models.ManyToManyField(
+    result_images: models.ManyToManyField[GeneratedImage, Any] = models.ManyToManyField(
         "GeneratedImage", verbose_name=_("결과 이미지"), blank=True, related_name="result_of_jobs"
     )
     # Why an AI provider did not deliver ("stability: PROVIDER_UNAVAILABLE", "openai: circuit open"...).
@@ -148,7 +149,7 @@ class ImageJob(RecoverableJob):
         return None
 
 
-class GeneratedImageQuerySet(models.QuerySet):
+class GeneratedImageQuerySet(models.QuerySet["GeneratedImage"]):
     def listed(self) -> GeneratedImageQuerySet:
         """What an event's listings show: neither deleted nor replaced by a regeneration."""
         return self.filter(deleted_at__isnull=True, replaced_by__isnull=True)

@@ -89,7 +89,7 @@ class FailureRateListener(pybreaker.CircuitBreakerListener):
             logger.warning("circuit breaker %s opens: %d of %d calls failed in the window", cb.name, failures, calls)
             cb.open()
 
-    def state_change(self, cb: pybreaker.CircuitBreaker, old_state, new_state) -> None:  # type: ignore[no-untyped-def]
+    def state_change(self, cb: pybreaker.CircuitBreaker, old_state, new_state) -> None:
         if new_state is not None and new_state.name == pybreaker.STATE_CLOSED:
             self.window.reset()
 
@@ -101,10 +101,10 @@ class CircuitCacheStorage(pybreaker.CircuitBreakerStorage):
         super().__init__(name)
         self._prefix = f"content:breaker-state:{name}"
 
-    def _get(self, key: str, default):  # type: ignore[no-untyped-def]
+    def _get(self, key: str, default):
         return cache.get(f"{self._prefix}:{key}", default)
 
-    def _set(self, key: str, value) -> None:  # type: ignore[no-untyped-def]
+    def _set(self, key: str, value) -> None:
         cache.set(f"{self._prefix}:{key}", value, timeout=None)
 
     @property

@@ -41,7 +41,7 @@ def listed_event_images(
 
 
 def job_result_images(job: ImageJob) -> list[GeneratedImage]:
-    return list(job.result_images.listed().order_by("created_at", "id"))
+    return list(GeneratedImage.objects.listed().filter(result_of_jobs=job).order_by("created_at", "id"))
 
 
 def image_url(file_name: str) -> str:

@@ -74,10 +74,13 @@ def estimate_seconds(*, image_count: int) -> int:
     )
     if not recent:
         return max(1, math.ceil(DEFAULT_SECONDS_PER_IMAGE * image_count))
-    waits = sum((started - created).total_seconds() for created, started, _, _ in recent) / len(recent)
-    work = sum((completed - started).total_seconds() for _, started, completed, _ in recent)
-    per_image = work / sum(total for *_, total in recent)
-    return max(1, math.ceil(max(0.0, waits) + per_image * image_count))
+    waiting = working = 0.0
+    for created, started, completed, _ in recent:
+        assert started is not None and completed is not None  # the query reads started, finished jobs only
+        waiting += (started - created).total_seconds()
+        working += (completed - started).total_seconds()
+    per_image = working / sum(total for *_, total in recent)
+    return max(1, math.ceil(max(0.0, waiting / len(recent)) + per_image * image_count))
 
 
 def remaining_seconds(job: ImageJob) -> int:

@@ -7,7 +7,7 @@ deleted or replaced (the spec's cost decision); only files no row refers to are 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage, storages
 
 IMAGES_FOLDER = "images"
@@ -33,6 +33,15 @@ def read_file(name: str) -> bytes:
 
 def delete_file(name: str) -> None:
     content_storage().delete(name)
+
+
+def open_file(name: str) -> File:
+    return content_storage().open(name, "rb")
+
+
+def site_url(name: str) -> str:
+    """Where the dashboard loads a file from: the CDN URL, or this app's own /media/content/ path."""
+    return content_storage().url(name)
 
 
 def public_url(name: str) -> str:

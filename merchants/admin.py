@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -20,7 +21,13 @@ from unfold.decorators import display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from common.errors import InvalidInput
-from merchants.admin_base import MerchantScopedAdmin, label_html, request_merchant_or_none, show_once_response
+from merchants.admin_base import (
+    MerchantScopedAdmin,
+    label_html,
+    request_merchant,
+    request_merchant_or_none,
+    show_once_response,
+)
 from merchants.models import ApiKey, Membership, Merchant
 from merchants.origins import normalize_origins
 from merchants.services import issue_api_key, revoke_api_key, set_allowed_origins
@@ -59,11 +66,11 @@ class MerchantAdmin(MerchantScopedAdmin):
     search_fields = ("name",)
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        queryset = admin.ModelAdmin.get_queryset(self, request)
+        queryset: QuerySet[Merchant] = admin.ModelAdmin.get_queryset(self, request)
         if request.user.is_superuser:
             return queryset
         merchant = request_merchant_or_none(request)
-        return queryset.filter(pk=getattr(merchant, "pk", None))
+        return queryset.filter(pk=merchant.pk) if merchant else queryset.none()
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
         return [MembershipInline] if request.user.is_superuser else []
@@ -103,7 +110,8 @@ class ApiKeyForm(forms.ModelForm):
             self.fields["origins_text"].initial = "\n".join(self.instance.allowed_origins)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         kind = self.instance.kind if self.instance.pk else (cleaned.get("kind") or ApiKey.Kind.SECRET)
         cleaned["kind"] = kind
         lines = [line.strip() for line in (cleaned.get("origins_text") or "").splitlines() if line.strip()]
@@ -169,7 +177,7 @@ class ApiKeyAdmin(MerchantScopedAdmin):
             if obj.is_publishable and origins and origins != obj.allowed_origins:
                 set_allowed_origins(api_key=obj, allowed_origins=origins)
             return
-        merchant = obj.merchant if request.user.is_superuser else request_merchant_or_none(request)
+        merchant = obj.merchant if request.user.is_superuser else request_merchant(request)
         issued = issue_api_key(
             merchant=merchant,
             name=obj.name,

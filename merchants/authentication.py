@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import router
 from django.utils.functional import cached_property
 from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -54,7 +55,7 @@ class ApiKeyPrincipal(AnonymousUser):
         return True
 
 
-class ApiKeyAuthentication:
+class ApiKeyAuthentication(BaseAuthentication):
     header = "HTTP_X_API_KEY"
 
     def authenticate(self, request: Request) -> tuple[ApiKeyPrincipal, ApiKey] | None:
@@ -133,12 +134,12 @@ class MerchantTokenUser(TokenUser):
         self.merchant = merchant
 
     @cached_property
-    def id(self) -> Any:  # type: ignore[override]
+    def id(self) -> Any:
         # The user model's primary key type, as the database path would give it (simplejwt stores a string).
         return get_user_model()._meta.pk.to_python(self.token[jwt_settings.USER_ID_CLAIM])
 
     @cached_property
-    def username(self) -> str:  # type: ignore[override]
+    def username(self) -> str:
         return get_user_model().objects.filter(pk=self.id).values_list("username", flat=True).first() or ""
 
 

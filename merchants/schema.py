@@ -8,7 +8,7 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
     target_class = "merchants.authentication.ApiKeyAuthentication"
     name = "ApiKeyAuth"
 
-    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+    def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "header", "name": "x-api-key", "description": "대시보드에서 발급한 API 키"}
 
 

@@ -57,6 +57,13 @@ def create_merchant(*, name: str, username: str, password: str, email: str = "")
     return merchant
 
 
+def set_dashboard_password(*, username: str, password: str) -> None:
+    """Replaces a dashboard user's password; their sessions and JWTs (which carry its fingerprint) end with it."""
+    user = get_user_model().objects.get(username=username)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+
+
 def issue_api_key(
     *,
     merchant: Merchant,
@@ -78,7 +85,7 @@ def issue_api_key(
     elif allowed_origins:
         raise InvalidInput("비밀 키에는 Origin을 지정할 수 없습니다: 브라우저에서 쓰지 않는 키입니다.")
     while True:
-        raw_key = KEY_PREFIXES[kind] + secrets.token_urlsafe(32)
+        raw_key = KEY_PREFIXES[ApiKey.Kind(kind)] + secrets.token_urlsafe(32)
         prefix = raw_key[:API_KEY_PREFIX_LENGTH]
         if not ApiKey.objects.filter(prefix=prefix).exists():
             break

@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import update_last_login
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
@@ -38,13 +37,13 @@ PASSWORD_CLAIM = "pwd"
 MERCHANT_CLAIM = "mid"
 
 
-def password_fingerprint(user: AbstractBaseUser) -> str:
+def password_fingerprint(user: Any) -> str:
     return user.get_session_auth_hash()[:24]
 
 
-def access_token_for(refresh: RefreshToken, user: AbstractBaseUser) -> AccessToken:
+def access_token_for(refresh: Token, user: Any) -> AccessToken:
     """The access token of ``refresh`` naming the user's merchant as it is now (no claim without one)."""
-    access = refresh.access_token
+    access = refresh.access_token  # type: ignore[attr-defined]  # a RefreshToken (the token class of both flows)
     access.payload.pop(MERCHANT_CLAIM, None)
     merchant_id = Membership.objects.filter(user=user).values_list("merchant_id", flat=True).first()
     if merchant_id is not None:
@@ -54,17 +53,19 @@ def access_token_for(refresh: RefreshToken, user: AbstractBaseUser) -> AccessTok
 
 class MerchantTokenObtainPairSerializer(TokenObtainPairSerializer):
     @classmethod
-    def get_token(cls, user: AbstractBaseUser) -> Token:
+    def get_token(cls, user: Any) -> Token:
         token = super().get_token(user)
         token[PASSWORD_CLAIM] = password_fingerprint(user)
         return token
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         TokenObtainSerializer.validate(self, attrs)  # authenticates self.user (401 otherwise)
-        refresh = self.get_token(self.user)
+        user = self.user
+        assert user is not None
+        refresh = self.get_token(user)
         if api_settings.UPDATE_LAST_LOGIN:
-            update_last_login(None, self.user)
-        return {"refresh": str(refresh), "access": str(access_token_for(refresh, self.user))}
+            update_last_login(get_user_model(), user)
+        return {"refresh": str(refresh), "access": str(access_token_for(refresh, user))}
 
 
 class MerchantTokenRefreshSerializer(TokenRefreshSerializer):

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -49,7 +50,7 @@ class TokenWhoAmIView(ContentView):
         )
 
 
-def throttled_admin_login(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+def throttled_admin_login(request: HttpRequest, extra_context: dict | None = None) -> HttpResponseBase:
     """The dashboard's login form with the same limits as the token endpoint: 429 and Retry-After."""
     if request.method != "POST":
         return admin.site.login(request, extra_context)
@@ -69,7 +70,7 @@ def throttled_admin_login(request: HttpRequest, extra_context: dict | None = Non
     return response
 
 
-def _refused_login(request: HttpRequest, message: str) -> HttpResponse:
+def _refused_login(request: HttpRequest, message: str) -> HttpResponseBase:
     """The theme's own login page, as ``AdminSite.login`` renders it, with ``message`` as the form's error
     (the credentials are not even checked)."""
     from django.contrib.admin.forms import AdminAuthenticationForm

@@ -31,7 +31,13 @@ from unfold.widgets import (
 )
 
 from common.errors import InvalidInput
-from merchants.admin_base import MerchantScopedAdmin, MerchantScopedInline, ReadOnlyMixin, request_merchant_or_none
+from merchants.admin_base import (
+    MerchantScopedAdmin,
+    MerchantScopedInline,
+    ReadOnlyMixin,
+    request_merchant,
+    request_merchant_or_none,
+)
 from merchants.models import Merchant
 from sizing import selectors, services
 from sizing.distribution import MeasurementPoint, measurement_distribution
@@ -58,6 +64,13 @@ def _csv_download(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+def _range(low: float | None, high: float | None) -> tuple[float, float] | None:
+    """A row's range of one dimension from its two inputs; one end alone stands for both."""
+    if low is None:
+        return None if high is None else (high, high)
+    return (low, low if high is None else high)
+
+
 def _rate(helpful: int, total: int) -> str:
     return f"{round(100 * helpful / total)}% ({helpful}/{total})" if total else "—"
 
@@ -77,17 +90,15 @@ class SizeChartRowFormSet(BaseInlineFormSet):
         for data in kept:
             ranges = {}
             for dim in DIMENSIONS:
-                low, high = data.get(f"{dim}_min"), data.get(f"{dim}_max")
-                if low is None and high is None:
+                pair = _range(data.get(f"{dim}_min"), data.get(f"{dim}_max"))
+                if pair is None:
                     continue
-                low = high if low is None else low
-                high = low if high is None else high
-                if low > high:
+                if pair[0] > pair[1]:
                     raise ValidationError(
                         _("%(label)s: %(dimension)s 최소값이 최대값보다 큽니다.")
                         % {"label": data["label"], "dimension": dim}
                     )
-                ranges[dim] = (low, high)
+                ranges[dim] = pair
             rows.append(ChartRowSpec(label=data["label"], ranges=ranges))
         chart = self.instance
         try:
@@ -169,7 +180,9 @@ class SizeChartAdmin(MerchantScopedAdmin):
                 owner = cleaned.get("merchant") or merchant
                 brand, category = (cleaned.get("brand") or "").strip(), cleaned.get("category")
                 duplicate = SizeChart.objects.filter(merchant=owner, brand__iexact=brand, category=category)
-                if owner is not None and duplicate.exclude(pk=getattr(obj, "pk", None)).exists():
+                if obj is not None:
+                    duplicate = duplicate.exclude(pk=obj.pk)
+                if owner is not None and duplicate.exists():
                     raise ValidationError(_("같은 브랜드·카테고리의 사이즈 차트가 이미 있습니다."))
                 return cleaned
 
@@ -182,7 +195,7 @@ class SizeChartAdmin(MerchantScopedAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         rows_formset = next(formset for formset in formsets if formset.model is SizeChartRow)
         data = form.cleaned_data
-        merchant = data.get("merchant") or (form.instance.merchant if change else request_merchant_or_none(request))
+        merchant = data.get("merchant") or (form.instance.merchant if change else request_merchant(request))
         chart = services.save_size_chart(
             merchant=merchant,
             chart=SizeChart.objects.get(pk=form.instance.pk) if change else None,
@@ -214,9 +227,7 @@ class SizeChartAdmin(MerchantScopedAdmin):
         if not request.user.is_superuser:
             del form.fields["merchant"]
         if request.method == "POST" and form.is_valid():
-            merchant = (
-                form.cleaned_data.get("merchant") if request.user.is_superuser else request_merchant_or_none(request)
-            )
+            merchant = form.cleaned_data.get("merchant") if request.user.is_superuser else request_merchant(request)
             if merchant is None:
                 form.add_error("merchant", _("가맹점을 선택하세요."))
             else:
@@ -273,9 +284,7 @@ class ProductAdmin(MerchantScopedAdmin):
         if not request.user.is_superuser:
             del form.fields["merchant"]
         if request.method == "POST" and form.is_valid():
-            merchant = (
-                form.cleaned_data.get("merchant") if request.user.is_superuser else request_merchant_or_none(request)
-            )
+            merchant = form.cleaned_data.get("merchant") if request.user.is_superuser else request_merchant(request)
             if merchant is None:
                 form.add_error("merchant", _("가맹점을 선택하세요."))
             else:
@@ -327,9 +336,9 @@ class ProductAdmin(MerchantScopedAdmin):
             def clean_external_id(self) -> str:
                 value = self.cleaned_data["external_id"].strip()
                 owner = self.cleaned_data.get("merchant") or merchant
-                duplicate = Product.objects.filter(merchant=owner, external_id=value).exclude(
-                    pk=getattr(obj, "pk", None)
-                )
+                duplicate = Product.objects.filter(merchant=owner, external_id=value)
+                if obj is not None:
+                    duplicate = duplicate.exclude(pk=obj.pk)
                 if owner is not None and duplicate.exists():
                     raise ValidationError(_("같은 상품 ID가 이미 있습니다."))
                 return value
@@ -351,15 +360,15 @@ class ProductAdmin(MerchantScopedAdmin):
         return str(chart) if chart is not None else _("없음 (추천 없음)")
 
     @display(description=gettext_lazy("도움됨 비율"))
-    def helpful_rate(self, product: Product) -> str:
+    def helpful_rate(self, product: selectors.ProductWithCounts) -> str:
         return _rate(product.feedback_helpful, product.feedback_total)
 
     @display(description=gettext_lazy("측정 수"))
-    def measurement_count(self, product: Product) -> int:
+    def measurement_count(self, product: selectors.ProductWithCounts) -> int:
         return product.measurement_total
 
     @display(description=gettext_lazy("피드백"))
-    def feedback_summary(self, product: Product) -> str:
+    def feedback_summary(self, product: selectors.ProductWithCounts) -> str:
         counts = selectors.recent_fit_counts(product=product)
         shift = services.bias_size_shift(product=product)
         correction = (

@@ -18,6 +18,7 @@ from sizing.serializers import (
     RecommendRequestSerializer,
     RecommendResponseSerializer,
     SizeFeedbackResponseSerializer,
+    recommend_body,
 )
 
 TAGS = ["Size"]
@@ -42,7 +43,7 @@ class SizeRecommendView(ToileApiKeyView):
             visitor_id=data.get("visitorId"),
             from_widget=self.from_publishable_key,
         )
-        return Response(RecommendResponseSerializer.body(result))
+        return Response(recommend_body(result))
 
 
 class SizeFeedbackView(ToileApiKeyView):

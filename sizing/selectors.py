@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
@@ -24,8 +25,9 @@ def product_for_merchant(*, merchant: Merchant, external_id: str) -> Product:
 def chart_for_product(*, product: Product) -> SizeChart | None:
     """The product's own chart if set (and of its merchant), else the merchant's chart for its brand
     (case-insensitive) and category."""
-    if product.size_chart_id is not None and product.size_chart.merchant_id == product.merchant_id:
-        chart = product.size_chart
+    own = product.size_chart if product.size_chart_id is not None else None
+    if own is not None and own.merchant_id == product.merchant_id:
+        chart: SizeChart | None = own
     else:
         chart = (
             SizeChart.objects.filter(
@@ -65,8 +67,20 @@ def recent_fit_counts(*, product: Product) -> FitCounts:
     return FitCounts(**counts)
 
 
-def helpful_rates(*, products: QuerySet[Product]) -> QuerySet[Product]:
-    """Products annotated with ``feedback_total``, ``feedback_helpful``, ``measurement_total`` (dashboard)."""
+class ProductCounts(TypedDict):
+    measurement_total: int
+    feedback_total: int
+    feedback_helpful: int
+
+
+if TYPE_CHECKING:  # django-stubs' annotated-model type exists for the type checker only
+    from django_stubs_ext import WithAnnotations
+
+    ProductWithCounts = WithAnnotations[Product, ProductCounts]
+
+
+def helpful_rates(*, products: QuerySet[Product]) -> QuerySet[ProductWithCounts]:
+    """Products with their measurement and feedback counts (dashboard)."""
     return products.annotate(
         measurement_total=Count("measurements", distinct=True),
         feedback_total=Count("feedback", distinct=True),

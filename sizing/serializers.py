@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictNumberField, StrictUUIDField
+from common.openapi import envelope
 from common.timestamps import IsoZDateTimeField
 from sizing.models import Gender, SizeFeedback
 from sizing.services import SIZE_LABEL
@@ -90,13 +91,13 @@ class RecommendDataSerializer(serializers.Serializer):
     product = RecommendedProductSerializer()
 
 
-class RecommendResponseSerializer(serializers.Serializer):
-    data = RecommendDataSerializer()
+RecommendResponseSerializer = envelope("RecommendResponse", RecommendDataSerializer)
 
-    @classmethod
-    def body(cls, result: Any) -> dict[str, Any]:
-        recommendation = result if result.size is not None else None
-        return cls({"data": {"recommendation": recommendation, "product": result.product}}).data
+
+def recommend_body(result: Any) -> dict[str, Any]:
+    """The body of ``POST /api/size/recommend`` for a recommendation result (no size: ``recommendation: null``)."""
+    recommendation = result if result.size is not None else None
+    return RecommendResponseSerializer({"data": {"recommendation": recommendation, "product": result.product}}).data
 
 
 class SizeFeedbackDataSerializer(serializers.Serializer):
@@ -113,13 +114,11 @@ class SizeFeedbackDataSerializer(serializers.Serializer):
         return feedback.fit or None
 
 
-class SizeFeedbackResponseSerializer(serializers.Serializer):
-    data = SizeFeedbackDataSerializer()
+SizeFeedbackResponseSerializer = envelope("SizeFeedbackResponse", SizeFeedbackDataSerializer)
 
 
 class MeasurementDataSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
 
 
-class MeasurementResponseSerializer(serializers.Serializer):
-    data = MeasurementDataSerializer()
+MeasurementResponseSerializer = envelope("MeasurementResponse", MeasurementDataSerializer)

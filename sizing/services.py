@@ -101,7 +101,14 @@ def recommend_size(
     chart = chart_for_product(product=product)
     result = SizeRecommendationResult(product=product, size=None, confidence=None)
     if chart is not None:
-        body = Body(**{key: measurement.get(key) for key in ("gender", "height", "weight", "chest", "waist", "hip")})
+        body = Body(
+            gender=measurement["gender"],
+            height=measurement["height"],
+            weight=measurement["weight"],
+            chest=measurement.get("chest"),
+            waist=measurement.get("waist"),
+            hip=measurement.get("hip"),
+        )
         shift = bias_size_shift(product=product)
         try:
             found = recommend(body, chart_spec(chart), size_shift=shift)
@@ -496,8 +503,9 @@ def import_products(*, merchant: Merchant, raw_csv: bytes) -> ProductImport:
         for column in PRODUCT_CSV_COLUMNS:
             if not cells.get(column):
                 raise InvalidInput(f"{line}행: {column}이(가) 비어 있습니다.")
-            if limits.get(column) and len(cells[column]) > limits[column]:
-                raise InvalidInput(f"{line}행 {column}: 최대 {limits[column]}자입니다.")
+            limit = limits.get(column)
+            if limit is not None and len(cells[column]) > limit:
+                raise InvalidInput(f"{line}행 {column}: 최대 {limit}자입니다.")
         category = categories.get(cells["category"].upper()) or categories.get(cells["category"])
         if category is None:
             raise InvalidInput(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -17,7 +18,7 @@ from merchants.services import create_merchant, issue_api_key
 _real_connect = socket.socket.connect
 
 
-def _guarded_connect(self: socket.socket, address) -> None:  # type: ignore[no-untyped-def]
+def _guarded_connect(self: socket.socket, address) -> None:
     """Tests may talk only to this machine: a real network call fails the test."""
     if self.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
         host = address[0]
@@ -32,7 +33,7 @@ def _guarded_connect(self: socket.socket, address) -> None:  # type: ignore[no-u
 
 @pytest.fixture(autouse=True, scope="session")
 def _no_external_network() -> Iterator[None]:
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignment]
     yield
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
 
@@ -47,7 +48,7 @@ def _celery_eager() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hasher(settings) -> None:  # type: ignore[no-untyped-def]
+def _fast_password_hasher(settings) -> None:
     """Every test creates merchant users; PBKDF2's deliberate slowness would dominate the suite."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -71,9 +72,16 @@ def make_merchant(name: str | None = None) -> Merchant:
     )
 
 
+def owner_of(merchant: Merchant) -> Any:
+    """The merchant's first dashboard user, the one the merchant fixtures create."""
+    membership = merchant.memberships.order_by("pk").first()
+    assert membership is not None, merchant
+    return membership.user
+
+
 def jwt_client_for(merchant: Merchant) -> APIClient:
     client = APIClient()
-    user = merchant.memberships.first().user
+    user = owner_of(merchant)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
     return client
 
@@ -85,12 +93,12 @@ def api_key_client_for(merchant: Merchant) -> APIClient:
 
 
 @pytest.fixture
-def merchant(db) -> Merchant:  # type: ignore[no-untyped-def]
+def merchant(db) -> Merchant:
     return make_merchant("Merchant A")
 
 
 @pytest.fixture
-def other_merchant(db) -> Merchant:  # type: ignore[no-untyped-def]
+def other_merchant(db) -> Merchant:
     return make_merchant("Merchant B")
 
 
@@ -107,12 +115,12 @@ def api_key_client(merchant: Merchant) -> APIClient:
 
 
 @pytest.fixture
-def merchant_user(merchant: Merchant):  # type: ignore[no-untyped-def]
-    return merchant.memberships.first().user
+def merchant_user(merchant: Merchant):
+    return owner_of(merchant)
 
 
 @pytest.fixture
-def unreachable_broker():  # type: ignore[no-untyped-def]
+def unreachable_broker():
     """Points the Celery app at a port where nothing listens, without retries; restores it afterwards."""
     from config.celery import app as celery_app
 
@@ -145,7 +153,7 @@ FAST_RECOVERY_ENV = {
 
 
 @pytest.fixture
-def filesystem_broker(tmp_path, settings):  # type: ignore[no-untyped-def]
+def filesystem_broker(tmp_path, settings):
     """The embedded default's broker (kombu's filesystem transport) and file cache, for this process and its
     workers. Returns the environment that points a worker or beat at the same folders (no REDIS_URL)."""
     from config.celery import app as celery_app

@@ -1,10 +1,9 @@
-import re
-
 import pytest
 from django.test import Client
 
 from merchants.models import ApiKey
 from merchants.services import hash_api_key, issue_api_key
+from tests.support.text import must_search
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +47,7 @@ def test_api_key_issued_in_dashboard_is_shown_once_and_stored_hashed(merchant):
     response = client.post("/admin/merchants/apikey/add/", {"name": "new storefront"})
     assert response.status_code == 200
     page = response.content.decode()
-    raw_key = re.search(r'id="raw-api-key"[^>]*>(tk_[^<]+)<', page).group(1)
+    raw_key = must_search(r'id="raw-api-key"[^>]*>(tk_[^<]+)<', page).group(1)
     api_key = ApiKey.objects.get(name="new storefront")
     assert api_key.merchant == merchant
     assert api_key.hashed_key == hash_api_key(raw_key)

@@ -7,6 +7,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from merchants.models import ApiKey
 from merchants.services import hash_api_key, issue_api_key, revoke_api_key
+from tests.support.text import must_search
 
 pytestmark = pytest.mark.django_db
 
@@ -112,17 +113,19 @@ def test_create_merchant_and_issue_api_key_commands(db, capsys):
     assert token.status_code == 200
 
 
-def test_bootstrap_demo_prints_a_working_key_and_replaces_the_previous_one(db, capsys):
-    import re
-
+def test_bootstrap_demo_prints_a_working_key_and_password_and_replaces_the_previous_ones(db, capsys):
     call_command("bootstrap_demo")
-    first = re.search(r"(tk_\S+)", capsys.readouterr().out).group(1)
+    out = capsys.readouterr().out
+    first, first_password = must_search(r"(tk_\S+)", out).group(1), must_search(r"login demo / (\S+)", out).group(1)
     call_command("bootstrap_demo")
-    second = re.search(r"(tk_\S+)", capsys.readouterr().out).group(1)
-    assert first != second
+    out = capsys.readouterr().out
+    second, password = must_search(r"(tk_\S+)", out).group(1), must_search(r"login demo / (\S+)", out).group(1)
+    assert first != second and first_password != password and len(password) >= 16
     assert APIClient().get("/api/me", HTTP_X_API_KEY=first).status_code == 401
     assert APIClient().get("/api/me", HTTP_X_API_KEY=second).json()["data"]["merchantName"] == "Demo Shop"
-    token = APIClient().post("/api/auth/token", {"username": "demo", "password": "demo-password"}, format="json")
+    stale = APIClient().post("/api/auth/token", {"username": "demo", "password": first_password}, format="json")
+    assert stale.status_code == 401
+    token = APIClient().post("/api/auth/token", {"username": "demo", "password": password}, format="json")
     assert token.status_code == 200
     recommend = APIClient().post(
         "/api/size/recommend",

@@ -30,7 +30,7 @@ def key_client(raw_key: str) -> APIClient:
     return client
 
 
-def login(merchant) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def login(merchant) -> dict[str, str]:
     user = merchant.memberships.get().user
     response = APIClient().post(
         "/api/auth/token", {"username": user.username, "password": "pass-word-123"}, format="json"
@@ -121,7 +121,8 @@ def test_last_used_is_written_at_most_once_a_minute(merchant):
             client.get("/api/me")
     updates = [query["sql"] for query in queries if query["sql"].startswith("UPDATE")]
     assert len(updates) == 1, updates
-    assert ApiKey.objects.get(pk=issued.api_key.pk).last_used_at > long_ago
+    last_used_at = ApiKey.objects.get(pk=issued.api_key.pk).last_used_at
+    assert last_used_at is not None and last_used_at > long_ago
 
 
 # --- JWTs -------------------------------------------------------------------------------------------------
@@ -129,7 +130,8 @@ def test_last_used_is_written_at_most_once_a_minute(merchant):
 
 def test_tokens_name_the_merchant_and_refresh_tokens_keep_the_password_claim(merchant):
     tokens = login(merchant)
-    access, refresh = AccessToken(tokens["access"]), RefreshToken(tokens["refresh"])
+    # simplejwt annotates the encoded token its classes take as a Token
+    access, refresh = AccessToken(tokens["access"]), RefreshToken(tokens["refresh"])  # type: ignore[arg-type]
     assert access[MERCHANT_CLAIM] == merchant.pk
     assert PASSWORD_CLAIM in refresh.payload and MERCHANT_CLAIM not in refresh.payload
     refreshed = APIClient().post("/api/auth/token/refresh", {"refresh": tokens["refresh"]}, format="json").json()

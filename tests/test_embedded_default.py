@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -50,7 +51,7 @@ def _manage(env: dict[str, str], *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def embedded_stack(tmp_path_factory) -> Iterator[EmbeddedStack]:  # type: ignore[no-untyped-def]
+def embedded_stack(tmp_path_factory) -> Iterator[EmbeddedStack]:
     root = tmp_path_factory.mktemp("embedded")
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key not in NOT_EMBEDDED}
@@ -171,7 +172,7 @@ def test_the_content_rate_limit_holds_under_concurrency_on_the_embedded_cache(em
     ).json()["access"]
 
     def generate(number: int) -> int:
-        body = {"eventDraftId": f"evt-burst-{number}", "eventInfo": EVENT_INFO, "styles": ["SIMPLE"]}
+        body: dict[str, Any] = {"eventDraftId": f"evt-burst-{number}", "eventInfo": EVENT_INFO, "styles": ["SIMPLE"]}
         response = requests.post(
             f"{embedded_stack.url}/api/content/images/generate",
             json=body,

@@ -22,18 +22,18 @@ DEEP_OBJECT = '{"a":' * 20_000 + "1" + "}" * 20_000
 HUGE = "1" + "0" * 400  # 10^400 as a JSON integer
 
 
-def post_raw(client: APIClient, path: str, body: str):  # type: ignore[no-untyped-def]
+def post_raw(client: APIClient, path: str, body: str):
     return client.post(path, data=body, content_type="application/json")
 
 
-def assert_content_error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def assert_content_error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     body = response.json()
     assert set(body) >= {"code", "message", "timestamp"}, body
     return body
 
 
-def assert_toile_error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def assert_toile_error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     body = response.json()
     assert body["statusCode"] == status and body["error"] and body["message"], body
@@ -108,7 +108,7 @@ def test_a_cursor_at_the_edge_of_the_calendar_is_a_400(jwt_client, merchant, mom
     assert "cursor" in assert_toile_error(response, 400)["message"]
 
 
-def _tokens(user) -> dict:  # type: ignore[no-untyped-def]
+def _tokens(user) -> dict:
     response = APIClient().post(
         "/api/auth/token", {"username": user.username, "password": "pass-word-123"}, format="json"
     )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 import requests
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from common.http import Deadline, public_session
 from content.models import ImageJob
@@ -56,37 +58,40 @@ def test_a_public_address_behind_nat64_or_6to4_is_not_refused():
     assert refusal_reason("2002:808:808::1") is None  # 6to4 of 8.8.8.8
 
 
+class TrickleHandler(QuietHandler):
+    """Answers 200 and then sends its body one byte every 0.2 s (60 s in all), noting how the sending ended."""
+
+    outcomes: list[str]
+
+    def _trickle(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", "300")
+        self.end_headers()
+        try:
+            for _ in range(300):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            self.outcomes.append("cut")
+            return
+        self.outcomes.append("finished")
+
+    def do_GET(self) -> None:
+        self._trickle()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._trickle()
+
+
 class Trickle:
-    """A server that answers 200 and then sends its body one byte every 0.2 s (60 s in all)."""
+    """A trickling server's handler class with the outcomes its requests record."""
 
     def __init__(self) -> None:
         self.outcomes: list[str] = []
-        trickle = self
-
-        class Handler(QuietHandler):
-            def _trickle(self) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", "image/png")
-                self.send_header("Content-Length", "300")
-                self.end_headers()
-                try:
-                    for _ in range(300):
-                        self.wfile.write(b"x")
-                        self.wfile.flush()
-                        time.sleep(0.2)
-                except OSError:
-                    trickle.outcomes.append("cut")
-                    return
-                trickle.outcomes.append("finished")
-
-            def do_GET(self) -> None:
-                self._trickle()
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                self._trickle()
-
-        self.handler = Handler
+        self.handler: type[TrickleHandler] = type("Handler", (TrickleHandler,), {"outcomes": self.outcomes})
 
     def wait_for_outcome(self, timeout: float = 20.0) -> str:
         deadline = time.monotonic() + timeout
@@ -115,7 +120,8 @@ def test_a_deadline_closes_a_kept_alive_connection_reused_by_a_later_request(set
     settings.SSRF_ALLOW_LOOPBACK = True
     trickle = Trickle()
 
-    class FastThenTrickle(trickle.handler):  # type: ignore[misc, valid-type]
+    class FastThenTrickle(TrickleHandler):
+        outcomes = trickle.outcomes
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
@@ -134,16 +140,16 @@ def test_a_deadline_closes_a_kept_alive_connection_reused_by_a_later_request(set
 
 @pytest.mark.django_db(transaction=True)
 def test_customer_fetches_beyond_the_per_process_cap_get_503(live_server, settings):
-    from tests.conftest import jwt_client_for, make_merchant
+    from tests.conftest import make_merchant, owner_of
 
     settings.SSRF_ALLOW_LOOPBACK = True
     settings.CONTENT_LOGO_TIMEOUT = 3.0
     settings.CUSTOMER_FETCH_CONCURRENCY = 1
     settings.CUSTOMER_FETCH_WAIT_SECONDS = 0.2
-    token = jwt_client_for(make_merchant())._credentials["HTTP_AUTHORIZATION"]
+    token = f"Bearer {RefreshToken.for_user(owner_of(make_merchant())).access_token}"
     trickle = Trickle()
     with http_server(trickle.handler) as base:
-        body = {"eventDraftId": "evt-busy", "eventInfo": {**EVENT_INFO, "logoUrl": f"{base}/logo.png"}}
+        body: dict[str, Any] = {"eventDraftId": "evt-busy", "eventInfo": {**EVENT_INFO, "logoUrl": f"{base}/logo.png"}}
         url = f"{live_server.url}/api/content/images/generate"
         first: list[requests.Response] = []
         holder = threading.Thread(

@@ -24,11 +24,11 @@ from tryon.tasks import purge_orphaned_files_task as purge_tryon_files
 pytestmark = pytest.mark.django_db
 
 
-def _age(model, pk, days: int) -> None:  # type: ignore[no-untyped-def]
+def _age(model, pk, days: int) -> None:
     model.objects.filter(pk=pk).update(created_at=timezone.now() - timedelta(days=days))
 
 
-def _measurement(merchant, days_old: int) -> BodyMeasurement:  # type: ignore[no-untyped-def]
+def _measurement(merchant, days_old: int) -> BodyMeasurement:
     row = BodyMeasurement.objects.create(
         merchant=merchant,
         visitor_id=uuid.uuid4(),
@@ -81,7 +81,7 @@ def test_old_try_on_feedback_reasons_are_cleared(merchant, settings):
     assert old.reason == "" and old.vote == "BAD" and recent.reason == "예뻐요"
 
 
-def _backdate(backend, name: str, hours: float) -> None:  # type: ignore[no-untyped-def]
+def _backdate(backend, name: str, hours: float) -> None:
     moment = time.time() - hours * 3600
     os.utime(backend.path(name), (moment, moment))
 

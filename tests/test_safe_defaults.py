@@ -99,7 +99,7 @@ def test_a_jwt_signed_with_the_old_default_key_or_with_secret_key_itself_is_refu
         token = _forged_access_token(key, merchant_user.pk)
         response = client.get("/api/auth/me", HTTP_AUTHORIZATION=f"Bearer {token}")
         assert response.status_code == 401, key
-    genuine = _forged_access_token(settings.SIMPLE_JWT["SIGNING_KEY"], merchant_user.pk)
+    genuine = _forged_access_token(str(settings.SIMPLE_JWT["SIGNING_KEY"]), merchant_user.pk)
     assert client.get("/api/auth/me", HTTP_AUTHORIZATION=f"Bearer {genuine}").status_code == 200
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from common.cache import AtomicFileBasedCache
+from common.cache import AtomicFileBasedCache, RedisCache, counting_cache
 from sizing.models import BodyMeasurement
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 MEASUREMENT = {"height": 172, "weight": 65, "gender": "M"}
 
 
-def assert_toile_429(response) -> None:  # type: ignore[no-untyped-def]
+def assert_toile_429(response) -> None:
     assert response.status_code == 429, response.content
     body = response.json()
     assert body["statusCode"] == 429 and body["error"] == "TooManyRequests" and body["message"]
@@ -50,7 +50,7 @@ def test_requests_for_one_visitor_are_limited_and_change_nothing_past_the_limit(
     assert response.status_code == 201
 
 
-def _token(client: APIClient, username: str, password: str, ip: str = "203.0.113.7"):  # type: ignore[no-untyped-def]
+def _token(client: APIClient, username: str, password: str, ip: str = "203.0.113.7"):
     return client.post("/api/auth/token", {"username": username, "password": password}, format="json", REMOTE_ADDR=ip)
 
 
@@ -139,8 +139,7 @@ def test_counters_count_atomically_and_expire_on_both_cache_backends(tmp_path, s
     """The throttles' one primitive: a first count starts the window's lifetime, later ones keep it."""
     import time as clock
 
-    from django.core.cache import cache as redis_cache
-
+    redis_cache = counting_cache()
     file_cache = AtomicFileBasedCache(str(tmp_path / "cache"), {})
     for backend in (redis_cache, file_cache):
         assert [backend.count("window", timeout=1) for _ in range(3)] == [1, 2, 3]
@@ -149,7 +148,8 @@ def test_counters_count_atomically_and_expire_on_both_cache_backends(tmp_path, s
 
 
 def test_counting_survives_redis_forgetting_its_scripts():
-    from django.core.cache import cache as redis_cache
+    redis_cache = counting_cache()
+    assert isinstance(redis_cache, RedisCache)
 
     assert redis_cache.count("after-flush", timeout=60) == 1
     redis_cache._cache.get_client(write=True).script_flush()  # as after a Redis restart

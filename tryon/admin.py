@@ -30,7 +30,7 @@ from tryon import services, storage
 from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
 from tryon.selectors import daily_usage, feedback_summary, monthly_requests, settings_for
 
-STATUS_TONES = {
+STATUS_TONES: dict[str, str] = {
     TryOnJob.Status.PENDING: "",
     TryOnJob.Status.PROCESSING: "info",
     TryOnJob.Status.COMPLETED: "success",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -110,7 +111,7 @@ def daily_usage(*, merchant: Merchant | None, days: int = 30) -> list[dict]:
     series = []
     for offset in range(days):
         day = first + timedelta(days=offset)
-        row = totals.get(day, {})
+        row: dict[str, Any] = dict(totals.get(day, {}))
         series.append(
             {
                 "date": day,
@@ -122,7 +123,7 @@ def daily_usage(*, merchant: Merchant | None, days: int = 30) -> list[dict]:
     return series
 
 
-def feedback_summary(jobs) -> dict[str, int | float | None]:  # type: ignore[no-untyped-def]
+def feedback_summary(jobs) -> dict[str, int | float | None]:
     """GOOD/BAD counts and the GOOD rate (0-100, None without votes) over the feedback of ``jobs``."""
     counts = jobs.aggregate(
         good=Count("feedback", filter=Q(feedback__vote="GOOD")), bad=Count("feedback", filter=Q(feedback__vote="BAD"))

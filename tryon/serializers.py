@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.fields import StrictUUIDField
-from common.openapi import data_envelope
+from common.openapi import envelope
 from common.serializers import BlankAsNullCharField, BlankAsNullURLField, ConditionalFieldsSerializer
 from common.timestamps import IsoZDateTimeField
 from tryon.models import ShareLink, TryOnFeedback, TryOnJob
@@ -46,7 +46,7 @@ class VisitorQuerySerializer(serializers.Serializer):
     visitorId = serializers.UUIDField(required=False)
 
 
-# --- Responses: each serializer renders ``data`` and documents it; data_envelope adds the envelope ---------------
+# --- Responses: each serializer renders ``data`` and documents it; envelope() adds the envelope ---------------
 # (A class docstring would become the schema's description in the public document: notes for us are comments.)
 
 
@@ -137,8 +137,8 @@ class SharedTryOnDataSerializer(serializers.Serializer):
         return result_url(link.job)
 
 
-TryOnAcceptedResponse = data_envelope("TryOnAccepted", TryOnAcceptedDataSerializer())
-TryOnJobResponse = data_envelope("TryOnJob", TryOnJobDataSerializer())
-TryOnFeedbackResponse = data_envelope("TryOnFeedback", TryOnFeedbackDataSerializer())
-ShareLinkResponse = data_envelope("ShareLink", ShareLinkDataSerializer())
-SharedTryOnResponse = data_envelope("SharedTryOn", SharedTryOnDataSerializer())
+TryOnAcceptedResponse = envelope("TryOnAccepted", TryOnAcceptedDataSerializer)
+TryOnJobResponse = envelope("TryOnJob", TryOnJobDataSerializer)
+TryOnFeedbackResponse = envelope("TryOnFeedback", TryOnFeedbackDataSerializer)
+ShareLinkResponse = envelope("ShareLink", ShareLinkDataSerializer)
+SharedTryOnResponse = envelope("SharedTryOn", SharedTryOnDataSerializer)

@@ -53,7 +53,7 @@ def signed_file_url(name: str, *, absolute: bool = True) -> str:
     (the dashboard may be opened on another host than ``PUBLIC_BASE_URL``)."""
     storage = tryon_storage()
     if is_presigning_storage(storage):
-        return storage.url(name, expire=settings.TRYON_RESULT_URL_SECONDS)
+        return storage.url(name, expire=settings.TRYON_RESULT_URL_SECONDS)  # type: ignore[call-arg]  # S3Storage.url
     token = signing.TimestampSigner(key=settings.TRYON_URL_SIGNING_KEY, salt=_SIGNING_SALT).sign_object(
         {"n": name}, compress=True
     )

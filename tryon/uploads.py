@@ -12,7 +12,7 @@ UPLOAD_TOO_LARGE_MESSAGE = "파일 크기는 10MB를 초과할 수 없습니다.
 class UploadLimitHandler(FileUploadHandler):
     """Placed first among the upload handlers: aborts the parse as soon as a file passes ``limit`` bytes."""
 
-    def __init__(self, request=None, *, limit: int) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, request=None, *, limit: int) -> None:
         super().__init__(request)
         self.limit = limit
 

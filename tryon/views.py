@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -38,7 +39,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_safe
-def serve_signed_file(request: HttpRequest, token: str) -> HttpResponse:
+def serve_signed_file(request: HttpRequest, token: str) -> HttpResponseBase:
     """Serves a private try-on file for as long as its signed URL is valid (local storage only)."""
     try:
         name = storage.name_from_signed_token(token)

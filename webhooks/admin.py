@@ -23,6 +23,7 @@ from merchants.admin_base import (
     MerchantScopedInline,
     ReadOnlyMixin,
     label_html,
+    request_merchant,
     request_merchant_or_none,
     show_once_response,
 )
@@ -159,7 +160,7 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
                 is_active=data.get("is_active"),
             )
             return
-        merchant = data.get("merchant") if request.user.is_superuser else request_merchant_or_none(request)
+        merchant = data["merchant"] if request.user.is_superuser else request_merchant(request)
         endpoint, secret = services.create_endpoint(merchant=merchant, url=data["url"], events=list(data["events"]))
         obj.pk = endpoint.pk
         obj.merchant = endpoint.merchant
@@ -265,7 +266,8 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, MerchantScopedAdmin):
 
     @admin.display(description=gettext_lazy("상태"), ordering="status")
     def status_badge(self, obj: WebhookDelivery) -> str:
-        tone = {DeliveryStatus.DELIVERED: "success", DeliveryStatus.FAILED: "danger"}.get(obj.status, "info")
+        tones: dict[str, str] = {DeliveryStatus.DELIVERED: "success", DeliveryStatus.FAILED: "danger"}
+        tone = tones.get(obj.status, "info")
         return label_html(obj.get_status_display(), tone)
 
     @admin.display(description=gettext_lazy("마지막 오류"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.openapi import data_envelope
+from common.openapi import envelope
 from common.serializers import BlankAsNullCharField
 from common.timestamps import IsoZDateTimeField
 from webhooks.events import ALL_EVENTS, SUBSCRIBABLE_EVENTS
@@ -27,7 +27,7 @@ class EndpointUpdateSerializer(serializers.Serializer):
     isActive = serializers.BooleanField(required=False)  # noqa: N815
 
 
-# --- Responses: each serializer renders ``data`` and documents it; data_envelope adds the envelope ---------------
+# --- Responses: each serializer renders ``data`` and documents it; envelope() adds the envelope ---------------
 # (A class docstring would become the schema's description in the public document: notes for us are comments.)
 
 
@@ -87,10 +87,10 @@ class WebhookDeliveryPageDataSerializer(serializers.Serializer):
     nextCursor = serializers.CharField(source="next_cursor", allow_null=True, help_text="마지막 페이지면 null")  # noqa: N815
 
 
-WebhookListResponse = data_envelope("WebhookList", WebhookListDataSerializer())
-WebhookCreatedResponse = data_envelope("WebhookCreated", CreatedEndpointSerializer())
-WebhookUpdatedResponse = data_envelope("WebhookUpdated", EndpointSerializer())
-WebhookDeletedResponse = data_envelope("WebhookDeleted", serializers.DictField(help_text="항상 빈 객체 {}"))
-WebhookTestResultResponse = data_envelope("WebhookTestResult", DeliverySerializer())
-WebhookDeliveryPageResponse = data_envelope("WebhookDeliveryPage", WebhookDeliveryPageDataSerializer())
-WebhookReplayedResponse = data_envelope("WebhookReplayed", DeliverySerializer())
+WebhookListResponse = envelope("WebhookList", WebhookListDataSerializer)
+WebhookCreatedResponse = envelope("WebhookCreated", CreatedEndpointSerializer)
+WebhookUpdatedResponse = envelope("WebhookUpdated", EndpointSerializer)
+WebhookDeletedResponse = envelope("WebhookDeleted", serializers.DictField, help_text="항상 빈 객체 {}")
+WebhookTestResultResponse = envelope("WebhookTestResult", DeliverySerializer)
+WebhookDeliveryPageResponse = envelope("WebhookDeliveryPage", WebhookDeliveryPageDataSerializer)
+WebhookReplayedResponse = envelope("WebhookReplayed", DeliverySerializer)

@@ -43,7 +43,9 @@ def daily_widget_stats(*, merchant_id: int | None, days: int = 30) -> list[dict[
     rows = WidgetDailyStats.objects.filter(date__gte=first)
     if merchant_id is not None:
         rows = rows.filter(merchant_id=merchant_id)
-    totals = {row["date"]: row for row in rows.values("date").annotate(**{f: Sum(f) for f in EVENTS})}
+    totals: dict[date, dict[str, Any]] = {
+        row["date"]: dict(row) for row in rows.values("date").annotate(**{f: Sum(f) for f in EVENTS})
+    }
     return [
         {"date": day, **{field: int(totals.get(day, {}).get(field) or 0) for field, _ in FUNNEL}}
         for day in (first + timedelta(days=offset) for offset in range(days))

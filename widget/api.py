@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.fields import StrictUUIDField
-from common.openapi import data_envelope, toile_errors
+from common.openapi import envelope, toile_errors
 from common.validation import validated
 from merchants.api import ToileApiKeyView
 from widget.analytics import record_widget_event
@@ -29,7 +29,7 @@ class WidgetEventRecordedDataSerializer(serializers.Serializer):
     event = serializers.ChoiceField(choices=sorted(CLIENT_EVENTS))
 
 
-WidgetEventRecordedResponse = data_envelope("WidgetEventRecorded", WidgetEventRecordedDataSerializer())
+WidgetEventRecordedResponse = envelope("WidgetEventRecorded", WidgetEventRecordedDataSerializer)
 
 
 class WidgetEventView(ToileApiKeyView):

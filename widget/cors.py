@@ -56,6 +56,7 @@ class ShopperApiCorsMiddleware:
         return response
 
     def _preflight(self, request: HttpRequest, allowed: bool) -> HttpResponse:
+        response: HttpResponse
         if not allowed:
             # Without Access-Control-Allow-Origin the browser refuses the actual request; the body says why
             # to anyone reading the network log.

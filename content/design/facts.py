@@ -198,8 +198,8 @@ def plan_facts(
                          min_size=label_size, weight=800, family=event.font)  # fmt: skip
         label_gap = 1.2 * u
         block = line(event.period, 3.1 * u, 600, text_width - label.width - label_gap)
-        height = max(label.size, block.size)
-        pieces.append(_Piece("period", block, label.width + label_gap + block.width, height, label=label))
+        piece_height = max(label.size, block.size)
+        pieces.append(_Piece("period", block, label.width + label_gap + block.width, piece_height, label=label))
     if qr_url:
         block = line(short_url(qr_url), 2.6 * u, 500, text_width)
         if block.truncated:

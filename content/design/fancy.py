@@ -121,8 +121,9 @@ def render(event: EventArt, frame: Frame, artwork: Image.Image | None, layout: L
     if frame.wide and event.has_facts:
         # A banner sets its facts in a column on the right (QR code on top), the stack on the left.
         facts_width = round(width * 0.36)
-        facts_box = (region[2] - facts_width, region[1], region[2], region[3])
-        region = (region[0], region[1], facts_box[0] - 4 * unit, region[3])
+        column_box = (region[2] - facts_width, region[1], region[2], region[3])
+        region = (region[0], region[1], column_box[0] - 4 * unit, region[3])
+        facts_box: tuple[float, float, float, float] | None = column_box
         facts = plan_facts(event, frame, facts_width, column=True, max_height=region[3] - region[1])
     column = region[2] - region[0]
     left = region[0]

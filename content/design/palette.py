@@ -23,8 +23,8 @@ def mix(a: RGB, b: RGB, t: float) -> RGB:
 
 def luminance(color: RGB) -> float:
     def channel(c: int) -> float:
-        c = c / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+        value = c / 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
 
     r, g, b = (channel(c) for c in color)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b

@@ -11,9 +11,14 @@ from content.design.palette import INK, PAPER, hex_to_rgb, luminance, mix, reada
 from content.typography import fit_text, korean_font
 
 
-def _within(box: tuple[float, float, float, float], safe: tuple[float, float, float, float]) -> tuple[int, ...]:
-    return tuple(
-        round(v) for v in (max(box[0], safe[0]), max(box[1], safe[1]), min(box[2], safe[2]), min(box[3], safe[3]))
+def _within(
+    box: tuple[float, float, float, float], safe: tuple[float, float, float, float]
+) -> tuple[int, int, int, int]:
+    return (
+        round(max(box[0], safe[0])),
+        round(max(box[1], safe[1])),
+        round(min(box[2], safe[2])),
+        round(min(box[3], safe[3])),
     )
 
 
@@ -30,9 +35,9 @@ def render(event: EventArt, frame: Frame, artwork: Image.Image | None, layout: L
     # A banner is too short for the square's generous margins.
     margin = round((6 if frame.wide else 9) * unit)
     landscape = width > height * 1.15
-    facts_column = None
+    facts_column: tuple[float, float, float, float] | None = None
 
-    text_box = (margin, margin, width - margin, height - margin)
+    text_box: tuple[float, float, float, float] = (margin, margin, width - margin, height - margin)
     if artwork is not None:
         # With facts to set, the picture gives up some of its share of the canvas.
         share = 0.3 if event.has_facts else 0.42

@@ -233,17 +233,15 @@ def render(event: EventArt, frame: Frame, artwork: Image.Image | None, layout: L
             facts.draw(canvas, margin, bottom - footer - facts.height, skin, layout)
 
     sticker = _sticker("EVENT!", round(19 * unit), accent if artwork is not None else (255, 255, 255), INK, 14)
-    if facts_box is not None:
-        sticker = None
-    elif artwork is not None:
-        # Slapped on the corner of the photo card.
-        sticker_pos = (
-            round(max(0, position[0] - sticker.width * 0.3)),
-            round(max(0, position[1] - sticker.height * 0.2)),
-        )
-    else:
-        sticker_pos = (round(width - sticker.width - 7 * unit), round(sticker_top))
-    if sticker is not None:
+    if facts_box is None:  # the facts take the sticker's place
+        if artwork is not None:
+            # Slapped on the corner of the photo card.
+            sticker_pos = (
+                round(max(0, position[0] - sticker.width * 0.3)),
+                round(max(0, position[1] - sticker.height * 0.2)),
+            )
+        else:
+            sticker_pos = (round(width - sticker.width - 7 * unit), round(sticker_top))
         canvas.paste(sticker, sticker_pos, sticker)
 
     if event.logo is not None:

@@ -45,7 +45,7 @@ class OpenAIImagesProvider:
             except (KeyError, IndexError, TypeError) as exc:
                 raise ProviderRejected("openai: response carries no b64_json image") from exc
             return decoded_artwork(self.name, encoded)
-        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        error = body["error"] if isinstance(body.get("error"), dict) else {}
         code = str(error.get("code") or "")
         if code in MODERATION_CODES:
             raise ContentRefused(f"openai: {code}")

@@ -38,7 +38,7 @@ def render_event_design(
         store_name=drawable(event.store_name, font),
     )
     layout = Layout()
-    image = RENDERERS[style](event, frame, artwork, layout)
+    image = RENDERERS[Style(style)](event, frame, artwork, layout)
     assert image.size == frame.size
     return image, layout
 

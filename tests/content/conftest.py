@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -10,11 +11,11 @@ import requests
 from django.test import Client
 from PIL import Image
 
-EVENT_INFO = {"title": "봄맞이 커피 할인 이벤트", "giftName": "아메리카노 1+1", "brandColor": "#FF5733"}
+EVENT_INFO: dict[str, Any] = {"title": "봄맞이 커피 할인 이벤트", "giftName": "아메리카노 1+1", "brandColor": "#FF5733"}
 
 
 @pytest.fixture(autouse=True)
-def _no_ai_keys(settings):  # type: ignore[no-untyped-def]
+def _no_ai_keys(settings):
     """Tests start from the embedded configuration: no AI keys, loopback refused, generous rate limit."""
     settings.STABILITY_API_KEY = ""
     settings.OPENAI_API_KEY = ""
@@ -31,9 +32,9 @@ def fetch_bytes(url: str) -> bytes:
     anything else over HTTP."""
     parts = urlsplit(url)
     if parts.path.startswith("/media/content/") and parts.hostname in ("localhost", "testserver", None):
-        response = Client().get(parts.path)
-        assert response.status_code == 200, url
-        return b"".join(response.streaming_content)
+        local = Client().get(parts.path)
+        assert local.status_code == 200, url
+        return local.getvalue()
     response = requests.get(url, timeout=10)
     assert response.status_code == 200, (url, response.status_code)
     return response.content
@@ -45,7 +46,7 @@ def decode(url: str) -> Image.Image:
     return image
 
 
-def generate(client, body: dict, *, capture=None):  # type: ignore[no-untyped-def]
+def generate(client, body: dict, *, capture=None):
     """POSTs a generate request; with ``capture`` (django_capture_on_commit_callbacks) the eager task runs."""
     if capture is None:
         return client.post("/api/content/images/generate", body, format="json")
@@ -54,7 +55,7 @@ def generate(client, body: dict, *, capture=None):  # type: ignore[no-untyped-de
 
 
 @pytest.fixture
-def fake_stability(settings):  # type: ignore[no-untyped-def]
+def fake_stability(settings):
     from tests.content.fakes import FakeStability
 
     server = FakeStability()
@@ -65,7 +66,7 @@ def fake_stability(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def fake_openai(settings):  # type: ignore[no-untyped-def]
+def fake_openai(settings):
     from tests.content.fakes import FakeOpenAI
 
     server = FakeOpenAI()
@@ -75,7 +76,7 @@ def fake_openai(settings):  # type: ignore[no-untyped-def]
     server.stop()
 
 
-def run_job(client, body: dict, capture) -> dict:  # type: ignore[no-untyped-def]
+def run_job(client, body: dict, capture) -> dict:
     """Generates through the API with the eager task and returns the finished job as a client polls it."""
     response = generate(client, body, capture=capture)
     assert response.status_code == 202, response.json()
@@ -87,7 +88,7 @@ AZURITE_CONTAINER = "content-test"
 
 
 @pytest.fixture(scope="session")
-def azurite(tmp_path_factory):  # type: ignore[no-untyped-def]
+def azurite(tmp_path_factory):
     """A real Azurite blob server (npm, installed by ``make test``) with a public-read container."""
     import subprocess
     from pathlib import Path
@@ -132,7 +133,7 @@ def azurite(tmp_path_factory):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def azure_content_storage(settings, azurite):  # type: ignore[no-untyped-def]
+def azure_content_storage(settings, azurite):
     settings.STORAGES = {
         **settings.STORAGES,
         "content": {

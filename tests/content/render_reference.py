@@ -66,7 +66,7 @@ def synthetic_artwork() -> Image.Image:
     return image
 
 
-def event_for(case: Case):  # type: ignore[no-untyped-def]
+def event_for(case: Case):
     from content.management.commands.render_preview import sample_logo
     from content.providers.template import EventArt
 

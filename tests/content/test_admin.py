@@ -12,18 +12,19 @@ from content.models import ContentSettings, GeneratedImage, ImageJob
 from tests.conftest import jwt_client_for
 from tests.content.conftest import EVENT_INFO, decode, run_job
 from tests.support.charts import charts_in
+from tests.support.text import must_search
 
 pytestmark = pytest.mark.django_db
 
 
-def admin_client_for(merchant) -> Client:  # type: ignore[no-untyped-def]
+def admin_client_for(merchant) -> Client:
     client = Client()
     client.force_login(merchant.memberships.get().user)
     return client
 
 
 @pytest.fixture
-def two_jobs(merchant, other_merchant, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def two_jobs(merchant, other_merchant, django_capture_on_commit_callbacks):
     mine = run_job(
         jwt_client_for(merchant),
         {"eventDraftId": "evt-admin", "eventInfo": EVENT_INFO, "platforms": ["INSTAGRAM", "NAVER_BLOG"]},
@@ -108,9 +109,9 @@ def test_merchant_edits_the_nine_by_default_setting(merchant, other_merchant):
 def test_gallery_groups_listed_images_by_event_with_filters(merchant, two_jobs):
     client = admin_client_for(merchant)
     page = client.get("/admin/content/generatedimage/gallery/").content.decode()
-    section = re.search(r'<section class="tl-gallery-group" data-event="evt-admin">(.*?)</section>', page, re.S).group(
-        1
-    )
+    section = must_search(
+        r'<section class="tl-gallery-group" data-event="evt-admin">(.*?)</section>', page, re.S
+    ).group(1)
     assert section.count("<article") == 6
     assert EVENT_INFO["title"] in section and EVENT_INFO["giftName"] in section
     assert 'data-event="evt-theirs"' not in page
@@ -131,7 +132,7 @@ def test_download_gives_the_file_as_an_attachment(merchant, two_jobs):
     assert f"evt-admin-{image.platform.lower()}-{image.style.lower()}.png" in response["Content-Disposition"]
     from PIL import Image
 
-    picture = Image.open(io.BytesIO(b"".join(response.streaming_content)))
+    picture = Image.open(io.BytesIO(response.getvalue()))
     assert picture.size == (image.width, image.height)
 
 
@@ -146,7 +147,8 @@ def test_gallery_regenerate_and_remove_go_through_the_services(merchant, two_job
     job = ImageJob.objects.get(kind=ImageJob.Kind.REGENERATE)
     assert response.status_code == 302 and response["Location"] == f"/admin/content/imagejob/{job.pk}/change/"
     assert job.status == ImageJob.Status.COMPLETED and job.payload["styles"] == ["TRENDY"]
-    assert GeneratedImage.objects.get(pk=first).replaced_by.style == "TRENDY"
+    replacement = GeneratedImage.objects.get(pk=first).replaced_by
+    assert replacement is not None and replacement.style == "TRENDY"
     # Regenerating a replaced image again is refused with a message, nothing new is started.
     again = client.post(url, {"next": "https://evil.example.com/"}, follow=True)
     assert "이미 삭제되었거나 다시 만든 이미지입니다" in again.content.decode()
@@ -165,7 +167,7 @@ def test_job_page_polls_its_live_block_until_the_job_ends(merchant):
     )
     client = admin_client_for(merchant)
     page = client.get(f"/admin/content/imagejob/{job.pk}/change/").content.decode()
-    live = re.search(r'<div id="job-live"[^>]*>', page, re.S).group(0)
+    live = must_search(r'<div id="job-live"[^>]*>', page, re.S).group(0)
     assert f'hx-get="/admin/content/imagejob/{job.pk}/progress/"' in live and 'hx-trigger="every 2s"' in live
     ImageJob.objects.filter(pk=job.pk).update(images_done=3)
     fragment = client.get(f"/admin/content/imagejob/{job.pk}/progress/").content.decode()

@@ -22,7 +22,7 @@ OPERATIONS = [
 ]
 
 
-def assert_content_error(response, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
+def assert_content_error(response, status: int, code: str) -> None:
     assert response.status_code == status, response.content
     body = response.json()
     assert body["code"] == code and body["message"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,11 +20,12 @@ from content.models import ContentSettings, GeneratedImage, ImageJob
 from tests.conftest import jwt_client_for
 from tests.content.conftest import EVENT_INFO, decode, generate, run_job
 from tests.content.test_admin import admin_client_for
+from tests.support.text import must_search
 
 pytestmark = pytest.mark.django_db
 
 NEW_SIZES = {"INSTAGRAM_PORTRAIT": (1080, 1350), "INSTAGRAM_STORY": (1080, 1920), "KAKAO_LINK": (800, 400)}
-FACTS = {
+FACTS: dict[str, Any] = {
     "period": "3.1 ~ 3.31",
     "callToAction": "지금 참여하세요",
     "eventUrl": "https://cafe-bomnal.kr/events/spring?from=sns",
@@ -108,7 +110,7 @@ def test_an_unknown_platform_is_still_refused_and_the_choices_name_the_new_ones(
 
 
 def test_the_facts_are_part_of_what_a_cached_answer_must_match(jwt_client, django_capture_on_commit_callbacks):
-    body = {"eventDraftId": "evt-facts-cache", "eventInfo": {**EVENT_INFO, **FACTS}}
+    body: dict[str, Any] = {"eventDraftId": "evt-facts-cache", "eventInfo": {**EVENT_INFO, **FACTS}}
     first = run_job(jwt_client, body, django_capture_on_commit_callbacks)
     same = run_job(jwt_client, body, django_capture_on_commit_callbacks)
     assert same["fromCache"] is True and [i["url"] for i in same["images"]] == [i["url"] for i in first["images"]]
@@ -190,7 +192,7 @@ def test_the_brand_kit_fills_what_a_request_leaves_out(merchant, django_capture_
 
 
 def _zip_members(data: bytes) -> dict[str, Image.Image]:
-    members = {}
+    members: dict[str, Image.Image] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.testzip() is None
         for name in archive.namelist():
@@ -268,7 +270,7 @@ def test_the_dashboard_downloads_an_event_or_a_selection_as_one_zip(
     )  # fmt: skip
     client = admin_client_for(merchant)
     gallery = client.get("/admin/content/generatedimage/gallery/").content.decode()
-    link = re.search(r'data-action="archive">.*?href="([^"]+)"', gallery, re.S).group(1).replace("&amp;", "&")
+    link = must_search(r'data-action="archive">.*?href="([^"]+)"', gallery, re.S).group(1).replace("&amp;", "&")
     response = client.get(link)
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     members = _zip_members(response.content)
@@ -320,7 +322,7 @@ def test_the_job_page_shows_the_facts_and_the_look_it_was_drawn_with(merchant, d
         django_capture_on_commit_callbacks,
     )
     page = admin_client_for(merchant).get(f"/admin/content/imagejob/{job['jobId']}/change/").content.decode()
-    summary = re.search(r'<dl class="tl-summary">(.*?)</dl>', page, re.S).group(1)
+    summary = must_search(r'<dl class="tl-summary">(.*?)</dl>', page, re.S).group(1)
     for text in (FACTS["storeName"], FACTS["period"], FACTS["callToAction"], FACTS["eventUrl"], "#FFC107"):
         assert text in summary, text
     assert "Noto Serif KR (명조)" in summary and "카카오톡 링크 (2:1)" in summary

@@ -8,6 +8,7 @@ import random
 from dataclasses import replace
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -29,6 +30,8 @@ from content.management.commands.render_preview import sample_logo
 from content.providers.template import EventArt, render_event_design, render_event_image
 from content.typography import korean_font
 from tests.content.render_reference import synthetic_artwork
+
+QR_ONLY = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.QRCode])
 
 CELLS = [(style, platform) for style in ALL_STYLES for platform in ALL_PLATFORMS]
 TEXT_PIECES = ("title", "gift", "store", "period", "url", "cta")
@@ -69,11 +72,11 @@ def test_the_longest_event_is_as_long_as_a_request_may_be():
     assert len(LONGEST.event_url) == serializers.EVENT_URL_MAX
 
 
-def overlaps(a, b) -> bool:  # type: ignore[no-untyped-def]
+def overlaps(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def inside(box, area) -> bool:  # type: ignore[no-untyped-def]
+def inside(box, area) -> bool:
     return box[0] >= area[0] and box[1] >= area[1] and box[2] <= area[2] and box[3] <= area[3]
 
 
@@ -118,7 +121,7 @@ def test_the_story_keeps_its_top_and_bottom_250_px_free_of_text():
 
 
 # Same-width stand-ins (Hangul syllables share one advance): swapping them moves nothing else.
-SWAPS = {
+SWAPS: dict[str, tuple[str, Any]] = {
     "title": ("title", "겨울철 녹차 특가 행사다"),
     "gift": ("gift_name", "카라멜라떼 2+1"),
     "store": ("store_name", "빵집 여름"),
@@ -157,7 +160,7 @@ def test_each_recorded_box_is_where_that_text_is_drawn(monkeypatch, style, platf
 def test_the_qr_code_decodes_back_to_the_event_link(style, platform, event_name):
     event = EVENTS[event_name]
     image, layout = render_event_design(event, style=style, platform=platform, artwork=synthetic_artwork())
-    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(image, formats=QR_ONLY)
     assert [code.text for code in found] == [event.event_url]
     position = found[0].position
     corners = [position.top_left, position.top_right, position.bottom_left, position.bottom_right]
@@ -170,7 +173,7 @@ def test_without_a_link_there_is_no_qr_code():
     for style, platform in CELLS:
         image, layout = render_event_design(event, style=style, platform=platform)
         assert "qr" not in layout.placed and "url" not in layout.placed
-        assert zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode) == []
+        assert zxingcpp.read_barcodes(image, formats=QR_ONLY) == []
 
 
 def test_the_link_is_printed_short():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -190,7 +192,7 @@ def test_priority_becomes_redis_priority_on_the_job_queue(merchant):
     broker.delete(*queues.values())
     client = jwt_client_for(merchant)
     for event, priority in (("e1", 10), ("e2", 1), ("e3", None)):
-        body = {"eventDraftId": event, "eventInfo": EVENT_INFO}
+        body: dict[str, Any] = {"eventDraftId": event, "eventInfo": EVENT_INFO}
         if priority is not None:
             body["priority"] = priority
         assert generate(client, body).status_code == 202

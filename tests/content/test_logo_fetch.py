@@ -29,7 +29,7 @@ def _bomb() -> bytes:
 
 
 @pytest.fixture
-def logo_server():  # type: ignore[no-untyped-def]
+def logo_server():
     files = {
         "/logo.png": (_png((255, 0, 255, 255)), "image/png"),
         "/slow.png": (_png((255, 0, 255, 255)), "image/png"),
@@ -111,7 +111,7 @@ def test_logo_is_drawn_on_the_image(settings, jwt_client, logo_server, django_ca
     job = run_job(jwt_client, _with_logo(f"{logo_server}/logo.png"), django_capture_on_commit_callbacks)
     assert job["status"] == "COMPLETED"
     image = decode(job["images"][0]["url"]).convert("RGB")
-    magenta = sum(1 for pixel in image.getdata() if pixel == (255, 0, 255))
+    magenta = sum(1 for pixel in list(image.getdata()) if pixel == (255, 0, 255))
     assert magenta > 5000  # the logo (pure magenta) is on the picture
 
 

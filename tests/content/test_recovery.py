@@ -17,8 +17,8 @@ JOBS = 6
 QUEUES = "default,image-generation-job"
 
 
-def _finished(client, job_ids: list[str]):  # type: ignore[no-untyped-def]
-    def check():  # type: ignore[no-untyped-def]
+def _finished(client, job_ids: list[str]):
+    def check():
         bodies = [client.get(f"/api/content/images/jobs/{job_id}").json() for job_id in job_ids]
         return bodies if all(body["status"] in ("COMPLETED", "FAILED") for body in bodies) else None
 

@@ -6,6 +6,7 @@ Tokens here come from the token endpoint (they carry the merchant claim), as a s
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -23,7 +24,7 @@ from tests.content.conftest import EVENT_INFO, generate
 pytestmark = pytest.mark.django_db
 
 ONE_IMAGE = {"styles": ["SIMPLE"], "platforms": ["INSTAGRAM"]}
-TWO_IMAGES = {"styles": ["SIMPLE", "TRENDY"], "platforms": ["INSTAGRAM"]}
+TWO_IMAGES: dict[str, Any] = {"styles": ["SIMPLE", "TRENDY"], "platforms": ["INSTAGRAM"]}
 
 
 def logged_in_client(merchant: Merchant) -> APIClient:
@@ -38,7 +39,7 @@ def logged_in_client(merchant: Merchant) -> APIClient:
     return client
 
 
-def completed_job(client: APIClient, capture, event: str = "evt-poll-1", **choices) -> str:  # type: ignore[no-untyped-def]
+def completed_job(client: APIClient, capture, event: str = "evt-poll-1", **choices: Any) -> str:
     response = generate(
         client, {"eventDraftId": event, "eventInfo": EVENT_INFO, **(choices or ONE_IMAGE)}, capture=capture
     )
@@ -46,7 +47,7 @@ def completed_job(client: APIClient, capture, event: str = "evt-poll-1", **choic
     return response.json()["jobId"]
 
 
-def poll(client: APIClient, job_id: str):  # type: ignore[no-untyped-def]
+def poll(client: APIClient, job_id: str):
     return client.get(f"/api/content/images/jobs/{job_id}")
 
 

@@ -56,7 +56,7 @@ def test_every_style_and_platform_looks_as_before(case: Case):
 original_gradient = fancy.linear_gradient
 
 
-def flat_gradient(size, stops, angle_deg=45):  # type: ignore[no-untyped-def]
+def flat_gradient(size, stops, angle_deg=45):
     """The gradient's average colour, everywhere."""
     gradient = np.asarray(original_gradient(size, stops, angle_deg))
     return Image.new("RGB", size, tuple(int(v) for v in gradient.reshape(-1, 3).mean(axis=0)))

@@ -25,7 +25,7 @@ def ink_difference(a: Image.Image, b: Image.Image) -> float:
     )
 
 
-def glyph_bitmap(font: ImageFont.FreeTypeFont, char: str) -> bytes:
+def glyph_bitmap(font: ImageFont.FreeTypeFont | ImageFont.ImageFont, char: str) -> bytes:
     image = Image.new("L", (120, 120), 0)
     from PIL import ImageDraw
 

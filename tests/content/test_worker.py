@@ -15,15 +15,15 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 SIZES = {"INSTAGRAM": (1080, 1080), "NAVER_BLOG": (800, 600), "KAKAO_CHANNEL": (800, 800)}
 
 
-def finished(client, job_id: str):  # type: ignore[no-untyped-def]
-    def check():  # type: ignore[no-untyped-def]
+def finished(client, job_id: str):
+    def check():
         body = client.get(f"/api/content/images/jobs/{job_id}").json()
         return body if body["status"] in ("COMPLETED", "FAILED") else None
 
     return check
 
 
-def submit(client, body: dict) -> str:  # type: ignore[no-untyped-def]
+def submit(client, body: dict) -> str:
     response = generate(client, body)
     assert response.status_code == 202, response.json()
     return response.json()["jobId"]

@@ -62,7 +62,7 @@ class Browser:
 
 
 @pytest.fixture
-def browser(live_server, monkeypatch) -> Iterator[Browser]:  # type: ignore[no-untyped-def]
+def browser(live_server, monkeypatch) -> Iterator[Browser]:
     """A 1440×900 Chromium page; anything not addressed to the live server is aborted and remembered."""
     with chromium_context(monkeypatch, viewport={"width": 1440, "height": 900}, locale="ko-KR") as context:
         page = context.new_page()
@@ -116,7 +116,7 @@ def _recommend(client: Any, product_id: str, times: int) -> None:
 
 
 @pytest.fixture
-def shop(merchant, other_merchant, receiver, settings, django_capture_on_commit_callbacks) -> Shop:  # type: ignore[no-untyped-def]
+def shop(merchant, other_merchant, receiver, settings, django_capture_on_commit_callbacks) -> Shop:
     settings.SSRF_ALLOW_LOOPBACK = True
     settings.STABILITY_API_KEY = settings.OPENAI_API_KEY = ""
     settings.CONTENT_RATE_LIMIT = 1000

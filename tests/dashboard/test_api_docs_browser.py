@@ -14,12 +14,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-def schema_operations(page, base_url: str) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def schema_operations(page, base_url: str) -> set[tuple[str, str]]:
     schema = page.request.get(f"{base_url}/api/schema/?format=json").json()
     return {(method.upper(), path) for path, item in schema["paths"].items() for method in item if method in METHODS}
 
 
-def test_swagger_ui_lists_every_operation_from_local_files(browser):  # type: ignore[no-untyped-def]
+def test_swagger_ui_lists_every_operation_from_local_files(browser):
     page = browser.page
     expected = schema_operations(page, browser.base_url)
     assert len(expected) > 20
@@ -45,7 +45,7 @@ def test_swagger_ui_lists_every_operation_from_local_files(browser):  # type: ig
     )
 
 
-def test_redoc_lists_every_operation_from_local_files(browser):  # type: ignore[no-untyped-def]
+def test_redoc_lists_every_operation_from_local_files(browser):
     page = browser.page
     expected = schema_operations(page, browser.base_url)
 

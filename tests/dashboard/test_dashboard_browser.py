@@ -19,7 +19,7 @@ CHART_DATA = """key => {
 }"""
 
 
-def test_home_shows_this_merchants_cards_and_charts(browser, shop):  # type: ignore[no-untyped-def]
+def test_home_shows_this_merchants_cards_and_charts(browser, shop):
     page = browser.page
     page.goto(f"{browser.base_url}/admin/")
     assert page.url == f"{browser.base_url}/admin/login/?next=/admin/"
@@ -52,7 +52,7 @@ def test_home_shows_this_merchants_cards_and_charts(browser, shop):  # type: ign
     browser.assert_nothing_left_the_machine()
 
 
-def test_no_page_linked_from_the_home_fails(browser, shop):  # type: ignore[no-untyped-def]
+def test_no_page_linked_from_the_home_fails(browser, shop):
     log_in(browser, shop)
     page = browser.page
     links = page.eval_on_selector_all(
@@ -80,7 +80,7 @@ def test_no_page_linked_from_the_home_fails(browser, shop):  # type: ignore[no-u
     browser.assert_nothing_left_the_machine()
 
 
-def test_issue_an_api_key_and_read_it_once(browser, shop):  # type: ignore[no-untyped-def]
+def test_issue_an_api_key_and_read_it_once(browser, shop):
     log_in(browser, shop)
     page = browser.page
     page.click("#nav-sidebar-apps a[href$='/admin/merchants/apikey/']")
@@ -105,7 +105,7 @@ def test_issue_an_api_key_and_read_it_once(browser, shop):  # type: ignore[no-un
     assert page.request.get(f"{browser.base_url}/api/me", headers={"x-api-key": raw_key}).status == 401
 
 
-def test_gallery_regenerates_an_image(browser, shop):  # type: ignore[no-untyped-def]
+def test_gallery_regenerates_an_image(browser, shop):
     from content.models import GeneratedImage, ImageJob
 
     log_in(browser, shop)
@@ -141,7 +141,7 @@ def test_gallery_regenerates_an_image(browser, shop):  # type: ignore[no-untyped
     assert source_id not in ids and replacement.pk in ids and len(ids) == 6
 
 
-def test_replay_a_failed_delivery(browser, shop):  # type: ignore[no-untyped-def]
+def test_replay_a_failed_delivery(browser, shop):
     from webhooks.models import DeliveryStatus
     from webhooks.tasks import deliver_pending
 
@@ -161,7 +161,7 @@ def test_replay_a_failed_delivery(browser, shop):  # type: ignore[no-untyped-def
     browser.screenshot("webhook-delivery-replayed")
 
 
-def test_job_pages_follow_progress_without_reloading(browser, shop):  # type: ignore[no-untyped-def]
+def test_job_pages_follow_progress_without_reloading(browser, shop):
     from content.models import ImageJob
     from tryon.models import TryOnJob
 
@@ -204,7 +204,7 @@ def test_job_pages_follow_progress_without_reloading(browser, shop):  # type: ig
     browser.assert_nothing_left_the_machine()
 
 
-def test_language_switch_in_the_user_menu(browser, shop):  # type: ignore[no-untyped-def]
+def test_language_switch_in_the_user_menu(browser, shop):
     log_in(browser, shop)
     page = browser.page
     page.click("text=" + shop.username)

@@ -13,7 +13,7 @@ from tests.support.charts import charts_in
 pytestmark = pytest.mark.django_db
 
 
-def dashboard_for(user) -> Client:  # type: ignore[no-untyped-def]
+def dashboard_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -28,7 +28,7 @@ def card_numbers(page: str) -> dict[str, str]:
     )
 
 
-def test_cards_charts_and_feed_show_this_merchants_numbers(shop):  # type: ignore[no-untyped-def]
+def test_cards_charts_and_feed_show_this_merchants_numbers(shop):
     page = dashboard_for(shop.merchant.memberships.get().user).get("/admin/").content.decode()
 
     assert card_numbers(page) == {"tryon": "7", "content": "6", "webhooks": "50", "sizing": "3"}
@@ -53,7 +53,7 @@ def test_cards_charts_and_feed_show_this_merchants_numbers(shop):  # type: ignor
     assert f'href="/admin/webhooks/webhookdelivery/{shop.failed_delivery.pk}/change/"' in feed
 
 
-def test_sidebar_badges_count_running_jobs_and_failed_deliveries(shop):  # type: ignore[no-untyped-def]
+def test_sidebar_badges_count_running_jobs_and_failed_deliveries(shop):
     page = dashboard_for(shop.merchant.memberships.get().user).get("/admin/").content.decode()
     sidebar = page.split('id="nav-sidebar-apps"')[1].split("</nav>")[0]
 
@@ -68,7 +68,7 @@ def test_sidebar_badges_count_running_jobs_and_failed_deliveries(shop):  # type:
     assert "/admin/auth/user/" not in sidebar  # superuser pages are not offered to merchants
 
 
-def test_recommendations_are_counted_with_or_without_a_visitor(shop, api_key_client):  # type: ignore[no-untyped-def]
+def test_recommendations_are_counted_with_or_without_a_visitor(shop, api_key_client):
     body = {"productId": "BLUE-SHIRT-001", "measurement": {"gender": "M", "height": 175, "weight": 70}}
     assert api_key_client.post("/api/size/recommend", body, format="json").status_code == 200
     visitor = {**body, "visitorId": "7b0d3c5e-0a62-4c1b-9c9b-3f2f3c1d2e10"}
@@ -81,7 +81,7 @@ def test_recommendations_are_counted_with_or_without_a_visitor(shop, api_key_cli
     assert card_numbers(page)["sizing"] == "5"
 
 
-def test_superuser_home_adds_up_every_merchant(shop, django_user_model):  # type: ignore[no-untyped-def]
+def test_superuser_home_adds_up_every_merchant(shop, django_user_model):
     root = django_user_model.objects.create_superuser("root", "root@example.com", "pw-123456789")
     page = dashboard_for(root).get("/admin/").content.decode()
     numbers = card_numbers(page)
@@ -90,14 +90,14 @@ def test_superuser_home_adds_up_every_merchant(shop, django_user_model):  # type
     assert "/admin/auth/user/" in page
 
 
-def test_a_staff_user_without_a_merchant_sees_no_numbers(db, django_user_model):  # type: ignore[no-untyped-def]
+def test_a_staff_user_without_a_merchant_sees_no_numbers(db, django_user_model):
     staff = django_user_model.objects.create_user("lost", password="pw-123456789", is_staff=True)
     response = dashboard_for(staff).get("/admin/")
     assert response.status_code == 200
     assert 'id="home-cards"' not in response.content.decode()
 
 
-def test_dashboard_switches_to_english_and_the_apis_stay_korean(shop):  # type: ignore[no-untyped-def]
+def test_dashboard_switches_to_english_and_the_apis_stay_korean(shop):
     client = dashboard_for(shop.merchant.memberships.get().user)
     korean = client.get("/admin/tryon/tryonjob/").content.decode()
     assert 'lang="ko"' in korean and "작업 선택" in korean  # unfold's own texts in Korean too

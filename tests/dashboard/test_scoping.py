@@ -17,14 +17,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def client(shop) -> Client:  # type: ignore[no-untyped-def]
+def client(shop) -> Client:
     client = Client()
     client.force_login(shop.merchant.memberships.get().user)
     return client
 
 
 @pytest.fixture
-def theirs(shop):  # type: ignore[no-untyped-def]
+def theirs(shop):
     endpoint, _ = make_endpoint(shop.other, shop.receiver.url("/theirs"), ["tryon.completed"])
     emit_event(merchant=shop.other, event_type="tryon.completed", data={})
     return {
@@ -39,7 +39,7 @@ def theirs(shop):  # type: ignore[no-untyped-def]
     }
 
 
-def test_guessed_urls_of_another_merchant_are_404(client, theirs):  # type: ignore[no-untyped-def]
+def test_guessed_urls_of_another_merchant_are_404(client, theirs):
     t = theirs
     pages = [
         f"/admin/content/generatedimage/{t['image'].pk}/change/",
@@ -77,7 +77,7 @@ def test_guessed_urls_of_another_merchant_are_404(client, theirs):  # type: igno
     assert t["delivery"].attempts.count() == 0
 
 
-def test_lists_exports_and_autocomplete_hold_only_the_merchants_objects(client, theirs, shop):  # type: ignore[no-untyped-def]
+def test_lists_exports_and_autocomplete_hold_only_the_merchants_objects(client, theirs, shop):
     gallery = client.get("/admin/content/generatedimage/gallery/").content.decode()
     assert "spring-sale" in gallery and "their-event" not in gallery
     tryons = client.get("/admin/tryon/tryonjob/gallery/").content.decode()
@@ -109,7 +109,7 @@ def test_lists_exports_and_autocomplete_hold_only_the_merchants_objects(client, 
     assert mine.size_chart_id is None
 
 
-def test_bulk_actions_touch_only_the_merchants_objects(client, theirs):  # type: ignore[no-untyped-def]
+def test_bulk_actions_touch_only_the_merchants_objects(client, theirs):
     response = client.post(
         "/admin/content/generatedimage/",
         {"action": "remove_from_listing", "_selected_action": [theirs["image"].pk]},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -9,14 +10,14 @@ import pytest
 from sizing.models import Product, SizeChart, SizeChartRow
 
 # A men's shirt brand publishing body ranges for S–XL.
-TOP_BODY_ROWS = [
+TOP_BODY_ROWS: list[tuple[str, dict[str, tuple[float, float]]]] = [
     ("S", {"chest": (82, 88), "height": (160, 168), "weight": (50, 60)}),
     ("M", {"chest": (88, 94), "height": (165, 173), "weight": (58, 68)}),
     ("L", {"chest": (94, 100), "height": (170, 178), "weight": (66, 76)}),
     ("XL", {"chest": (100, 106), "height": (175, 183), "weight": (74, 86)}),
 ]
 # Slacks with garment measurements in 단면 (half girths), inch-waist labels.
-BOTTOM_GARMENT_ROWS = [
+BOTTOM_GARMENT_ROWS: list[tuple[str, dict[str, tuple[float, float]]]] = [
     ("28", {"waist": (37, 37), "hip": (48, 48)}),
     ("30", {"waist": (39.5, 39.5), "hip": (50.5, 50.5)}),
     ("32", {"waist": (42, 42), "hip": (53, 53)}),
@@ -29,7 +30,7 @@ def make_chart(
     *,
     brand: str,
     category: str,
-    rows: list[tuple[str, dict[str, tuple[float, float]]]] | list[str],
+    rows: Sequence[tuple[str, Mapping[str, tuple[float, float]]] | str],
     kind: str = SizeChart.Kind.BODY,
     garment_flat: bool = False,
 ) -> SizeChart:
@@ -37,6 +38,7 @@ def make_chart(
         merchant=merchant, brand=brand, category=category, kind=kind, garment_flat=garment_flat
     )
     for position, row in enumerate(rows):
+        ranges: Mapping[str, tuple[float, float]]
         label, ranges = (row, {}) if isinstance(row, str) else row
         values = {
             f"{dim}_{end}": value
@@ -52,12 +54,12 @@ def make_product(merchant: Any, *, external_id: str, brand: str, category: str, 
 
 
 @pytest.fixture
-def shirt(merchant):  # type: ignore[no-untyped-def]
+def shirt(merchant):
     make_chart(merchant, brand="BRAND_A", category="TOP", rows=TOP_BODY_ROWS)
     return make_product(merchant, external_id="BLUE-SHIRT-001", brand="BRAND_A", category="TOP", name="블루 린넨 셔츠")
 
 
-def make_try_on_job(merchant):  # type: ignore[no-untyped-def]
+def make_try_on_job(merchant):
     """A try-on job row of the try-on app (feedback names one by id)."""
     from django.apps import apps
 
@@ -66,5 +68,5 @@ def make_try_on_job(merchant):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def try_on_job(merchant):  # type: ignore[no-untyped-def]
+def try_on_job(merchant):
     return make_try_on_job(merchant)

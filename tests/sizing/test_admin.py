@@ -14,13 +14,13 @@ pytestmark = pytest.mark.django_db
 IMPORT_URL = "/admin/sizing/sizechart/import-csv/"
 
 
-def admin_client_for(merchant) -> Client:  # type: ignore[no-untyped-def]
+def admin_client_for(merchant) -> Client:
     client = Client()
     client.force_login(merchant.memberships.get().user)
     return client
 
 
-def upload(client, content: bytes, **fields):  # type: ignore[no-untyped-def]
+def upload(client, content: bytes, **fields):
     data = {"brand": "BRAND_K", "category": "TOP", "kind": "BODY", **fields}
     data["csv_file"] = SimpleUploadedFile("chart.csv", content, content_type="text/csv")
     return client.post(IMPORT_URL, data)
@@ -341,7 +341,7 @@ def test_chart_csv_export_reads_back_with_the_import(merchant):
 PRODUCTS_URL = "/admin/sizing/product/import-csv/"
 
 
-def upload_products(client, content: bytes):  # type: ignore[no-untyped-def]
+def upload_products(client, content: bytes):
     return client.post(PRODUCTS_URL, {"csv_file": SimpleUploadedFile("products.csv", content, content_type="text/csv")})
 
 

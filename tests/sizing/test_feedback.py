@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 URL = "/api/size/feedback"
 
 
-def feedback_body(job, **changes):  # type: ignore[no-untyped-def]
+def feedback_body(job, **changes):
     return {"tryOnRequestId": str(job.id), "recommendedSize": "M", "confidence": 82, "helpful": True, **changes}
 
 

@@ -1,5 +1,7 @@
 """Recommendations for a product shift when its fit feedback shows a consistent bias (docs/sizing.md)."""
 
+from typing import Any
+
 import pytest
 
 from sizing.models import SizeFeedback
@@ -8,10 +10,13 @@ from .conftest import make_try_on_job
 
 pytestmark = pytest.mark.django_db
 
-BODY = {"productId": "BLUE-SHIRT-001", "measurement": {"gender": "M", "height": 171, "weight": 65, "chest": 92.5}}
+BODY: dict[str, Any] = {
+    "productId": "BLUE-SHIRT-001",
+    "measurement": {"gender": "M", "height": 171, "weight": 65, "chest": 92.5},
+}
 
 
-def send_feedback(client, merchant, *, comment: str = "", fit: str | None = None, helpful: bool = False) -> None:  # type: ignore[no-untyped-def]
+def send_feedback(client, merchant, *, comment: str = "", fit: str | None = None, helpful: bool = False) -> None:
     body = {
         "tryOnRequestId": str(make_try_on_job(merchant).id),
         "recommendedSize": "M",
@@ -25,7 +30,7 @@ def send_feedback(client, merchant, *, comment: str = "", fit: str | None = None
     assert client.post("/api/size/feedback", body, format="json").status_code == 201
 
 
-def recommendation(client):  # type: ignore[no-untyped-def]
+def recommendation(client):
     return client.post("/api/size/recommend", BODY, format="json").json()["data"]["recommendation"]
 
 

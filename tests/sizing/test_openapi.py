@@ -15,7 +15,7 @@ def request_schema(document: dict, path: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def served(django_db_blocker) -> dict:  # type: ignore[no-untyped-def]
+def served(django_db_blocker) -> dict:
     with django_db_blocker.unblock():
         return APIClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()
 

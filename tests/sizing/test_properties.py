@@ -13,7 +13,7 @@ BASE = {"chest": 78.0, "waist": 60.0, "hip": 82.0, "height": 150.0, "weight": 40
 
 
 @st.composite
-def monotone_charts(draw):  # type: ignore[no-untyped-def]
+def monotone_charts(draw):
     """Charts whose every published dimension grows from size to size (ranges, points, overlaps or gaps)."""
     size_count = draw(st.integers(min_value=1, max_value=6))
     dims = draw(st.lists(st.sampled_from(list(BASE)), min_size=1, max_size=5, unique=True))
@@ -34,7 +34,7 @@ girths = st.one_of(st.none(), st.floats(min_value=50, max_value=140))
 
 
 @st.composite
-def bodies(draw):  # type: ignore[no-untyped-def]
+def bodies(draw):
     return Body(
         gender=draw(st.sampled_from(["M", "F"])),
         height=draw(st.floats(min_value=130, max_value=200)),

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 URL = "/api/size/recommend"
 
 
-def recommend(client, product_id: str, **measurement):  # type: ignore[no-untyped-def]
+def recommend(client, product_id: str, **measurement):
     body = {"productId": product_id, "measurement": {"gender": "M", "height": 175, "weight": 70, **measurement}}
     return client.post(URL, body, format="json")
 

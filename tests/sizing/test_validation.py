@@ -17,7 +17,7 @@ GOOD_FEEDBACK = {
 }
 
 
-def assert_toile_400(response, field: str | None = None) -> None:  # type: ignore[no-untyped-def]
+def assert_toile_400(response, field: str | None = None) -> None:
     assert response.status_code == 400, response.content
     body = response.json()
     assert set(body) == {"error", "message", "statusCode"}
@@ -26,7 +26,7 @@ def assert_toile_400(response, field: str | None = None) -> None:  # type: ignor
         assert field in body["message"]
 
 
-def with_measurement(**changes):  # type: ignore[no-untyped-def]
+def with_measurement(**changes):
     measurement = {**GOOD_MEASUREMENT, **changes}
     return {key: value for key, value in measurement.items() if value is not None}
 

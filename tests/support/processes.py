@@ -161,7 +161,7 @@ def stop_process_group(process: subprocess.Popen, *, grace: float = 15.0) -> Non
         process.wait()
 
 
-def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2):  # type: ignore[no-untyped-def]
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2):
     """Polls ``predicate`` until it returns a truthy value, which is returned; fails the test on timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -32,7 +32,7 @@ def concurrent_database() -> None:
 
 
 @pytest.fixture(autouse=True)
-def private_tryon_media(settings, tmp_path):  # type: ignore[no-untyped-def]
+def private_tryon_media(settings, tmp_path):
     """Each test gets its own private try-on folder (laid out as a worker started by the test would see it)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     storages_setting = copy.deepcopy(settings.STORAGES)
@@ -276,7 +276,7 @@ def fake_fashn() -> Iterator[FakeFashn]:
 
 
 @pytest.fixture
-def fashn_settings(settings, fake_fashn: FakeFashn):  # type: ignore[no-untyped-def]
+def fashn_settings(settings, fake_fashn: FakeFashn):
     settings.FASHN_API_KEY = fake_fashn.api_key
     settings.FASHN_API_BASE = fake_fashn.base_url
     settings.FASHN_POLL_INTERVAL = 0.05
@@ -286,7 +286,7 @@ def fashn_settings(settings, fake_fashn: FakeFashn):  # type: ignore[no-untyped-
 
 
 @pytest.fixture
-def loopback_allowed(settings):  # type: ignore[no-untyped-def]
+def loopback_allowed(settings):
     settings.SSRF_ALLOW_LOOPBACK = True
     return settings
 
@@ -301,7 +301,7 @@ def data_url_bytes(value: str) -> bytes:
     return base64.b64decode(value.split(",", 1)[1])
 
 
-def make_completed_job(merchant, *, title: str = "블루 린넨 셔츠", page_url: str = "https://shop.example.com/p/123"):  # type: ignore[no-untyped-def]
+def make_completed_job(merchant, *, title: str = "블루 린넨 셔츠", page_url: str = "https://shop.example.com/p/123"):
     """A finished job with a stored result, as the task leaves it (for share/feedback tests)."""
     from datetime import timedelta
 
@@ -341,7 +341,7 @@ class S3Emulator:
     gateway_url: str
     clock_offset: float = 0.0
 
-    def client(self):  # type: ignore[no-untyped-def]
+    def client(self):
         import boto3
 
         return boto3.client(
@@ -399,7 +399,7 @@ def presigned_url_problem(url: str, *, now: float) -> str | None:
 
 
 @pytest.fixture
-def s3_emulator(settings) -> Iterator[S3Emulator]:  # type: ignore[no-untyped-def]
+def s3_emulator(settings) -> Iterator[S3Emulator]:
     import requests
     from moto.server import ThreadedMotoServer
 

@@ -11,13 +11,14 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.support.charts import charts_in
+from tests.support.text import must_search
 from tests.tryon.conftest import decode, make_completed_job
 from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
 
 pytestmark = pytest.mark.django_db
 
 
-def admin_client_for(merchant) -> Client:  # type: ignore[no-untyped-def]
+def admin_client_for(merchant) -> Client:
     client = Client()
     client.force_login(merchant.memberships.get().user)
     return client
@@ -34,15 +35,15 @@ def test_job_list_shows_result_thumbnails_and_good_rate(merchant, other_merchant
     assert "67% (2/3)" in page
     assert "피드백 GOOD 비율: 66.7% (2/3)" in page
     assert "삭제됨" in page  # the shopper's photo of a finished job is not kept
-    thumbnail = re.search(r'<img src="(/media/tryon/[^"]+)" alt="피팅 결과"', page).group(1)
+    thumbnail = must_search(r'<img src="(/media/tryon/[^"]+)" alt="피팅 결과"', page).group(1)
     image = client.get(thumbnail.replace("&amp;", "&"))
     assert image.status_code == 200
-    assert decode(b"".join(image.streaming_content)).size == (432, 648)
+    assert decode(image.getvalue()).size == (432, 648)
     detail = client.get(f"/admin/tryon/tryonjob/{job.pk}/change/").content.decode()
     # A readable summary for the merchant; the raw engine record only for operators.
     assert "미리보기 (합성, AI 피팅 아님)" in detail and "오프라인 엔진" in detail
     assert '"preview": true' not in detail and "&quot;preview&quot;: true" not in detail
-    live = re.search(r'<div id="job-live"[^>]*>', detail).group(0)
+    live = must_search(r'<div id="job-live"[^>]*>', detail).group(0)
     assert 'data-status="COMPLETED"' in live and "hx-trigger" not in live  # a finished job does not poll
 
 
@@ -149,8 +150,8 @@ def test_gallery_shows_before_only_while_the_job_runs_and_the_result_after(merch
     assert 'alt="사용자 사진 (처리 중)"' in tiles[str(running.pk)] and "피팅 결과" not in tiles[str(running.pk)]
     assert 'alt="사용자 사진' not in tiles[str(done.pk)] and "개인정보 보호" in tiles[str(done.pk)]
     assert "미리보기" in tiles[str(done.pk)] and "오프라인 엔진" in tiles[str(done.pk)]
-    result = re.search(r'<img src="([^"]+)" alt="피팅 결과"', tiles[str(done.pk)]).group(1)
-    assert decode(b"".join(client.get(result.replace("&amp;", "&")).streaming_content)).size == (432, 648)
+    result = must_search(r'<img src="([^"]+)" alt="피팅 결과"', tiles[str(done.pk)]).group(1)
+    assert decode(client.get(result.replace("&amp;", "&")).getvalue()).size == (432, 648)
     only_running = client.get("/admin/tryon/tryonjob/gallery/?status=PROCESSING").content.decode()
     assert "진행 셔츠" in only_running and "완료 셔츠" not in only_running
 

@@ -25,7 +25,7 @@ def operations(document: dict) -> dict[tuple[str, str], dict]:
 
 
 @pytest.fixture(scope="module")
-def served(django_db_blocker) -> dict:  # type: ignore[no-untyped-def]
+def served(django_db_blocker) -> dict:
     with django_db_blocker.unblock():
         response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200

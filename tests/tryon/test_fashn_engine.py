@@ -23,7 +23,7 @@ def eager_retries() -> Iterator[None]:
     celery_app.conf.task_eager_propagates = True
 
 
-def run_job(client, image_server, capture) -> dict:  # type: ignore[no-untyped-def]
+def run_job(client, image_server, capture) -> dict:
     with capture(execute=True):
         response = upload(client, image_server, category="dresses")
     assert response.status_code == 202

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -77,7 +77,7 @@ def test_concurrent_feedback_from_one_visitor_is_counted_once(merchant, concurre
     barrier = threading.Barrier(len(clients))
     statuses: list[int] = []
 
-    def vote(client) -> None:  # type: ignore[no-untyped-def]
+    def vote(client) -> None:
         try:
             barrier.wait()
             response = client.post(
@@ -107,7 +107,7 @@ class TestShare:
         assert data["shareUrl"].startswith("https://toile.example.com/share/")
         token = data["shareUrl"].rsplit("/", 1)[1]
         assert len(token) >= 22 and all(c.isalnum() or c in "-_" for c in token)  # ≥128 bits, URL-safe
-        expires = timezone.datetime.fromisoformat(data["expiresAt"].replace("Z", "+00:00"))
+        expires = datetime.fromisoformat(data["expiresAt"].replace("Z", "+00:00"))
         assert timedelta(days=6, hours=23) < expires - timezone.now() <= timedelta(days=7)
         second = api_key_client.post(f"/api/tryon/{job.id}/share", {"visitorId": str(uuid.uuid4())}, format="json")
         assert second.status_code == 200
@@ -205,7 +205,7 @@ def test_concurrent_share_requests_get_one_link(merchant, concurrent_database):
     barrier = threading.Barrier(len(clients))
     results: list[tuple[int, str]] = []
 
-    def share(client) -> None:  # type: ignore[no-untyped-def]
+    def share(client) -> None:
         try:
             barrier.wait()
             response = client.post(f"/api/tryon/{job.id}/share", {"visitorId": str(uuid.uuid4())}, format="json")
@@ -253,6 +253,7 @@ def test_local_signed_urls_expire_and_refuse_tampering(merchant, client, setting
 
     job = make_completed_job(merchant)
     url = result_url(job)
+    assert url is not None
     path = urlsplit(url).path
     assert client.get(path).status_code == 200
     tampered = path[:-3] + ("aaa" if not path.endswith("aaa") else "bbb")

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def endpoint(merchant) -> WebhookEndpoint:  # type: ignore[no-untyped-def]
+def endpoint(merchant) -> WebhookEndpoint:
     return WebhookEndpoint.objects.create(
         merchant=merchant,
         url="https://hooks.example.com/toile",
@@ -118,7 +118,7 @@ def test_concurrent_requests_cannot_overrun_the_quota(merchant, image_server, lo
     barrier = threading.Barrier(len(clients))
     statuses: list[int] = []
 
-    def request(client) -> None:  # type: ignore[no-untyped-def]
+    def request(client) -> None:
         try:
             barrier.wait()
             statuses.append(upload(client, image_server).status_code)

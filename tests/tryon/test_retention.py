@@ -85,4 +85,5 @@ def test_new_results_follow_the_merchants_retention(
     with django_capture_on_commit_callbacks(execute=True):
         job_id = upload(api_key_client, image_server).json()["data"]["jobId"]
     job = TryOnJob.objects.get(pk=job_id)
+    assert job.result_expires_at is not None
     assert timedelta(days=9, hours=23) < job.result_expires_at - timezone.now() <= timedelta(days=10)

@@ -22,14 +22,14 @@ SCREENSHOT_DIR = Path(os.environ.get("TRYON_SCREENSHOT_DIR", "var/screenshots"))
 
 
 @pytest.fixture
-def page(monkeypatch) -> Iterator:  # type: ignore[no-untyped-def]
+def page(monkeypatch) -> Iterator:
     with chromium_context(
         monkeypatch, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
     ) as context:
         yield context.new_page()
 
 
-def test_share_page_renders_result_and_tags(live_server, page, api_key_client, image_server, loopback_allowed):  # type: ignore[no-untyped-def]
+def test_share_page_renders_result_and_tags(live_server, page, api_key_client, image_server, loopback_allowed):
     loopback_allowed.PUBLIC_BASE_URL = live_server.url
     # A real try-on (offline engine, run inline: Celery is eager and this test's transactions commit at once).
     created = upload(
@@ -71,7 +71,7 @@ def test_share_page_renders_result_and_tags(live_server, page, api_key_client, i
     assert link.view_count == 1
 
 
-def test_expired_share_page_is_a_friendly_410(live_server, page, merchant, settings):  # type: ignore[no-untyped-def]
+def test_expired_share_page_is_a_friendly_410(live_server, page, merchant, settings):
     settings.PUBLIC_BASE_URL = live_server.url
     job = make_completed_job(merchant)
     link = ShareLink.objects.create(job=job, token="expired" + "x" * 25, expires_at=timezone.now() - timedelta(hours=1))

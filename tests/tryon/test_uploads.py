@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 MB = 1024 * 1024
 
 
-def assert_refused(response, status: int) -> None:  # type: ignore[no-untyped-def]
+def assert_refused(response, status: int) -> None:
     assert response.status_code == status, response.content[:300]
     body = response.json()
     assert body["statusCode"] == status

@@ -134,13 +134,13 @@ def other_receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def allow_loopback(settings):  # type: ignore[no-untyped-def]
+def allow_loopback(settings):
     settings.SSRF_ALLOW_LOOPBACK = True
     return settings
 
 
 @pytest.fixture
-def no_kick(settings):  # type: ignore[no-untyped-def]
+def no_kick(settings):
     """Commits do not start a dispatcher: for tests that drive dispatchers themselves (or beat's poller)."""
     settings.WEBHOOKS_DISPATCH_ON_COMMIT = False
     return settings

@@ -19,7 +19,7 @@ from webhooks.tasks import deliver_pending
 pytestmark = pytest.mark.django_db
 
 
-def dashboard(merchant) -> Client:  # type: ignore[no-untyped-def]
+def dashboard(merchant) -> Client:
     client = Client()
     client.force_login(merchant.memberships.get().user)
     return client

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def one_at_a_time(allow_loopback):  # type: ignore[no-untyped-def]
+def one_at_a_time(allow_loopback):
     """One request at a time per endpoint, so which delivery gets which answer is deterministic."""
     allow_loopback.WEBHOOKS_ENDPOINT_CONCURRENCY = 1
     return allow_loopback
@@ -33,7 +33,7 @@ def assert_waits_for_the_pause(delivery: WebhookDelivery, endpoint: WebhookEndpo
     assert delivery.next_attempt_at > timezone.now()
 
 
-def emit(merchant, count: int) -> None:  # type: ignore[no-untyped-def]
+def emit(merchant, count: int) -> None:
     for number in range(count):
         emit_event(merchant=merchant, event_type="tryon.completed", data={"n": number})
 

@@ -308,7 +308,7 @@ def test_dns_rebinding_to_loopback_is_refused_at_connect_time(merchant, receiver
     real_getaddrinfo = socket.getaddrinfo
     answers = {"count": 0}
 
-    def rebinding_dns(host, port, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def rebinding_dns(host, port, *args, **kwargs):
         if host != "hooks.rebind.test":
             return real_getaddrinfo(host, port, *args, **kwargs)
         answers["count"] += 1

@@ -186,7 +186,7 @@ def test_an_endpoint_another_dispatcher_is_claiming_is_skipped_not_waited_for(
     assert claimed == [free.pk]
 
 
-def _while_locked(model, pk, work):  # type: ignore[no-untyped-def]
+def _while_locked(model, pk, work):
     """Runs ``work`` in a thread while another transaction holds ``pk``'s row lock; (result, finished in time)."""
     locked, release = threading.Event(), threading.Event()
     result: list = []

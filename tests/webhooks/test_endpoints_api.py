@@ -19,11 +19,11 @@ pytestmark = pytest.mark.django_db
 PUBLIC_URL = "https://93.184.216.34/toile"  # a public address literal: valid without DNS, never contacted
 
 
-def create(client: APIClient, **body):  # type: ignore[no-untyped-def]
+def create(client: APIClient, **body):
     return client.post("/api/webhooks", body, format="json")
 
 
-def assert_toile_error(response, status: int) -> None:  # type: ignore[no-untyped-def]
+def assert_toile_error(response, status: int) -> None:
     assert response.status_code == status, response.content
     body = response.json()
     assert body["statusCode"] == status

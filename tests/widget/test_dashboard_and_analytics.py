@@ -12,6 +12,7 @@ from django.utils import timezone
 from merchants.models import ApiKey
 from merchants.services import hash_api_key, issue_api_key
 from tests.support.charts import charts_in
+from tests.support.text import must_search
 from tests.test_admin_dashboard import admin_client_for
 from tests.tryon.test_tryon_jobs import upload
 from tests.widget.conftest import SHOP, publishable_key_for, seed_catalogue, widget_client
@@ -34,7 +35,7 @@ def test_merchant_issues_a_publishable_key_with_origins_in_the_dashboard(merchan
     )
     assert response.status_code == 200
     page = response.content.decode()
-    raw_key = re.search(r'id="raw-api-key"[^>]*>(pk_[^<]+)<', page).group(1)
+    raw_key = must_search(r'id="raw-api-key"[^>]*>(pk_[^<]+)<', page).group(1)
     key = ApiKey.objects.get(hashed_key=hash_api_key(raw_key))
     assert key.merchant == merchant and key.is_publishable
     assert key.allowed_origins == ["https://shop.example.com", "https://m.shop.example.com"]
@@ -79,7 +80,7 @@ def test_origins_edited_in_the_dashboard_apply_to_the_next_request(merchant):
 
 def test_secret_key_issuing_in_the_dashboard_is_unchanged(merchant):
     response = admin_client_for(merchant).post("/admin/merchants/apikey/add/", {"name": "server"})
-    raw_key = re.search(r'id="raw-api-key"[^>]*>(tk_[^<]+)<', response.content.decode()).group(1)
+    raw_key = must_search(r'id="raw-api-key"[^>]*>(tk_[^<]+)<', response.content.decode()).group(1)
     key = ApiKey.objects.get(hashed_key=hash_api_key(raw_key))
     assert key.kind == ApiKey.Kind.SECRET and key.publishable_key == "" and key.allowed_origins == []
 

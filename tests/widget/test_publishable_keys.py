@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -24,14 +25,14 @@ pytestmark = pytest.mark.django_db
 BODY = {"height": 170, "weight": 65, "gender": "M"}
 
 
-def recommend(client: APIClient, headers: dict | None = None, **fields):  # type: ignore[no-untyped-def]
+def recommend(client: APIClient, headers: dict | None = None, **fields):
     body = {"productId": "BLUE-SHIRT-001", "measurement": BODY, "visitorId": str(uuid.uuid4()), **fields}
     body = {k: v for k, v in body.items() if v is not None}
     return client.post("/api/size/recommend", body, format="json", **(headers or {}))
 
 
 @pytest.fixture
-def catalogue(merchant):  # type: ignore[no-untyped-def]
+def catalogue(merchant):
     seed_catalogue(merchant)
     return merchant
 
@@ -177,7 +178,7 @@ def test_preflight_is_answered_for_widget_origins_on_shopper_paths_only(merchant
     publishable_key_for(merchant, "https://shop.example.com")
     job_path = f"/api/tryon/{uuid.uuid4()}"
 
-    def preflight(path: str, origin: str):  # type: ignore[no-untyped-def]
+    def preflight(path: str, origin: str):
         return APIClient().options(
             path,
             HTTP_ORIGIN=origin,
@@ -203,7 +204,7 @@ def test_preflight_is_answered_for_widget_origins_on_shopper_paths_only(merchant
 
 def test_changed_origins_take_effect_for_preflights_at_once(merchant):
     issued = publishable_key_for(merchant, "https://old-shop.kr")
-    opts = {"HTTP_ACCESS_CONTROL_REQUEST_METHOD": "POST"}
+    opts: dict[str, Any] = {"HTTP_ACCESS_CONTROL_REQUEST_METHOD": "POST"}
     assert APIClient().options("/api/tryon", HTTP_ORIGIN="https://old-shop.kr", **opts).status_code == 204
     set_allowed_origins(api_key=issued.api_key, allowed_origins=["https://new-shop.kr"])
     assert APIClient().options("/api/tryon", HTTP_ORIGIN="https://old-shop.kr", **opts).status_code == 403

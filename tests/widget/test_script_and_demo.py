@@ -12,6 +12,7 @@ from django.test import Client
 from PIL import Image
 
 from merchants.models import ApiKey
+from tests.support.text import must_search
 from widget.assets import SCRIPT_PATH
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def test_bootstrap_demo_prints_the_demo_shop_and_issues_its_publishable_key(db, 
     call_command("bootstrap_demo", "--base-url", "http://localhost:8123")
     out = capsys.readouterr().out
     assert "http://localhost:8123/demo/store/" in out
-    widget_key = re.search(r"Demo widget key .*: (pk_\S+)", out).group(1)
+    widget_key = must_search(r"Demo widget key .*: (pk_\S+)", out).group(1)
     key = ApiKey.objects.get(publishable_key=widget_key)
     assert key.allowed_origins == ["http://localhost:8123", "http://127.0.0.1:8123"]
     # Running it again replaces the key (as it does the secret demo key).
@@ -73,7 +74,7 @@ def test_bootstrap_demo_prints_the_demo_shop_and_issues_its_publishable_key(db, 
 def test_demo_store_embeds_the_widget_with_the_demo_publishable_key(db, capsys):
     call_command("bootstrap_demo", "--base-url", "http://testserver")
     out = capsys.readouterr().out
-    secret = re.search(r"Demo API key \(x-api-key, shown once\): (tk_\S+)", out).group(1)
+    secret = must_search(r"Demo API key \(x-api-key, shown once\): (tk_\S+)", out).group(1)
     response = Client().get("/demo/store/")
     assert response.status_code == 200
     html = response.content.decode()

@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.db import connections
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import ViewportSize
 
 from config.celery import app as celery_app
 from merchants.models import ApiKey
@@ -35,7 +36,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", "var/test-artifacts"))
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def big_person_jpeg() -> bytes:
@@ -79,7 +80,7 @@ class Shop:
 
 
 @pytest.fixture
-def shop_factory(live_server) -> Iterator[Callable[[], Shop]]:  # type: ignore[no-untyped-def]
+def shop_factory(live_server) -> Iterator[Callable[[], Shop]]:
     servers: list[LocalServer] = []
 
     def start() -> Shop:
@@ -132,7 +133,7 @@ def latin_only_fontconfig(folder: Path) -> Path:
 
 
 @pytest.fixture
-def browser(monkeypatch, tmp_path) -> Iterator[Browser]:  # type: ignore[no-untyped-def]
+def browser(monkeypatch, tmp_path) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
     from playwright.sync_api import sync_playwright
@@ -165,7 +166,7 @@ def browser(monkeypatch, tmp_path) -> Iterator[Browser]:  # type: ignore[no-unty
 
 
 @pytest.fixture
-def shop_merchant(merchant, settings, live_server, loopback_allowed):  # type: ignore[no-untyped-def]
+def shop_merchant(merchant, settings, live_server, loopback_allowed):
     seed_catalogue(merchant)
     settings.PUBLIC_BASE_URL = live_server.url
     return merchant
@@ -178,7 +179,7 @@ def open_shop(browser: Browser, shop: Shop) -> Any:
     return page
 
 
-def stats(merchant) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def stats(merchant) -> dict[str, int]:
     row = WidgetDailyStats.objects.filter(merchant=merchant, date=timezone.localdate()).first()
     fields = ("opens", "recommendations", "uploads", "completed", "shares", "share_views")
     return {name: getattr(row, name) if row else 0 for name in fields}

@@ -7,13 +7,13 @@ from merchants.services import create_merchant
 class Command(BaseCommand):
     help = "Creates a merchant and a merchant user who can use the dashboard (admin) and obtain JWTs."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser) -> None:
         parser.add_argument("name")
         parser.add_argument("--username", required=True)
         parser.add_argument("--password", required=True)
         parser.add_argument("--email", default="")
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         try:
             merchant = create_merchant(
                 name=options["name"], username=options["username"], password=options["password"], email=options["email"]

@@ -7,11 +7,11 @@ from merchants.services import issue_api_key
 class Command(BaseCommand):
     help = "Issues an x-api-key for a merchant and prints the raw key once (nothing else on stdout)."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser) -> None:
         parser.add_argument("merchant_name")
         parser.add_argument("--key-name", default="cli")
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         merchant = Merchant.objects.filter(name=options["merchant_name"]).first()
         if merchant is None:
             raise CommandError(f"No merchant named {options['merchant_name']!r}")

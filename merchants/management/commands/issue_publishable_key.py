@@ -11,7 +11,7 @@ class Command(BaseCommand):
         "and prints the key (nothing else on stdout)."
     )
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser) -> None:
         parser.add_argument("merchant_name")
         parser.add_argument(
             "--origin",
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--key-name", default="widget")
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         merchant = Merchant.objects.filter(name=options["merchant_name"]).first()
         if merchant is None:
             raise CommandError(f"No merchant named {options['merchant_name']!r}")
