@@ -31,8 +31,7 @@ class ConditionalFieldsSerializer(serializers.Serializer):
         body: dict[str, Any] = {}
         # DRF's own loop, over the fields this instance shows (a field left out is never read: no query, no
         # URL signed for it).
-        for field in self.fields.values():
-            name = field.field_name
+        for name, field in self.fields.items():
             if field.write_only or (name in self.conditional_fields and name not in shown):
                 continue
             try:
@@ -77,8 +76,8 @@ class BlankAsNullCharField(serializers.CharField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(allow_null=True, **kwargs)
 
-    def to_representation(self, value: Any) -> str | None:
-        return super().to_representation(value) or None
+    def get_attribute(self, instance: Any) -> Any:
+        return super().get_attribute(instance) or None  # a None attribute is rendered as null
 
 
 class BlankAsNullURLField(serializers.URLField):
@@ -87,5 +86,5 @@ class BlankAsNullURLField(serializers.URLField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(allow_null=True, **kwargs)
 
-    def to_representation(self, value: Any) -> str | None:
-        return super().to_representation(value) or None
+    def get_attribute(self, instance: Any) -> Any:
+        return super().get_attribute(instance) or None  # a None attribute is rendered as null

@@ -266,7 +266,7 @@ class JobProgressSerializer(serializers.Serializer):
     total = serializers.IntegerField(source="images_total")
 
 
-STATUS_MESSAGES = {
+STATUS_MESSAGES: dict[str, str] = {
     ImageJob.Status.PENDING: "이미지 생성 대기 중입니다.",
     ImageJob.Status.PROCESSING: "AI가 이벤트에 어울리는 이미지를 생성하고 있어요...",
     ImageJob.Status.COMPLETED: "이미지 생성이 완료되었습니다.",
@@ -315,7 +315,7 @@ class ImageGenerationStatusResponseSerializer(ConditionalFieldsSerializer):
 
     @extend_schema_field(ImageDetailSerializer(many=True))
     def get_images(self, job: ImageJob) -> list[dict[str, Any]]:
-        return ImageDetailSerializer(selectors.job_result_images(job), many=True, context=self.context).data
+        return list(ImageDetailSerializer(selectors.job_result_images(job), many=True, context=self.context).data)
 
 
 class ContentResponseSerializer(serializers.Serializer):

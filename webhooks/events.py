@@ -8,7 +8,7 @@ and the OpenAPI document lists it as that webhook's payload (``x-webhooks``, web
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -44,12 +44,18 @@ EVENT_LABELS: dict[str, str] = {
 # these schemas are request bodies, where tools leave read-only properties out.)
 
 
-# Renders ``{type, timestamp, data}`` (webhooks.services.build_payload); each webhook's schema is this with
-# ``type`` fixed and ``data`` the event's serializer below.
-class WebhookPayloadSerializer(serializers.Serializer):
+class WebhookPayloadHead(serializers.Serializer):
     type = serializers.CharField(help_text="이벤트 종류")
     timestamp = IsoZDateTimeField(read_only=False, help_text="이벤트가 일어난 시각 (재시도·재발송에도 같음)")
-    data = serializers.DictField()
+
+
+# Renders ``{type, timestamp, data}`` (webhooks.services.build_payload); each webhook's schema is this with
+# ``type`` fixed and ``data`` the event's serializer below. Built with type(), as common.openapi.envelope is: a
+# ``data`` field in a class body would shadow the serializer's own ``.data`` for the type checker.
+WebhookPayloadSerializer = cast(
+    type[WebhookPayloadHead],
+    type("WebhookPayload", (WebhookPayloadHead,), {"data": serializers.DictField(), "__module__": __name__}),
+)
 
 
 # --- The ``data`` of each event type ------------------------------------------------------------------------------

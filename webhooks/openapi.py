@@ -6,12 +6,14 @@ puts them where an OpenAPI 3.0 document can hold them (``x-webhooks``).
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.utils.text import format_lazy
 from drf_spectacular.utils import OpenApiResponse, OpenApiWebhook, extend_schema
 from rest_framework import serializers
 
 from common.serializers import ConstantField
-from webhooks.events import EVENT_DATA, EVENT_LABELS, SUBSCRIBABLE_EVENTS, EventDataSerializer, WebhookPayloadSerializer
+from webhooks.events import EVENT_DATA, EVENT_LABELS, SUBSCRIBABLE_EVENTS, EventDataSerializer, WebhookPayloadHead
 
 DELIVERY = """Standard Webhooks 형식의 POST (`content-type: application/json`).
 
@@ -22,11 +24,11 @@ DELIVERY = """Standard Webhooks 형식의 POST (`content-type: application/json`
 2xx로 10초 안에 답하세요 (3xx는 실패로 봅니다). 실패하면 약 27시간 동안 8번까지 다시 보냅니다."""
 
 
-def payload_serializer(event_type: str, data: type[EventDataSerializer]) -> type[WebhookPayloadSerializer]:
+def payload_serializer(event_type: str, data: type[EventDataSerializer]) -> type[WebhookPayloadHead]:
     """The request body of ``event_type``'s webhook: ``type`` fixed to it, ``data`` its declared shape."""
     name = data.__name__.removesuffix("DataSerializer") + "Event"  # TryOnCompletedEvent …
     fields: dict[str, serializers.Field] = {"type": ConstantField(event_type, help_text="이벤트 종류"), "data": data()}
-    return type(name, (WebhookPayloadSerializer,), {**fields, "__module__": __name__})
+    return cast(type[WebhookPayloadHead], type(name, (WebhookPayloadHead,), {**fields, "__module__": __name__}))
 
 
 def event_webhook(event_type: str, data: type[EventDataSerializer]) -> OpenApiWebhook:

@@ -92,7 +92,7 @@ EVENT_FIELDS = {
 
 
 @pytest.fixture(scope="module")
-def served(django_db_blocker) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def served(django_db_blocker) -> dict[str, Any]:
     with django_db_blocker.unblock():
         return APIClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()
 
