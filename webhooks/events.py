@@ -19,6 +19,8 @@ from common.timestamps import IsoZDateTimeField
 from tryon.models import TryOnJob
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from webhooks.models import WebhookEndpoint  # webhooks.models imports this module
 
 TRYON_COMPLETED = "tryon.completed"
@@ -30,7 +32,7 @@ WEBHOOK_TEST = "webhook.test"
 SUBSCRIBABLE_EVENTS: tuple[str, ...] = (TRYON_COMPLETED, TRYON_FAILED, USAGE_QUOTA_EXCEEDED)
 ALL_EVENTS: tuple[str, ...] = (*SUBSCRIBABLE_EVENTS, WEBHOOK_TEST)
 
-EVENT_LABELS: dict[str, str] = {
+EVENT_LABELS: dict[str, StrOrPromise] = {
     TRYON_COMPLETED: _("가상 피팅 완료"),
     TRYON_FAILED: _("가상 피팅 실패"),
     USAGE_QUOTA_EXCEEDED: _("사용량 한도 초과"),
