@@ -71,7 +71,7 @@ class TryOnJobDataSerializer(ConditionalFieldsSerializer):
         method_name="is_preview", help_text="엔진이 정해진 뒤에만: 오프라인 미리보기 엔진의 결과이면 true"
     )
     resultImageUrl = serializers.SerializerMethodField(
-        method_name="result_image_url", help_text="COMPLETED 상태일 때만 (presigned URL, 1시간 유효)"
+        method_name="result_image_url", help_text="COMPLETED이고 결과가 보관되는 동안만 (presigned URL, 1시간 유효)"
     )
     resultExpiresAt = IsoZDateTimeField(source="result_expires_at", help_text="결과가 보관되는 동안만: 삭제 예정 시각")
     resultDeleted = serializers.SerializerMethodField(
