@@ -1,9 +1,11 @@
-"""OpenAPI pieces the Toile APIs share: the error body, error responses per status, the ``{data: …}`` envelope."""
+"""OpenAPI pieces the Toile APIs share: the error body, error responses per status, the ``{data: …}`` envelope;
+the webhooks' place in the document."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -37,15 +39,36 @@ def toile_errors(*codes: int, **descriptions: str) -> dict[int, OpenApiResponse]
     }
 
 
-def data_envelope(name: str, data: serializers.Serializer | serializers.Field) -> serializers.Serializer:
-    """``{"data": <data>}``, Toile's success body, as a named schema."""
-    return inline_serializer(name, {"data": data})
+# Toile's success body ``{"data": …}``; :func:`envelope` makes one per response. (A comment: a docstring here
+# would be every envelope's description in the OpenAPI document.)
+class DataEnvelope(serializers.Serializer):
+    @classmethod
+    def body(cls, data: Any, **context: Any) -> dict[str, Any]:
+        """The body with ``data`` rendered by the envelope's data serializer (``context`` goes to it too)."""
+        return cls({"data": data}, context=context).data
 
 
-def envelope(name: str, data: type[serializers.Serializer], **options: Any) -> type[serializers.Serializer]:
-    """A serializer class rendering and documenting ``{"data": <data>}``, named ``name`` in the schema.
+def envelope(name: str, data: type[serializers.Field], **options: Any) -> type[DataEnvelope]:
+    """A serializer class rendering (``Envelope.body(obj)``) and documenting ``{"data": <data>}``, named ``name``
+    in the schema; ``options`` go to the data field (``many=True``, ``help_text``).
 
     Built with ``type()``: a class body cannot declare a field called ``data`` without shadowing, for the type
     checker, the serializer's own ``.data`` (DRF's metaclass moves fields out of the class at run time).
     """
-    return type(name, (serializers.Serializer,), {"data": data(**options), "__module__": data.__module__})
+    return cast(
+        type[DataEnvelope], type(name, (DataEnvelope,), {"data": data(**options), "__module__": data.__module__})
+    )
+
+
+def webhooks_for_openapi_3_0(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook (first in ``POSTPROCESSING_HOOKS``) for ``SPECTACULAR_SETTINGS["WEBHOOKS"]``.
+
+    drf-spectacular builds ``components`` before it maps the webhooks, so the schemas only webhooks use would be
+    missing: they are built again, now with them. And ``webhooks`` is OpenAPI 3.1; in our 3.0 document they go
+    under ``x-webhooks``, the extension ReDoc reads (3.0 allows only ``x-`` keys beyond its own).
+    """
+    webhooks = result.pop("webhooks", None)
+    if webhooks:
+        result["components"] = generator.registry.build(spectacular_settings.APPEND_COMPONENTS)
+        result["webhooks" if spectacular_settings.OAS_VERSION.startswith("3.1") else "x-webhooks"] = webhooks
+    return result

@@ -11,11 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.status_cache import PolledJSONNegotiation, json_bytes_response
-from common.timestamps import iso_z
 from common.validation import validated
 from content import archive, selectors, services
 from content.job_status import job_status_json
-from content.models import ImageJob
 from content.serializers import (
     CircuitBreakerErrorResponseSerializer,
     ContentResponseSerializer,
@@ -28,7 +26,6 @@ from content.serializers import (
     ImageListSerializer,
     ImageRegenerationRequestSerializer,
     RegenerationAcceptedSerializer,
-    image_body,
 )
 from merchants.api import ContentView
 from merchants.authentication import request_merchant
@@ -61,16 +58,7 @@ class GenerateImagesView(MerchantContentView):
     def post(self, request: Request) -> Response:
         data = validated(ImageGenerationRequestSerializer, request.data)
         accepted = services.request_generation(merchant=self.merchant, data=data)
-        return Response(
-            {
-                "jobId": accepted.job.id,
-                "eventDraftId": accepted.job.event_draft_id,
-                "status": ImageJob.Status.PENDING,
-                "estimatedCompletionTime": accepted.estimated_seconds,
-                "message": "이미지 생성 요청이 접수되었습니다. jobId로 결과를 조회하세요.",
-            },
-            status=status.HTTP_202_ACCEPTED,
-        )
+        return Response(ImageGenerationAcceptedResponseSerializer(accepted).data, status=status.HTTP_202_ACCEPTED)
 
 
 class JobStatusView(MerchantContentView):
@@ -90,16 +78,7 @@ class EventContentView(MerchantContentView):
     def get(self, request: Request, eventDraftId: str) -> Response:
         entry = selectors.event_content(merchant=self.merchant, event_draft_id=eventDraftId)
         images = selectors.listed_event_images(merchant=self.merchant, event_draft_id=eventDraftId)
-        bodies = [image_body(image, selectors.image_url(image.file_name)) for image in images]
-        return Response(
-            {
-                "eventDraftId": eventDraftId,
-                "images": bodies,
-                "totalCount": len(bodies),
-                "createdAt": iso_z(entry.created_at),
-                "expiresAt": iso_z(entry.expires_at),
-            }
-        )
+        return Response(ContentResponseSerializer.body(event_draft_id=eventDraftId, entry=entry, images=images))
 
 
 class EventImagesView(MerchantContentView):
@@ -118,15 +97,14 @@ class EventImagesView(MerchantContentView):
             style=filters.get("style"),
             platform=filters.get("platform"),
         )
-        bodies = [image_body(image, selectors.image_url(image.file_name)) for image in images]
-        return Response({"eventDraftId": eventDraftId, "totalCount": len(bodies), "images": bodies})
+        return Response(ImageListSerializer.body(event_draft_id=eventDraftId, images=images))
 
 
 class ImageView(MerchantContentView):
     @extend_schema(tags=TAGS, operation_id="getImageById", responses={200: ImageDetailSerializer, **ERRORS})
     def get(self, request: Request, imageId: str) -> Response:
         image = selectors.listed_image_for_merchant(merchant=self.merchant, image_id=imageId)
-        return Response(image_body(image, selectors.image_url(image.file_name)))
+        return Response(ImageDetailSerializer(image).data)
 
     @extend_schema(
         tags=TAGS, operation_id="deleteImage", responses={204: OpenApiResponse(description="삭제됨"), **ERRORS}
@@ -152,15 +130,7 @@ class RegenerateImageView(MerchantContentView):
         # No body (or JSON null) means no options; any other non-object body is a 400.
         data = validated(ImageRegenerationRequestSerializer, {} if request.data is None else request.data)
         accepted = services.request_regeneration(merchant=self.merchant, image_id=imageId, data=data)
-        return Response(
-            {
-                "message": "이미지 재생성 요청이 접수되었습니다",
-                "jobId": accepted.job.id,
-                "estimatedTime": accepted.estimated_seconds,
-                "estimatedCompletionTime": accepted.estimated_seconds,
-            },
-            status=status.HTTP_202_ACCEPTED,
-        )
+        return Response(RegenerationAcceptedSerializer(accepted).data, status=status.HTTP_202_ACCEPTED)
 
 
 class EventArchiveView(MerchantContentView):

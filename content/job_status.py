@@ -11,19 +11,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from common.status_cache import FinishedJobCache, render_json
-from common.timestamps import iso_z
 from content import selectors
 from content.models import ImageJob
-from content.providers.registry import configured_ai_providers
-from content.serializers import image_body
+from content.serializers import ImageGenerationStatusResponseSerializer
 from merchants.models import Merchant
-
-STATUS_MESSAGES = {
-    ImageJob.Status.PENDING: "이미지 생성 대기 중입니다.",
-    ImageJob.Status.PROCESSING: "AI가 이벤트에 어울리는 이미지를 생성하고 있어요...",
-    ImageJob.Status.COMPLETED: "이미지 생성이 완료되었습니다.",
-    ImageJob.Status.FAILED: "이미지 생성에 실패했습니다.",
-}
 
 finished_job_bodies = FinishedJobCache("content")
 
@@ -34,32 +25,10 @@ def job_status_json(*, merchant: Merchant, job_id: str) -> bytes:
     if cached.entry is not None:
         return cached.entry
     job = selectors.job_for_merchant(merchant=merchant, job_id=job_id)
-    body = render_json(_build_body(job))
+    # Rendered here, on a miss only: a hit answers with the bytes stored below.
+    body = render_json(ImageGenerationStatusResponseSerializer(job).data)
     if job.is_finished:
         finished_job_bodies.store(merchant_id=merchant.pk, job_id=job_id, version=cached.version, entry=body)
-    return body
-
-
-def _build_body(job: ImageJob) -> dict[str, Any]:
-    from content.services import remaining_seconds  # services import this module: imported here (cycle)
-
-    body: dict[str, Any] = {"jobId": job.id, "status": job.status, "message": STATUS_MESSAGES[job.status]}
-    if job.status == ImageJob.Status.PROCESSING and not configured_ai_providers():
-        body["message"] = "이벤트 이미지를 만들고 있어요..."
-    if not job.is_finished:
-        body["estimatedCompletionTime"] = remaining_seconds(job)
-        body["progress"] = {"completed": job.images_done, "total": job.images_total}
-    if job.status == ImageJob.Status.COMPLETED:
-        if job.from_cache:
-            body["message"] = "이미지 생성이 완료되었습니다. (캐시)"
-        body["images"] = [
-            image_body(image, selectors.image_url(image.file_name)) for image in selectors.job_result_images(job)
-        ]
-        body["fromCache"] = job.from_cache
-    if job.is_finished:
-        body["completedAt"] = iso_z(job.completed_at)
-    if job.status == ImageJob.Status.FAILED:
-        body["error"] = {"code": job.error_code or "IMAGE_GENERATION_FAILED", "detail": job.error_detail}
     return body
 
 

@@ -1,16 +1,24 @@
-"""Request validation (the spec's constraints, with Korean messages) and response shapes (camelCase)."""
+"""Request validation (the spec's constraints, with Korean messages) and the responses (camelCase), each
+rendered and documented by one serializer."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.fields import StrictCharField
-from common.timestamps import iso_z
+from common.serializers import ConditionalFieldsSerializer, ConstantField
+from common.timestamps import IsoZDateTimeField
+from content import selectors
+from content.caching import CachedEvent
 from content.constants import ALL_PLATFORMS, ALL_STYLES, PLATFORM_SIZES, FontFamily
-from content.models import GeneratedImage
+from content.models import GeneratedImage, ImageJob
+from content.providers.registry import configured_ai_providers
 from content.typography import drawable
 
 HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -201,21 +209,8 @@ class ImageFilterSerializer(serializers.Serializer):
     platform = _choice("platform", ALL_PLATFORMS, required=False)
 
 
-def image_body(image: GeneratedImage, url: str) -> dict[str, Any]:
-    width, height = PLATFORM_SIZES[image.platform]
-    return {
-        "imageId": image.id,
-        "style": image.style,
-        "url": url,
-        "platform": image.platform,
-        "size": {"width": image.width or width, "height": image.height or height},
-        "createdAt": iso_z(image.created_at),
-        "fallbackUsed": image.fallback_used,
-        "provider": image.provider,
-    }
-
-
-# --- Response shapes, for the OpenAPI document (/api/schema/) ---------------------------------------------
+# --- Responses: each serializer renders the body and documents it (/api/schema/) ------------------------------
+# (A class docstring would become the schema's description in the public document: notes for us are comments.)
 
 
 class ImageSizeSerializer(serializers.Serializer):
@@ -223,68 +218,144 @@ class ImageSizeSerializer(serializers.Serializer):
     height = serializers.IntegerField()
 
 
+# Renders a GeneratedImage.
 class ImageDetailSerializer(serializers.Serializer):
-    imageId = serializers.CharField()
+    imageId = serializers.CharField(source="id")
     style = serializers.ChoiceField(choices=ALL_STYLES)
-    url = serializers.URLField()
+    url = serializers.SerializerMethodField()
     platform = serializers.ChoiceField(choices=ALL_PLATFORMS)
-    size = ImageSizeSerializer()
-    createdAt = serializers.DateTimeField()
-    fallbackUsed = serializers.BooleanField()
-    provider = serializers.ChoiceField(choices=["stability", "openai", "template"])
+    size = serializers.SerializerMethodField()
+    createdAt = IsoZDateTimeField(source="created_at")
+    fallbackUsed = serializers.BooleanField(source="fallback_used")
+    provider = serializers.ChoiceField(choices=GeneratedImage.Provider.values)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, image: GeneratedImage) -> str:
+        return selectors.image_url(image.file_name)
+
+    @extend_schema_field(ImageSizeSerializer)
+    def get_size(self, image: GeneratedImage) -> dict[str, int]:
+        width, height = PLATFORM_SIZES[image.platform]
+        return {"width": image.width or width, "height": image.height or height}
 
 
+# Renders the AcceptedJob of a generation.
 class ImageGenerationAcceptedResponseSerializer(serializers.Serializer):
-    jobId = serializers.CharField()
-    eventDraftId = serializers.CharField()
-    status = serializers.ChoiceField(choices=["PENDING"])
-    estimatedCompletionTime = serializers.IntegerField()
-    message = serializers.CharField()
+    jobId = serializers.CharField(source="job.id")
+    eventDraftId = serializers.CharField(source="job.event_draft_id")
+    # A repeat request answered from the event's cache says PENDING too (NOTES.md).
+    status = ConstantField(ImageJob.Status.PENDING.value)
+    estimatedCompletionTime = serializers.IntegerField(source="estimated_seconds")
+    message = serializers.SerializerMethodField()
+
+    def get_message(self, accepted: Any) -> str:
+        return "이미지 생성 요청이 접수되었습니다. jobId로 결과를 조회하세요."
 
 
+# Renders why an ImageJob failed.
 class JobErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    detail = serializers.CharField()
+    code = serializers.SerializerMethodField()
+    detail = serializers.CharField(source="error_detail")
+
+    def get_code(self, job: ImageJob) -> str:
+        return job.error_code or "IMAGE_GENERATION_FAILED"
 
 
 class JobProgressSerializer(serializers.Serializer):
-    completed = serializers.IntegerField()
-    total = serializers.IntegerField()
+    completed = serializers.IntegerField(source="images_done")
+    total = serializers.IntegerField(source="images_total")
 
 
-class ImageGenerationStatusResponseSerializer(serializers.Serializer):
-    jobId = serializers.CharField()
-    status = serializers.ChoiceField(choices=["PENDING", "PROCESSING", "COMPLETED", "FAILED"])
-    message = serializers.CharField()
-    estimatedCompletionTime = serializers.IntegerField(required=False)
-    progress = JobProgressSerializer(required=False)
-    images = ImageDetailSerializer(many=True, required=False)
-    completedAt = serializers.DateTimeField(required=False)
-    fromCache = serializers.BooleanField(required=False)
-    error = JobErrorSerializer(required=False)
+STATUS_MESSAGES: dict[str, str] = {
+    ImageJob.Status.PENDING: "이미지 생성 대기 중입니다.",
+    ImageJob.Status.PROCESSING: "AI가 이벤트에 어울리는 이미지를 생성하고 있어요...",
+    ImageJob.Status.COMPLETED: "이미지 생성이 완료되었습니다.",
+    ImageJob.Status.FAILED: "이미지 생성에 실패했습니다.",
+}
+
+
+# Renders an ImageJob, with the fields its status shows.
+class ImageGenerationStatusResponseSerializer(ConditionalFieldsSerializer):
+    jobId = serializers.CharField(source="id")
+    status = serializers.ChoiceField(choices=ImageJob.Status.values)
+    message = serializers.SerializerMethodField()
+    estimatedCompletionTime = serializers.SerializerMethodField(
+        method_name="estimate_completion", help_text="PENDING/PROCESSING 상태에서만: 남은 초"
+    )
+    progress = JobProgressSerializer(source="*", help_text="PENDING/PROCESSING 상태에서만")
+    images = serializers.SerializerMethodField(help_text="COMPLETED 상태에서만")
+    fromCache = serializers.BooleanField(source="from_cache", help_text="COMPLETED 상태에서만")
+    completedAt = IsoZDateTimeField(source="completed_at", help_text="COMPLETED/FAILED 상태에서만")
+    error = JobErrorSerializer(source="*", help_text="FAILED 상태에서만")
+
+    conditional_fields = frozenset(
+        {"estimatedCompletionTime", "progress", "images", "fromCache", "completedAt", "error"}
+    )
+
+    def shown_fields(self, job: ImageJob) -> set[str]:
+        shown = {"completedAt"} if job.is_finished else {"estimatedCompletionTime", "progress"}
+        if job.status == ImageJob.Status.COMPLETED:
+            shown |= {"images", "fromCache"}
+        if job.status == ImageJob.Status.FAILED:
+            shown.add("error")
+        return shown
+
+    def get_message(self, job: ImageJob) -> str:
+        if job.status == ImageJob.Status.PROCESSING and not configured_ai_providers():
+            return "이벤트 이미지를 만들고 있어요..."
+        if job.status == ImageJob.Status.COMPLETED and job.from_cache:
+            return "이미지 생성이 완료되었습니다. (캐시)"
+        return STATUS_MESSAGES[job.status]
+
+    def estimate_completion(self, job: ImageJob) -> int:
+        # Imported here: content.services imports this module (HEX_COLOR).
+        from content.services import remaining_seconds
+
+        return remaining_seconds(job)
+
+    @extend_schema_field(ImageDetailSerializer(many=True))
+    def get_images(self, job: ImageJob) -> list[dict[str, Any]]:
+        return list(ImageDetailSerializer(selectors.job_result_images(job), many=True, context=self.context).data)
 
 
 class ContentResponseSerializer(serializers.Serializer):
-    eventDraftId = serializers.CharField()
+    eventDraftId = serializers.CharField(source="event_draft_id")
     images = ImageDetailSerializer(many=True)
-    totalCount = serializers.IntegerField()
-    createdAt = serializers.DateTimeField()
-    expiresAt = serializers.DateTimeField()
+    totalCount = serializers.IntegerField(source="total_count")
+    createdAt = IsoZDateTimeField(source="entry.created_at")
+    expiresAt = IsoZDateTimeField(source="entry.expires_at")
+
+    @classmethod
+    def body(cls, *, event_draft_id: str, entry: CachedEvent, images: Iterable[GeneratedImage]) -> dict[str, Any]:
+        listed = list(images)
+        return cls(
+            {"event_draft_id": event_draft_id, "entry": entry, "images": listed, "total_count": len(listed)}
+        ).data
 
 
 class ImageListSerializer(serializers.Serializer):
-    eventDraftId = serializers.CharField()
-    totalCount = serializers.IntegerField()
+    eventDraftId = serializers.CharField(source="event_draft_id")
+    totalCount = serializers.IntegerField(source="total_count")
     images = ImageDetailSerializer(many=True)
 
+    @classmethod
+    def body(cls, *, event_draft_id: str, images: Iterable[GeneratedImage]) -> dict[str, Any]:
+        listed = list(images)
+        return cls({"event_draft_id": event_draft_id, "images": listed, "total_count": len(listed)}).data
 
+
+# Renders the AcceptedJob of a regeneration.
 class RegenerationAcceptedSerializer(serializers.Serializer):
-    message = serializers.CharField()
-    jobId = serializers.CharField()
-    estimatedTime = serializers.IntegerField()
-    estimatedCompletionTime = serializers.IntegerField()
+    message = serializers.SerializerMethodField()
+    jobId = serializers.CharField(source="job.id")
+    estimatedTime = serializers.IntegerField(source="estimated_seconds")
+    estimatedCompletionTime = serializers.IntegerField(source="estimated_seconds")
+
+    def get_message(self, accepted: Any) -> str:
+        return "이미지 재생성 요청이 접수되었습니다"
 
 
+# Error bodies are rendered by the exception handler (common/errors.py), for every path alike; these document them.
 class ErrorResponseSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()

@@ -69,7 +69,7 @@ class SizeFeedbackView(ToileApiKeyView):
             product_external_id=data.get("productId"),
             visitor_id=visitor,
         )
-        return Response(SizeFeedbackResponseSerializer({"data": feedback}).data, status=status.HTTP_201_CREATED)
+        return Response(SizeFeedbackResponseSerializer.body(feedback), status=status.HTTP_201_CREATED)
 
 
 class SizeMeasurementView(ToileApiKeyView):
@@ -86,4 +86,4 @@ class SizeMeasurementView(ToileApiKeyView):
         services.record_measurement(
             merchant=self.merchant, visitor_id=data["visitorId"], measurement=data["measurement"]
         )
-        return Response(MeasurementResponseSerializer({"data": {"ok": True}}).data, status=status.HTTP_201_CREATED)
+        return Response(MeasurementResponseSerializer.body({"ok": True}), status=status.HTTP_201_CREATED)

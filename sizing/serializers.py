@@ -97,7 +97,7 @@ RecommendResponseSerializer = envelope("RecommendResponse", RecommendDataSeriali
 def recommend_body(result: Any) -> dict[str, Any]:
     """The body of ``POST /api/size/recommend`` for a recommendation result (no size: ``recommendation: null``)."""
     recommendation = result if result.size is not None else None
-    return RecommendResponseSerializer({"data": {"recommendation": recommendation, "product": result.product}}).data
+    return RecommendResponseSerializer.body({"recommendation": recommendation, "product": result.product})
 
 
 class SizeFeedbackDataSerializer(serializers.Serializer):

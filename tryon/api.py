@@ -10,8 +10,8 @@ from django.core.files.uploadhandler import MemoryFileUploadHandler, TemporaryFi
 from django.http import HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -26,11 +26,14 @@ from tryon import services
 from tryon.job_status import finished_job_bodies, job_status_json
 from tryon.serializers import (
     FeedbackSerializer,
+    SharedTryOnResponse,
+    ShareLinkResponse,
     ShareRequestSerializer,
+    TryOnAcceptedResponse,
     TryOnCreateSerializer,
+    TryOnFeedbackResponse,
+    TryOnJobResponse,
     VisitorQuerySerializer,
-    public_share_data,
-    share_link_data,
 )
 from tryon.uploads import UPLOAD_TOO_LARGE_MESSAGE, UploadLimitHandler
 from widget.analytics import WIDGET_CHANNEL
@@ -46,22 +49,6 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
         d429="월별 한도, 방문자 일일 한도 또는 요청 한도 초과",
     )
 
-
-def _data(name: str, **fields: serializers.Field) -> serializers.Serializer:
-    return inline_serializer(name, {"data": inline_serializer(f"{name}Data", fields)})
-
-
-JOB_RESPONSE = _data(
-    "TryOnJob",
-    jobId=serializers.UUIDField(),
-    status=serializers.ChoiceField(["PENDING", "PROCESSING", "COMPLETED", "FAILED"]),
-    progress=serializers.IntegerField(),
-    resultImageUrl=serializers.URLField(required=False, help_text="COMPLETED 상태일 때만 (presigned URL, 1시간 유효)"),
-    errorMessage=serializers.CharField(required=False, help_text="FAILED 상태일 때만"),
-    engine=serializers.CharField(required=False),
-    preview=serializers.BooleanField(required=False, help_text="오프라인 미리보기 엔진의 결과이면 true"),
-)
-SHARE_RESPONSE = _data("ShareLink", shareUrl=serializers.URLField(), expiresAt=serializers.DateTimeField())
 
 # Room for the other form fields and multipart boundaries on top of the photo itself.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -101,9 +88,7 @@ class TryOnCreateView(ToileApiKeyView):
         summary="AI 가상 피팅 요청",
         request={"multipart/form-data": TryOnCreateSerializer},
         responses={
-            202: _data(
-                "TryOnAccepted", jobId=serializers.UUIDField(), status=serializers.CharField(help_text="항상 PENDING")
-            ),
+            202: TryOnAcceptedResponse,
             **_errors(400, 401, 403, 413, 429, 500),
         },
     )
@@ -123,7 +108,7 @@ class TryOnCreateView(ToileApiKeyView):
             visitor_key=services.visitor_key_for(visitor_id=values["visitorId"]),
             channel=WIDGET_CHANNEL if self.from_publishable_key else "",
         )
-        return Response({"data": {"jobId": str(job.id), "status": job.status}}, status=status.HTTP_202_ACCEPTED)
+        return Response(TryOnAcceptedResponse.body(job), status=status.HTTP_202_ACCEPTED)
 
 
 class TryOnDetailView(ToileApiKeyView):
@@ -144,7 +129,7 @@ class TryOnDetailView(ToileApiKeyView):
         tags=["Tryon"],
         summary="피팅 작업 상태 조회",
         parameters=[VISITOR_QUERY],
-        responses={200: JOB_RESPONSE, **_errors(400, 401, 403, 404, 500)},
+        responses={200: TryOnJobResponse, **_errors(400, 401, 403, 404, 500)},
     )
     def get(self, request: Request, jobId: uuid.UUID) -> HttpResponseBase:  # noqa: N803 (the contract's path parameter)
         visitor_id = None
@@ -165,7 +150,7 @@ class TryOnFeedbackView(ToileApiKeyView):
         summary="피팅 품질 피드백 제출",
         request=FeedbackSerializer,
         responses={
-            201: _data("TryOnFeedback", jobId=serializers.UUIDField(), vote=serializers.CharField()),
+            201: TryOnFeedbackResponse,
             **_errors(400, 401, 403, 404, 409, 500),
         },
     )
@@ -179,8 +164,7 @@ class TryOnFeedbackView(ToileApiKeyView):
             reason=values["reason"],
             own_jobs_only=self.from_publishable_key,
         )
-        body = {"jobId": str(jobId), "vote": feedback.vote, "visitorId": str(feedback.visitor_id)}
-        return Response({"data": body}, status=status.HTTP_201_CREATED)
+        return Response(TryOnFeedbackResponse.body(feedback), status=status.HTTP_201_CREATED)
 
 
 class TryOnShareView(ToileApiKeyView):
@@ -190,7 +174,7 @@ class TryOnShareView(ToileApiKeyView):
         tags=["Tryon"],
         summary="공유 링크 발급",
         request=ShareRequestSerializer,
-        responses={200: SHARE_RESPONSE, 201: SHARE_RESPONSE, **_errors(400, 401, 403, 404, 409, 500)},
+        responses={200: ShareLinkResponse, 201: ShareLinkResponse, **_errors(400, 401, 403, 404, 409, 500)},
     )
     def post(self, request: Request, jobId: uuid.UUID) -> Response:  # noqa: N803 (the contract's path parameter)
         values = validated(ShareRequestSerializer, request.data)
@@ -201,7 +185,7 @@ class TryOnShareView(ToileApiKeyView):
             own_jobs_only=self.from_publishable_key,
         )
         return Response(
-            {"data": share_link_data(shared.link)},
+            ShareLinkResponse.body(shared.link),
             status=status.HTTP_201_CREATED if shared.created else status.HTTP_200_OK,
         )
 
@@ -210,21 +194,10 @@ class ShareDetailView(PublicToileView):
     @extend_schema(
         tags=["Share"],
         summary="공유 링크 공개 조회",
-        responses={
-            200: _data(
-                "SharedTryOn",
-                resultImageUrl=serializers.URLField(),
-                productTitle=serializers.CharField(allow_null=True),
-                productPageUrl=serializers.URLField(allow_null=True),
-                sharedAt=serializers.DateTimeField(),
-                expiresAt=serializers.DateTimeField(),
-                viewCount=serializers.IntegerField(),
-            ),
-            **_errors(404, 410, 500),
-        },
+        responses={200: SharedTryOnResponse, **_errors(404, 410, 500)},
     )
     def get(self, request: Request, token: str) -> Response:
-        return Response({"data": public_share_data(services.view_share_link(token=token))})
+        return Response(SharedTryOnResponse.body(services.view_share_link(token=token)))
 
 
 class ShareOgImageView(PublicToileView):
@@ -232,7 +205,9 @@ class ShareOgImageView(PublicToileView):
         tags=["Share"],
         summary="OG 이미지 302 redirect",
         responses={
-            302: OpenApiResponse(OpenApiTypes.NONE, description="presigned URL로 redirect"),
+            302: OpenApiResponse(
+                description="presigned URL로 redirect (Location, Cache-Control: public, max-age=3600)"
+            ),
             **_errors(404, 410, 500),
         },
     )

@@ -38,7 +38,7 @@ def job_status_json(
     ``request``: the request that read the job's cache keys ahead (:func:`common.read_ahead.read_ahead`).
     """
     # Imported here: the serializers import the services, and the services retire entries of this cache.
-    from tryon.serializers import job_data
+    from tryon.serializers import TryOnJobResponse
 
     cached = finished_job_bodies.lookup(merchant_id=merchant.pk, job_id=job_id, request=request)
     if cached.entry is not None:
@@ -57,14 +57,15 @@ def job_status_json(
     job = job_for_merchant(merchant=merchant, job_id=job_id, visitor_key=visitor_key)
     # Taken before signing: the URL lives at least until then plus its lifetime.
     signed_at = time.time()
-    data = job_data(job)
-    rendered = render_json({"data": data})
+    # Rendered here, on a miss only: a hit answers with the bytes stored below.
+    body = TryOnJobResponse.body(job)
+    rendered = render_json(body)
     if job.is_finished:
         entry = {
             "rendered": rendered,
             "merchantId": job.merchant_id,
             "visitorKey": job.visitor_key,
-            "resultImage": job.result_image if "resultImageUrl" in data else "",
+            "resultImage": job.result_image if "resultImageUrl" in body["data"] else "",
             "urlLifetime": settings.TRYON_RESULT_URL_SECONDS,
             "urlExpiresAt": signed_at + settings.TRYON_RESULT_URL_SECONDS,
         }

@@ -22,9 +22,9 @@ from tryon import storage
 from tryon.models import TryOnJob
 from tryon.providers.base import EngineError, EngineResult
 from tryon.providers.registry import configured_engine
-from tryon.selectors import result_url, settings_for
+from tryon.selectors import settings_for
 from tryon.usage import record_usage
-from webhooks.events import TRYON_COMPLETED, TRYON_FAILED
+from webhooks.events import TRYON_COMPLETED, TRYON_FAILED, TryOnCompletedDataSerializer, TryOnFailedDataSerializer
 from webhooks.services import emit_event
 from widget.analytics import record_widget_event, tryon_job_from_widget
 
@@ -41,22 +41,6 @@ class RetryLater(Exception):
     def __init__(self, countdown: float) -> None:
         super().__init__(countdown)
         self.countdown = countdown
-
-
-def event_data(job: TryOnJob) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "jobId": str(job.id),
-        "status": job.status,
-        "category": job.category,
-        "productTitle": job.product_title or None,
-        "engine": job.engine,
-        "preview": bool(job.metadata.get("preview")),
-    }
-    if job.status == TryOnJob.Status.COMPLETED:
-        data["resultImageUrl"] = result_url(job)
-    else:
-        data["errorMessage"] = job.error_message
-    return data
 
 
 def start(job_id: str, engine_name: str) -> TryOnJob | None:
@@ -104,11 +88,16 @@ def finish(job: TryOnJob, *, result: EngineResult | None, error: str = "", metad
             record_usage(merchant=locked.merchant, field="completed" if result is not None else "failed")
             if result is not None and tryon_job_from_widget(locked):
                 record_widget_event(merchant_id=locked.merchant_id, event="completed")
-            emit_event(
-                merchant=locked.merchant,
-                event_type=TRYON_COMPLETED if result is not None else TRYON_FAILED,
-                data=event_data(locked),
-            )
+            if result is not None:
+                emit_event(
+                    merchant=locked.merchant,
+                    event_type=TRYON_COMPLETED,
+                    data=TryOnCompletedDataSerializer.of(
+                        locked, result_image_url=storage.signed_file_url(locked.result_image)
+                    ),
+                )
+            else:
+                emit_event(merchant=locked.merchant, event_type=TRYON_FAILED, data=TryOnFailedDataSerializer.of(locked))
     except BaseException:
         storage.delete_file(result_name)
         raise

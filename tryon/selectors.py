@@ -49,9 +49,14 @@ def check_job_access(
         raise Forbidden("다른 방문자의 피팅 작업에는 접근할 수 없습니다.")
 
 
+def result_is_kept(job: TryOnJob) -> bool:
+    """The job completed and its result is still stored (not yet deleted by retention)."""
+    return job.status == TryOnJob.Status.COMPLETED and bool(job.result_image) and not job.result_deleted_at
+
+
 def result_url(job: TryOnJob) -> str | None:
     """A fresh URL of the result, valid one hour; None unless the job completed and its result is kept."""
-    if job.status != TryOnJob.Status.COMPLETED or not job.result_image or job.result_deleted_at:
+    if not result_is_kept(job):
         return None
     return storage.signed_file_url(job.result_image)
 

@@ -1,17 +1,18 @@
-"""Request parsing and response shapes of the try-on API (field names as in the Toile spec)."""
+"""Request parsing and responses of the try-on API (field names as in the Toile spec), each response rendered
+and documented by one serializer."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.fields import StrictUUIDField
-from common.timestamps import iso_z
+from common.openapi import envelope
+from common.serializers import BlankAsNullCharField, BlankAsNullURLField, ConditionalFieldsSerializer
+from common.timestamps import IsoZDateTimeField
 from tryon.models import ShareLink, TryOnFeedback, TryOnJob
-from tryon.selectors import result_url
+from tryon.selectors import result_is_kept, result_url
 from tryon.services import share_url_for
 
 
@@ -45,43 +46,99 @@ class VisitorQuerySerializer(serializers.Serializer):
     visitorId = serializers.UUIDField(required=False)
 
 
-def job_data(job: TryOnJob) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "jobId": str(job.id),
-        "status": job.status,
-        "progress": job.progress,
-        "category": job.category,
-        "productTitle": job.product_title or None,
-        "productPageUrl": job.product_page_url or None,
-        "createdAt": iso_z(job.created_at),
-        "completedAt": iso_z(job.finished_at),
-    }
-    if job.engine:
-        data["engine"] = job.engine
-        data["preview"] = bool(job.metadata.get("preview"))
-    if job.status == TryOnJob.Status.COMPLETED:
-        url = result_url(job)
-        if url:
-            data["resultImageUrl"] = url
-            data["resultExpiresAt"] = iso_z(job.result_expires_at)
-        else:
-            data["resultDeleted"] = True
-    if job.status == TryOnJob.Status.FAILED:
-        data["errorMessage"] = job.error_message or "피팅 생성에 실패했습니다."
-    return data
+# --- Responses: each serializer renders ``data`` and documents it; envelope() adds the envelope ---------------
+# (A class docstring would become the schema's description in the public document: notes for us are comments.)
 
 
-def share_link_data(link: ShareLink) -> dict[str, Any]:
-    return {"shareUrl": share_url_for(link), "expiresAt": iso_z(link.expires_at), "token": link.token}
+# Renders a just created TryOnJob.
+class TryOnAcceptedDataSerializer(serializers.Serializer):
+    jobId = serializers.UUIDField(source="id")
+    status = serializers.ChoiceField(choices=TryOnJob.Status.values, help_text="항상 PENDING")
 
 
-def public_share_data(link: ShareLink) -> dict[str, Any]:
-    job = link.job
-    return {
-        "resultImageUrl": result_url(job),
-        "productTitle": job.product_title or None,
-        "productPageUrl": job.product_page_url or None,
-        "sharedAt": iso_z(link.created_at),
-        "expiresAt": iso_z(link.expires_at),
-        "viewCount": link.view_count,
-    }
+# Renders a TryOnJob, with the fields its status shows.
+class TryOnJobDataSerializer(ConditionalFieldsSerializer):
+    jobId = serializers.UUIDField(source="id")
+    status = serializers.ChoiceField(choices=TryOnJob.Status.values)
+    progress = serializers.IntegerField(min_value=0, max_value=100)
+    category = serializers.ChoiceField(choices=TryOnJob.Category.values)
+    productTitle = BlankAsNullCharField(source="product_title")
+    productPageUrl = BlankAsNullURLField(source="product_page_url")
+    createdAt = IsoZDateTimeField(source="created_at")
+    completedAt = IsoZDateTimeField(source="finished_at", allow_null=True, help_text="끝나지 않은 작업은 null")
+    engine = serializers.CharField(help_text="엔진이 정해진 뒤에만 (fashn, offline …)")
+    preview = serializers.SerializerMethodField(
+        method_name="is_preview", help_text="엔진이 정해진 뒤에만: 오프라인 미리보기 엔진의 결과이면 true"
+    )
+    resultImageUrl = serializers.SerializerMethodField(
+        method_name="result_image_url", help_text="COMPLETED이고 결과가 보관되는 동안만 (presigned URL, 1시간 유효)"
+    )
+    resultExpiresAt = IsoZDateTimeField(source="result_expires_at", help_text="결과가 보관되는 동안만: 삭제 예정 시각")
+    resultDeleted = serializers.SerializerMethodField(
+        method_name="result_deleted", help_text="COMPLETED이지만 보관 기간이 지나 결과가 삭제되었을 때만: 항상 true"
+    )
+    errorMessage = serializers.SerializerMethodField(method_name="error_message", help_text="FAILED 상태일 때만")
+
+    conditional_fields = frozenset(
+        {"engine", "preview", "resultImageUrl", "resultExpiresAt", "resultDeleted", "errorMessage"}
+    )
+
+    def shown_fields(self, job: TryOnJob) -> set[str]:
+        shown = {"engine", "preview"} if job.engine else set()
+        if job.status == TryOnJob.Status.COMPLETED:
+            shown |= {"resultImageUrl", "resultExpiresAt"} if result_is_kept(job) else {"resultDeleted"}
+        if job.status == TryOnJob.Status.FAILED:
+            shown.add("errorMessage")
+        return shown
+
+    def is_preview(self, job: TryOnJob) -> bool:
+        return bool(job.metadata.get("preview"))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def result_image_url(self, job: TryOnJob) -> str | None:
+        return result_url(job)
+
+    def result_deleted(self, job: TryOnJob) -> bool:
+        return True
+
+    def error_message(self, job: TryOnJob) -> str:
+        return job.error_message or "피팅 생성에 실패했습니다."
+
+
+# Renders a TryOnFeedback.
+class TryOnFeedbackDataSerializer(serializers.Serializer):
+    jobId = serializers.UUIDField(source="job_id")
+    vote = serializers.ChoiceField(choices=TryOnFeedback.Vote.values)
+    visitorId = serializers.UUIDField(source="visitor_id")
+
+
+# Renders a ShareLink for the merchant who made it.
+class ShareLinkDataSerializer(serializers.Serializer):
+    shareUrl = serializers.SerializerMethodField(method_name="share_url")
+    expiresAt = IsoZDateTimeField(source="expires_at")
+    token = serializers.CharField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def share_url(self, link: ShareLink) -> str:
+        return share_url_for(link)
+
+
+# Renders a ShareLink for whoever opens it (the public API and the share page).
+class SharedTryOnDataSerializer(serializers.Serializer):
+    resultImageUrl = serializers.SerializerMethodField(method_name="result_image_url")
+    productTitle = BlankAsNullCharField(source="job.product_title")
+    productPageUrl = BlankAsNullURLField(source="job.product_page_url")
+    sharedAt = IsoZDateTimeField(source="created_at")
+    expiresAt = IsoZDateTimeField(source="expires_at")
+    viewCount = serializers.IntegerField(source="view_count")
+
+    @extend_schema_field(serializers.URLField(allow_null=True, help_text="presigned URL, 1시간 유효"))
+    def result_image_url(self, link: ShareLink) -> str | None:
+        return result_url(link.job)
+
+
+TryOnAcceptedResponse = envelope("TryOnAccepted", TryOnAcceptedDataSerializer)
+TryOnJobResponse = envelope("TryOnJob", TryOnJobDataSerializer)
+TryOnFeedbackResponse = envelope("TryOnFeedback", TryOnFeedbackDataSerializer)
+ShareLinkResponse = envelope("ShareLink", ShareLinkDataSerializer)
+SharedTryOnResponse = envelope("SharedTryOn", SharedTryOnDataSerializer)

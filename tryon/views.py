@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from common.errors import Gone, NotFound
 from tryon import services, storage
-from tryon.serializers import public_share_data
+from tryon.serializers import SharedTryOnDataSerializer
 
 
 @require_safe
@@ -23,7 +23,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "tryon/share_gone.html", {"message": exc.message}, status=410)
     except NotFound:
         return render(request, "tryon/share_gone.html", {"message": "존재하지 않는 공유 링크입니다."}, status=404)
-    data = public_share_data(link)
+    data = SharedTryOnDataSerializer(link).data
     base = settings.PUBLIC_BASE_URL
     context = {
         **data,

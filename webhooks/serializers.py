@@ -1,14 +1,16 @@
-"""Request parsing and response rendering of the webhook management API (camelCase, as in the spec)."""
+"""Request parsing and responses of the webhook management API (camelCase, as in the spec), each response
+rendered and documented by one serializer."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.timestamps import iso_z
-from webhooks.events import SUBSCRIBABLE_EVENTS
-from webhooks.models import WebhookDelivery, WebhookEndpoint
+from common.openapi import envelope
+from common.serializers import BlankAsNullCharField
+from common.timestamps import IsoZDateTimeField
+from webhooks.events import ALL_EVENTS, SUBSCRIBABLE_EVENTS
+from webhooks.models import DeliveryStatus, WebhookEndpoint
 from webhooks.services import MAX_URL_LENGTH
 
 
@@ -25,71 +27,70 @@ class EndpointUpdateSerializer(serializers.Serializer):
     isActive = serializers.BooleanField(required=False)  # noqa: N815
 
 
-def endpoint_data(endpoint: WebhookEndpoint) -> dict[str, Any]:
-    """An endpoint as the API shows it: never the secret."""
-    return {
-        "id": str(endpoint.pk),
-        "url": endpoint.url,
-        "events": list(endpoint.events or []),
-        "isActive": endpoint.is_active,
-        "disabledReason": endpoint.disabled_reason or None,
-        "disabledAt": iso_z(endpoint.disabled_at),
-        "createdAt": iso_z(endpoint.created_at),
-        "updatedAt": iso_z(endpoint.updated_at),
-    }
+# --- Responses: each serializer renders ``data`` and documents it; envelope() adds the envelope ---------------
+# (A class docstring would become the schema's description in the public document: notes for us are comments.)
 
 
-def delivery_data(delivery: WebhookDelivery) -> dict[str, Any]:
-    return {
-        "id": str(delivery.pk),
-        "endpointId": str(delivery.endpoint_id),
-        "event": delivery.event_type,
-        "messageId": delivery.message_id,
-        "status": delivery.status,
-        "attemptCount": delivery.attempt_count,
-        "nextAttemptAt": iso_z(delivery.next_attempt_at),
-        "lastAttemptAt": iso_z(delivery.last_attempt_at),
-        "lastResponseStatus": delivery.last_response_status,
-        "lastError": delivery.last_error,
-        "deliveredAt": iso_z(delivery.delivered_at),
-        "createdAt": iso_z(delivery.created_at),
-    }
-
-
-# --- Response shapes, for the OpenAPI document (the views render with the functions above) -------------
-
-
+# Renders a WebhookEndpoint: never its secret.
 class EndpointSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
+    id = serializers.UUIDField(source="pk")
     url = serializers.URLField()
-    events = serializers.ListField(child=serializers.ChoiceField(choices=SUBSCRIBABLE_EVENTS))
-    isActive = serializers.BooleanField()  # noqa: N815
-    disabledReason = serializers.CharField(allow_null=True, help_text="자동/수동 비활성화 사유")  # noqa: N815
-    disabledAt = serializers.DateTimeField(allow_null=True)  # noqa: N815
-    createdAt = serializers.DateTimeField()  # noqa: N815
-    updatedAt = serializers.DateTimeField()  # noqa: N815
+    events = serializers.SerializerMethodField(method_name="subscribed_events")
+    isActive = serializers.BooleanField(source="is_active")  # noqa: N815
+    disabledReason = BlankAsNullCharField(source="disabled_reason", help_text="자동/수동 비활성화 사유")  # noqa: N815
+    disabledAt = IsoZDateTimeField(source="disabled_at", allow_null=True)  # noqa: N815
+    createdAt = IsoZDateTimeField(source="created_at")  # noqa: N815
+    updatedAt = IsoZDateTimeField(source="updated_at")  # noqa: N815
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=SUBSCRIBABLE_EVENTS)))
+    def subscribed_events(self, endpoint: WebhookEndpoint) -> list[str]:
+        return list(endpoint.events or [])
 
 
+# Renders the endpoint just created, with its secret (``context["secret"]``): the only body that carries it.
 class CreatedEndpointSerializer(EndpointSerializer):
-    secret = serializers.CharField(help_text="HMAC 서명 검증용 raw secret (whsec_…). 이 응답에서 한 번만 제공됩니다.")
+    secret = serializers.SerializerMethodField(
+        method_name="raw_secret",
+        help_text="HMAC 서명 검증용 raw secret (whsec_…). 이 응답에서 한 번만 제공됩니다.",
+    )
+
+    def raw_secret(self, endpoint: WebhookEndpoint) -> str:
+        return self.context["secret"]
 
 
+# Renders a WebhookDelivery.
 class DeliverySerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    endpointId = serializers.UUIDField()  # noqa: N815
-    event = serializers.CharField()
-    messageId = serializers.CharField(help_text="webhook-id 헤더 값: 재시도·재발송에도 같습니다.")  # noqa: N815
-    status = serializers.ChoiceField(choices=["PENDING", "DELIVERED", "FAILED"])
-    attemptCount = serializers.IntegerField()  # noqa: N815
-    nextAttemptAt = serializers.DateTimeField()  # noqa: N815
-    lastAttemptAt = serializers.DateTimeField(allow_null=True)  # noqa: N815
-    lastResponseStatus = serializers.IntegerField(allow_null=True)  # noqa: N815
-    lastError = serializers.CharField(allow_null=True)  # noqa: N815
-    deliveredAt = serializers.DateTimeField(allow_null=True)  # noqa: N815
-    createdAt = serializers.DateTimeField()  # noqa: N815
+    id = serializers.UUIDField(source="pk")
+    endpointId = serializers.UUIDField(source="endpoint_id")  # noqa: N815
+    event = serializers.ChoiceField(source="event_type", choices=ALL_EVENTS)
+    messageId = serializers.CharField(  # noqa: N815
+        source="message_id", help_text="webhook-id 헤더 값: 재시도·재발송에도 같습니다."
+    )
+    status = serializers.ChoiceField(choices=DeliveryStatus.values)
+    attemptCount = serializers.IntegerField(source="attempt_count")  # noqa: N815
+    nextAttemptAt = IsoZDateTimeField(source="next_attempt_at")  # noqa: N815
+    lastAttemptAt = IsoZDateTimeField(source="last_attempt_at", allow_null=True)  # noqa: N815
+    lastResponseStatus = serializers.IntegerField(source="last_response_status", allow_null=True)  # noqa: N815
+    lastError = serializers.CharField(source="last_error", allow_null=True)  # noqa: N815
+    deliveredAt = IsoZDateTimeField(source="delivered_at", allow_null=True)  # noqa: N815
+    createdAt = IsoZDateTimeField(source="created_at")  # noqa: N815
 
 
-def data_envelope(name: str, serializer: Any) -> Any:
-    from drf_spectacular.utils import inline_serializer
+# Renders the merchant's endpoints.
+class WebhookListDataSerializer(serializers.Serializer):
+    items = EndpointSerializer(many=True)
 
-    return inline_serializer(name=name, fields={"data": serializer})
+
+# Renders a selectors.DeliveryPage.
+class WebhookDeliveryPageDataSerializer(serializers.Serializer):
+    items = DeliverySerializer(many=True)
+    nextCursor = serializers.CharField(source="next_cursor", allow_null=True, help_text="마지막 페이지면 null")  # noqa: N815
+
+
+WebhookListResponse = envelope("WebhookList", WebhookListDataSerializer)
+WebhookCreatedResponse = envelope("WebhookCreated", CreatedEndpointSerializer)
+WebhookUpdatedResponse = envelope("WebhookUpdated", EndpointSerializer)
+WebhookDeletedResponse = envelope("WebhookDeleted", serializers.DictField, help_text="항상 빈 객체 {}")
+WebhookTestResultResponse = envelope("WebhookTestResult", DeliverySerializer)
+WebhookDeliveryPageResponse = envelope("WebhookDeliveryPage", WebhookDeliveryPageDataSerializer)
+WebhookReplayedResponse = envelope("WebhookReplayed", DeliverySerializer)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.fields import StrictUUIDField
+from common.openapi import envelope, toile_errors
 from common.validation import validated
 from merchants.api import ToileApiKeyView
 from widget.analytics import record_widget_event
@@ -23,6 +24,14 @@ class WidgetEventSerializer(serializers.Serializer):
     productId = serializers.CharField(required=False, max_length=200)  # noqa: N815 - accepted, not stored
 
 
+# Renders the recorded event (``{"event": …}``).
+class WidgetEventRecordedDataSerializer(serializers.Serializer):
+    event = serializers.ChoiceField(choices=sorted(CLIENT_EVENTS))
+
+
+WidgetEventRecordedResponse = envelope("WidgetEventRecorded", WidgetEventRecordedDataSerializer)
+
+
 class WidgetEventView(ToileApiKeyView):
     publishable_key_allowed = True
 
@@ -31,13 +40,8 @@ class WidgetEventView(ToileApiKeyView):
         summary="위젯 이벤트 기록 (패널 열림)",
         request=WidgetEventSerializer,
         responses={
-            202: inline_serializer(
-                "WidgetEventRecorded",
-                {"data": inline_serializer("WidgetEventRecordedData", {"event": serializers.CharField()})},
-            ),
-            400: OpenApiResponse(description="{error, message, statusCode}"),
-            401: OpenApiResponse(description="API 키 인증 실패"),
-            403: OpenApiResponse(description="허용되지 않은 Origin 또는 키"),
+            202: WidgetEventRecordedResponse,
+            **toile_errors(400, 401, 403, 429, d403="허용되지 않은 Origin 또는 키"),
         },
     )
     def post(self, request: Request) -> Response:
@@ -45,4 +49,4 @@ class WidgetEventView(ToileApiKeyView):
         event = values["event"]
         self.acting_visitor(values.get("visitorId"))
         record_widget_event(merchant_id=self.merchant.pk, event=CLIENT_EVENTS[event])
-        return Response({"data": {"event": event}}, status=status.HTTP_202_ACCEPTED)
+        return Response(WidgetEventRecordedResponse.body({"event": event}), status=status.HTTP_202_ACCEPTED)

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from content.models import ContentSettings, GeneratedImage, ImageJob
 from tests.conftest import jwt_client_for
 from tests.content.conftest import EVENT_INFO, decode, generate, run_job
+from tests.support.contract import load_content_contract, response_fields_missing
 
 pytestmark = pytest.mark.django_db
 
@@ -302,6 +303,16 @@ def test_openapi_document_lists_every_content_operation(jwt_client):
         "ImageRegenerationRequest",
         "CircuitBreakerErrorResponse",
     } <= components
+
+
+def test_every_contract_response_field_is_in_the_served_schema(db):
+    """Success and error bodies alike, nested fields too (``images[].size.width``): ours may add, never lack."""
+    served = APIClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    contract = load_content_contract()
+    methods = ("get", "post", "put", "patch", "delete")
+    for path, item in contract["paths"].items():
+        for method in (method for method in item if method in methods):
+            assert not response_fields_missing(contract, served, path, method), (path, method)
 
 
 def test_task_is_idempotent_and_refuses_invalid_payloads(jwt_client, merchant, django_capture_on_commit_callbacks):

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from common.status_cache import FinishedJobCache
 from content.caching import forget_event
 from content.models import ImageJob
+from content.serializers import ImageGenerationStatusResponseSerializer
 from merchants.models import Merchant
 from tests.conftest import make_merchant
 from tests.content.conftest import EVENT_INFO, generate
@@ -63,6 +64,20 @@ def test_a_warm_poll_of_a_completed_job_runs_no_query(merchant, django_capture_o
     assert again["Content-Type"] == "application/json"
     body = again.json()
     assert body["jobId"] == job_id and len(body["images"]) == 1 and body["images"][0]["url"]
+
+
+def test_a_warm_poll_renders_nothing(merchant, django_capture_on_commit_callbacks, monkeypatch):
+    """The body is rendered once, when it is built; a hit answers with the stored bytes (a tripwire, no fake)."""
+    client = logged_in_client(merchant)
+    job_id = completed_job(client, django_capture_on_commit_callbacks)
+    first = poll(client, job_id)
+
+    def render(self: ImageGenerationStatusResponseSerializer, instance: object) -> None:
+        raise AssertionError("a cache hit rendered the body again")
+
+    monkeypatch.setattr(ImageGenerationStatusResponseSerializer, "to_representation", render)
+    again = poll(client, job_id)
+    assert again.status_code == 200 and again.content == first.content
 
 
 def test_a_failed_job_is_cached_and_an_unfinished_one_is_not(merchant):

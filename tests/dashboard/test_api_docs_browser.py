@@ -1,4 +1,5 @@
-"""Swagger UI and ReDoc are served by the project: every operation is listed, nothing is fetched elsewhere.
+"""Swagger UI and ReDoc are served by the project: every operation is listed (and in ReDoc every webhook we send),
+nothing is fetched elsewhere.
 
 ReDoc's bundle always shows the Redocly logo from cdn.redoc.ly; the page's Content-Security-Policy makes the
 browser refuse it (Playwright reports the failure "csp") before any connection, which the recorder checks.
@@ -55,5 +56,9 @@ def test_redoc_lists_every_operation_from_local_files(browser):
     page.wait_for_function(f"document.querySelectorAll(\"[data-section-id*='/operation/']\").length >= {len(expected)}")
     operations = page.eval_on_selector_all("[data-section-id*='/operation/']", "els => els.length")
     assert operations == len(expected)
+    # And every webhook we send, from the document's x-webhooks (ids "tag/<tag>/paths/<event type>/post").
+    webhooks = page.request.get(f"{browser.base_url}/api/schema/?format=json").json()["x-webhooks"]
+    sections = page.eval_on_selector_all("[data-section-id*='/paths/']", "els => els.map(e => e.dataset.sectionId)")
+    assert {section.split("/paths/")[1].removesuffix("/post") for section in sections} == set(webhooks)
     browser.screenshot("api-docs-redoc", full_page=False)
     browser.assert_nothing_left_the_machine()

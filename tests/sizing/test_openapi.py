@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.support.contract import load_toile_contract, resolve_schema
+from tests.support.contract import load_toile_contract, property_paths, resolve_schema
 
 PATHS = ["/api/size/recommend", "/api/size/feedback", "/api/size/measurements"]
 
@@ -41,15 +41,6 @@ def test_request_fields_required_and_bounds_match_the_contract(served, path):
                     assert ours.get(keyword) == theirs[keyword], (path, name, keyword, ours)
 
 
-def _property_paths(document: dict, schema: dict, prefix: str = "") -> set[str]:
-    schema = resolve_schema(document, schema)
-    paths = set()
-    for name, child in (schema.get("properties") or {}).items():
-        paths.add(f"{prefix}{name}")
-        paths |= _property_paths(document, child, f"{prefix}{name}.")
-    return paths
-
-
 @pytest.mark.parametrize("path", PATHS)
 def test_responses_list_the_contracts_codes_and_fields(served, path):
     contract = load_toile_contract()
@@ -58,6 +49,6 @@ def test_responses_list_the_contracts_codes_and_fields(served, path):
     for code, response in theirs.items():
         if not code.startswith("2"):
             continue
-        expected = _property_paths(contract, response["content"]["application/json"]["schema"])
-        actual = _property_paths(served, ours[code]["content"]["application/json"]["schema"])
+        expected = property_paths(contract, response["content"]["application/json"]["schema"])
+        actual = property_paths(served, ours[code]["content"]["application/json"]["schema"])
         assert expected <= actual, (path, code, sorted(expected - actual))

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from tests.support.contract import load_toile_contract, resolve_schema
+from tests.support.contract import load_toile_contract, resolve_schema, response_fields_missing
 from tests.tryon.conftest import make_completed_job
 from tryon.models import ShareLink, TryOnFeedback
 
@@ -55,6 +55,12 @@ def test_every_contract_status_code_is_documented(served, contract):
     for key, theirs in operations(contract).items():
         missing = set(theirs["responses"]) - set(ours[key]["responses"])
         assert not missing, (key, missing)
+
+
+def test_every_contract_response_field_is_in_the_served_schema(served, contract):
+    """Success and error bodies alike, nested fields too: ours may add fields, never lack one."""
+    for path, method in operations(contract):
+        assert not response_fields_missing(contract, served, path, method), (path, method)
 
 
 def test_public_share_operations_need_no_key_and_the_others_do(served, contract):

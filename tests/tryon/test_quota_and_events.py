@@ -1,14 +1,21 @@
 """Monthly quota (429 + one usage.quota_exceeded a month), per-visitor daily limit, usage per day, and the
-tryon.completed / tryon.failed events written to the webhooks outbox in the job's transaction."""
+tryon.completed / tryon.failed events written to the webhooks outbox in the job's transaction; what every
+emitter sends, as a receiver gets it, is the payload the served OpenAPI document declares."""
 
 from __future__ import annotations
 
 import uuid
 
+import jsonschema
 import pytest
+from rest_framework.test import APIClient
+from standardwebhooks import Webhook
 
+from tests.support.contract import as_json_schema, resolve_schema, webhook_payload_schema
 from tests.tryon.test_tryon_jobs import stored_files, upload
+from tests.webhooks.conftest import make_endpoint, started_receiver, stop_receiver
 from tryon.models import DailyUsage, TryOnJob, TryOnSettings
+from webhooks.events import ALL_EVENTS, SUBSCRIBABLE_EVENTS
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +133,46 @@ def test_concurrent_requests_cannot_overrun_the_quota(merchant, image_server, lo
     assert sorted(statuses) == [202, 202, 429, 429, 429, 429]
     assert TryOnJob.objects.count() == 2
     assert DailyUsage.objects.get().requested == 2
+
+
+def test_every_event_a_receiver_gets_is_the_payload_the_served_schema_declares(
+    api_key_client,
+    jwt_client,
+    merchant,
+    image_server,
+    loopback_allowed,
+    fashn_settings,
+    fake_fashn,
+    django_capture_on_commit_callbacks,
+):
+    """Each emitter (a try-on completing, one failing, the monthly quota, a test send), through the outbox and a
+    real delivery to a local receiver: the signed body validates against its webhook's payload in the served
+    document and carries exactly the fields declared for its type."""
+    served = APIClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    receiver = started_receiver()
+    try:
+        endpoint, secret = make_endpoint(merchant, receiver.url(), list(SUBSCRIBABLE_EVENTS))
+        TryOnSettings.objects.create(merchant=merchant, monthly_quota=2)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert upload(api_key_client, image_server, productTitle="셔츠").status_code == 202
+        fake_fashn.behaviour = "failure"
+        with django_capture_on_commit_callbacks(execute=True):
+            assert upload(api_key_client, image_server).status_code == 202
+        with django_capture_on_commit_callbacks(execute=True):
+            assert upload(api_key_client, image_server).status_code == 429
+        assert jwt_client.post(f"/api/webhooks/{endpoint.pk}/test").json()["data"]["status"] == "DELIVERED"
+        bodies = [Webhook(secret).verify(request.body, request.headers) for request in receiver.requests]
+    finally:
+        stop_receiver(receiver)
+
+    assert sorted(body["type"] for body in bodies) == sorted(ALL_EVENTS)
+    for body in bodies:
+        payload = webhook_payload_schema(served, body["type"])
+        jsonschema.validate(body, as_json_schema(served, payload), format_checker=jsonschema.FormatChecker())
+        declared = resolve_schema(served, payload["properties"]["data"])["properties"]
+        assert set(body["data"]) == set(declared), body["type"]
+    by_type = {body["type"]: body["data"] for body in bodies}
+    assert by_type["tryon.completed"]["productTitle"] == "셔츠" and by_type["tryon.completed"]["engine"] == "fashn"
+    assert "PoseError" in by_type["tryon.failed"]["errorMessage"]
+    assert (by_type["usage.quota_exceeded"]["quota"], by_type["usage.quota_exceeded"]["used"]) == (2, 2)
+    assert by_type["webhook.test"]["endpointId"] == str(endpoint.pk)

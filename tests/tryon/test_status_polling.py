@@ -21,6 +21,7 @@ from tests.tryon.conftest import make_completed_job
 from tests.widget.conftest import SHOP, publishable_key_for, widget_client
 from tryon.models import TryOnJob
 from tryon.selectors import visitor_key_for
+from tryon.serializers import TryOnJobDataSerializer
 from tryon.services import purge_expired, share_job
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +58,19 @@ def test_a_warm_poll_of_a_completed_job_runs_no_query(merchant, api_key_client):
     assert len(queries) == 0, [query["sql"] for query in queries]
     assert again.content == first.content
     assert again["Content-Type"] == "application/json"
+
+
+def test_a_warm_poll_renders_nothing(merchant, api_key_client, monkeypatch):
+    """The body is rendered once, when it is built; a hit answers with the stored bytes (a tripwire, no fake)."""
+    job = make_completed_job(merchant)
+    first = api_key_client.get(f"/api/tryon/{job.id}")
+
+    def render(self: TryOnJobDataSerializer, instance: object) -> None:
+        raise AssertionError("a cache hit rendered the body again")
+
+    monkeypatch.setattr(TryOnJobDataSerializer, "to_representation", render)
+    again = api_key_client.get(f"/api/tryon/{job.id}")
+    assert again.status_code == 200 and again.content == first.content
 
 
 def test_the_result_url_is_signed_again_before_it_nears_expiry(merchant, api_key_client, settings, monkeypatch):

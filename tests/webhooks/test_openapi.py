@@ -1,16 +1,26 @@
-"""The OpenAPI document we serve describes the webhook operations as the contract does.
+"""The OpenAPI document we serve describes the webhook operations as the contract does, and every webhook we
+send (its payload as webhooks/events.py declares it).
 
 The contract's facts are written out below as a readable table, and the table is checked against the contract
-(``tests/contract/``, a copy of ``../shared/spec`` kept equal by ``tests/test_contract_copies.py``).
+(``tests/contract/``, a copy of ``../shared/spec`` kept equal by ``tests/test_contract_copies.py``). What the
+emitters really send is checked against the served payloads in tests/tryon/test_quota_and_events.py.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
-from tests.support.contract import load_toile_contract, resolve_schema
+from tests.support.contract import (
+    load_toile_contract,
+    resolve_schema,
+    response_fields_missing,
+    webhook_payload_schema,
+)
+from webhooks.events import ALL_EVENTS, EVENT_DATA
 
 ENDPOINT_FIELDS = {"id", "url", "events", "isActive", "createdAt", "updatedAt"}
 DELIVERY_FIELDS = {"id", "status", "attemptCount", "lastResponseStatus", "lastError"}
@@ -64,5 +74,55 @@ def test_served_schema_describes_the_webhook_operations_as_the_contract(db):
         assert {"BearerAuth": []} in operation["security"], (path, method)
         if fields is not None:
             assert fields <= data_fields(document, operation["responses"][success]), (path, method)
+        for code in codes - {success}:  # the errors, in Toile's body
+            error = resolve_schema(document, operation["responses"][code]["content"]["application/json"]["schema"])
+            assert set(error["properties"]) == {"error", "message", "statusCode"}, (path, method, code)
+        assert not response_fields_missing(load_toile_contract(), document, path, method), (path, method)
     deleted = document["paths"]["/api/webhooks/{id}"]["delete"]["responses"]["200"]
     assert "data" in resolve_schema(document, deleted["content"]["application/json"]["schema"])["properties"]
+
+
+# The `data` of each event type: what a merchant's receiver gets (in {type, timestamp, data}).
+EVENT_FIELDS = {
+    "tryon.completed": {"jobId", "status", "category", "productTitle", "engine", "preview", "resultImageUrl"},
+    "tryon.failed": {"jobId", "status", "category", "productTitle", "engine", "preview", "errorMessage"},
+    "usage.quota_exceeded": {"resource", "month", "quota", "used"},
+    "webhook.test": {"endpointId", "message"},
+}
+
+
+@pytest.fixture(scope="module")
+def served(django_db_blocker) -> dict[str, Any]:
+    with django_db_blocker.unblock():
+        return APIClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+
+def test_the_event_table_is_what_webhooks_events_declares():
+    assert set(EVENT_DATA) == set(ALL_EVENTS) == set(EVENT_FIELDS)
+    for event_type, serializer in EVENT_DATA.items():
+        assert set(serializer().fields) == EVENT_FIELDS[event_type], event_type
+
+
+def test_served_schema_lists_every_webhook_with_its_payload(served):
+    assert set(served["x-webhooks"]) == set(EVENT_FIELDS)
+    for event_type, fields in EVENT_FIELDS.items():
+        operation = served["x-webhooks"][event_type]["post"]
+        assert event_type in operation["summary"] and "webhook-signature" in operation["description"]
+        assert {"200", "410"} <= set(operation["responses"])
+        payload = webhook_payload_schema(served, event_type)
+        assert set(payload["properties"]) == set(payload["required"]) == {"type", "timestamp", "data"}
+        assert resolve_schema(served, payload["properties"]["type"])["enum"] == [event_type]
+        assert resolve_schema(served, payload["properties"]["timestamp"])["format"] == "date-time"
+        data = resolve_schema(served, payload["properties"]["data"])
+        assert set(data["properties"]) == set(data["required"]) == fields, event_type
+        # Request bodies: tools leave read-only properties out of what a receiver's model reads.
+        assert not [name for name, prop in data["properties"].items() if prop.get("readOnly")], event_type
+    completed = resolve_schema(served, webhook_payload_schema(served, "tryon.completed")["properties"]["data"])
+    assert resolve_schema(served, completed["properties"]["status"])["enum"] == ["COMPLETED"]
+    assert completed["properties"]["resultImageUrl"]["format"] == "uri"
+
+
+def test_the_served_document_is_valid_openapi_3_0(served):
+    """``webhooks`` is OpenAPI 3.1; this 3.0 document keeps them under ``x-webhooks`` (which ReDoc shows)."""
+    assert served["openapi"].startswith("3.0") and "webhooks" not in served
+    validate_schema(served)

@@ -12,7 +12,7 @@ from common.errors import TooManyRequests
 from merchants.models import Merchant
 from tryon.models import QuotaExceededNotice, TryOnSettings
 from tryon.selectors import month_start, monthly_requests, next_month_start, settings_for, visitor_requests_today
-from webhooks.events import USAGE_QUOTA_EXCEEDED
+from webhooks.events import USAGE_QUOTA_EXCEEDED, QuotaExceededDataSerializer
 from webhooks.services import emit_event
 
 
@@ -29,7 +29,7 @@ def _notify_quota_exceeded(*, merchant: Merchant, quota: int, used: int) -> None
             emit_event(
                 merchant=merchant,
                 event_type=USAGE_QUOTA_EXCEEDED,
-                data={"resource": "tryon", "month": month.strftime("%Y-%m"), "quota": quota, "used": used},
+                data=QuotaExceededDataSerializer.of(resource="tryon", month=month, quota=quota, used=used),
             )
 
 

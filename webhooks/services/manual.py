@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import Conflict
 from webhooks.crypto import decrypt_secret
-from webhooks.events import WEBHOOK_TEST
+from webhooks.events import WEBHOOK_TEST, WebhookTestDataSerializer
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from webhooks.sender import SEND_CRASHED, SendResult, post_signed
 from webhooks.services._log import log
@@ -32,7 +32,7 @@ def send_test_event(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
         message_id=new_message_id(),
         payload=build_payload(
             event_type=WEBHOOK_TEST,
-            data={"endpointId": str(endpoint.pk), "message": "Toile 웹훅 테스트 이벤트입니다."},
+            data=WebhookTestDataSerializer.of(endpoint),
             occurred_at=now,
         ),
         next_attempt_at=now,

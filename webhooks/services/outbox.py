@@ -15,9 +15,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from common.timestamps import iso_z
 from merchants.models import Merchant
-from webhooks.events import SUBSCRIBABLE_EVENTS
+from webhooks.events import SUBSCRIBABLE_EVENTS, WebhookPayloadSerializer
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from webhooks.services._log import log
 
@@ -29,7 +28,7 @@ def new_message_id() -> str:
 def build_payload(*, event_type: str, data: dict[str, Any], occurred_at: Any = None) -> dict[str, Any]:
     """The request body of the Standard Webhooks convention: ``{type, timestamp, data}``."""
     occurred_at = occurred_at or timezone.now()
-    return {"type": event_type, "timestamp": iso_z(occurred_at), "data": data}
+    return dict(WebhookPayloadSerializer({"type": event_type, "timestamp": occurred_at, "data": data}).data)
 
 
 def emit_event(*, merchant: Merchant, event_type: str, data: dict[str, Any]) -> int:
