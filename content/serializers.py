@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -21,6 +21,9 @@ from content.models import GeneratedImage, ImageJob
 from content.providers.registry import configured_ai_providers
 from content.typography import drawable
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 # Event ids appear in URL paths (/api/content/events/{eventDraftId}): no slashes, whitespace or query marks.
 EVENT_DRAFT_ID = re.compile(r"^[^\s/?#%\\]{1,100}$")
@@ -33,8 +36,10 @@ def _null_message(field: str, required: bool) -> str:
     return f"{field}은(는) null일 수 없습니다. 값을 보내거나 필드를 생략하세요."
 
 
-def _text(field: str, *, min_length: int | None = None, max_length: int | None = None, **kwargs: Any):
-    messages = {
+def _text(
+    field: str, *, min_length: int | None = None, max_length: int | None = None, **kwargs: Any
+) -> StrictCharField:
+    messages: dict[str, StrOrPromise] = {
         "required": f"{field}은(는) 필수 항목입니다.",
         "null": _null_message(field, kwargs.get("required", True)),
         "blank": f"{field}은(는) 비어 있을 수 없습니다.",
@@ -201,11 +206,11 @@ class ImageRegenerationRequestSerializer(serializers.Serializer):
     default_error_messages = {"invalid": "요청 본문은 JSON 객체여야 합니다."}
 
     content = _text("content", required=False, allow_blank=True, max_length=500)
-    style = _choice("style", ALL_STYLES, required=False)
+    style = _choice("style", ALL_STYLES, required=False)  # type: ignore[assignment]  # DRF pops fields off the class
 
 
 class ImageFilterSerializer(serializers.Serializer):
-    style = _choice("style", ALL_STYLES, required=False)
+    style = _choice("style", ALL_STYLES, required=False)  # type: ignore[assignment]  # DRF pops fields off the class
     platform = _choice("platform", ALL_PLATFORMS, required=False)
 
 
@@ -221,7 +226,7 @@ class ImageSizeSerializer(serializers.Serializer):
 # Renders a GeneratedImage.
 class ImageDetailSerializer(serializers.Serializer):
     imageId = serializers.CharField(source="id")
-    style = serializers.ChoiceField(choices=ALL_STYLES)
+    style = serializers.ChoiceField(choices=ALL_STYLES)  # type: ignore[assignment]  # DRF pops fields off the class
     url = serializers.SerializerMethodField()
     platform = serializers.ChoiceField(choices=ALL_PLATFORMS)
     size = serializers.SerializerMethodField()

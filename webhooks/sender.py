@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC
+from typing import cast
 
 import requests
 from django.conf import settings
@@ -194,7 +195,7 @@ def _adapter() -> HTTPAdapter:
     global _adapter_instance
     with _adapter_lock:
         if _adapter_instance is None or _adapter_instance[0] != os.getpid():
-            guarded_adapter_class = type(public_session().get_adapter("https://"))
+            guarded_adapter_class = cast(type[HTTPAdapter], type(public_session().get_adapter("https://")))
             adapter = guarded_adapter_class(
                 pool_connections=POOLED_ORIGINS,
                 # Several endpoints may share an origin: keep as many connections as a run has threads.

@@ -7,6 +7,7 @@ import logging
 import random
 import uuid
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -93,7 +94,11 @@ class Outcome:
 
 
 def record_outcomes(
-    outcomes: list[Outcome], *, claim_token: Any, manual: bool = False, still_healthy: set[uuid.UUID] = frozenset()
+    outcomes: list[Outcome],
+    *,
+    claim_token: Any,
+    manual: bool = False,
+    still_healthy: AbstractSet[uuid.UUID] = frozenset(),
 ) -> list[Outcome]:
     """Records attempts of deliveries held under ``claim_token``; returns the ones recorded.
 
@@ -227,7 +232,7 @@ def _write_deliveries(
 
 
 def _update_endpoint_health(
-    outcomes: list[Outcome], *, now: datetime, manual: bool, still_healthy: set[uuid.UUID]
+    outcomes: list[Outcome], *, now: datetime, manual: bool, still_healthy: AbstractSet[uuid.UUID]
 ) -> dict[uuid.UUID, datetime]:
     """Applies each endpoint's outcomes (in the order they happened); returns the endpoints now paused."""
     by_endpoint: dict[uuid.UUID, list[SendResult]] = defaultdict(list)
@@ -275,7 +280,8 @@ def _update_endpoint_health(
         fields = ["failing_since"] if manual else ["failing_since", "consecutive_failures", "paused_until"]
         WebhookEndpoint.objects.bulk_update(changed, fields)
     for endpoint in changed:
-        if endpoint.pk not in gone and now - endpoint.failing_since >= DISABLE_AFTER_FAILING_FOR:
+        failing_for = now - endpoint.failing_since if endpoint.failing_since else timedelta(0)
+        if endpoint.pk not in gone and failing_for >= DISABLE_AFTER_FAILING_FOR:
             disable_endpoint(
                 endpoint_id=endpoint.pk,
                 reason=DISABLED_AFTER_FAILING(

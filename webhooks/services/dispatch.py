@@ -29,6 +29,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -231,7 +232,7 @@ def _claim_rows_locking(
     """
     if not endpoints:
         return {}
-    params = {
+    params: dict[str, Any] = {
         "token": claim_token,
         "lease_until": lease_until,
         "now": now,
@@ -451,14 +452,10 @@ class Dispatcher:
             if not lane.is_active:
                 ids = [row.id for row in lane.rows]
                 self.processed += _retrying_when_locked(
-                    lambda ids=ids: finish_without_sending(
-                        claim_token=self.claim_token, ids=ids, reason=UNSENT_INACTIVE()
-                    )
+                    partial(finish_without_sending, claim_token=self.claim_token, ids=ids, reason=UNSENT_INACTIVE())
                 )
                 _retrying_when_locked(
-                    lambda lane=lane: release(
-                        claim_token=self.claim_token, endpoint_ids=[lane.endpoint_id], unsent_ids=[]
-                    )
+                    partial(release, claim_token=self.claim_token, endpoint_ids=[lane.endpoint_id], unsent_ids=[])
                 )
                 continue
             running = _Lane(
