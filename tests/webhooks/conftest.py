@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
 
 from merchants.models import Merchant
+from tests.support.http import LocalServer, QuietHandler
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.services import create_endpoint
 
@@ -50,7 +51,7 @@ class Receiver:
         self.held = 0
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:  # noqa: N802
@@ -74,28 +75,25 @@ class Receiver:
                         receiver.held -= 1
                 if reply.delay:
                     time.sleep(reply.delay)
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the sender gave up first
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
                     self.send_header("Content-Length", str(len(reply.body)))
                     self.end_headers()
                     self.wfile.write(reply.body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             do_GET = do_POST  # noqa: N815
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                return
+        self.server = LocalServer(Handler)
+        self.port = self.server.httpd.server_address[1]
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+    def close(self) -> None:
+        self.release.set()  # held replies answer, so the server's threads can end
+        self.server.close()
 
     def url(self, path: str = "/hook") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.server.base_url}{path}"
 
     def count(self, path: str | None = None) -> int:
         with self.lock:
@@ -108,15 +106,11 @@ class Receiver:
 
 
 def started_receiver() -> Receiver:
-    server = Receiver()
-    server.thread.start()
-    return server
+    return Receiver()
 
 
 def stop_receiver(server: Receiver) -> None:
-    server.release.set()
-    server.server.shutdown()
-    server.server.server_close()
+    server.close()
 
 
 @pytest.fixture
