@@ -339,6 +339,7 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": ["PENDING", "PROCESSING", "COMPLETED", "FAILED"],
         "StyleEnum": "content.constants.ALL_STYLES",
         "PlatformEnum": "content.constants.ALL_PLATFORMS",
+        "WidgetEventEnum": "widget.api.CLIENT_EVENTS",
     },
     # Swagger UI and ReDoc come from drf-spectacular-sidecar's static files, never from a CDN; no validator
     # badge (Swagger UI would send the schema to validator.swagger.io).

@@ -9,47 +9,35 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.errors import TooManyRequests
+from common.openapi import toile_errors
 from common.throttling import check_login_allowed, client_ip, record_login_failure, record_login_success
+from content.serializers import ErrorResponseSerializer
 from merchants.api import ContentView, ToileApiKeyView
 from merchants.authentication import ApiKeyPrincipal
-
-_me_schema = inline_serializer(
-    "Me", {"merchantId": serializers.IntegerField(), "merchantName": serializers.CharField()}
-)
+from merchants.serializers import ApiKeyOwnerResponse, TokenOwnerResponse
 
 
 class ApiKeyWhoAmIView(ToileApiKeyView):
     """Lets a storefront developer check their key: which merchant it belongs to."""
 
-    @extend_schema(responses=_me_schema, tags=["Auth"])
+    @extend_schema(responses={200: ApiKeyOwnerResponse, **toile_errors(401, 403, 429)}, tags=["Auth"])
     def get(self, request: Request) -> Response:
         principal = request.user
-        assert isinstance(principal, ApiKeyPrincipal)
-        return Response(
-            {
-                "data": {
-                    "merchantId": self.merchant.pk,
-                    "merchantName": self.merchant.name,
-                    "keyPrefix": principal.api_key.prefix,
-                }
-            }
-        )
+        assert isinstance(principal, ApiKeyPrincipal)  # ToileApiKeyView authenticates API keys only
+        return Response(ApiKeyOwnerResponse.body(principal))
 
 
 class TokenWhoAmIView(ContentView):
     """The merchant and user behind a Bearer JWT."""
 
-    @extend_schema(responses=_me_schema, tags=["Auth"])
+    @extend_schema(responses={200: TokenOwnerResponse, 401: ErrorResponseSerializer}, tags=["Auth"])
     def get(self, request: Request) -> Response:
-        return Response(
-            {"merchantId": self.merchant.pk, "merchantName": self.merchant.name, "username": request.user.username}
-        )
+        return Response(TokenOwnerResponse({"merchant": self.merchant, "user": request.user}).data)
 
 
 def throttled_admin_login(request: HttpRequest, extra_context: dict | None = None) -> HttpResponseBase:
