@@ -34,6 +34,7 @@ from content import archive, services, storage
 from content.constants import FontFamily, Platform, Style
 from content.models import ContentSettings, GeneratedImage, GeneratedImageQuerySet, ImageJob
 from merchants.admin_base import (
+    LiveJobAdmin,
     MerchantScopedAdmin,
     ReadOnlyMixin,
     label_html,
@@ -274,7 +275,8 @@ class ContentSettingsAdmin(MerchantScopedAdmin):
 
 
 @admin.register(ImageJob)
-class ImageJobAdmin(ReadOnlyMixin, MerchantScopedAdmin):
+class ImageJobAdmin(ReadOnlyMixin, LiveJobAdmin):
+    live_template = "content/admin/imagejob_live.html"
     list_display = (
         "id",
         "event_draft_id",
@@ -388,16 +390,6 @@ class ImageJobAdmin(ReadOnlyMixin, MerchantScopedAdmin):
             return "—"
         return format_html("{}<br><small>{}</small>", job.error_code, translate_stored(job.error_detail))
 
-    def get_urls(self) -> list:
-        return [
-            path(
-                "<path:object_id>/progress/",
-                self.admin_site.admin_view(self.progress_view),
-                name="content_imagejob_progress",
-            ),
-            *super().get_urls(),
-        ]
-
     def live_context(self, job: ImageJob) -> dict[str, Any]:
         images = list(job.produced_images.order_by("created_at", "id")) or list(job.result_images.all())
         return {
@@ -406,25 +398,10 @@ class ImageJobAdmin(ReadOnlyMixin, MerchantScopedAdmin):
             "progress": job_progress(job),
             "percent": round(100 * job.images_done / job.images_total) if job.images_total else 0,
             "images": [(image, thumbnail(image, 120)) for image in images],
-            "progress_url": reverse("admin:content_imagejob_progress", args=[job.pk]),
+            "progress_url": self.progress_url(job),
             "poll": not job.is_finished,
             "error_detail": translate_stored(job.error_detail),
         }
-
-    def progress_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """The live block of a job page: htmx swaps it in every two seconds until the job has finished."""
-        job = self.get_object(request, object_id)
-        if job is None:
-            raise Http404
-        return TemplateResponse(request, "content/admin/imagejob_live.html", self.live_context(job))
-
-    def changeform_view(
-        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: dict | None = None
-    ) -> HttpResponse:
-        job = self.get_object(request, object_id) if object_id else None
-        if job is not None:
-            extra_context = {**(extra_context or {}), **self.live_context(job)}
-        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         scoped = self.get_queryset(request)

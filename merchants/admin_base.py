@@ -16,6 +16,7 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
@@ -154,6 +155,41 @@ class MerchantScopedAdmin(_MerchantScopeMixin, UnfoldModelAdmin):
         if not change and self.merchant_path == "merchant" and not request.user.is_superuser:
             obj.merchant = request_merchant_or_none(request)
         super().save_model(request, obj, form, change)
+
+
+class LiveJobAdmin(MerchantScopedAdmin):
+    """A job's page with a live block: ``live_template`` rendered with :meth:`live_context`, which htmx fetches
+    again from ``<id>/progress/`` every two seconds until the job has finished."""
+
+    live_template: str
+
+    def live_context(self, job: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def progress_url(self, job: Any) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_progress", args=[job.pk])
+
+    def get_urls(self) -> list:
+        progress = path(
+            "<path:object_id>/progress/",
+            self.admin_site.admin_view(self.progress_view),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_progress",
+        )
+        return [progress, *super().get_urls()]
+
+    def progress_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        job = self.get_object(request, object_id)
+        if job is None:
+            raise Http404
+        return TemplateResponse(request, self.live_template, self.live_context(job))
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        job = self.get_object(request, object_id) if object_id else None
+        if job is not None:
+            extra_context = {**(extra_context or {}), **self.live_context(job)}
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
 
 class MerchantScopedInline(_MerchantScopeMixin):

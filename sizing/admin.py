@@ -65,6 +65,20 @@ def _csv_download(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+def _csv_import_form(request: HttpRequest, form_class: type[forms.Form]) -> tuple[forms.Form, Merchant | None]:
+    """A CSV import form (only superusers name the merchant) and, once posted and valid, the merchant it
+    imports for; without one the form carries the error."""
+    form = form_class(request.POST or None, request.FILES or None)
+    if not request.user.is_superuser:
+        del form.fields["merchant"]
+    if request.method != "POST" or not form.is_valid():
+        return form, None
+    merchant = form.cleaned_data.get("merchant") if request.user.is_superuser else request_merchant(request)
+    if merchant is None:
+        form.add_error("merchant", _("가맹점을 선택하세요."))
+    return form, merchant
+
+
 def _range(low: float | None, high: float | None) -> tuple[float, float] | None:
     """A row's range of one dimension from its two inputs; one end alone stands for both."""
     if low is None:
@@ -224,35 +238,29 @@ class SizeChartAdmin(MerchantScopedAdmin):
     def import_csv(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
             return HttpResponse(status=403)
-        form = ChartImportForm(request.POST or None, request.FILES or None)
-        if not request.user.is_superuser:
-            del form.fields["merchant"]
-        if request.method == "POST" and form.is_valid():
-            merchant = form.cleaned_data.get("merchant") if request.user.is_superuser else request_merchant(request)
-            if merchant is None:
-                form.add_error("merchant", _("가맹점을 선택하세요."))
+        form, merchant = _csv_import_form(request, ChartImportForm)
+        if merchant is not None:
+            upload = form.cleaned_data["csv_file"]
+            try:
+                raw = upload.read(settings.SIZING_CSV_MAX_BYTES + 1)
+                chart = services.import_size_chart(
+                    merchant=merchant,
+                    brand=form.cleaned_data["brand"],
+                    category=form.cleaned_data["category"],
+                    kind=form.cleaned_data["kind"],
+                    garment_flat=form.cleaned_data["garment_flat"],
+                    raw_csv=raw,
+                )
+            except InvalidInput as exc:
+                form.add_error("csv_file", exc.message)
             else:
-                upload = form.cleaned_data["csv_file"]
-                try:
-                    raw = upload.read(settings.SIZING_CSV_MAX_BYTES + 1)
-                    chart = services.import_size_chart(
-                        merchant=merchant,
-                        brand=form.cleaned_data["brand"],
-                        category=form.cleaned_data["category"],
-                        kind=form.cleaned_data["kind"],
-                        garment_flat=form.cleaned_data["garment_flat"],
-                        raw_csv=raw,
-                    )
-                except InvalidInput as exc:
-                    form.add_error("csv_file", exc.message)
-                else:
-                    self.message_user(
-                        request,
-                        _("%(brand)s 사이즈 차트를 가져왔습니다 (%(count)s개 사이즈).")
-                        % {"brand": chart.brand, "count": chart.rows.count()},
-                        messages.SUCCESS,
-                    )
-                    return HttpResponseRedirect(reverse("admin:sizing_sizechart_change", args=[chart.pk]))
+                self.message_user(
+                    request,
+                    _("%(brand)s 사이즈 차트를 가져왔습니다 (%(count)s개 사이즈).")
+                    % {"brand": chart.brand, "count": chart.rows.count()},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:sizing_sizechart_change", args=[chart.pk]))
         context = {
             **self.admin_site.each_context(request),
             "title": _("CSV로 사이즈 차트 가져오기"),
@@ -281,27 +289,21 @@ class ProductAdmin(MerchantScopedAdmin):
     def import_products_csv(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
             return HttpResponse(status=403)
-        form = ProductImportForm(request.POST or None, request.FILES or None)
-        if not request.user.is_superuser:
-            del form.fields["merchant"]
-        if request.method == "POST" and form.is_valid():
-            merchant = form.cleaned_data.get("merchant") if request.user.is_superuser else request_merchant(request)
-            if merchant is None:
-                form.add_error("merchant", _("가맹점을 선택하세요."))
+        form, merchant = _csv_import_form(request, ProductImportForm)
+        if merchant is not None:
+            try:
+                raw = form.cleaned_data["csv_file"].read(settings.SIZING_CSV_MAX_BYTES + 1)
+                result = services.import_products(merchant=merchant, raw_csv=raw)
+            except InvalidInput as exc:
+                form.add_error("csv_file", exc.message)
             else:
-                try:
-                    raw = form.cleaned_data["csv_file"].read(settings.SIZING_CSV_MAX_BYTES + 1)
-                    result = services.import_products(merchant=merchant, raw_csv=raw)
-                except InvalidInput as exc:
-                    form.add_error("csv_file", exc.message)
-                else:
-                    self.message_user(
-                        request,
-                        _("상품을 가져왔습니다: 새 상품 %(created)s개, 바뀐 상품 %(updated)s개.")
-                        % {"created": result.created, "updated": result.updated},
-                        messages.SUCCESS,
-                    )
-                    return HttpResponseRedirect(reverse("admin:sizing_product_changelist"))
+                self.message_user(
+                    request,
+                    _("상품을 가져왔습니다: 새 상품 %(created)s개, 바뀐 상품 %(updated)s개.")
+                    % {"created": result.created, "updated": result.updated},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:sizing_product_changelist"))
         context = {
             **self.admin_site.each_context(request),
             "title": _("CSV로 상품 가져오기"),

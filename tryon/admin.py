@@ -9,9 +9,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from unfold.decorators import display
 from common import charts
 from common.stored_text import translate_stored
 from merchants.admin_base import (
+    LiveJobAdmin,
     MerchantScopedAdmin,
     ReadOnlyMixin,
     label_html,
@@ -105,7 +106,8 @@ def metadata_summary(job: TryOnJob) -> list[tuple[str, str]]:
 
 
 @admin.register(TryOnJob)
-class TryOnJobAdmin(ReadOnlyMixin, MerchantScopedAdmin):
+class TryOnJobAdmin(ReadOnlyMixin, LiveJobAdmin):
+    live_template = "tryon/admin/tryonjob_live.html"
     list_display = (
         "before",
         "after",
@@ -204,7 +206,6 @@ class TryOnJobAdmin(ReadOnlyMixin, MerchantScopedAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("gallery/", wrap(self.gallery_view), name="tryon_tryonjob_gallery"),
-            path("<path:object_id>/progress/", wrap(self.progress_view), name="tryon_tryonjob_progress"),
             *super().get_urls(),
         ]
 
@@ -216,25 +217,10 @@ class TryOnJobAdmin(ReadOnlyMixin, MerchantScopedAdmin):
             "engine": engine_badges(job),
             "photo": _image(job.person_image, _("사용자 사진 (처리 중)"), "tl-thumb-360") if shows_photo(job) else "",
             "result": _image(job.result_image, _("피팅 결과"), "tl-thumb-360") if shows_result(job) else "",
-            "progress_url": reverse("admin:tryon_tryonjob_progress", args=[job.pk]),
+            "progress_url": self.progress_url(job),
             "poll": not job.is_finished,
             "error": translate_stored(job.error_message),
         }
-
-    def progress_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """The live block of a job page: htmx swaps it in every two seconds until the job has finished."""
-        job = self.get_object(request, object_id)
-        if job is None:
-            raise Http404
-        return TemplateResponse(request, "tryon/admin/tryonjob_live.html", self.live_context(job))
-
-    def changeform_view(
-        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: dict | None = None
-    ) -> HttpResponse:
-        job = self.get_object(request, object_id) if object_id else None
-        if job is not None:
-            extra_context = {**(extra_context or {}), **self.live_context(job)}
-        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def gallery_view(self, request: HttpRequest) -> HttpResponse:
         jobs = self.get_queryset(request).select_related("merchant")
