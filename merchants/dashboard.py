@@ -28,8 +28,10 @@ from merchants.models import ApiKey, Merchant
 from merchants.selectors import merchant_for_user, recent_api_keys
 from sizing import selectors as sizing_selectors
 from sizing.models import BodyMeasurement, Product, SizeChart, SizeFeedback
+from tryon import admin as tryon_admin
 from tryon import selectors as tryon_selectors
 from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
+from webhooks import admin as webhooks_admin
 from webhooks import selectors as webhook_selectors
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from widget.models import WidgetDailyStats
@@ -215,21 +217,7 @@ def _percent(value: float | None) -> str:
 
 def _tryon_card(merchant: Merchant | None, days: list) -> Card:
     usage = tryon_selectors.daily_usage(merchant=merchant, days=len(days))
-    chart = charts.daily_chart(
-        "tryon-usage",
-        _("최근 30일 일별 피팅 요청"),
-        days,
-        [
-            charts.Series(_("완료"), [row["completed"] for row in usage], charts.SUCCESS),
-            charts.Series(_("실패"), [row["failed"] for row in usage], charts.DANGER),
-            charts.Series(
-                _("처리 중"),
-                [max(0, row["requested"] - row["completed"] - row["failed"]) for row in usage],
-                charts.MUTED,
-            ),
-        ],
-        stacked=True,
-    )
+    chart = tryon_admin.usage_chart(usage)
     used = tryon_selectors.monthly_requests(merchant=merchant)
     if merchant is None:
         return Card(
@@ -279,19 +267,7 @@ def _webhook_card(merchant: Merchant | None, days: list) -> Card:
     attempts = sum(day.attempts for day in daily)
     succeeded = sum(day.succeeded for day in daily)
     backlog = webhook_selectors.delivery_counts(merchant=merchant)
-    chart = charts.daily_chart(
-        "webhook-success",
-        _("최근 30일 일별 웹훅 발송 성공률 (%)"),
-        days,
-        [
-            charts.Series(
-                _("성공률"),
-                [None if day.rate is None else round(100 * day.rate, 1) for day in daily],
-                charts.SUCCESS,
-            )
-        ],
-        y_max=100,
-    )
+    chart = webhooks_admin.success_rate_chart(daily, _("최근 30일 일별 웹훅 발송 성공률 (%)"))
     notes = [
         _("대기 %(pending)s건 (재시도 중 %(retrying)s건)") % {"pending": backlog.pending, "retrying": backlog.retrying},
         _("실패 %(failed)s건") % {"failed": backlog.failed},

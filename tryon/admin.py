@@ -307,8 +307,8 @@ class ShareLinkAdmin(ReadOnlyMixin, MerchantScopedAdmin):
         return link.expires_at > timezone.now()
 
 
-def usage_chart(series: list[dict[str, Any]]) -> charts.Chart:
-    """Stacked daily bars: completed, failed, not finished yet."""
+def usage_chart(series: list[dict[str, Any]], **options: Any) -> charts.Chart:
+    """Stacked daily bars: completed, failed, not finished yet (``options`` go to the chart, e.g. its size)."""
     return charts.daily_chart(
         "tryon-usage",
         _("최근 30일 일별 피팅 요청"),
@@ -323,7 +323,7 @@ def usage_chart(series: list[dict[str, Any]]) -> charts.Chart:
             ),
         ],
         stacked=True,
-        size="lg",
+        **options,
     )
 
 
@@ -339,7 +339,7 @@ class DailyUsageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
         merchant = None if request.user.is_superuser else request_merchant_or_none(request)
         series = daily_usage(merchant=merchant, days=30)
         context: dict[str, Any] = {
-            "usage_chart": usage_chart(series),
+            "usage_chart": usage_chart(series, size="lg"),
             "usage_total": sum(r["requested"] for r in series),
         }
         if merchant is not None:

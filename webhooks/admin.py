@@ -35,11 +35,11 @@ from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, Web
 from webhooks.selectors import DailySuccess, MinuteThroughput
 
 
-def success_rate_chart(days: list[DailySuccess]) -> charts.Chart:
+def success_rate_chart(days: list[DailySuccess], title: str | None = None) -> charts.Chart:
     """The daily success rate (0–100 %); a day without attempts has no bar."""
     return charts.daily_chart(
         "webhook-success",
-        _("일별 웹훅 발송 성공률 (%)"),
+        title or _("일별 웹훅 발송 성공률 (%)"),
         [day.day for day in days],
         [
             charts.Series(
