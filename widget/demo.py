@@ -61,7 +61,8 @@ def demo_products(merchant: Merchant) -> list[DemoProduct]:
     ]
 
 
-def _polygon(category: str, w: int, h: int) -> list[tuple[float, float]]:
+def garment_outline(category: str, w: int, h: int) -> list[tuple[float, float]]:
+    """A flat-lay garment's outline on a w×h canvas: trousers (lower_body), a dress, or a T-shirt."""
     if category == "lower_body":
         return [(0.3 * w, 0.06 * h), (0.7 * w, 0.06 * h), (0.76 * w, 0.95 * h), (0.56 * w, 0.95 * h)] + [
             (0.5 * w, 0.3 * h),
@@ -94,7 +95,7 @@ def product_image_png(external_id: str, category: str) -> bytes:
     """A flat-lay photo of the product's garment, 600×750 PNG."""
     w, h = 600, 750
     image = Image.new("RGB", (w, h), (255, 255, 255))
-    ImageDraw.Draw(image).polygon(_polygon(category, w, h), fill=COLOURS.get(external_id, (90, 120, 150)))
+    ImageDraw.Draw(image).polygon(garment_outline(category, w, h), fill=COLOURS.get(external_id, (90, 120, 150)))
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True)
     return buffer.getvalue()

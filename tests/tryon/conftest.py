@@ -20,6 +20,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tests.support.http import LocalServer, QuietHandler
+from widget.demo import garment_outline
 
 
 @pytest.fixture
@@ -62,19 +63,7 @@ def garment_png(size: tuple[int, int] = (400, 500), colour: tuple[int, int, int]
     """A flat-lay T-shirt on a white background, like a product photo."""
     image = Image.new("RGB", size, (255, 255, 255))
     w, h = size
-    ImageDraw.Draw(image).polygon(
-        [
-            (0.25 * w, 0.08 * h),
-            (0.75 * w, 0.08 * h),
-            (0.95 * w, 0.28 * h),
-            (0.82 * w, 0.34 * h),
-            (0.8 * w, 0.96 * h),
-            (0.2 * w, 0.96 * h),
-            (0.18 * w, 0.34 * h),
-            (0.05 * w, 0.28 * h),
-        ],
-        fill=colour,
-    )
+    ImageDraw.Draw(image).polygon(garment_outline("upper_body", w, h), fill=colour)
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
@@ -157,6 +146,15 @@ class FakeFashn:
     auth_headers: list[str] = field(default_factory=list)
     status_calls: dict[str, int] = field(default_factory=dict)
     status_errors: list[int] = field(default_factory=list)
+
+    def worker_env(self) -> dict[str, str]:
+        """A worker process's settings for the FASHN engine against this server, polling every 0.2 s."""
+        return {
+            "TRYON_ENGINE": "fashn",
+            "FASHN_API_KEY": self.api_key,
+            "FASHN_API_BASE": self.base_url,
+            "FASHN_POLL_INTERVAL": "0.2",
+        }
 
 
 @pytest.fixture

@@ -22,10 +22,7 @@ def test_a_killed_worker_s_try_on_resumes_its_fashn_prediction_on_the_next_worke
     fake_fashn.hold = threading.Event()  # the prediction stays "processing" until the test lets it finish
     env = {
         **FAST_RECOVERY_ENV,
-        "TRYON_ENGINE": "fashn",
-        "FASHN_API_KEY": fake_fashn.api_key,
-        "FASHN_API_BASE": fake_fashn.base_url,
-        "FASHN_POLL_INTERVAL": "0.2",
+        **fake_fashn.worker_env(),
     }
 
     def status() -> dict:

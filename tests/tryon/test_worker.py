@@ -49,10 +49,7 @@ def test_fashn_engine_in_a_worker_with_s3_and_progress(
 ):
     fake_fashn.hold = threading.Event()  # FASHN keeps "processing" until the test has seen the progress
     env = {
-        "TRYON_ENGINE": "fashn",
-        "FASHN_API_KEY": fake_fashn.api_key,
-        "FASHN_API_BASE": fake_fashn.base_url,
-        "FASHN_POLL_INTERVAL": "0.2",
+        **fake_fashn.worker_env(),
         **s3_emulator.env(),
     }
     with celery_worker(queues="tryon", extra_env=env) as log:

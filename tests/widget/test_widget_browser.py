@@ -276,12 +276,7 @@ def test_js_api_try_on_reports_progress_until_completed(browser, shop_factory, s
     shop = shop_factory()
     shop.key = publishable_key_for(shop_merchant, shop.origin).raw_key
     fake_fashn.hold = threading.Event()  # FASHN stays "processing" until the page has reported it
-    env = {
-        "TRYON_ENGINE": "fashn",
-        "FASHN_API_KEY": fake_fashn.api_key,
-        "FASHN_API_BASE": fake_fashn.base_url,
-        "FASHN_POLL_INTERVAL": "0.2",
-    }
+    env = fake_fashn.worker_env()
     with celery_worker(queues="tryon", extra_env=env) as log:
         page = open_shop(browser, shop)
         page.evaluate(
