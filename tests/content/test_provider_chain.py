@@ -140,13 +140,14 @@ def test_failure_rate_below_threshold_keeps_the_breaker_closed(
 def test_breaker_half_opens_after_the_wait_and_closes_on_success(
     settings, jwt_client, fake_stability, django_capture_on_commit_callbacks
 ):
-    settings.CONTENT_BREAKER_OPEN_SECONDS = 1
+    # Long enough that the failing job itself (a few hundred ms, more on a busy machine) ends well inside it.
+    settings.CONTENT_BREAKER_OPEN_SECONDS = 4
     fake_stability.mode = "error500"
     run_job(jwt_client, {"eventDraftId": "evt-h", "eventInfo": EVENT_INFO}, django_capture_on_commit_callbacks)
     assert breaker_status("stability").state == "OPEN"
     import time
 
-    time.sleep(2.1)
+    time.sleep(4.1)
     assert breaker_status("stability").state == "HALF_OPEN"
     fake_stability.mode = "success"
     job = run_job(jwt_client, {**SIMPLE_ONLY, "eventDraftId": "evt-h2"}, django_capture_on_commit_callbacks)
