@@ -4,6 +4,8 @@ import os
 
 from celery import Celery
 
+import common.task_context  # noqa: F401  (request ids into tasks, the project's logging in workers)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("config")

@@ -5,6 +5,7 @@ With no variable set the app runs embedded: SQLite, local media, a filesystem Ce
 ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis (broker and cache).
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and timing cover every other middleware's answer too.
+    "common.observability.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # widget: CORS for the shopper-facing API, before anything that may answer (413s need CORS headers too)
     "widget.cors.ShopperApiCorsMiddleware",
@@ -384,6 +387,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers log with LOGGING (common/task_context.py); Celery's stdout proxy would swallow the pool's lines.
+CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -451,6 +456,19 @@ API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 API_MAX_MULTIPART_BYTES = env.int("API_MAX_MULTIPART_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
+# --- Web server (Procfile `web`: uvicorn with common.web; README "Slow clients") -------------------
+# A request is read in full on the event loop before a Django thread is taken, under deadlines in the manner
+# of Apache's mod_reqtimeout: the head must arrive within WEB_HEADER_TIMEOUT_SECONDS, extended by a second per
+# WEB_MIN_RATE_BYTES received, never past WEB_HEADER_TIMEOUT_MAX_SECONDS; the body within
+# WEB_BODY_TIMEOUT_SECONDS, extended the same way. Past a deadline the client gets 408 in the product's format.
+WEB_THREADS = env.int("WEB_THREADS", default=4)  # Django threads per web process
+WEB_HEADER_TIMEOUT_SECONDS = env.float("WEB_HEADER_TIMEOUT_SECONDS", default=10.0)
+WEB_HEADER_TIMEOUT_MAX_SECONDS = env.float("WEB_HEADER_TIMEOUT_MAX_SECONDS", default=20.0)
+WEB_BODY_TIMEOUT_SECONDS = env.float("WEB_BODY_TIMEOUT_SECONDS", default=20.0)
+WEB_MIN_RATE_BYTES = env.int("WEB_MIN_RATE_BYTES", default=500)
+# Any request body (dashboard uploads included); the API's own, tighter limits above still answer first.
+WEB_MAX_BODY_BYTES = env.int("WEB_MAX_BODY_BYTES", default=API_MAX_MULTIPART_BYTES + 1024 * 1024)
+
 # --- Outbound HTTP ------------------------------------------------------------------------------
 HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)
 HTTP_READ_TIMEOUT = env.float("HTTP_READ_TIMEOUT", default=30.0)
@@ -468,17 +486,40 @@ FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 
 # --- Logging ------------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# plain: "time LEVEL logger message key=value ..."; json: one object per line for a log pipeline.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if IS_PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # The ids a call passes in `extra` (job_id, merchant_id, delivery_id ...) follow the message.
+    # The ids a call passes in `extra` (job_id, merchant_id, delivery_id ...) follow the message; the request
+    # and task ids are added by the filter.
     "formatters": {
-        "plain": {"()": "common.logging.ContextFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+        "plain": {"()": "common.logging.ContextFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "common.logging.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_context": {"()": "common.logging.RequestContextFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_context"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # uvicorn's own lines in the same format (its default handler would print them in its own).
+        "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+    },
 }
+
+# --- Metrics (GET /metrics, Prometheus text format; README "Operating") -------------------------------
+# The scrape needs `Authorization: Bearer <METRICS_TOKEN>`; without a token the endpoint does not exist.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Where every process of this machine counts (prometheus_client's multiprocess mode); `make run` empties it.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default=str(VAR_DIR / "metrics"))
+Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR
+# A worker serves this machine's metrics on this port too (for a worker machine with no web process).
+METRICS_PORT = env.int("METRICS_PORT", default=0)
 
 # --- dashboard (the admin, themed by django-unfold; callbacks in merchants/dashboard.py) ---
 UNFOLD = {

@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from common.api_docs import RedocDocsView, SwaggerDocsView
 from common.errors import error_json_response, product_for_path
+from common.observability import metrics_view
 from merchants.health import healthz, readyz
 from merchants.tokens import TokenObtainView, TokenRefreshViewWithRevocation
 from merchants.views import ApiKeyWhoAmIView, TokenWhoAmIView, throttled_admin_login
@@ -21,6 +22,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),  # the dashboard's language switch (set_language)
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/auth/token", TokenObtainView.as_view(), name="token_obtain_pair"),
     path("api/auth/token/refresh", TokenRefreshViewWithRevocation.as_view(), name="token_refresh"),
     path("api/auth/me", TokenWhoAmIView.as_view(), name="token_me"),

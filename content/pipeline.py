@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 
+from common import metrics
 from common.images import encode_png, open_untrusted_image
 from common.jobs import JobLease, LeaseLost
 from content import storage
@@ -218,6 +219,7 @@ def complete_job(*, job_id: str, produced: list[GeneratedImage]) -> ImageJob:
         job.completed_at = timezone.now()
         job.images_done = job.images_total = len(produced)
         job.save(update_fields=["status", "completed_at", "images_done", "images_total"])
+    metrics.job_finished("content", job.status, job.created_at, job.completed_at)
     remember_event(
         merchant_id=job.merchant_id,
         event_draft_id=job.event_draft_id,
@@ -228,9 +230,15 @@ def complete_job(*, job_id: str, produced: list[GeneratedImage]) -> ImageJob:
 
 
 def fail_job(*, job_id: str, detail: str, code: str = "IMAGE_GENERATION_FAILED") -> None:
-    ImageJob.objects.filter(id=job_id).exclude(status=ImageJob.Status.COMPLETED).update(
-        status=ImageJob.Status.FAILED,
-        error_code=code,
-        error_detail=detail,
-        completed_at=timezone.now(),
+    failed = (
+        ImageJob.objects.filter(id=job_id)
+        .exclude(status=ImageJob.Status.COMPLETED)
+        .update(
+            status=ImageJob.Status.FAILED,
+            error_code=code,
+            error_detail=detail,
+            completed_at=timezone.now(),
+        )
     )
+    if failed:
+        metrics.job_finished("content", ImageJob.Status.FAILED, None, None)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from common import metrics
 from common.errors import InvalidInput, ServiceUnavailable, TooManyRequests, UnsafeURL
 from common.http import fetch_public_url
 from common.images import encode_png, open_untrusted_image
@@ -208,6 +209,8 @@ def request_generation(*, merchant: Merchant, data: dict) -> AcceptedJob:
                     completed_at=now,
                 )
                 job.result_images.set(images)
+            metrics.JOBS_ACCEPTED.labels("content").inc()
+            metrics.job_finished("content", job.status, job.created_at, job.completed_at)
             logger.info("content job %s answered from cache for event %s", job.id, event_draft_id)
             return AcceptedJob(job, 0)
 
@@ -254,6 +257,7 @@ def _save_and_enqueue(job: ImageJob, priority: int) -> None:
             priority=celery_priority(priority),
             on_failure=lambda: fail_job(job_id=job.id, detail=QUEUE_UNAVAILABLE_DETAIL(), code="QUEUE_UNAVAILABLE"),
         )
+    metrics.JOBS_ACCEPTED.labels("content").inc()
 
 
 def request_regeneration(*, merchant: Merchant, image_id: str, data: dict) -> AcceptedJob:

@@ -3,7 +3,6 @@ the file cache, with a handful of concurrent users. No 500, no stuck job, limits
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shlex
 import subprocess
@@ -20,9 +19,8 @@ import pytest
 import requests
 
 from tests.content.conftest import EVENT_INFO
-from tests.support.http import QuietHandler, http_server
 from tests.support.processes import ROOT, free_port, stop_process_group, wait_for_port, wait_until
-from tests.tryon.conftest import garment_png, person_jpeg
+from tests.tryon.conftest import person_jpeg, product_image_server
 
 pytestmark = pytest.mark.worker
 
@@ -97,22 +95,6 @@ def embedded_stack(tmp_path_factory) -> Iterator[EmbeddedStack]:
     finally:
         for process in processes:
             stop_process_group(process)
-
-
-@contextlib.contextmanager
-def product_image_server() -> Iterator[str]:
-    garment = garment_png()
-
-    class Handler(QuietHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(garment)))
-            self.end_headers()
-            self.wfile.write(garment)
-
-    with http_server(Handler) as base:
-        yield f"{base}/shirt.png"
 
 
 def test_concurrent_try_ons_and_size_feedback_on_sqlite_give_no_500_and_no_stuck_job(embedded_stack):

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from common import metrics
 from common.jobs import JobLease
 from common.stored_text import StoredText
 from tryon import storage
@@ -101,6 +102,7 @@ def finish(job: TryOnJob, *, result: EngineResult | None, error: str = "", metad
     except BaseException:
         storage.delete_file(result_name)
         raise
+    metrics.job_finished("tryon", locked.status, locked.created_at, locked.finished_at)
     delete_inputs(locked)
     logger.info("try-on job finished", extra={"job_id": str(job.pk), "status": locked.status, "engine": job.engine})
 

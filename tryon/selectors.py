@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from common.errors import Forbidden, NotFound
 from merchants.models import Merchant
 from tryon import storage
-from tryon.models import DailyUsage, ShareLink, TryOnJob, TryOnSettings
+from tryon.models import DEFAULT_MONTHLY_QUOTA, DailyUsage, ShareLink, TryOnJob, TryOnSettings
 
 
 def visitor_key_for(*, visitor_id: uuid.UUID | None) -> str:
@@ -138,3 +139,27 @@ def recently_finished_jobs(*, merchant: Merchant | None, limit: int) -> list[Try
     if merchant is not None:
         jobs = jobs.filter(merchant=merchant)
     return list(jobs.select_related("merchant").order_by("-finished_at")[:limit])
+
+
+@dataclass(frozen=True)
+class QuotaUse:
+    merchant_id: int
+    merchant_name: str
+    used: int
+    quota: int
+
+
+def monthly_usage_by_merchant(day: date | None = None) -> list[QuotaUse]:
+    """Every merchant's try-ons accepted this month beside its quota (the default for merchants without settings)."""
+    day = day or timezone.localdate()
+    used = dict(
+        DailyUsage.objects.filter(date__gte=month_start(day), date__lt=next_month_start(day))
+        .values_list("merchant_id")
+        .annotate(total=Sum("requested"))
+        .values_list("merchant_id", "total")
+    )
+    quotas = dict(TryOnSettings.objects.values_list("merchant_id", "monthly_quota"))
+    return [
+        QuotaUse(merchant_id, name, int(used.get(merchant_id) or 0), quotas.get(merchant_id, DEFAULT_MONTHLY_QUOTA))
+        for merchant_id, name in Merchant.objects.order_by("pk").values_list("pk", "name")
+    ]

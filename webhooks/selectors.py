@@ -217,3 +217,18 @@ def delivery_backlog(*, merchant: Merchant | None, now: datetime | None = None) 
         paused_endpoints=endpoints.count(),
         now=now,
     )
+
+
+@dataclass(frozen=True)
+class PendingBacklog:
+    count: int
+    oldest_age_seconds: float
+
+
+def pending_backlog() -> PendingBacklog:
+    """Every merchant's deliveries still waiting for an attempt, and how long the oldest has waited (metrics)."""
+    summary = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING).aggregate(
+        count=Count("pk"), oldest=Min("created_at")
+    )
+    oldest = summary["oldest"]
+    return PendingBacklog(summary["count"], (timezone.now() - oldest).total_seconds() if oldest else 0.0)

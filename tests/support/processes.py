@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -19,6 +20,15 @@ from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def procfile_command(name: str, port: int | None = None) -> list[str]:
+    """The Procfile's command for process ``name`` as argv, ``$PORT`` filled in."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.startswith(f"{name}:"):
+            command = line.split(":", 1)[1]
+            return shlex.split(command.replace("$PORT", str(port)) if port is not None else command)
+    raise LookupError(f"Procfile has no {name} process")
 
 
 def free_port() -> int:

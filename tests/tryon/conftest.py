@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import importlib.util
 import io
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.support.http import LocalServer, QuietHandler
+from tests.support.http import LocalServer, QuietHandler, http_server
 from widget.demo import garment_outline
 
 
@@ -458,3 +459,20 @@ def s3_emulator(settings) -> Iterator[S3Emulator]:
     yield state
     gateway.close()
     moto.stop()
+
+
+@contextlib.contextmanager
+def product_image_server() -> Iterator[str]:
+    """A local server answering every GET with a garment PNG; yields a product image URL."""
+    garment = garment_png()
+
+    class Handler(QuietHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(garment)))
+            self.end_headers()
+            self.wfile.write(garment)
+
+    with http_server(Handler) as base:
+        yield f"{base}/shirt.png"

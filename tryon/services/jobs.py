@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from common import metrics
 from common.errors import InvalidInput, UnsafeURL
 from common.http import fetch_public_url
 from common.stored_text import StoredText
@@ -102,6 +103,7 @@ def create_tryon_job(
                     metadata={"channel": channel} if channel else {},
                 )
                 record_usage(merchant=merchant, field="requested")
+                metrics.JOBS_ACCEPTED.labels("tryon").inc()
                 if channel == WIDGET_CHANNEL:
                     record_widget_event(merchant_id=merchant.pk, event="uploads")
                 enqueue_on_commit(run_tryon_job_task, str(job_id), on_failure=lambda: _fail_unqueued(job_id))
