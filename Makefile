@@ -35,6 +35,8 @@ migrate: install
 
 run: install migrate
 	mkdir -p var
+	@# Metrics count from zero with each start (prometheus_client's multiprocess files of the last run).
+	rm -rf "$${PROMETHEUS_MULTIPROC_DIR:-$${VAR_DIR:-var}/metrics}"
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py bootstrap_demo --base-url http://localhost:$(PORT)
 	@# The demo shop (/demo/store/) serves its product photos from this host: local try-on must fetch loopback.

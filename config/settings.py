@@ -404,6 +404,8 @@ CELERY_WORKER_QUEUES = "default,image-generation-job,tryon,webhooks"
 CELERY_BEAT_SCHEDULE: dict = {}
 # Under VAR_DIR (created above), so `celery beat` starts on a fresh deploy without a --schedule option.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Any number of beats may run (one per machine, say): each periodic tick is sent once (common/beat.py).
+CELERY_BEAT_SCHEDULER = "common.beat:SingleTickScheduler"
 
 # --- Job recovery (common/jobs.py) -----------------------------------------------------------------------
 # A running content or try-on job holds a lease its worker renews every JOB_LEASE_SECONDS / 3. When a worker
