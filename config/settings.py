@@ -186,6 +186,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
 ]
 LOGIN_URL = "admin:login"
+# Sign-ins without a `next` (a bookmarked login page) land on the dashboard home; an off-site `next` is ignored.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # --- i18n ---------------------------------------------------------------------------------------
 # Korean first; the dashboard can switch to English (common.middleware.DashboardLanguageMiddleware). Our own
@@ -529,6 +531,10 @@ UNFOLD = {
     "SITE_HEADER": "Toile · Content",
     "SITE_SUBHEADER": "merchants.dashboard.site_subheader",
     "SITE_SYMBOL": "storefront",
+    "SITE_FAVICONS": [
+        {"rel": "icon", "sizes": "32x32", "type": "image/x-icon", "href": "/favicon.ico"},
+        {"rel": "apple-touch-icon", "sizes": "180x180", "type": "image/png", "href": "/static/favicon.png"},
+    ],
     "SITE_URL": None,  # there is no public site to go back to
     "SITE_DROPDOWN": "merchants.dashboard.site_dropdown",
     "SHOW_LANGUAGES": True,

@@ -11,6 +11,7 @@ from drf_spectacular.views import SpectacularAPIView
 from common.api_docs import RedocDocsView, SwaggerDocsView
 from common.errors import error_json_response, product_for_path
 from common.observability import metrics_view
+from merchants import dashboard_pages
 from merchants.health import healthz, readyz
 from merchants.tokens import TokenObtainView, TokenRefreshViewWithRevocation
 from merchants.views import ApiKeyWhoAmIView, TokenWhoAmIView, throttled_admin_login
@@ -18,6 +19,12 @@ from merchants.views import ApiKeyWhoAmIView, TokenWhoAmIView, throttled_admin_l
 urlpatterns = [
     # Before the admin's own URLs: the login form with login limits.
     path("admin/login/", throttled_admin_login, name="admin-login-throttled"),
+    path("admin/logout/", dashboard_pages.logout, name="admin-logout-or-home"),
+    # The login page links here ("forgot your password?") when a URL of this name exists.
+    path("admin/password_reset/", dashboard_pages.password_reset_help, name="admin_password_reset"),
+    path("accounts/login/", dashboard_pages.redirect_to_login),
+    path("accounts/profile/", dashboard_pages.redirect_to_home),
+    path("favicon.ico", dashboard_pages.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),  # the dashboard's language switch (set_language)
     path("healthz", healthz, name="healthz"),
@@ -52,6 +59,12 @@ def _api_or_default(status_code: int, default_view):
     def handler(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
         if product_for_path(request.path):
             return error_json_response(request.path, status_code)
+        if dashboard_pages.is_dashboard_path(request.path):
+            try:
+                return dashboard_pages.dashboard_error_page(request, status_code)
+            except Exception:  # the page needs the database (sidebar, site settings): fall back to the plain one
+                if status_code != 500:
+                    raise
         if status_code == 500:
             return default_view(request)
         return default_view(request, exception)

@@ -191,10 +191,10 @@ def shop(merchant, other_merchant, receiver, settings, django_capture_on_commit_
     )
 
 
-def log_in(browser: Browser, shop: Shop) -> None:
+def log_in(browser: Browser, shop: Shop, *, login_path: str = "/admin/login/?next=/admin/") -> None:
     """Through the login form, as a merchant does."""
     page = browser.page
-    page.goto(f"{browser.base_url}/admin/login/?next=/admin/")
+    page.goto(f"{browser.base_url}{login_path}")
     page.fill("input[name=username]", shop.username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")

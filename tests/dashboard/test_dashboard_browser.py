@@ -217,3 +217,25 @@ def test_language_switch_in_the_user_menu(browser, shop):
     page.click("form:has(input[name=language][value=ko]) button")
     page.wait_for_selector("text=이번 달 가상 피팅")
     browser.assert_nothing_left_the_machine()
+
+
+def test_signing_in_at_the_bookmarked_login_page_lands_on_the_home(browser, shop):
+    page = browser.page
+    log_in(browser, shop, login_path="/admin/login/")  # no ?next=, as a bookmark has it
+    assert page.url == f"{browser.base_url}/admin/"
+    page.wait_for_selector("#home-cards")
+    assert page.inner_text("[data-card=tryon] [data-number]") == "7"
+    assert sum(page.evaluate(CHART_DATA, "tryon-usage")["완료"]) == 5
+    assert page.evaluate(CHART_DATA, "webhook-success")["성공률"][-1] == 50
+    assert page.get_attribute("link[rel=icon]", "href") == "/favicon.ico"
+    icon = page.request.get(f"{browser.base_url}/favicon.ico")  # headless Chromium fetches no tab icon itself
+    assert icon.status == 200 and icon.headers["content-type"] == "image/x-icon"
+    # A typed logout URL goes home instead of a bare 405; an unknown dashboard page is a page of the dashboard.
+    page.goto(f"{browser.base_url}/admin/logout/")
+    assert page.url == f"{browser.base_url}/admin/"
+    response = page.goto(f"{browser.base_url}/admin/no-such-page/")
+    assert response.status == 404
+    assert page.inner_text("#message-title") == "페이지를 찾을 수 없습니다"
+    page.click("text=대시보드 홈으로")
+    page.wait_for_selector("#home-cards")
+    browser.assert_nothing_left_the_machine()
