@@ -39,6 +39,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from common import metrics
 from common.errors import UnsafeURL
 from common.http import validate_public_url
 from common.stored_text import StoredText
@@ -475,6 +476,7 @@ class Dispatcher:
         try:
             while (row := lane.next_row()) is not None:
                 result = _send(lane, row)
+                observe_attempt(row, result)
                 lane.observe(result)
                 self.events.put(Outcome(row.id, lane.claimed.endpoint_id, row.merchant_id, row.event_type, result))
         finally:
@@ -533,6 +535,19 @@ class Dispatcher:
         for lane in done:
             del self.lanes[lane.claimed.endpoint_id]
         return True
+
+
+def observe_attempt(row: ClaimedRow, result: SendResult) -> None:
+    """Counts the attempt by outcome and, once delivered, how long after its event it arrived (metrics)."""
+    status = result.response_status
+    outcome = "success" if result.succeeded else f"http_{status // 100}xx" if status else "no_response"
+    metrics.WEBHOOK_ATTEMPTS.labels(outcome).inc()
+    if result.succeeded:
+        try:
+            occurred = datetime.fromisoformat(str(row.payload["timestamp"]).replace("Z", "+00:00"))
+        except (KeyError, TypeError, ValueError):
+            return
+        metrics.WEBHOOK_LAG.observe(max(0.0, (timezone.now() - occurred).total_seconds()))
 
 
 def _send(lane: _Lane, row: ClaimedRow) -> SendResult:
