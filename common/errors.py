@@ -137,6 +137,25 @@ class ServiceUnavailable(ServiceError):
     status_code = 503
 
 
+# While Redis (cache, throttles, broker) is unreachable, clients are told to come back after this long.
+STORE_OUTAGE_RETRY_AFTER = 10
+STORE_OUTAGE_MESSAGE = "일시적으로 서비스를 사용할 수 없습니다. 잠시 후 다시 시도해 주세요."
+
+
+def is_store_outage(exc: BaseException | None) -> bool:
+    """Redis (cache, throttles, leases) or the broker cannot be reached: the client may retry, nothing broke."""
+    from kombu.exceptions import OperationalError as BrokerUnreachable
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return isinstance(exc, (RedisConnectionError, RedisTimeoutError, BrokerUnreachable))
+
+
+def store_outage_response(request_path: str, exc: BaseException) -> JsonResponse:
+    logger.warning("store unreachable on %s: %s", request_path, type(exc).__name__)
+    return error_json_response(request_path, 503, STORE_OUTAGE_MESSAGE, retry_after=STORE_OUTAGE_RETRY_AFTER)
+
+
 def product_for_path(path: str) -> str | None:
     if path.startswith(("/api/content/", "/api/auth/")) or path in ("/api/content", "/api/auth"):
         return CONTENT
@@ -204,6 +223,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return Response(error_body(product, 413, DEFAULT_MESSAGES[413]), status=413)
     elif isinstance(exc, SuspiciousOperation):
         return Response(error_body(product, 400), status=400)
+    if is_store_outage(exc):
+        logger.warning("store unreachable on %s: %s", path, type(exc).__name__)
+        response = Response(
+            error_body(product, 503, STORE_OUTAGE_MESSAGE, retry_after=STORE_OUTAGE_RETRY_AFTER), status=503
+        )
+        response["Retry-After"] = str(STORE_OUTAGE_RETRY_AFTER)
+        return response
     handled = drf_exception_handler(exc, context)
     if handled is None:
         logger.exception("Unhandled API error on %s", path, exc_info=exc)

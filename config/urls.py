@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
@@ -9,7 +11,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView
 
 from common.api_docs import RedocDocsView, SwaggerDocsView
-from common.errors import error_json_response, product_for_path
+from common.errors import error_json_response, is_store_outage, product_for_path, store_outage_response
 from common.observability import metrics_view
 from merchants import dashboard_pages
 from merchants.health import healthz, readyz
@@ -58,6 +60,10 @@ if not settings.CONTENT_STORAGE["BACKEND"].startswith("storages."):
 def _api_or_default(status_code: int, default_view):
     def handler(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
         if product_for_path(request.path):
+            failure = sys.exc_info()[1] if status_code == 500 else None
+            if is_store_outage(failure):  # raised outside a DRF view (a middleware): still 503, not 500
+                assert failure is not None
+                return store_outage_response(request.path, failure)
             return error_json_response(request.path, status_code)
         if dashboard_pages.is_dashboard_path(request.path):
             try:
