@@ -164,7 +164,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache --------------------------------------------------------------------------------------
 if REDIS_URL:
     # Django's Redis backend, reusing its client (common/cache.py says why).
-    CACHES = {"default": {"BACKEND": "common.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "common.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that is down or hung answers requests with 503 within seconds, never holds them.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
 else:
     # File-based so the web, worker and beat processes of the embedded mode share one cache.
     CACHES = {
@@ -380,6 +387,9 @@ else:
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "control_folder": str(BROKER_DIR / "control"),
+        # How often an idle worker lists the queue folder (kombu's default is 1 s): a webhook's first attempt
+        # or a job's start waits about half of it. A listing costs microseconds (bench/embedded_first_webhook.py).
+        "polling_interval": env.float("FILESYSTEM_BROKER_POLL_SECONDS", default=0.1),
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
