@@ -13,6 +13,7 @@ Run: .venv/bin/python bench/embedded_first_webhook.py [--events 20]
 from __future__ import annotations
 
 import argparse
+import operator
 import os
 import statistics
 import subprocess
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -123,7 +125,7 @@ def main() -> None:
             committed = time.monotonic()
             message_id = WebhookDelivery.objects.latest("created_at").message_id
             with arrived:
-                arrived.wait_for(lambda message_id=message_id: message_id in arrivals, timeout=30)
+                arrived.wait_for(partial(operator.contains, arrivals, message_id), timeout=30)
             waits.append(arrivals[message_id] - committed)
             time.sleep(0.37)  # a quiet shop: the worker is idle again before the next event
         os.killpg(worker.pid, 15)

@@ -70,7 +70,6 @@ def test_every_answer_carries_a_request_id_and_a_callers_id_is_kept(client):
 
 @pytest.mark.django_db
 def test_queue_depth_is_read_from_the_broker(metrics_on, client, filesystem_broker):
-    from sizing.tasks import __name__ as _  # noqa: F401  (tasks registered)
     from config.celery import app as celery_app
 
     celery_app.conf.task_always_eager = False

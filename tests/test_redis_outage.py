@@ -11,6 +11,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.cache import caches
@@ -46,7 +47,17 @@ class OwnRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--dir", str(self.folder)],
+            [
+                redis_server_binary(),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--dir",
+                str(self.folder),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -94,11 +105,11 @@ def test_every_api_path_answers_503_in_format_while_redis_is_down(own_redis, set
     content = jwt_client_for(merchant)
     tryon_job = TryOnJob.objects.create(merchant=merchant, product_image_url="https://shop.example/p.png")
     content_job = ImageJob.objects.create(merchant=merchant, event_draft_id="evt-outage", payload={})
-    polls = [
+    polls: list[tuple[Any, str, str, dict[str, Any]]] = [
         (toile, "get", f"/api/tryon/{tryon_job.pk}", {}),
         (content, "get", f"/api/content/images/jobs/{content_job.pk}", {}),
     ]
-    others = [
+    others: list[tuple[Any, str, str, dict[str, Any]]] = [
         (toile, "get", "/api/me", {}),
         (toile, "post", "/api/size/recommend", {"data": {"productId": str(uuid.uuid4())}, "format": "json"}),
         (content, "post", "/api/content/images/generate", {"data": {"eventDraftId": "evt-x", "eventInfo": EVENT_INFO}, "format": "json"}),
