@@ -1,4 +1,4 @@
-"""End-to-end Content jobs: a real gunicorn (the Procfile's web command) and a real ``celery worker`` (the
+"""End-to-end Content jobs: the Procfile's web command and a real ``celery worker`` (the
 Procfile's, concurrency 2) on Redis and PostgreSQL, jobs submitted and polled through the HTTP API.
 
 Run: .venv/bin/python bench/content_jobs.py [sequential_jobs] [burst_jobs]
@@ -33,7 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.processes import free_port, stop_process_group, wait_for_port  # noqa: E402
+from tests.support.processes import free_port, procfile_command, stop_process_group, wait_for_port  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -195,8 +195,8 @@ def main(sequential: int, burst: int) -> None:
 
         create_merchant(name="Bench Cafe", username="bench", password="bench-pass-123")
         port = free_port()
-        web = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"]
-        web += ["--workers", "2", "--threads", "4", "--timeout", "60"]
+        web = procfile_command("web", port)
+        web[0] = str(Path(sys.executable).with_name(web[0]))  # the virtualenv's server, as honcho finds it
         worker = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO"]
         worker += ["--queues", "default,image-generation-job,tryon,webhooks", "--concurrency", "2"]
         worker += ["--without-gossip", "--without-mingle", "--hostname", f"bench-{os.getpid()}@%h"]
