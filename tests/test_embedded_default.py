@@ -3,8 +3,8 @@ the file cache, with a handful of concurrent users. No 500, no stuck job, limits
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shlex
 import subprocess
 import sys
 import time
@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from tests.content.conftest import EVENT_INFO
-from tests.support.processes import ROOT, free_port, stop_process_group, wait_for_port, wait_until
+from tests.support.processes import ROOT, free_port, procfile_process, wait_for_port, wait_until
 from tests.tryon.conftest import person_jpeg, product_image_server
 
 pytestmark = pytest.mark.worker
@@ -70,31 +70,15 @@ def embedded_stack(tmp_path_factory) -> Iterator[EmbeddedStack]:
     _manage(env, "migrate", "--noinput")
     _manage(env, "create_merchant", "Embedded Shop", "--username", "embedded", "--password", "embedded-pass-1")
     api_key = _manage(env, "issue_api_key", "Embedded Shop").strip().splitlines()[-1]
-    processes, logs = [], []
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        if ":" not in line or line.startswith("#"):
-            continue
-        name, command = line.split(":", 1)
-        log = root / f"{name.strip()}.log"
-        logs.append(log)
-        with log.open("wb") as out:
-            processes.append(
-                subprocess.Popen(
-                    shlex.split(command.replace("$PORT", str(port))),
-                    cwd=ROOT,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            )
-    try:
+    procfile = (ROOT / "Procfile").read_text().splitlines()
+    names = [line.split(":", 1)[0] for line in procfile if ":" in line and not line.startswith("#")]
+    logs = [root / f"{name}.log" for name in names]
+    with contextlib.ExitStack() as stack:
+        for name, log in zip(names, logs, strict=True):
+            stack.enter_context(procfile_process(name, env, log, port=port))
         wait_for_port(port, timeout=60)
         wait_until(lambda: all("ready." in log.read_text() for log in logs if "worker" in log.name), timeout=90)
         yield EmbeddedStack(f"http://127.0.0.1:{port}", api_key, "embedded", "embedded-pass-1", logs)
-    finally:
-        for process in processes:
-            stop_process_group(process)
 
 
 def test_concurrent_try_ons_and_size_feedback_on_sqlite_give_no_500_and_no_stuck_job(embedded_stack):

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
@@ -32,7 +30,7 @@ from tests.conftest import FAST_RECOVERY_ENV, make_merchant, owner_of
 from tests.content.conftest import EVENT_INFO
 from tests.support import processes
 from tests.support.http import LocalServer, QuietHandler
-from tests.support.processes import ROOT, free_port, procfile_command, stop_process_group, wait_for_port, wait_until
+from tests.support.processes import ROOT, free_port, procfile_command, procfile_process, wait_for_port, wait_until
 from tests.tryon.conftest import fake_fashn, person_jpeg, product_image_server  # noqa: F401  (fixture)
 from tryon.models import TryOnJob
 from webhooks.models import DeliveryStatus, WebhookDelivery
@@ -64,23 +62,6 @@ class Receiver:
                 self.end_headers()
 
         self.server = LocalServer(Handler)
-
-
-@contextmanager
-def procfile_process(name: str, env: dict[str, str], log: Path, *extra: str, port: int | None = None) -> Iterator[None]:
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*procfile_command(name, port), *extra],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield
-    finally:
-        stop_process_group(process)
 
 
 def json_lines(*logs: Path) -> list[dict]:

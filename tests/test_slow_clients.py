@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -27,7 +26,7 @@ from django.conf import settings
 from merchants.services import issue_api_key
 from tests.conftest import make_merchant
 from tests.support import processes
-from tests.support.processes import ROOT, free_port, procfile_command, stop_process_group, wait_for_port
+from tests.support.processes import free_port, procfile_process, wait_for_port
 from tests.tryon.conftest import person_jpeg, product_image_server
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -63,21 +62,12 @@ def web(tmp_path_factory, django_db_setup, django_db_blocker) -> Iterator[WebPro
         "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
         "PYTHONUNBUFFERED": "1",
     }
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            procfile_command("web", port),
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_for_port(port, timeout=60)
-        yield WebProcess(f"http://127.0.0.1:{port}", port)
-    finally:
-        stop_process_group(process)
-        print(log_path.read_text(errors="replace")[-3000:])
+    with procfile_process("web", env, log_path, port=port):
+        try:
+            wait_for_port(port, timeout=60)
+            yield WebProcess(f"http://127.0.0.1:{port}", port)
+        finally:
+            print(log_path.read_text(errors="replace")[-3000:])
 
 
 class Trickler(threading.Thread):

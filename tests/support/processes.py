@@ -31,6 +31,26 @@ def procfile_command(name: str, port: int | None = None) -> list[str]:
     raise LookupError(f"Procfile has no {name} process")
 
 
+@contextlib.contextmanager
+def procfile_process(
+    name: str, env: dict[str, str], log: Path, *extra: str, port: int | None = None
+) -> Iterator[subprocess.Popen]:
+    """Runs the Procfile's ``name`` process (``extra`` arguments appended) in its own group, logging to ``log``."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*procfile_command(name, port), *extra],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield process
+    finally:
+        stop_process_group(process)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
