@@ -6,6 +6,9 @@ table of some 200 response callbacks each time: about 0.2 ms, as much as a whole
 ``/healthz`` view. A cache hit on a polled status endpoint paid it two or three times. Here each backend
 instance (Django keeps one per thread) builds one client per connection pool and reuses it.
 
+Both offer ``update``, an atomic read-modify-write of one entry (state several processes change together,
+such as the webhook dispatchers' per-endpoint concurrency windows).
+
 Embedded: web threads, worker and beat processes share it; counters built on it (rate limits, throttles,
 breaker windows) must count every request. Django's FileBasedCache implements ``add`` as has_key + set and
 ``incr`` as get + set, so concurrent callers lose updates (36 concurrent requests against a limit of 30 were
@@ -32,7 +35,7 @@ from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.core.files import locks
 from django.core.files.move import file_move_safe
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, WatchError
 
 
 class _ReusingRedisCacheClient(RedisCacheClient):
@@ -98,6 +101,24 @@ class RedisCache(DjangoRedisCache):
         found = {made[key]: loads(value) for key, value in zip(made, answer, strict=False) if value is not None}
         return found, int(answer[-1])
 
+    def update(self, key: str, change: Callable[[Any], Any], timeout: int) -> Any:
+        """Stores and returns ``change(current value or None)``, atomically (WATCH/MULTI: tried again when
+        another client changed the entry in between); the entry then lives ``timeout`` seconds."""
+        made = self.make_and_validate_key(key)
+        serializer = self._cache._serializer  # type: ignore[attr-defined]  # Django's private API, absent from its stubs
+        with self._cache.get_client(made, write=True).pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(made)
+                    raw = pipe.get(made)
+                    value = change(None if raw is None else serializer.loads(raw))
+                    pipe.multi()
+                    pipe.set(made, serializer.dumps(value), ex=timeout)
+                    pipe.execute()
+                    return value
+                except WatchError:
+                    continue
+
 
 class AtomicFileBasedCache(FileBasedCache):
     # FileBasedCache's private state and helpers, which django-stubs leave out.
@@ -129,6 +150,13 @@ class AtomicFileBasedCache(FileBasedCache):
     def read_and_count(self, keys: list[str], counter: str, timeout: int) -> tuple[dict[str, Any], int]:
         return self.get_many(keys), self.count(counter, timeout)
 
+    def update(self, key: str, change: Callable[[Any], Any], timeout: int) -> Any:
+        """Stores and returns ``change(current value or None)``, atomically (as :class:`RedisCache`)."""
+        with self._exclusive():
+            value = change(self.get(key))
+            self.set(key, value, timeout)
+            return value
+
     def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
         with self._exclusive():
             return self._incr_locked(key, delta, version)
@@ -158,6 +186,10 @@ class CountingCache(Protocol):
     def count(self, key: str, timeout: int) -> int: ...
 
     def read_and_count(self, keys: list[str], counter: str, timeout: int) -> tuple[dict[str, Any], int]: ...
+
+    def update(self, key: str, change: Callable[[Any], Any], timeout: int) -> Any: ...
+
+    def get_many(self, keys: list[str]) -> dict[str, Any]: ...
 
 
 def counting_cache() -> CountingCache:

@@ -640,10 +640,15 @@ WEBHOOKS_DISPATCH_ON_COMMIT = env.bool("WEBHOOKS_DISPATCH_ON_COMMIT", default=Tr
 WEBHOOKS_POLL_INTERVAL_SECONDS = env.float("WEBHOOKS_POLL_INTERVAL_SECONDS", default=5.0)
 # Deliveries of one endpoint claimed at once (one lane of a dispatcher).
 WEBHOOKS_BATCH_SIZE = env.int("WEBHOOKS_BATCH_SIZE", default=100)
-# Sending threads per dispatcher run, and concurrent requests to one endpoint (all dispatchers together):
-# a run serves WEBHOOKS_CONCURRENCY // WEBHOOKS_ENDPOINT_CONCURRENCY endpoints at once.
+# Sending threads per dispatcher run (per webhooks worker process); a run serves up to
+# WEBHOOKS_CONCURRENCY // WEBHOOKS_ENDPOINT_INITIAL_CONCURRENCY endpoints at once.
 WEBHOOKS_CONCURRENCY = env.int("WEBHOOKS_CONCURRENCY", default=32)
-WEBHOOKS_ENDPOINT_CONCURRENCY = env.int("WEBHOOKS_ENDPOINT_CONCURRENCY", default=4)
+# Requests in flight to one endpoint, all dispatchers together: an adaptive window (webhooks/services/window.py)
+# that starts at the initial value, grows while answers are fast and halves on timeouts, 5xx/429 and answers
+# slower than WEBHOOKS_SLOW_ANSWER_SECONDS; never above the maximum (nor the merchant's cap on the endpoint).
+WEBHOOKS_ENDPOINT_INITIAL_CONCURRENCY = env.int("WEBHOOKS_ENDPOINT_INITIAL_CONCURRENCY", default=4)
+WEBHOOKS_ENDPOINT_MAX_CONCURRENCY = env.int("WEBHOOKS_ENDPOINT_MAX_CONCURRENCY", default=32)
+WEBHOOKS_SLOW_ANSWER_SECONDS = env.float("WEBHOOKS_SLOW_ANSWER_SECONDS", default=1.0)
 WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE["webhooks-deliver-pending"] = {
     "task": "webhooks.deliver_pending",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +34,15 @@ class WebhookEndpoint(models.Model):
     # or the pause after five failures in a row; see webhooks/services/attempts.py). Cleared by any success.
     consecutive_failures = models.PositiveIntegerField(_("연속 실패 횟수"), default=0)
     paused_until = models.DateTimeField(_("발송 보류 종료"), null=True, blank=True)
+    # The merchant's cap on requests in flight to this endpoint; empty: automatic, up to
+    # WEBHOOKS_ENDPOINT_MAX_CONCURRENCY (the window adapts below it: webhooks/services/window.py).
+    max_concurrency = models.PositiveSmallIntegerField(
+        _("최대 동시 요청 수"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("이 URL로 동시에 보내는 요청의 상한입니다. 비워 두면 응답 속도에 맞춰 자동으로 조절합니다."),
+    )
     # The dispatcher currently sending to this endpoint (its lease), and when one last started to: claims
     # take endpoints least recently dispatched first, and only one dispatcher sends to an endpoint at a time.
     claim_token = models.UUIDField(_("처리 토큰"), null=True, blank=True, editable=False)

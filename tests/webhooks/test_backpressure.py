@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def one_at_a_time(allow_loopback):
     """One request at a time per endpoint, so which delivery gets which answer is deterministic."""
-    allow_loopback.WEBHOOKS_ENDPOINT_CONCURRENCY = 1
+    allow_loopback.WEBHOOKS_ENDPOINT_MAX_CONCURRENCY = 1
     return allow_loopback
 
 

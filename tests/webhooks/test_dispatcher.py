@@ -69,15 +69,16 @@ def test_a_full_batch_is_followed_by_the_next_claim(merchant, receiver, allow_lo
 
     assert delivered(attempt_count=1) == 10
     assert len({request.headers["webhook-id"] for request in receiver.requests}) == receiver.count() == 10
-    # Four batches of at most three, one after another in the same run, and a last claim that found nothing.
-    assert dispatcher.claims == 5
+    # At least four batches of at most three, one after another in the same run: claims, or top-ups of the
+    # lane while no other endpoint waits for one.
+    assert dispatcher.claims + dispatcher.refills >= 4
 
 
 def test_one_merchants_backlog_does_not_delay_another_merchants_first_attempt(
     merchant, other_merchant, receiver, allow_loopback, settings
 ):
     """Claims go round the endpoints (least recently served first), a batch at a time."""
-    settings.WEBHOOKS_ENDPOINT_CONCURRENCY = 1
+    settings.WEBHOOKS_ENDPOINT_MAX_CONCURRENCY = 1
     make_endpoint(merchant, receiver.url("/busy"), ["tryon.completed"])
     for number in range(30):
         emit_event(merchant=merchant, event_type="tryon.completed", data={"n": number})
@@ -93,7 +94,7 @@ def test_one_merchants_backlog_does_not_delay_another_merchants_first_attempt(
 
 
 def test_connections_to_an_endpoint_are_kept_alive_and_reused(merchant, receiver, allow_loopback, settings):
-    settings.WEBHOOKS_ENDPOINT_CONCURRENCY = 2
+    settings.WEBHOOKS_ENDPOINT_MAX_CONCURRENCY = 2
     make_endpoint(merchant, receiver.url(), ["tryon.completed"])
     for number in range(20):
         emit_event(merchant=merchant, event_type="tryon.completed", data={"n": number})

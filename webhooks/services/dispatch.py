@@ -3,12 +3,16 @@
 A dispatcher run (the ``webhooks.deliver_pending`` task, kicked after each commit that emits events and
 run by beat as a safety net) works in *lanes*. A lane is one endpoint: a claim takes the endpoints least
 recently dispatched to first (round robin, so one merchant's backlog cannot starve another's first attempt),
-reserves the endpoint itself and up to ``WEBHOOKS_BATCH_SIZE`` of its due deliveries, and then up to
-``WEBHOOKS_ENDPOINT_CONCURRENCY`` threads send them over kept-alive connections. Lanes are independent: a
-slow endpoint holds its own threads only, and a run never waits for a batch before claiming again, it
-claims whenever a lane has started its last request. The sending threads never touch the database: the
-run's own thread claims, records results in bulk and releases. The run ends when a claim finds nothing
-(or after ``RUN_SECONDS``, then it queues its successor).
+reserves the endpoint itself and up to ``WEBHOOKS_BATCH_SIZE`` of its due deliveries, and then as many
+threads as the endpoint's concurrency window grants (``window.py``: adaptive, shared by every dispatcher)
+send them over kept-alive connections. Lanes are independent: a slow endpoint holds its own threads only,
+and a run never waits for a batch before claiming again, it claims whenever a lane has started its last
+request. While no other endpoint waits for a lane, a lane is topped up with more of its endpoint's due
+deliveries instead of ending; and a healthy endpoint whose window has room for another sender is *joined*
+by a second run (another worker process, asked for with a kick), which claims other deliveries of it: one
+shop's flash sale is sent by every process, within the one window. The sending threads never touch the
+database: the run's own thread claims, records results in bulk and releases. The run ends when a claim
+finds nothing (or after ``RUN_SECONDS``, then it queues its successor).
 
 Exactly one winner per row: on PostgreSQL the claim locks endpoints and deliveries ``FOR … SKIP LOCKED``
 so concurrent dispatchers take disjoint ones without waiting; on every backend the claim is a conditional
@@ -25,7 +29,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -46,6 +50,7 @@ from common.stored_text import StoredText
 from webhooks.crypto import decrypt_secret
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from webhooks.sender import BLOCKED, SEND_CRASHED, SendResult, post_signed
+from webhooks.services import window
 from webhooks.services._log import log
 from webhooks.services.attempts import (
     BREAKER_THRESHOLD,
@@ -67,6 +72,11 @@ FLUSH_ROWS = 200
 FLUSH_SECONDS = 0.05
 # While lanes are busy and the last claim found no other endpoint, look again this often.
 IDLE_CLAIM_SECONDS = 0.1
+# A lane is topped up when fewer than a batch, or than this many of its deliveries per sending thread, are
+# left: enough that its threads do not run dry while the run's thread records results or claims.
+REFILL_ROWS_PER_THREAD = 4
+# A congestion signal is reported to the endpoint's window this soon (else every window.REFRESH_SECONDS).
+URGENT_REPORT_SECONDS = 0.02
 
 UNSENT_INACTIVE = StoredText(gettext_noop("엔드포인트가 비활성화되어 발송하지 않았습니다."))
 
@@ -101,15 +111,55 @@ class ClaimedLane:
     # Nothing to clear after a success: no failure streak, no pause.
     healthy: bool
     rows: list[ClaimedRow]
+    # The merchant's cap on requests in flight (None: automatic, up to the global maximum).
+    max_concurrency: int | None = None
+    # Another dispatcher holds the endpoint; this lane shares its window (the endpoint row is not ours).
+    joined: bool = False
 
 
-def claim_lanes(*, claim_token: uuid.UUID, max_lanes: int, rows_per_lane: int) -> list[ClaimedLane]:
+_ENDPOINT_FIELDS = (
+    "id",
+    "url",
+    "encrypted_secret",
+    "is_active",
+    "consecutive_failures",
+    "failing_since",
+    "paused_until",
+    "last_dispatched_at",
+    "max_concurrency",
+)
+
+
+def claim_lanes(
+    *,
+    claim_token: uuid.UUID,
+    max_lanes: int,
+    rows_per_lane: int,
+    sending_to: Collection[uuid.UUID] = (),
+) -> list[ClaimedLane]:
     """Reserves up to ``max_lanes`` endpoints with due deliveries, and up to ``rows_per_lane`` of each one's.
 
     Skipped: endpoints another dispatcher is sending to, and endpoints paused by back-pressure (unless
     inactive: their deliveries are then finished without sending). An endpoint that has been failing gets a
-    lane of one delivery, a probe.
+    lane of one delivery, a probe. Lanes left over join healthy endpoints another dispatcher is sending to
+    whose window has room for one more (never one in ``sending_to``, the caller's own lanes).
     """
+    lanes = _claim_free_lanes(
+        claim_token=claim_token, max_lanes=max_lanes, rows_per_lane=rows_per_lane, skip=set(sending_to)
+    )
+    if len(lanes) < max_lanes:
+        lanes += _join_lanes(
+            claim_token=claim_token,
+            max_lanes=max_lanes - len(lanes),
+            rows_per_lane=rows_per_lane,
+            skip={*sending_to, *(lane.endpoint_id for lane in lanes)},
+        )
+    return lanes
+
+
+def _claim_free_lanes(
+    *, claim_token: uuid.UUID, max_lanes: int, rows_per_lane: int, skip: set[uuid.UUID]
+) -> list[ClaimedLane]:
     now = timezone.now()
     lease_until = now + claim_lease()
     row_locks = connection.features.has_select_for_update_skip_locked
@@ -122,25 +172,18 @@ def claim_lanes(*, claim_token: uuid.UUID, max_lanes: int, rows_per_lane: int) -
             )
             .filter(Q(is_active=False) | Q(paused_until__isnull=True) | Q(paused_until__lte=now))
             .filter(free)
+            # A run's lane that joined an endpoint goes on: the endpoint given up by its first sender is not
+            # claimed by the same run a second time.
+            .exclude(pk__in=skip)
             .order_by(F("last_dispatched_at").asc(nulls_first=True), "pk")
-            .only(
-                "id",
-                "url",
-                "encrypted_secret",
-                "is_active",
-                "consecutive_failures",
-                "failing_since",
-                "paused_until",
-                "last_dispatched_at",
-            )
+            .only(*_ENDPOINT_FIELDS)
         )
         if row_locks:
             # FOR NO KEY UPDATE: does not conflict with the FOR KEY SHARE that emit_event and the deliveries'
             # foreign key take, so claiming never delays an emitter's commit.
             endpoints = list(candidates.select_for_update(skip_locked=True, no_key=True, of=("self",))[:max_lanes])
-            rows = _claim_rows_locking(
-                endpoints, rows_per_lane, claim_token=claim_token, now=now, lease_until=lease_until
-            )
+            limits = {endpoint.pk: _lane_size(endpoint, rows_per_lane) for endpoint in endpoints}
+            rows = _claim_rows_locking(limits, claim_token=claim_token, now=now, lease_until=lease_until)
         else:
             endpoints = [
                 endpoint
@@ -150,20 +193,9 @@ def claim_lanes(*, claim_token: uuid.UUID, max_lanes: int, rows_per_lane: int) -
                     claim_token=claim_token, claimed_until=lease_until
                 )
             ]
-            rows = _claim_rows(endpoints, rows_per_lane, claim_token=claim_token, now=now, lease_until=lease_until)
-        lanes = [
-            ClaimedLane(
-                endpoint.pk,
-                endpoint.url,
-                endpoint.encrypted_secret,
-                endpoint.is_active,
-                endpoint.consecutive_failures,
-                not endpoint.consecutive_failures and not endpoint.failing_since and not endpoint.paused_until,
-                rows[endpoint.pk],
-            )
-            for endpoint in endpoints
-            if rows.get(endpoint.pk)
-        ]
+            limits = {endpoint.pk: _lane_size(endpoint, rows_per_lane) for endpoint in endpoints}
+            rows = _claim_rows(limits, claim_token=claim_token, now=now, lease_until=lease_until)
+        lanes = [_lane(endpoint, rows[endpoint.pk]) for endpoint in endpoints if rows.get(endpoint.pk)]
         WebhookEndpoint.objects.filter(pk__in=[lane.endpoint_id for lane in lanes]).update(
             claim_token=claim_token, claimed_until=lease_until, last_dispatched_at=now
         )
@@ -175,24 +207,76 @@ def claim_lanes(*, claim_token: uuid.UUID, max_lanes: int, rows_per_lane: int) -
     return lanes
 
 
+def _lane(endpoint: WebhookEndpoint, rows: list[ClaimedRow], *, joined: bool = False) -> ClaimedLane:
+    return ClaimedLane(
+        endpoint.pk,
+        endpoint.url,
+        endpoint.encrypted_secret,
+        endpoint.is_active,
+        endpoint.consecutive_failures,
+        not endpoint.consecutive_failures and not endpoint.failing_since and not endpoint.paused_until,
+        rows,
+        max_concurrency=endpoint.max_concurrency,
+        joined=joined,
+    )
+
+
+def _join_lanes(
+    *, claim_token: uuid.UUID, max_lanes: int, rows_per_lane: int, skip: set[uuid.UUID]
+) -> list[ClaimedLane]:
+    """Lanes on healthy endpoints that other dispatchers are sending to and whose window has room for one
+    more sender: this run claims other due deliveries of theirs (the endpoint row stays the other run's)."""
+    now = timezone.now()
+    held = (
+        WebhookEndpoint.objects.filter(pk__in=WebhookDelivery.objects.filter(_due_filter(now)).values("endpoint_id"))
+        .filter(is_active=True, consecutive_failures=0, failing_since__isnull=True, paused_until__isnull=True)
+        .filter(claim_token__isnull=False, claimed_until__gte=now)
+        .exclude(claim_token=claim_token)
+        .exclude(pk__in=skip)
+        .order_by(F("last_dispatched_at").asc(nulls_first=True), "pk")
+        .only(*_ENDPOINT_FIELDS)
+    )
+    endpoints = list(held[: 4 * max_lanes])
+    windows = window.windows(endpoint.pk for endpoint in endpoints)
+    endpoints = [e for e in endpoints if e.pk in windows and windows[e.pk].room_for_another()][:max_lanes]
+    if not endpoints:
+        return []
+    rows = claim_more_rows(claim_token=claim_token, limits=dict.fromkeys((e.pk for e in endpoints), rows_per_lane))
+    return [_lane(endpoint, rows[endpoint.pk], joined=True) for endpoint in endpoints if rows.get(endpoint.pk)]
+
+
+def claim_more_rows(*, claim_token: uuid.UUID, limits: dict[uuid.UUID, int]) -> dict[uuid.UUID, list[ClaimedRow]]:
+    """Claims up to ``limits[endpoint]`` more due deliveries of each endpoint (still active and not paused)
+    that this run is already sending to: its lane goes on instead of ending and being claimed again."""
+    now = timezone.now()
+    lease_until = now + claim_lease()
+    with transaction.atomic():
+        sendable = set(
+            WebhookEndpoint.objects.filter(pk__in=list(limits), is_active=True)
+            .filter(Q(paused_until__isnull=True) | Q(paused_until__lte=now))
+            .values_list("pk", flat=True)
+        )
+        limits = {endpoint_id: size for endpoint_id, size in limits.items() if endpoint_id in sendable}
+        if connection.features.has_select_for_update_skip_locked:
+            return _claim_rows_locking(limits, claim_token=claim_token, now=now, lease_until=lease_until)
+        return _claim_rows(limits, claim_token=claim_token, now=now, lease_until=lease_until)
+
+
 def _claim_rows(
-    endpoints: list[WebhookEndpoint],
-    rows_per_lane: int,
+    limits: dict[uuid.UUID, int],
     *,
     claim_token: uuid.UUID,
     now: datetime,
     lease_until: datetime,
 ) -> dict[uuid.UUID, list[ClaimedRow]]:
-    """Claims each endpoint's first due deliveries with conditional updates (any backend)."""
+    """Claims each endpoint's first ``limits[endpoint]`` due deliveries with conditional updates (any backend)."""
     claimed: dict[uuid.UUID, list[ClaimedRow]] = {}
-    for endpoint in endpoints:
-        due = WebhookDelivery.objects.filter(_due_filter(now), endpoint_id=endpoint.pk)
-        ids = list(
-            due.order_by("next_attempt_at", "id").values_list("id", flat=True)[: _lane_size(endpoint, rows_per_lane)]
-        )
+    for endpoint_id, size in limits.items():
+        due = WebhookDelivery.objects.filter(_due_filter(now), endpoint_id=endpoint_id)
+        ids = list(due.order_by("next_attempt_at", "id").values_list("id", flat=True)[:size])
         # The conditional update re-checks the lease: a row another dispatcher claimed meanwhile stays its.
         due.filter(id__in=ids).update(claim_token=claim_token, claimed_until=lease_until)
-        claimed[endpoint.pk] = [
+        claimed[endpoint_id] = [
             ClaimedRow(**values)
             for values in WebhookDelivery.objects.filter(id__in=ids, claim_token=claim_token)
             .order_by("next_attempt_at", "id")
@@ -220,8 +304,7 @@ RETURNING endpoint_id, id, message_id, payload, merchant_id, event_type, next_at
 
 
 def _claim_rows_locking(
-    endpoints: list[WebhookEndpoint],
-    rows_per_lane: int,
+    limits: dict[uuid.UUID, int],
     *,
     claim_token: uuid.UUID,
     now: datetime,
@@ -231,14 +314,14 @@ def _claim_rows_locking(
 
     The same rows as :func:`_claim_rows` takes, in one round trip instead of three per lane.
     """
-    if not endpoints:
+    if not limits:
         return {}
     params: dict[str, Any] = {
         "token": claim_token,
         "lease_until": lease_until,
         "now": now,
-        "endpoints": [endpoint.pk for endpoint in endpoints],
-        "limits": [_lane_size(endpoint, rows_per_lane) for endpoint in endpoints],
+        "endpoints": list(limits),
+        "limits": list(limits.values()),
     }
     with connection.cursor() as cursor:
         cursor.execute(_CLAIM_ROWS_SQL, params)
@@ -261,7 +344,7 @@ def _lane_size(endpoint: WebhookEndpoint, rows_per_lane: int) -> int:
         return 1
     if endpoint.consecutive_failures or endpoint.last_dispatched_at is None:
         # Not known to answer yet: a dead endpoint then costs a small claim, not a whole batch handed back.
-        return min(rows_per_lane, 2 * settings.WEBHOOKS_ENDPOINT_CONCURRENCY)
+        return min(rows_per_lane, 2 * window.initial_window())
     return rows_per_lane
 
 
@@ -331,12 +414,28 @@ class _Lane:
     claimed: ClaimedLane
     started: float
     rows: collections.deque[ClaimedRow]
+    # Sending threads submitted and not yet reported done (the run's thread counts these).
     runners: int = 0
+    # Sending threads in their loop, and how many may be (the lane's share of the window and of the run's
+    # threads); guarded by ``lock``: a thread beyond ``allowed`` ends before its next request.
+    active: int = 0
+    allowed: int = 0
+    # Slots of the endpoint's window this lane holds, and what it saw since it last renewed them.
+    granted: int = 0
+    signals: window.Signals = field(default_factory=window.Signals)
+    renewed: float = 0.0
+    urgent: bool = False
+    # More of the endpoint's deliveries may be claimed for this lane (the last top-up found some).
+    refillable: bool = True
+    # Another dispatcher sent to the endpoint meanwhile: its health is not known from the claim alone.
+    shared: bool = False
+    helped: bool = False
     stopped: bool = False
     failed: bool = False
     gone: bool = False
     # End of the pause the lane's failures call for (the same rule recording applies), if it stopped for one.
     pause_until: datetime | None = None
+    stop_announced: bool = False
     consecutive_failures: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     _prepared: tuple[str, UnsafeURL | None] | Exception | None = None
@@ -346,19 +445,32 @@ class _Lane:
         return not self.stopped and bool(self.rows) and time.monotonic() - self.started <= LANE_SECONDS
 
     def next_row(self) -> ClaimedRow | None:
+        """The next delivery for a sending thread, or None: the thread ends (and no longer counts)."""
         with self.lock:
-            return self.rows.popleft() if self.accepting() else None
+            if self.accepting() and self.active <= self.allowed:
+                return self.rows.popleft()
+            self.active -= 1
+            return None
 
-    def observe(self, result: SendResult) -> None:
+    def observe(self, result: SendResult, *, started: float) -> None:
         with self.lock:
             self.consecutive_failures = 0 if result.succeeded else self.consecutive_failures + 1
             self.failed = self.failed or not result.succeeded
+            kind = window.classify(result)
+            self.signals.add(kind, started=started)
+            self.urgent = self.urgent or kind == window.CONGESTED
             if should_stop_sending(consecutive_failures=self.consecutive_failures, result=result):
                 self.stopped = True
+                self.urgent = True
                 self.gone = self.gone or result.response_status == 410
                 pause = pause_after(consecutive_failures=self.consecutive_failures, result=result)
                 if pause is not None:
                     self.pause_until = max(timezone.now() + pause, self.pause_until or timezone.now())
+
+    def take_signals(self) -> window.Signals:
+        with self.lock:
+            signals, self.signals, self.urgent = self.signals, window.Signals(), False
+            return signals
 
     def prepared(self) -> tuple[str, UnsafeURL | None]:
         """The secret and the URL check, done once per lane; raises what decrypting the secret raised."""
@@ -386,17 +498,23 @@ class _RunnerDone:
 class Dispatcher:
     def __init__(self, *, batch_size: int | None = None, concurrency: int | None = None) -> None:
         self.batch_size = batch_size or settings.WEBHOOKS_BATCH_SIZE
-        self.per_endpoint = max(1, settings.WEBHOOKS_ENDPOINT_CONCURRENCY)
-        self.concurrency = max(concurrency or settings.WEBHOOKS_CONCURRENCY, self.per_endpoint)
-        self.max_lanes = max(1, self.concurrency // self.per_endpoint)
+        self.concurrency = max(1, concurrency or settings.WEBHOOKS_CONCURRENCY)
+        # As many lanes as endpoints at their initial window fill the run's threads.
+        self.max_lanes = max(1, self.concurrency // window.initial_window())
         self.claim_token = uuid.uuid4()
+        self.holder = str(self.claim_token)
         self.lanes: dict[uuid.UUID, _Lane] = {}
         self.events: queue.Queue[Outcome | _RunnerDone] = queue.Queue()
         self.unrecorded: list[Outcome] = []
         self.oldest_unrecorded = 0.0
         self.processed = 0
         self.claims = 0
+        self.refills = 0
         self.paused: set[uuid.UUID] = set()
+        # The last claim filled every free lane: other endpoints may be waiting for one, so lanes end after
+        # their batch (round robin) instead of being topped up.
+        self.others_waiting = False
+        self.claiming = True
 
     def run(self) -> int:
         """Sends until a claim finds nothing; returns how many claimed deliveries were finished."""
@@ -409,23 +527,28 @@ class Dispatcher:
             try:
                 while True:
                     now = time.monotonic()
-                    claiming = now - started < RUN_SECONDS
+                    self.claiming = now - started < RUN_SECONDS
                     free = self.max_lanes - sum(lane.accepting() for lane in self.lanes.values())
-                    if claiming and free > 0 and now >= next_claim:
+                    if self.claiming and free > 0 and now >= next_claim:
                         found = self._claim(pool, free)
                         more_work = found > 0
+                        self.others_waiting = found == free
                         # A full claim is followed by the next one as soon as a lane is free; otherwise wait.
                         next_claim = now if found == free else now + IDLE_CLAIM_SECONDS
                         if not found and not self.lanes:
                             break
-                    if not self.lanes and not claiming:
+                    if not self.lanes and not self.claiming:
                         break
                     wake = [time.monotonic() + FLUSH_SECONDS]
-                    if claiming and free > 0:
+                    if self.claiming and free > 0:
                         wake.append(next_claim)
                     if self.unrecorded:
                         wake.append(self.oldest_unrecorded + FLUSH_SECONDS)
+                    renewing = [lane.renewed for lane in self.lanes.values() if lane.accepting()]
+                    if renewing:
+                        wake.append(min(renewing) + window.REFRESH_SECONDS)
                     self._wait(timeout=max(0.001, min(wake) - time.monotonic()))
+                    self._steer(pool)
                     if self._finish_idle_lanes():
                         next_claim = time.monotonic()
             finally:
@@ -445,10 +568,16 @@ class Dispatcher:
     def _claim(self, pool: ThreadPoolExecutor, wanted: int) -> int:
         self.claims += 1
         claimed = _retrying_when_locked(
-            lambda: claim_lanes(claim_token=self.claim_token, max_lanes=wanted, rows_per_lane=self.batch_size)
+            lambda: claim_lanes(
+                claim_token=self.claim_token,
+                max_lanes=wanted,
+                rows_per_lane=self.batch_size,
+                sending_to=list(self.lanes),
+            )
         )
         if len(claimed) == wanted:
             ask_for_help()
+        kept = 0
         for lane in claimed:
             if not lane.is_active:
                 ids = [row.id for row in lane.rows]
@@ -465,20 +594,124 @@ class Dispatcher:
                 rows=collections.deque(lane.rows),
                 consecutive_failures=lane.consecutive_failures,
             )
-            running.runners = min(self.per_endpoint, len(lane.rows))
             self.lanes[lane.endpoint_id] = running
-            for _ in range(running.runners):
-                pool.submit(self._run_lane, running)
-        return len(claimed)
+            self._renew(running)
+            if not running.stopped:
+                # With no slot yet (other senders hold the window above their share), it waits for them to
+                # give their share back at their next renewal.
+                kept += 1
+                self._spawn(pool, running)
+                continue
+            # Another sender stopped for back-pressure meanwhile: the lane goes back at once.
+            del self.lanes[lane.endpoint_id]
+            self._give_back_slots(running)
+            _retrying_when_locked(
+                partial(
+                    release,
+                    claim_token=self.claim_token,
+                    endpoint_ids=[] if lane.joined else [lane.endpoint_id],
+                    unsent_ids=[row.id for row in lane.rows],
+                )
+            )
+        return kept
+
+    def _want(self, lane: _Lane) -> int:
+        """The threads ``lane`` could use: its fair share of the run's, beside what the other lanes hold."""
+        others = [other.granted for other in self.lanes.values() if other is not lane and other.accepting()]
+        return max(1, window.fair_shares(self.concurrency, [*others, self.concurrency])[-1])
+
+    def _renew(self, lane: _Lane) -> None:
+        """Reports the lane's answers to its endpoint's window and takes the slots it may now hold."""
+        signals = lane.take_signals()
+        grant = window.renew(
+            endpoint_id=lane.claimed.endpoint_id,
+            holder=self.holder,
+            # A lane that stopped starting requests keeps the slots of those still in flight.
+            want=self._want(lane) if lane.accepting() else lane.active,
+            cap=lane.claimed.max_concurrency,
+            signals=signals,
+            stop=self._announces_stop(lane),
+        )
+        lane.renewed = time.monotonic()
+        lane.granted = grant.slots
+        lane.shared = lane.shared or grant.holders > 1 or lane.claimed.joined
+        if grant.stop:
+            lane.stopped = True  # another dispatcher's lane stopped for back-pressure
+        if grant.room_for_another() and lane.refillable and not lane.helped and not self.others_waiting:
+            # The window could take another sender: a worker process that is idle joins in.
+            lane.helped = True
+            ask_for_help()
+        shares = window.fair_shares(self.concurrency, [other.granted for other in self.lanes.values()])
+        for other, share in zip(self.lanes.values(), shares, strict=True):
+            with other.lock:
+                other.allowed = share
+
+    @staticmethod
+    def _announces_stop(lane: _Lane) -> bool:
+        """Whether the lane stopped for back-pressure and has not told the endpoint's other senders yet."""
+        if (lane.pause_until is None and not lane.gone) or lane.stop_announced:
+            return False
+        lane.stop_announced = True
+        return True
+
+    def _spawn(self, pool: ThreadPoolExecutor, lane: _Lane) -> None:
+        with lane.lock:
+            missing = min(lane.allowed, len(lane.rows)) - lane.active if lane.accepting() else 0
+            if missing <= 0:
+                return
+            lane.active += missing
+        lane.runners += missing
+        for _ in range(missing):
+            pool.submit(self._run_lane, lane)
+
+    def _steer(self, pool: ThreadPoolExecutor) -> None:
+        """Between results: renews windows that are due, tops up lanes that run low, starts the threads their
+        windows now allow."""
+        now = time.monotonic()
+        for lane in list(self.lanes.values()):
+            if not lane.runners and not lane.accepting():
+                continue  # finished; released next
+            due = now - lane.renewed >= (URGENT_REPORT_SECONDS if lane.urgent else window.REFRESH_SECONDS)
+            if due and (lane.accepting() or lane.urgent):
+                self._renew(lane)
+        low = {lane.claimed.endpoint_id: self.batch_size for lane in self.lanes.values() if self._wants_more_rows(lane)}
+        if low:
+            self.refills += 1
+            more = _retrying_when_locked(lambda: claim_more_rows(claim_token=self.claim_token, limits=low))
+            for endpoint_id in low:
+                lane = self.lanes[endpoint_id]
+                rows = more.get(endpoint_id, [])
+                with lane.lock:
+                    lane.rows.extend(rows)
+                lane.refillable = len(rows) == self.batch_size
+        for lane in self.lanes.values():
+            self._spawn(pool, lane)
+
+    def _wants_more_rows(self, lane: _Lane) -> bool:
+        return (
+            self.claiming
+            and not self.others_waiting
+            and lane.refillable
+            and lane.claimed.healthy
+            and not lane.failed
+            and time.monotonic() - lane.started <= LANE_SECONDS
+            and not lane.stopped
+            and len(lane.rows) < max(self.batch_size, REFILL_ROWS_PER_THREAD * lane.allowed)
+        )
 
     def _run_lane(self, lane: _Lane) -> None:
         """A sending thread: takes the lane's deliveries one after another (no database access here)."""
         try:
             while (row := lane.next_row()) is not None:
+                started = time.time()
                 result = _send(lane, row)
                 observe_attempt(row, result)
-                lane.observe(result)
+                lane.observe(result, started=started)
                 self.events.put(Outcome(row.id, lane.claimed.endpoint_id, row.merchant_id, row.event_type, result))
+        except BaseException:
+            with lane.lock:
+                lane.active -= 1
+            raise
         finally:
             self.events.put(_RunnerDone(lane))
 
@@ -509,7 +742,9 @@ class Dispatcher:
             return
         outcomes, self.unrecorded = self.unrecorded, []
         still_healthy = {
-            endpoint_id for endpoint_id, lane in self.lanes.items() if lane.claimed.healthy and not lane.failed
+            endpoint_id
+            for endpoint_id, lane in self.lanes.items()
+            if lane.claimed.healthy and not lane.failed and not lane.shared
         }
         recorded = _retrying_when_locked(
             lambda: record_outcomes(outcomes, claim_token=self.claim_token, still_healthy=still_healthy)
@@ -518,7 +753,11 @@ class Dispatcher:
 
     def _finish_idle_lanes(self) -> bool:
         """Releases the lanes whose threads have all stopped; True if any was."""
-        done = [lane for lane in self.lanes.values() if lane.runners == 0]
+        done = [
+            lane
+            for lane in self.lanes.values()
+            if lane.runners == 0 and not self._wants_more_rows(lane) and not (lane.accepting() and not lane.granted)
+        ]
         if not done:
             return False
         if any(lane.gone or (lane.failed and lane.pause_until is None) for lane in done):
@@ -526,15 +765,31 @@ class Dispatcher:
             # its failure count (or that a 410 disabled it). A paused one stays reserved until its pause ends.
             self._flush()
         unsent = [row.id for lane in done for row in lane.rows]
-        endpoint_ids = [lane.claimed.endpoint_id for lane in done]
-        held = {lane.claimed.endpoint_id: lane.pause_until for lane in done if lane.pause_until is not None}
-        self.paused.update(held)
+        endpoint_ids = [lane.claimed.endpoint_id for lane in done if not lane.claimed.joined]
+        held = {
+            lane.claimed.endpoint_id: lane.pause_until
+            for lane in done
+            if lane.pause_until is not None and not lane.claimed.joined
+        }
+        self.paused.update(lane.claimed.endpoint_id for lane in done if lane.pause_until is not None)
         _retrying_when_locked(
             lambda: release(claim_token=self.claim_token, endpoint_ids=endpoint_ids, unsent_ids=unsent, held=held)
         )
         for lane in done:
             del self.lanes[lane.claimed.endpoint_id]
+            self._give_back_slots(lane)
         return True
+
+    def _give_back_slots(self, lane: _Lane) -> None:
+        """The lane's slots go back to its endpoint's window; its last answers count too."""
+        window.renew(
+            endpoint_id=lane.claimed.endpoint_id,
+            holder=self.holder,
+            want=0,
+            cap=lane.claimed.max_concurrency,
+            signals=lane.take_signals(),
+            stop=self._announces_stop(lane),
+        )
 
 
 def observe_attempt(row: ClaimedRow, result: SendResult) -> None:
