@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
@@ -33,6 +34,7 @@ from webhooks import selectors, services
 from webhooks.events import EVENT_LABELS, SUBSCRIBABLE_EVENTS
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.selectors import DailySuccess, MinuteThroughput
+from webhooks.services import window
 
 
 def success_rate_chart(days: list[DailySuccess], title: str | None = None) -> charts.Chart:
@@ -87,13 +89,31 @@ class WebhookEndpointForm(forms.ModelForm):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["merchant", "url", "events", "is_active"]
+        fields = ["merchant", "url", "events", "is_active", "max_concurrency"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "max_concurrency" in self.fields:
+            limit = settings.WEBHOOKS_ENDPOINT_MAX_CONCURRENCY
+            field = self.fields["max_concurrency"]
+            field.widget.attrs.update(min=1, max=limit, placeholder=_("자동"))
+            field.help_text = _(
+                "이 URL로 동시에 보내는 요청의 상한입니다(1–%(limit)d). 비워 두면 응답이 빠른 동안 %(limit)d까지 "
+                "늘리고, 느려지거나 실패하면 줄입니다."
+            ) % {"limit": limit}
 
     def clean_url(self) -> str:
         try:
             return services.validate_endpoint_url(self.cleaned_data["url"])
         except ServiceError as exc:
             raise forms.ValidationError(translate_stored(exc.message)) from exc
+
+    def clean_max_concurrency(self) -> int | None:
+        value = self.cleaned_data.get("max_concurrency")
+        limit = settings.WEBHOOKS_ENDPOINT_MAX_CONCURRENCY
+        if value is not None and not 1 <= value <= limit:
+            raise forms.ValidationError(_("1에서 %(limit)d 사이의 숫자를 입력하거나 비워 두세요.") % {"limit": limit})
+        return value
 
 
 class WebhookAttemptInline(ReadOnlyMixin, MerchantScopedInline, TabularInline):
@@ -117,6 +137,7 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
     search_fields = ("url",)
     readonly_fields = (
         "secret_hint",
+        "concurrency_now",
         "disabled_reason_text",
         "disabled_at",
         "failing_since",
@@ -131,8 +152,19 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
         if request.user.is_superuser and obj is None:
             fields.insert(0, "merchant")
         if obj is not None:
-            fields += ["is_active", *self.readonly_fields]
+            fields += ["is_active", "max_concurrency", *self.readonly_fields]
         return fields
+
+    @admin.display(description=gettext_lazy("현재 동시 요청"))
+    def concurrency_now(self, obj: WebhookEndpoint) -> str:
+        current = window.windows([obj.pk]).get(obj.pk)
+        if current is None:
+            return _("최근 발송 없음 (다음 발송은 %(initial)d개로 시작합니다)") % {"initial": window.initial_window()}
+        return _("허용 %(window)d개 중 %(in_flight)d개 발송 중 (상한 %(ceiling)d)") % {
+            "window": int(current.window),
+            "in_flight": current.slots,
+            "ceiling": window.ceiling(obj.max_concurrency),
+        }
 
     @admin.display(description=gettext_lazy("상태"))
     def state(self, obj: WebhookEndpoint) -> str:
@@ -176,6 +208,7 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
                 url=data["url"],
                 events=list(data["events"]),
                 is_active=data.get("is_active"),
+                max_concurrency=data.get("max_concurrency"),
             )
             return
         merchant = data["merchant"] if request.user.is_superuser else request_merchant(request)

@@ -49,6 +49,10 @@ class Receiver:
         self.lock = threading.Lock()
         self.release = threading.Event()
         self.held = 0
+        # Requests being answered right now, and the most there ever were at once (counted down before the
+        # answer is written, so a sender's next request is never counted beside the one it just finished).
+        self.in_flight = 0
+        self.peak_in_flight = 0
         receiver = self
 
         class Handler(QuietHandler):
@@ -69,12 +73,16 @@ class Receiver:
                     )
                     reply = receiver.replies.pop(0) if receiver.replies else receiver.default
                     receiver.held += reply.hold
+                    receiver.in_flight += 1
+                    receiver.peak_in_flight = max(receiver.peak_in_flight, receiver.in_flight)
                 if reply.hold:
                     receiver.release.wait(timeout=120)
                     with receiver.lock:
                         receiver.held -= 1
                 if reply.delay:
                     time.sleep(reply.delay)
+                with receiver.lock:
+                    receiver.in_flight -= 1
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the sender gave up first
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():

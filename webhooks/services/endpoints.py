@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -63,11 +64,35 @@ def create_endpoint(*, merchant: Merchant, url: str, events: list[str]) -> tuple
     return endpoint, secret
 
 
+# update_endpoint's max_concurrency when the caller leaves it as it is (None clears the cap).
+UNCHANGED: Any = object()
+
+
+def validate_max_concurrency(value: int | None) -> int | None:
+    """The merchant's cap on requests in flight to an endpoint: empty (automatic) or 1 … the global maximum."""
+    if value is None:
+        return None
+    limit = settings.WEBHOOKS_ENDPOINT_MAX_CONCURRENCY
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise InvalidInput(f"max_concurrency: 1에서 {limit} 사이의 숫자이거나 비워 두어야 합니다.")
+    return value
+
+
 def update_endpoint(
-    *, endpoint: WebhookEndpoint, url: str | None = None, events: list[str] | None = None, is_active: bool | None = None
+    *,
+    endpoint: WebhookEndpoint,
+    url: str | None = None,
+    events: list[str] | None = None,
+    is_active: bool | None = None,
+    max_concurrency: int | None = UNCHANGED,
 ) -> WebhookEndpoint:
-    """Changes url/events/isActive; the secret is never rotated here. Re-enabling clears the disable reason."""
+    """Changes url/events/isActive and the cap on concurrent requests; the secret is never rotated here.
+    Re-enabling clears the disable reason."""
     changed: list[str] = []
+    if max_concurrency is not UNCHANGED and max_concurrency != endpoint.max_concurrency:
+        # The dispatchers read it with each claim: a lower cap shrinks the window at their next renewal.
+        endpoint.max_concurrency = validate_max_concurrency(max_concurrency)
+        changed.append("max_concurrency")
     if url is not None:
         endpoint.url = validate_endpoint_url(url)
         changed.append("url")

@@ -1,0 +1,153 @@
+"""Each endpoint's adaptive concurrency window: it grows while the endpoint answers fast, shrinks when it slows
+down or fails, stays under the merchant's cap from the dashboard, and is shared by every dispatcher."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tests.support.text import must_search
+from tests.webhooks.conftest import Reply, make_endpoint
+from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from webhooks.services import dispatch_due_deliveries, emit_event
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def windows(allow_loopback, no_kick):
+    """A small window to start with and room to grow; deliveries are sent by the test's own dispatcher runs."""
+    allow_loopback.WEBHOOKS_ENDPOINT_INITIAL_CONCURRENCY = 2
+    allow_loopback.WEBHOOKS_ENDPOINT_MAX_CONCURRENCY = 12
+    return allow_loopback
+
+
+def dashboard(merchant) -> Client:
+    client = Client()
+    client.force_login(merchant.memberships.get().user)
+    return client
+
+
+def emit(merchant, count: int) -> None:
+    for number in range(count):
+        emit_event(merchant=merchant, event_type="tryon.completed", data={"n": number})
+
+
+def window_shown(client: Client, endpoint: WebhookEndpoint) -> int:
+    """The window the endpoint's dashboard page shows (requests it may be sent at once)."""
+    page = client.get(f"/admin/webhooks/webhookendpoint/{endpoint.pk}/change/").content.decode()
+    return int(must_search(r"허용 (\d+)개 중 \d+개 발송 중", page).group(1))
+
+
+def delivered_once(receiver, count: int) -> None:
+    ids = Counter(request.headers["webhook-id"] for request in receiver.requests)
+    assert len(ids) == count and set(ids.values()) == {1}
+    assert WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED, attempt_count=1).count() == count
+
+
+def test_a_fast_endpoint_is_sent_more_requests_at_once_than_it_started_with(merchant, receiver, windows):
+    receiver.default = Reply(status=200, delay=0.02)
+    endpoint, _ = make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    emit(merchant, 300)
+
+    assert dispatch_due_deliveries() == 300
+
+    delivered_once(receiver, 300)
+    # It started at two and grew while every answer came fast, never beyond the maximum.
+    assert 2 < receiver.peak_in_flight <= 12
+    assert 2 < window_shown(dashboard(merchant), endpoint) <= 12
+
+
+def test_slow_answers_shrink_the_window(merchant, receiver, windows):
+    windows.WEBHOOKS_ENDPOINT_INITIAL_CONCURRENCY = 8
+    windows.WEBHOOKS_SLOW_ANSWER_SECONDS = 0.05
+    receiver.default = Reply(status=200, delay=0.08)  # 2xx, but slower than the endpoint can take
+    endpoint, _ = make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    emit(merchant, 30)
+
+    assert dispatch_due_deliveries() == 30
+
+    delivered_once(receiver, 30)
+    # Halved once per round trip, from eight: the last requests went one or two at a time.
+    assert window_shown(dashboard(merchant), endpoint) <= 2
+
+
+def test_503s_halve_the_window_once_per_round_trip(merchant, receiver, windows):
+    windows.WEBHOOKS_ENDPOINT_INITIAL_CONCURRENCY = 8
+    # A window's worth of 503s at once, then the endpoint recovers.
+    receiver.replies = [Reply(status=503, delay=0.05) for _ in range(8)]
+    receiver.default = Reply(status=200, delay=0.02)
+    endpoint, _ = make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    emit(merchant, 8)
+
+    dispatch_due_deliveries()
+
+    # Eight answers to requests sent before the first cut: one halving, not three (nor down to one).
+    assert window_shown(dashboard(merchant), endpoint) == 4
+    assert WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING).count() == 8
+
+
+def test_a_merchants_cap_in_the_dashboard_bounds_requests_in_flight(merchant, receiver, windows):
+    receiver.default = Reply(status=200, delay=0.02)
+    endpoint, _ = make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    client = dashboard(merchant)
+    url = f"/admin/webhooks/webhookendpoint/{endpoint.pk}/change/"
+    form = {"url": endpoint.url, "events": ["tryon.completed"], "is_active": "on"}
+
+    refused = client.post(url, {**form, "max_concurrency": "13"})
+    assert refused.status_code == 200
+    assert "1에서 12 사이의 숫자" in refused.content.decode()
+    assert client.post(url, {**form, "max_concurrency": "3"}).status_code == 302
+    emit(merchant, 150)
+
+    assert dispatch_due_deliveries() == 150
+
+    delivered_once(receiver, 150)
+    assert receiver.peak_in_flight == 3
+    page = client.get(url).content.decode()
+    assert re.search(r'name="max_concurrency"[^>]*value="3"', page)
+    assert "(상한 3)" in page
+
+    # Emptied again: automatic up to the maximum.
+    assert client.post(url, {**form, "max_concurrency": ""}).status_code == 302
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).max_concurrency is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dispatchers_side_by_side_share_one_endpoints_window(merchant, receiver, windows):
+    windows.WEBHOOKS_ENDPOINT_MAX_CONCURRENCY = 6
+    receiver.default = Reply(status=200, delay=0.03)
+    make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    emit(merchant, 400)
+    sent_by: dict[str, int] = Counter()
+    errors: list[BaseException] = []
+
+    def dispatcher(name: str) -> None:
+        # As a second worker process does when asked to help: runs until nothing is left.
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and WebhookDelivery.objects.filter(status="PENDING").exists():
+                sent_by[name] += dispatch_due_deliveries()
+                time.sleep(0.01)
+        except BaseException as exc:  # surfaced in the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=dispatcher, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+
+    assert not errors
+    delivered_once(receiver, 400)
+    # Both sent to the one endpoint, and together never more than its window allows.
+    assert min(sent_by.values()) > 0, sent_by
+    assert receiver.peak_in_flight <= 6
