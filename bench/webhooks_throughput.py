@@ -1,6 +1,6 @@
 """Webhook delivery throughput and commit → first-attempt latency, on production services, in one run.
 
-Run: .venv/bin/python bench/webhooks_throughput.py [--events 4000] [--endpoints 20] [--rounds 3]
+Run: .venv/bin/python bench/webhooks_throughput.py [--events 4000] [--endpoints 20] [--rounds 5]
 
 Needs Redis on 127.0.0.1:6379 (uses database 12 and flushes it) and PostgreSQL on 127.0.0.1:5432 as user
 postgres (creates the database bench_webhooks and drops it at the end). Starts everything else itself: a
@@ -9,15 +9,19 @@ receiver process (asyncio HTTP/1.1 with keep-alive; verifies every request with 
 written there, and beat. Events go through ``emit_event`` (the outbox, the on-commit kick) as the app emits
 them, one endpoint per merchant.
 
-Three measurements, all against fresh endpoints of their own:
+Measurements, all against fresh endpoints of their own:
 - steady load: one event per transaction from several threads at --steady-rate events/s; p50/p95 from
-  commit to first attempt (the issue's target: p95 <= 1 s);
-- a backlog: --events events committed in one transaction (a flash sale's worth landing at once);
-  deliveries/s from that commit to the last first attempt (target >= 500/s);
-- the same backlog beside as many endpoints answering 503 (and as many events for them): the healthy
-  endpoints' deliveries/s as a ratio to the all-healthy backlog's (target >= 80 %).
-Backlog rounds alternate (--rounds) and the medians count: this machine is shared and noisy. Every run
-checks that each webhook-id arrived (once), that signatures verify and that no delivery row was lost.
+  commit to first attempt (target: p95 <= 1 s);
+- a backlog: --events events committed in one transaction (a flash sale's worth landing at once) for
+  --endpoints endpoints; deliveries/s from that commit to the last first attempt (target >= 500/s). This
+  round is the baseline the others are compared with;
+- the same backlog for one endpoint (one shop's flash sale, the common case; target >= 1 500/s);
+- the backlog beside as many endpoints answering 503 (and as many events for them), and beside one endpoint
+  answering every request after 2 s (with as many events as each healthy one): the healthy endpoints'
+  deliveries/s as a ratio to the baseline's (target >= 80 %).
+Backlog rounds alternate (--rounds) and the medians count: this machine is shared and noisy, so beside each
+rate the worker's CPU time per delivery is printed (the steadier figure). Every run checks that each
+webhook-id arrived (once), that signatures verify and that no delivery row was lost.
 """
 
 from __future__ import annotations
@@ -45,19 +49,23 @@ DATABASE = "bench_webhooks"
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/12"
 TARGET_RATE = 500.0
+TARGET_ONE_ENDPOINT_RATE = 1500.0
 TARGET_P95 = 1.0
 TARGET_HEALTHY_RATIO = 0.8
+SLOW_ANSWER_SECONDS = 2.0
 
 
 # --- The receiver (its own process) -------------------------------------------------------------------
 
 
 def receiver_main(port: int, control) -> None:
-    """Answers 200 (503 on paths marked dead); verifies each request's signature; records what arrived."""
+    """Answers 200 (503 on paths marked dead, after 2 s on paths marked slow); verifies each request's
+    signature; records what arrived."""
     from standardwebhooks import Webhook
 
     verifiers: dict[str, Webhook] = {}
     dead: set[str] = set()
+    slow: set[str] = set()
     records: list[tuple[float, str, str, int, bool]] = []  # (received, path, webhook-id, seq, verified)
     connections = itertools.count()
 
@@ -90,7 +98,15 @@ def receiver_main(port: int, control) -> None:
                     pass
                 records.append((received, path, headers.get("webhook-id", ""), seq, verified))
                 answer = b"HTTP/1.1 503 Service Unavailable" if path in dead else b"HTTP/1.1 200 OK"
-                self.transport.write(answer + b"\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok")
+                answer += b"\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
+                if path in slow:  # the sender sends one request at a time per connection: no reordering
+                    loop.call_later(SLOW_ANSWER_SECONDS, self.answer, answer)
+                else:
+                    self.transport.write(answer)
+
+        def answer(self, answer: bytes) -> None:
+            if not self.transport.is_closing():
+                self.transport.write(answer)
 
     def on_command() -> None:
         command, argument = control.recv()
@@ -100,6 +116,10 @@ def receiver_main(port: int, control) -> None:
         elif command == "dead":
             dead.clear()
             dead.update(argument)
+            control.send("ok")
+        elif command == "slow":
+            slow.clear()
+            slow.update(argument)
             control.send("ok")
         elif command == "take":
             usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -316,10 +336,15 @@ class Run:
     unverified: int
     missing: int
     dead_requests: int
+    slow_requests: int
     rows: dict[str, int]
     # Deliveries of healthy endpoints not DELIVERED, and of any endpoint FAILED or without a row: lost.
     lost: int
     cpu: dict[str, float]
+
+    @property
+    def worker_cpu_per_delivery(self) -> float:
+        return self.cpu.get("worker", 0.0) / self.events
 
 
 def measure(
@@ -335,22 +360,29 @@ def measure(
     rate: float | None = None,
     at_once: bool = False,
     dead: int = 0,
+    slow: int = 0,
 ) -> Run:
-    """Emits ``seqs``; every other endpoint answers 503 until ``dead`` do. Rates and latencies are of healthy ones."""
+    """Emits ``seqs``; every other endpoint answers 503 until ``dead`` do, the last ``slow`` ones answer after
+    2 s. Rates and latencies are of the healthy ones."""
     dead_paths = set(endpoints.paths[1 : 2 * dead : 2])
-    control.send(("dead", dead_paths))
-    assert control.recv() == "ok"
-    healthy = {seq for seq in seqs if endpoints.paths[seq % len(endpoints.paths)] not in dead_paths}
-    healthy_paths = set(endpoints.paths) - dead_paths
+    slow_paths = set(endpoints.paths[len(endpoints.paths) - slow :]) if slow else set()
+    for command, paths in (("dead", dead_paths), ("slow", slow_paths)):
+        control.send((command, paths))
+        assert control.recv() == "ok"
+    unhealthy = dead_paths | slow_paths
+    healthy = {seq for seq in seqs if endpoints.paths[seq % len(endpoints.paths)] not in unhealthy}
+    healthy_paths = set(endpoints.paths) - unhealthy
     healthy_merchants = [
-        m for m, path in zip(endpoints.merchants, endpoints.paths, strict=True) if path not in dead_paths
+        m for m, path in zip(endpoints.merchants, endpoints.paths, strict=True) if path not in unhealthy
     ]
     groups = {"worker": worker_pid, "beat": beat_pid, "receiver": receiver_pid, "emitter": os.getpid()}
     cpu_before, started_at = cpu_seconds(groups), timezone_now()
     committed, emit_seconds = emit(endpoints, seqs, threads=threads, rate=rate, at_once=at_once)
     records, _, _ = collect(control, healthy, healthy_paths)
     cpu_after = cpu_seconds(groups)
-    rows = settled_rows(endpoints.merchants, healthy_merchants, since=started_at, expected=len(healthy))
+    rows, healthy_delivered = settled_rows(
+        endpoints.merchants, healthy_merchants, since=started_at, expected=len(healthy)
+    )
     first = first_attempts([r for r in records if r[1] in healthy_paths])
     latencies = [first[seq] - committed[seq] for seq in healthy if seq in first]
     start = min(committed[seq] for seq in seqs)
@@ -368,9 +400,9 @@ def measure(
         unverified=sum(1 for r in records if not r[4]),
         missing=len(healthy - set(first)),
         dead_requests=sum(1 for r in records if r[1] in dead_paths),
+        slow_requests=sum(1 for r in records if r[1] in slow_paths),
         rows=rows,
-        lost=(len(healthy) - rows.get("DELIVERED", 0))
-        + (len(seqs) - rows.get("DELIVERED", 0) - rows.get("PENDING", 0)),
+        lost=(len(healthy) - healthy_delivered) + (len(seqs) - rows.get("DELIVERED", 0) - rows.get("PENDING", 0)),
         cpu={name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after},
     )
 
@@ -388,15 +420,23 @@ def show(run: Run) -> None:
     )
 
 
+def delete_endpoints(merchants: list) -> None:
+    from webhooks.models import WebhookEndpoint
+    from webhooks.services import delete_endpoint
+
+    for endpoint in WebhookEndpoint.objects.filter(merchant__in=merchants):
+        delete_endpoint(endpoint=endpoint)
+
+
 def timezone_now():
     from django.utils import timezone
 
     return timezone.now()
 
 
-def settled_rows(merchants: list, healthy_merchants: list, *, since, expected: int) -> dict[str, int]:
-    """The run's delivery rows by status, once the healthy ones are all recorded (results are written a few
-    milliseconds after the receiver answered)."""
+def settled_rows(merchants: list, healthy_merchants: list, *, since, expected: int) -> tuple[dict[str, int], int]:
+    """The run's delivery rows by status, and the healthy endpoints' delivered ones, once those are all
+    recorded (results are written a few milliseconds after the receiver answered)."""
     from webhooks.models import WebhookDelivery
 
     rows = WebhookDelivery.objects.filter(merchant__in=merchants, created_at__gte=since)
@@ -411,7 +451,8 @@ def settled_rows(merchants: list, healthy_merchants: list, *, since, expected: i
     )
     for error, count in errors.most_common(5):
         print(f"    healthy endpoint, not delivered: {count} x {error}")
-    return dict(Counter(rows.values_list("status", flat=True)))
+    healthy_delivered = rows.filter(merchant__in=healthy_merchants, status="DELIVERED").count()
+    return dict(Counter(rows.values_list("status", flat=True))), healthy_delivered
 
 
 def main() -> int:
@@ -421,7 +462,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="emitting threads")
     parser.add_argument("--steady-rate", type=float, default=200.0, help="events/s of the steady-load run")
     parser.add_argument("--steady-seconds", type=float, default=10.0)
-    parser.add_argument("--rounds", type=int, default=3, help="alternating all-healthy / half-503 backlogs")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of each backlog")
     args = parser.parse_args()
 
     recreate_database()
@@ -490,10 +531,14 @@ def main() -> int:
             **pids,
         )
         show(steady)
-        # Backlogs, alternating: all healthy, then the same healthy workload with as many endpoints answering
-        # 503 beside them (and as many events for those). Fresh endpoints in both, and alternating rounds on
-        # this shared machine, so that the ratio compares like with like.
-        backlogs, mixed_runs = [], []
+        # Backlogs, alternating: all healthy (the baseline), one endpoint, the same healthy workload with as
+        # many endpoints answering 503 beside them (and as many events for those), and beside one endpoint
+        # answering after 2 s. Fresh endpoints every time, and alternating rounds on this shared machine, so
+        # that the ratios compare like with like.
+        backlogs: list[Run] = []
+        single: list[Run] = []
+        mixed_runs: list[Run] = []
+        slow_runs: list[Run] = []
         for round_number in range(1, args.rounds + 1):
             backlogs.append(
                 measure(
@@ -506,6 +551,17 @@ def main() -> int:
                 )
             )
             show(backlogs[-1])
+            single.append(
+                measure(
+                    f"round {round_number}: backlog, one endpoint",
+                    make_endpoints(f"one{round_number}", 1, port, control),
+                    take(args.events),
+                    control,
+                    at_once=True,
+                    **pids,
+                )
+            )
+            show(single[-1])
             beside_dead = make_endpoints(f"half{round_number}", 2 * args.endpoints, port, control)
             mixed_runs.append(
                 measure(
@@ -519,21 +575,51 @@ def main() -> int:
                 )
             )
             show(mixed_runs[-1])
+            beside_slow = make_endpoints(f"slow{round_number}", args.endpoints + 1, port, control)
+            slow_runs.append(
+                measure(
+                    f"round {round_number}: backlog, one 2 s",
+                    beside_slow,
+                    take(args.events + args.events // args.endpoints),
+                    control,
+                    at_once=True,
+                    slow=1,
+                    **pids,
+                )
+            )
+            show(slow_runs[-1])
+            # The slow endpoint's backlog would take its turns in every later round: removed with it.
+            delete_endpoints(beside_slow.merchants[-1:])
         control.send(("take", None))
         _, connections, receiver_cpu = control.recv()
 
         def verdict(ok: bool) -> str:
             return "OK" if ok else "MISSED"
 
+        def per_round(values: list[float], style: str) -> str:
+            return ", ".join(format(value, style) for value in values)
+
         rate = statistics.median(run.rate for run in backlogs)
+        single_rate = statistics.median(run.rate for run in single)
+        single_ratios = [one.rate / backlog.rate for backlog, one in zip(backlogs, single, strict=True)]
         ratios = [mixed.rate / backlog.rate for backlog, mixed in zip(backlogs, mixed_runs, strict=True)]
         ratio = statistics.median(ratios)
+        slow_ratios = [slow.rate / backlog.rate for backlog, slow in zip(backlogs, slow_runs, strict=True)]
+        slow_ratio = statistics.median(slow_ratios)
         backlog_p95 = statistics.median(run.p95 for run in backlogs)
-        runs = [steady, *backlogs, *mixed_runs]
+        runs = [steady, *backlogs, *single, *mixed_runs, *slow_runs]
         print()
+        print(f"{args.events} events committed at once, median of {args.rounds} alternating rounds:")
         print(
-            f"deliveries/s, {args.events} events committed at once (median of {args.rounds}): {rate:6.0f}"
+            f"  deliveries/s, {args.endpoints} endpoints (baseline):     {rate:6.0f}"
             f"      target >= {TARGET_RATE:.0f}      {verdict(rate >= TARGET_RATE)}"
+            f"   (rounds: {per_round([run.rate for run in backlogs], '.0f')})"
+        )
+        print(
+            f"  deliveries/s, one endpoint:                 {single_rate:6.0f}"
+            f"      target >= {TARGET_ONE_ENDPOINT_RATE:.0f}     {verdict(single_rate >= TARGET_ONE_ENDPOINT_RATE)}"
+            f"   (rounds: {per_round([run.rate for run in single], '.0f')});"
+            f" {statistics.median(single_ratios):.2f}x the baseline (median of {per_round(single_ratios, '.2f')})"
         )
         print(
             f"commit -> first attempt p95, steady {args.steady_rate:.0f} events/s:       {steady.p95 * 1000:6.0f} ms"
@@ -542,7 +628,7 @@ def main() -> int:
             f" p95 {backlog_p95 * 1000:.0f} ms)"
         )
         print(
-            f"healthy endpoints beside {args.endpoints} answering 503 / all healthy (median of "
+            f"healthy endpoints beside {args.endpoints} answering 503 / baseline (median of "
             f"{', '.join(f'{r:.0%}' for r in ratios)}): {ratio:.0%}   target >= {TARGET_HEALTHY_RATIO:.0%}      "
             f"{verdict(ratio >= TARGET_HEALTHY_RATIO)}"
         )
@@ -551,12 +637,28 @@ def main() -> int:
             f"{', '.join(str(run.dead_requests) for run in mixed_runs)} per round for their {args.events} deliveries "
             f"(paused after {BREAKER_THRESHOLD} failures in a row; the rest held, PENDING)"
         )
-        cpu_healthy = statistics.median(run.cpu.get("worker", 0.0) / run.events for run in backlogs)
-        cpu_mixed = statistics.median(run.cpu.get("worker", 0.0) / run.events for run in mixed_runs)
         print(
-            f"  worker CPU per healthy delivery (less noisy than rates here): {cpu_healthy * 1000:.2f} ms all healthy, "
-            f"{cpu_mixed * 1000:.2f} ms beside the 503s"
+            f"healthy endpoints beside one answering in {SLOW_ANSWER_SECONDS:.0f} s / baseline (median of "
+            f"{', '.join(f'{r:.0%}' for r in slow_ratios)}): {slow_ratio:.0%}   target >= {TARGET_HEALTHY_RATIO:.0%}"
+            f"      {verdict(slow_ratio >= TARGET_HEALTHY_RATIO)}"
         )
+        print(
+            f"  requests to the slow endpoint meanwhile: {', '.join(str(run.slow_requests) for run in slow_runs)}"
+            f" per round"
+        )
+        baseline_cpu = statistics.median(run.worker_cpu_per_delivery for run in backlogs)
+        print("worker CPU per healthy delivery, median (less noisy than rates here):")
+        for label, group in (
+            (f"{args.endpoints} endpoints (baseline)", backlogs),
+            ("one endpoint", single),
+            (f"beside {args.endpoints} answering 503", mixed_runs),
+            ("beside one answering in 2 s", slow_runs),
+        ):
+            cpu = statistics.median(run.worker_cpu_per_delivery for run in group)
+            print(
+                f"  {label:34s} {cpu * 1000:5.2f} ms   {cpu / baseline_cpu:4.2f}x the baseline"
+                f"   (rounds: {per_round([run.worker_cpu_per_delivery * 1000 for run in group], '.2f')} ms)"
+            )
         lost = sum(run.missing for run in runs)
         print(
             f"every webhook-id received: {'yes' if lost == 0 else f'NO, {lost} missing'}; "
