@@ -182,8 +182,6 @@ def _claim_free_lanes(
             # FOR NO KEY UPDATE: does not conflict with the FOR KEY SHARE that emit_event and the deliveries'
             # foreign key take, so claiming never delays an emitter's commit.
             endpoints = list(candidates.select_for_update(skip_locked=True, no_key=True, of=("self",))[:max_lanes])
-            limits = {endpoint.pk: _lane_size(endpoint, rows_per_lane) for endpoint in endpoints}
-            rows = _claim_rows_locking(limits, claim_token=claim_token, now=now, lease_until=lease_until)
         else:
             endpoints = [
                 endpoint
@@ -193,8 +191,8 @@ def _claim_free_lanes(
                     claim_token=claim_token, claimed_until=lease_until
                 )
             ]
-            limits = {endpoint.pk: _lane_size(endpoint, rows_per_lane) for endpoint in endpoints}
-            rows = _claim_rows(limits, claim_token=claim_token, now=now, lease_until=lease_until)
+        limits = {endpoint.pk: _lane_size(endpoint, rows_per_lane) for endpoint in endpoints}
+        rows = _claim_due_rows(limits, claim_token=claim_token, now=now, lease_until=lease_until)
         lanes = [_lane(endpoint, rows[endpoint.pk]) for endpoint in endpoints if rows.get(endpoint.pk)]
         WebhookEndpoint.objects.filter(pk__in=[lane.endpoint_id for lane in lanes]).update(
             claim_token=claim_token, claimed_until=lease_until, last_dispatched_at=now
@@ -257,9 +255,17 @@ def claim_more_rows(*, claim_token: uuid.UUID, limits: dict[uuid.UUID, int]) -> 
             .values_list("pk", flat=True)
         )
         limits = {endpoint_id: size for endpoint_id, size in limits.items() if endpoint_id in sendable}
-        if connection.features.has_select_for_update_skip_locked:
-            return _claim_rows_locking(limits, claim_token=claim_token, now=now, lease_until=lease_until)
-        return _claim_rows(limits, claim_token=claim_token, now=now, lease_until=lease_until)
+        return _claim_due_rows(limits, claim_token=claim_token, now=now, lease_until=lease_until)
+
+
+def _claim_due_rows(
+    limits: dict[uuid.UUID, int], *, claim_token: uuid.UUID, now: datetime, lease_until: datetime
+) -> dict[uuid.UUID, list[ClaimedRow]]:
+    """Claims each endpoint's first ``limits[endpoint]`` due deliveries: with row locks where the database
+    has ``SKIP LOCKED``, else with conditional updates."""
+    if connection.features.has_select_for_update_skip_locked:
+        return _claim_rows_locking(limits, claim_token=claim_token, now=now, lease_until=lease_until)
+    return _claim_rows(limits, claim_token=claim_token, now=now, lease_until=lease_until)
 
 
 def _claim_rows(

@@ -176,11 +176,6 @@ def renew(
     return Grant(granted, state["window"], len(state["holders"]), stopped)
 
 
-def release(*, endpoint_id: uuid.UUID, holder: str) -> None:
-    """Gives ``holder``'s slots back (a lane that finished)."""
-    renew(endpoint_id=endpoint_id, holder=holder, want=0, cap=None)
-
-
 def windows(endpoint_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Grant]:
     """The current window of each endpoint that has one (``slots``: those held), for claims and the dashboard."""
     ids = list(endpoint_ids)
