@@ -109,11 +109,14 @@ class WebhookEndpointForm(forms.ModelForm):
             raise forms.ValidationError(translate_stored(exc.message)) from exc
 
     def clean_max_concurrency(self) -> int | None:
-        value = self.cleaned_data.get("max_concurrency")
-        limit = settings.WEBHOOKS_ENDPOINT_MAX_CONCURRENCY
-        if value is not None and not 1 <= value <= limit:
-            raise forms.ValidationError(_("1에서 %(limit)d 사이의 숫자를 입력하거나 비워 두세요.") % {"limit": limit})
-        return value
+        try:
+            return services.validate_max_concurrency(self.cleaned_data.get("max_concurrency"))
+        except ServiceError as exc:
+            # The service's message names the API field; the form says it in the page's language.
+            raise forms.ValidationError(
+                _("1에서 %(limit)d 사이의 숫자를 입력하거나 비워 두세요.")
+                % {"limit": settings.WEBHOOKS_ENDPOINT_MAX_CONCURRENCY}
+            ) from exc
 
 
 class WebhookAttemptInline(ReadOnlyMixin, MerchantScopedInline, TabularInline):

@@ -18,6 +18,7 @@ from webhooks.services.endpoints import (
     update_endpoint,
     validate_endpoint_url,
     validate_events,
+    validate_max_concurrency,
 )
 from webhooks.services.housekeeping import purge_old_deliveries
 from webhooks.services.manual import replay_delivery, send_test_event
@@ -43,5 +44,6 @@ __all__ = [
     "send_test_event",
     "update_endpoint",
     "validate_endpoint_url",
+    "validate_max_concurrency",
     "validate_events",
 ]
