@@ -5,15 +5,17 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from merchants.models import Merchant
 from tests.support.http import LocalServer, QuietHandler
-from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from webhooks.services import create_endpoint
 
 
@@ -161,3 +163,33 @@ def time_passes_until_due(*deliveries: WebhookDelivery) -> None:
 def make_endpoint(merchant: Merchant, url: str, events: list[str] | None = None) -> tuple[WebhookEndpoint, str]:
     """Creates an endpoint through the service (the URL must be allowed by the current SSRF settings)."""
     return create_endpoint(merchant=merchant, url=url, events=events or ["tryon.completed", "tryon.failed"])
+
+
+def side_by_side(work: Callable[[str], None], names: Iterable[str] = ("a", "b"), *, timeout: float = 120) -> None:
+    """Runs ``work(name)`` in a thread per name, all at once (dispatchers racing as worker processes do);
+    each thread closes its database connection, and the first error is raised here."""
+    errors: list[BaseException] = []
+
+    def run(name: str) -> None:
+        try:
+            work(name)
+        except BaseException as exc:  # surfaced in the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    if errors:
+        raise errors[0]
+
+
+def assert_delivered_once(receiver: Receiver, count: int) -> None:
+    """``count`` distinct webhook-ids arrived, each once, and as many deliveries were DELIVERED at the first
+    attempt."""
+    ids = Counter(request.headers["webhook-id"] for request in receiver.requests)
+    assert len(ids) == count and set(ids.values()) == {1}
+    assert WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED, attempt_count=1).count() == count

@@ -4,16 +4,14 @@ down or fails, stays under the merchant's cap from the dashboard, and is shared 
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections import Counter
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from tests.support.text import must_search
-from tests.webhooks.conftest import Reply, make_endpoint
+from tests.webhooks.conftest import Reply, assert_delivered_once, make_endpoint, side_by_side
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from webhooks.services import dispatch_due_deliveries, emit_event
 
@@ -45,12 +43,6 @@ def window_shown(client: Client, endpoint: WebhookEndpoint) -> int:
     return int(must_search(r"허용 (\d+)개 중 \d+개 발송 중", page).group(1))
 
 
-def delivered_once(receiver, count: int) -> None:
-    ids = Counter(request.headers["webhook-id"] for request in receiver.requests)
-    assert len(ids) == count and set(ids.values()) == {1}
-    assert WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED, attempt_count=1).count() == count
-
-
 def test_a_fast_endpoint_is_sent_more_requests_at_once_than_it_started_with(merchant, receiver, windows):
     receiver.default = Reply(status=200, delay=0.02)
     endpoint, _ = make_endpoint(merchant, receiver.url(), ["tryon.completed"])
@@ -58,7 +50,7 @@ def test_a_fast_endpoint_is_sent_more_requests_at_once_than_it_started_with(merc
 
     assert dispatch_due_deliveries() == 300
 
-    delivered_once(receiver, 300)
+    assert_delivered_once(receiver, 300)
     # It started at two and grew while every answer came fast, never beyond the maximum.
     assert 2 < receiver.peak_in_flight <= 12
     assert 2 < window_shown(dashboard(merchant), endpoint) <= 12
@@ -73,7 +65,7 @@ def test_slow_answers_shrink_the_window(merchant, receiver, windows):
 
     assert dispatch_due_deliveries() == 30
 
-    delivered_once(receiver, 30)
+    assert_delivered_once(receiver, 30)
     # Halved once per round trip, from eight: the last requests went one or two at a time.
     assert window_shown(dashboard(merchant), endpoint) <= 2
 
@@ -108,7 +100,7 @@ def test_a_merchants_cap_in_the_dashboard_bounds_requests_in_flight(merchant, re
 
     assert dispatch_due_deliveries() == 150
 
-    delivered_once(receiver, 150)
+    assert_delivered_once(receiver, 150)
     assert receiver.peak_in_flight == 3
     page = client.get(url).content.decode()
     assert re.search(r'name="max_concurrency"[^>]*value="3"', page)
@@ -126,28 +118,17 @@ def test_dispatchers_side_by_side_share_one_endpoints_window(merchant, receiver,
     make_endpoint(merchant, receiver.url(), ["tryon.completed"])
     emit(merchant, 400)
     sent_by: dict[str, int] = Counter()
-    errors: list[BaseException] = []
 
     def dispatcher(name: str) -> None:
         # As a second worker process does when asked to help: runs until nothing is left.
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and WebhookDelivery.objects.filter(status="PENDING").exists():
-                sent_by[name] += dispatch_due_deliveries()
-                time.sleep(0.01)
-        except BaseException as exc:  # surfaced in the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and WebhookDelivery.objects.filter(status="PENDING").exists():
+            sent_by[name] += dispatch_due_deliveries()
+            time.sleep(0.01)
 
-    threads = [threading.Thread(target=dispatcher, args=(name,)) for name in ("a", "b")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=90)
+    side_by_side(dispatcher, timeout=90)
 
-    assert not errors
-    delivered_once(receiver, 400)
+    assert_delivered_once(receiver, 400)
     # Both sent to the one endpoint, and together never more than its window allows.
     assert min(sent_by.values()) > 0, sent_by
     assert receiver.peak_in_flight <= 6

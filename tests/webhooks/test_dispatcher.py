@@ -15,7 +15,7 @@ from standardwebhooks import Webhook
 from config.celery import app as celery_app
 from tests.conftest import make_merchant
 from tests.support.processes import celery_beat, celery_worker, wait_until
-from tests.webhooks.conftest import Reply, make_endpoint
+from tests.webhooks.conftest import Reply, assert_delivered_once, make_endpoint, side_by_side
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.sender import SendResult
 from webhooks.services import claim_lanes, dispatch_due_deliveries, emit_event
@@ -119,32 +119,19 @@ def test_two_dispatchers_racing_never_send_a_row_twice(allow_loopback, no_kick, 
 
     start = threading.Barrier(2)
     finished_by: dict[str, int] = {}
-    errors: list[BaseException] = []
 
     def dispatcher(name: str) -> None:
-        try:
-            start.wait()
-            finished = 0
-            # Small batches and one lane each: the two claim over and over, side by side.
-            while ran := dispatch_due_deliveries(batch_size=2, concurrency=4):
-                finished += ran
-            finished_by[name] = finished
-        except BaseException as exc:  # surfaced in the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
+        start.wait()
+        finished = 0
+        # Small batches and one lane each: the two claim over and over, side by side.
+        while ran := dispatch_due_deliveries(batch_size=2, concurrency=4):
+            finished += ran
+        finished_by[name] = finished
 
-    threads = [threading.Thread(target=dispatcher, args=(name,)) for name in ("a", "b")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    side_by_side(dispatcher)
 
-    assert not errors
     assert sum(finished_by.values()) == 40
-    ids = Counter(request.headers["webhook-id"] for request in receiver.requests)
-    assert len(ids) == 40 and set(ids.values()) == {1}
-    assert delivered(attempt_count=1) == 40
+    assert_delivered_once(receiver, 40)
     assert WebhookAttempt.objects.count() == 40
 
 
