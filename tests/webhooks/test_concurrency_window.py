@@ -95,6 +95,7 @@ def test_a_merchants_cap_in_the_dashboard_bounds_requests_in_flight(merchant, re
     refused = client.post(url, {**form, "max_concurrency": "13"})
     assert refused.status_code == 200
     assert "1에서 12 사이의 숫자" in refused.content.decode()
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).max_concurrency is None
     assert client.post(url, {**form, "max_concurrency": "3"}).status_code == 302
     emit(merchant, 150)
 
