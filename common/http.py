@@ -21,7 +21,8 @@ import os
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import requests
@@ -331,18 +332,33 @@ class FetchedFile:
     content: bytes
     content_type: str
     final_url: str
+    # 304 when ``headers`` made the request conditional and the copy the caller holds is still current.
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
-def fetch_public_url(url: str, *, max_bytes: int, total_timeout: float = 15.0, max_redirects: int = 3) -> FetchedFile:
+def fetch_public_url(
+    url: str,
+    *,
+    max_bytes: int,
+    total_timeout: float = 15.0,
+    max_redirects: int = 3,
+    headers: Mapping[str, str] | None = None,
+    per_process_cap: bool = True,
+) -> FetchedFile:
     """GETs a customer-supplied URL under the SSRF rules, with a size cap and a wall-clock ``total_timeout``.
 
-    Redirects are followed by hand, at most ``max_redirects``, each hop validated. At most
-    ``CUSTOMER_FETCH_CONCURRENCY`` fetches run at once per process (503 past a short wait). Raises
-    :class:`UnsafeURL` with a message fit for the customer.
+    Redirects are followed by hand, at most ``max_redirects``, each hop validated. With ``per_process_cap``
+    (web processes), at most ``CUSTOMER_FETCH_CONCURRENCY`` fetches run at once per process (503 past a short
+    wait); a worker's remote loop bounds its fetches itself. ``headers`` (e.g. ``If-None-Match``) go with the
+    request; a 304 answer is returned as such. Raises :class:`UnsafeURL` with a message fit for the customer.
     """
-    with customer_fetch_slots.acquire(), public_session() as session, Deadline(total_timeout) as deadline:
+    slot = customer_fetch_slots.acquire() if per_process_cap else contextlib.nullcontext()
+    with slot, public_session() as session, Deadline(total_timeout) as deadline:
         try:
-            return _fetch(session, url, deadline, max_bytes=max_bytes, max_redirects=max_redirects)
+            return _fetch(
+                session, url, deadline, max_bytes=max_bytes, max_redirects=max_redirects, headers=headers or {}
+            )
         except UnsafeURL:
             if deadline.expired:
                 raise UnsafeURL(FETCH_TIMED_OUT()) from None
@@ -354,7 +370,13 @@ def _too_large(max_bytes: int) -> UnsafeURL:
 
 
 def _fetch(
-    session: requests.Session, url: str, deadline: Deadline, *, max_bytes: int, max_redirects: int
+    session: requests.Session,
+    url: str,
+    deadline: Deadline,
+    *,
+    max_bytes: int,
+    max_redirects: int,
+    headers: Mapping[str, str],
 ) -> FetchedFile:
     current = url
     for _ in range(max_redirects + 1):
@@ -365,6 +387,7 @@ def _fetch(
                 timeout=(min(settings.HTTP_CONNECT_TIMEOUT, deadline.remaining()), min(10.0, deadline.remaining())),
                 stream=True,
                 allow_redirects=False,
+                headers=dict(headers),
             )
         except UnsafeURL:
             raise
@@ -374,6 +397,8 @@ def _fetch(
             if response.is_redirect:
                 current = requests.compat.urljoin(current, response.headers.get("Location", ""))
                 continue
+            if response.status_code == 304 and headers:
+                return FetchedFile(b"", "", current, status=304, headers=response.headers)
             if response.status_code != 200:
                 raise UnsafeURL(FETCH_STATUS(status=response.status_code))
             declared = response.headers.get("Content-Length")
@@ -394,5 +419,7 @@ def _fetch(
             if deadline.expired:
                 # The watchdog's shutdown can look like a clean end of the body.
                 raise UnsafeURL(FETCH_TIMED_OUT())
-            return FetchedFile(b"".join(chunks), response.headers.get("Content-Type", ""), current)
+            return FetchedFile(
+                b"".join(chunks), response.headers.get("Content-Type", ""), current, headers=response.headers
+            )
     raise UnsafeURL(TOO_MANY_REDIRECTS())

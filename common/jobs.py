@@ -200,7 +200,8 @@ def recover_stalled_jobs(policy: RecoveryPolicy) -> dict[str, int]:
     model = policy.model
     earliest_wait = now - _pending_wait(0)
     candidates: Any = (
-        model._default_manager.filter(status__in=policy.active_statuses)
+        # A parked job waits on remote work that wakes it (common/remote/), however long its queue is.
+        model._default_manager.filter(status__in=policy.active_statuses, parked_on="")
         .filter(
             Q(lease_expires_at__lt=now)
             | Q(lease_expires_at__isnull=True, enqueued_at__lt=earliest_wait)

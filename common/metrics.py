@@ -69,7 +69,7 @@ def start_metrics_server(port: int) -> None:
 
 class LiveStateCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        for read in (queue_depths, breaker_states, tryon_quota_use, webhook_backlog, jobs_in_flight):
+        for read in (queue_depths, breaker_states, tryon_quota_use, webhook_backlog, jobs_in_flight, remote_calls):
             started = time.monotonic()
             try:
                 yield from read()
@@ -159,3 +159,26 @@ def jobs_in_flight() -> Iterator[GaugeMetricFamily]:
         for status in ("PENDING", "PROCESSING"):
             family.add_metric([kind, status], model._default_manager.filter(status=status).count())
     yield family
+
+
+def remote_calls() -> Iterator[GaugeMetricFamily]:
+    """Each provider's queue and calls in flight (common/remote/), all workers and hosts together."""
+    from common.remote.status import provider_statuses
+
+    calls = GaugeMetricFamily(
+        "remote_calls", "Remote calls waiting for or holding a provider slot", labels=["provider", "state"]
+    )
+    limit = GaugeMetricFamily("remote_calls_in_flight_limit", "Calls a provider may hold at once", labels=["provider"])
+    paused = GaugeMetricFamily(
+        "remote_provider_paused_seconds", "Seconds left of a provider's 429 pause", labels=["provider"]
+    )
+    oldest = GaugeMetricFamily(
+        "remote_calls_oldest_wait_seconds", "How long the oldest waiting call has waited", labels=["provider"]
+    )
+    for status in provider_statuses():
+        calls.add_metric([status.provider, "waiting"], status.waiting)
+        calls.add_metric([status.provider, "in_flight"], status.in_flight)
+        limit.add_metric([status.provider], status.limit)
+        paused.add_metric([status.provider], status.paused_seconds)
+        oldest.add_metric([status.provider], status.oldest_wait_seconds)
+    yield from (calls, limit, paused, oldest)

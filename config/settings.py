@@ -495,6 +495,34 @@ CUSTOMER_FETCH_WAIT_SECONDS = env.float("CUSTOMER_FETCH_WAIT_SECONDS", default=2
 IMAGE_DECODE_CONCURRENCY = env.int("IMAGE_DECODE_CONCURRENCY", default=2)
 IMAGE_DECODE_WAIT_SECONDS = env.float("IMAGE_DECODE_WAIT_SECONDS", default=10.0)
 
+# --- Remote calls (common/remote/): providers and product hosts waited on without holding a worker slot ------
+# Each worker process's remote loop runs the network steps of content and try-on jobs on this many threads.
+REMOTE_FOLLOWER_THREADS = env.int("REMOTE_FOLLOWER_THREADS", default=16)
+# Each provider's limits, held together by every worker on every host: calls in flight at once, and calls
+# started per window where the provider documents a request rate. Fair between merchants (docs/operations.md).
+REMOTE_PROVIDER_LIMITS = {
+    # FASHN: 6 concurrent predictions and 50 runs a minute per account (docs.fashn.ai).
+    "fashn": {
+        "in_flight": env.int("FASHN_MAX_IN_FLIGHT", default=6),
+        "per_window": env.int("FASHN_RUNS_PER_MINUTE", default=50),
+        "window_seconds": 60,
+    },
+    # Stability AI: 150 requests per 10 s; no documented concurrency, so a modest default.
+    "stability": {
+        "in_flight": env.int("STABILITY_MAX_IN_FLIGHT", default=10),
+        "per_window": env.int("STABILITY_REQUESTS_PER_10_SECONDS", default=150),
+        "window_seconds": 10,
+    },
+    # OpenAI Images: images per minute depend on the account's usage tier (its limits page); tier 1's by default.
+    "openai": {
+        "in_flight": env.int("OPENAI_MAX_IN_FLIGHT", default=5),
+        "per_window": env.int("OPENAI_IMAGES_PER_MINUTE", default=5),
+        "window_seconds": 60,
+    },
+    # Merchants' product image hosts (try-on garments), all together.
+    "product-image": {"in_flight": env.int("TRYON_PRODUCT_FETCH_CONCURRENCY", default=8)},
+}
+
 # --- Secrets at rest ----------------------------------------------------------------------------
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 
@@ -608,10 +636,21 @@ FASHN_API_KEY = env.str("FASHN_API_KEY", default="")
 FASHN_API_BASE = env.str("FASHN_API_BASE", default="https://api.fashn.ai").rstrip("/")
 FASHN_MODEL_NAME = env.str("FASHN_MODEL_NAME", default="tryon-v1.6")
 FASHN_MODE = env.str("FASHN_MODE", default="balanced")
-FASHN_POLL_INTERVAL = env.float("FASHN_POLL_INTERVAL", default=2.0)
+# Seconds between status calls of a prediction (stretched to keep all of them within FASHN's 50 per 10 s).
+FASHN_POLL_INTERVAL = env.float("FASHN_POLL_INTERVAL", default=1.0)
 FASHN_TIMEOUT = env.float("FASHN_TIMEOUT", default=180.0)
-# How often a job hitting FASHN's rate/concurrency limit (429) is retried (after Retry-After, else 15 s).
+# How often a prediction whose submission met a FASHN server error is submitted again before the job fails.
+# (A 429 rate or concurrency limit never fails a job: FASHN is paused for its Retry-After, the job keeps its turn.)
 TRYON_PROVIDER_LIMIT_RETRIES = env.int("TRYON_PROVIDER_LIMIT_RETRIES", default=3)
+# Where FASHN may call back when a prediction ends (e.g. https://shop-api.example.com): the public address of
+# this site. Empty: predictions are polled only. A callback only makes a follower read the status sooner.
+FASHN_WEBHOOK_BASE_URL = env.str("FASHN_WEBHOOK_BASE_URL", default="")
+# Product images (garments) are fetched by the workers and kept per merchant and URL: this long when the host
+# sends no Cache-Control max-age, never longer than the maximum; then revalidated (ETag / Last-Modified).
+TRYON_GARMENT_CACHE_SECONDS = env.int("TRYON_GARMENT_CACHE_SECONDS", default=3600)
+TRYON_GARMENT_CACHE_MAX_SECONDS = env.int("TRYON_GARMENT_CACHE_MAX_SECONDS", default=24 * 3600)
+# Wall-clock limit on fetching one product image (a host trickling bytes is cut off).
+TRYON_PRODUCT_FETCH_SECONDS = env.float("TRYON_PRODUCT_FETCH_SECONDS", default=15.0)
 TRYON_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Lifetime of result URLs handed out (S3 presigned or the app's own signed local URLs).
 TRYON_RESULT_URL_SECONDS = 3600

@@ -9,8 +9,12 @@ class ContentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from content import job_status
+        from common.remote.handlers import register
+        from content import job_status, pipeline
         from content.models import GeneratedImage, ImageJob
+
+        # The AI artwork requests, followed by the remote loop of the workers of the content queue.
+        register(pipeline.ARTWORK_REQUESTS)
 
         # Deletes do not go through our services (admin, cascades): the cached job bodies must hear of them.
         post_delete.connect(job_status.retire_deleted_job, sender=ImageJob, dispatch_uid="content-job-deleted")

@@ -65,6 +65,11 @@ DEFAULT_BRAND_COLOR = "#3D5AFE"
 DEFAULT_PRIORITY = 5
 
 
+def celery_priority(priority: int) -> int:
+    """The spec's 1 (low) … 10 (high) onto the Redis transport's 9 (lowest) … 0 (highest)."""
+    return max(0, min(9, 10 - priority))
+
+
 class FontFamily(models.TextChoices):
     """The Korean typefaces shipped with the app (OFL, from PyPI wheels: never the OS's fonts)."""
 

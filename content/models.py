@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from common.models import RecoverableJob
+from common.models import RecoverableJob, RemoteCall
 from common.stored_text import StoredText
 from content.constants import DEFAULT_FONT, FontFamily, Platform, Style
 from merchants.models import Merchant
@@ -210,3 +210,33 @@ class GeneratedImage(models.Model):
     @property
     def is_listed(self) -> bool:
         return self.deleted_at is None and self.replaced_by_id is None
+
+
+class ArtworkRequest(RemoteCall):
+    """A style's artwork asked of the AI providers for a job, followed by the content workers' remote loop.
+
+    ``provider`` is the provider it waits for or is with now; when one fails the request moves down the chain
+    (Stability → OpenAI); DONE with no ``artwork_file`` means no provider delivered (the template draws alone).
+    """
+
+    job = models.ForeignKey(ImageJob, verbose_name=_("생성 작업"), on_delete=models.CASCADE, related_name="artwork")
+    merchant = models.ForeignKey(Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="+")
+    style = models.CharField(_("스타일"), max_length=10, choices=Style.choices)
+    prompt = models.TextField(_("프롬프트"))
+    # Storage name (storages["content"]) of the artwork as delivered, and by whom; removed once composited.
+    artwork_file = models.CharField(_("아트워크 파일"), max_length=255, blank=True)
+    delivered_by = models.CharField(_("생성 제공자"), max_length=20, blank=True)
+    # Why each provider tried did not deliver ("stability: PROVIDER_UNAVAILABLE", "openai: circuit open").
+    failures = models.JSONField(_("실패 기록"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("아트워크 요청")
+        verbose_name_plural = _("아트워크 요청")
+        constraints = [models.UniqueConstraint(fields=["job", "style"], name="content_artwork_once_per_style")]
+        indexes = [
+            models.Index(fields=["provider", "state", "next_check_at"], name="content_artwork_due"),
+            models.Index(fields=["provider", "started_at"], name="content_artwork_started"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} {self.style}"

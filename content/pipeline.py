@@ -1,16 +1,15 @@
 """Running one image job: artwork from the provider chain, our compositor on top, files to storage.
 
-For each style the chain (Stability → OpenAI, each behind its breaker) is asked once for square artwork;
-every platform's image is then composited from it at the platform's exact size. When no AI provider
-delivers, the template renderer draws the image alone and the image is marked ``fallback_used``.
+For each style the chain (Stability → OpenAI, each behind its breaker) is asked once for square artwork, all
+styles at once, by the content workers' remote loop (content/artwork.py); every platform's image is then
+composited from it at the platform's exact size, in a worker slot. When no AI provider delivers, the template
+renderer draws the image alone and the image is marked ``fallback_used``.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
-import pybreaker
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,18 +18,22 @@ from PIL import Image
 from common import metrics
 from common.images import encode_png, open_untrusted_image
 from common.jobs import JobLease, LeaseLost
+from common.remote.follower import follow_inline
 from content import storage
+from content.artwork import Artwork, ArtworkHandler, delivered, discard_artwork, request_artwork
 from content.caching import facts_digest, remember_event
-from content.constants import ALL_STYLES, DEFAULT_BRAND_COLOR, DEFAULT_FONT, DEFAULT_PLATFORMS
+from content.constants import ALL_STYLES, DEFAULT_BRAND_COLOR, DEFAULT_FONT, DEFAULT_PLATFORMS, DEFAULT_PRIORITY
 from content.job_status import retire_event_jobs, retire_jobs_listing
-from content.models import INVALID_PAYLOAD_DETAIL, GeneratedImage, ImageJob
-from content.providers.base import ImageProvider, ProviderError
+from content.models import INVALID_PAYLOAD_DETAIL, ArtworkRequest, GeneratedImage, ImageJob
 from content.providers.registry import configured_ai_providers
 from content.providers.template import EventArt, render_event_image
-from content.resilience import breaker_for
 from content.serializers import ImageGenerationJobSerializer
 
 logger = logging.getLogger(__name__)
+
+# The remote calls a content job waits on (registered with the worker's remote loop by content/apps.py).
+ARTWORK_REQUESTS = ArtworkHandler()
+NO_ARTWORK = Artwork(None, GeneratedImage.Provider.TEMPLATE, [])
 
 STYLE_MOODS = {
     "SIMPLE": "minimal, calm, soft natural light, lots of clean empty space, muted pastel tones",
@@ -43,13 +46,6 @@ class JobPayloadInvalid(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class Artwork:
-    image: Image.Image | None
-    provider: str
-    attempts: list[str]
-
-
 def artwork_prompt(event_info: dict, style: str, extra: str = "") -> str:
     prompt = (
         f"Background artwork for a Korean small business SNS promotion. Event: {event_info['title']}. "
@@ -60,25 +56,6 @@ def artwork_prompt(event_info: dict, style: str, extra: str = "") -> str:
     if extra:
         prompt += f" Change: {extra}"
     return prompt
-
-
-def draw_artwork(providers: list[ImageProvider], prompt: str, *, job_id: str) -> Artwork:
-    """Asks each provider in turn, through its circuit breaker; None when every one failed or was skipped."""
-    attempts: list[str] = []
-    for provider in providers:
-        breaker = breaker_for(provider.name)
-        try:
-            data = breaker.call(provider.generate, prompt)
-        except pybreaker.CircuitBreakerError:
-            attempts.append(f"{provider.name}: circuit open")
-            logger.info("content job %s: %s skipped, circuit open", job_id, provider.name)
-            continue
-        except ProviderError as exc:
-            attempts.append(f"{provider.name}: {exc.code}")
-            logger.warning("content job %s: %s failed: %s", job_id, provider.name, exc)
-            continue
-        return Artwork(open_untrusted_image(data).image.convert("RGB"), provider.name, attempts)
-    return Artwork(None, GeneratedImage.Provider.TEMPLATE, attempts)
 
 
 def _load_logo(name: str | None) -> Image.Image | None:
@@ -104,32 +81,39 @@ def validated_payload(payload: dict) -> dict:
     return data
 
 
-def run_generation_job(*, payload: dict, lease: JobLease | None = None) -> ImageJob | None:
-    """Idempotent: a finished job is left alone; a job interrupted mid-way resumes with what is missing.
+def adopt_payload(job_id: str, payload: dict) -> None:
+    """A message that carries a whole ImageGenerationJob (an external producer's) gives a row without one its
+    payload; the row's own payload is what runs otherwise."""
+    ImageJob.objects.filter(id=job_id, payload={}).update(payload=payload)
 
-    Under a ``lease`` (the task's), each image is stored only while the lease is still this run's: a run that
-    was presumed dead and taken over stops with :class:`~common.jobs.LeaseLost` instead of drawing twice.
+
+def run_generation_job(*, job_id: str, lease: JobLease | None = None, inline: bool = False) -> ImageJob | None:
+    """Takes the job as far as this worker slot can. Idempotent: a finished job is left alone; a job interrupted
+    mid-way resumes with what is missing.
+
+    With AI providers configured, the styles' artwork is asked of them concurrently by the remote loop
+    (content/artwork.py): the job is parked until every style has an answer, then composited here. ``inline``
+    (eager Celery: no worker loop runs) follows those requests in this thread instead. Under a ``lease`` (the
+    task's), each image is stored only while the lease is still this run's: a run that was presumed dead and
+    taken over stops with :class:`~common.jobs.LeaseLost` instead of drawing twice.
     """
-    job_id = payload.get("jobId") if isinstance(payload, dict) else None
-    try:
-        data = validated_payload(payload)
-    except JobPayloadInvalid as exc:
-        logger.error("content job %s: invalid payload: %s", job_id, exc)
-        if job_id:
-            ImageJob.objects.filter(id=job_id, status__in=[ImageJob.Status.PENDING, ImageJob.Status.PROCESSING]).update(
-                status=ImageJob.Status.FAILED,
-                error_code="INVALID_JOB_PAYLOAD",
-                error_detail=INVALID_PAYLOAD_DETAIL(),
-                completed_at=timezone.now(),
-            )
-        return None
-
-    job = ImageJob.objects.filter(id=data["jobId"]).first()
+    job = ImageJob.objects.filter(id=job_id).first()
     if job is None:
-        logger.error("content job %s does not exist", data["jobId"])
+        logger.error("content job %s does not exist", job_id)
         return None
     if job.is_finished:
         return job
+    try:
+        data = validated_payload(job.payload)
+    except JobPayloadInvalid as exc:
+        logger.error("content job %s: invalid payload: %s", job_id, exc)
+        ImageJob.objects.filter(id=job_id, status__in=ImageJob.ACTIVE).update(
+            status=ImageJob.Status.FAILED,
+            error_code="INVALID_JOB_PAYLOAD",
+            error_detail=INVALID_PAYLOAD_DETAIL(),
+            completed_at=timezone.now(),
+        )
+        return None
 
     styles, platforms = data["styles"], data["platforms"]
     now = timezone.now()
@@ -137,6 +121,24 @@ def run_generation_job(*, payload: dict, lease: JobLease | None = None) -> Image
         status=ImageJob.Status.PROCESSING, started_at=job.started_at or now, images_total=len(styles) * len(platforms)
     )
     info = data["eventInfo"]
+    done = {(image.style, image.platform) for image in job.produced_images.all()}
+    produced: list[GeneratedImage] = list(job.produced_images.all())
+    missing_styles = [style for style in styles if any((style, platform) not in done for platform in platforms)]
+    ai_configured = bool(configured_ai_providers())
+    requests: list[ArtworkRequest] = []
+    if ai_configured and missing_styles:
+        extra = (data.get("regeneration") or {}).get("content", "")
+        prompts = {style: artwork_prompt(info, style, extra) for style in missing_styles}
+        requests = request_artwork(job=job, prompts=prompts, priority=int(data.get("priority") or DEFAULT_PRIORITY))
+        if any(request.state != ArtworkRequest.State.DONE for request in requests):
+            if not inline:
+                return job  # parked: the last artwork's answer wakes the job
+            follow_inline(ARTWORK_REQUESTS, [request.pk for request in requests])
+            requests = list(ArtworkRequest.objects.filter(pk__in=[request.pk for request in requests]))
+    artwork = {request.style: delivered(request) for request in requests}
+    if lease is not None:
+        lease.check()
+
     event = EventArt(
         title=info["title"],
         gift_name=info["giftName"],
@@ -149,22 +151,16 @@ def run_generation_job(*, payload: dict, lease: JobLease | None = None) -> Image
         secondary_color=info.get("secondaryColor", ""),
         font=info.get("fontFamily") or DEFAULT_FONT,
     )
-    regeneration = data.get("regeneration") or {}
-    providers = configured_ai_providers()
-    done = {(image.style, image.platform) for image in job.produced_images.all()}
-    produced: list[GeneratedImage] = list(job.produced_images.all())
+    attempts = [
+        f"{style}: {failure}" for style in missing_styles for failure in artwork.get(style, NO_ARTWORK).attempts
+    ]
+    if attempts:
+        ImageJob.objects.filter(id=job.id).update(provider_attempts=[*job.provider_attempts, *attempts])
 
-    for style in styles:
-        missing = [platform for platform in platforms if (style, platform) not in done]
-        if not missing:
-            continue
-        artwork = draw_artwork(providers, artwork_prompt(info, style, regeneration.get("content", "")), job_id=job.id)
-        if artwork.attempts:
-            attempts = [f"{style}: {attempt}" for attempt in artwork.attempts]
-            job.provider_attempts = [*job.provider_attempts, *attempts]
-            ImageJob.objects.filter(id=job.id).update(provider_attempts=job.provider_attempts)
-        for platform in missing:
-            rendered = render_event_image(event, style=style, platform=platform, artwork=artwork.image)
+    for style in missing_styles:
+        style_artwork = artwork.get(style, NO_ARTWORK)
+        for platform in (platform for platform in platforms if (style, platform) not in done):
+            rendered = render_event_image(event, style=style, platform=platform, artwork=style_artwork.image)
             image = GeneratedImage(
                 merchant_id=job.merchant_id,
                 job=job,
@@ -173,8 +169,8 @@ def run_generation_job(*, payload: dict, lease: JobLease | None = None) -> Image
                 platform=platform,
                 width=rendered.width,
                 height=rendered.height,
-                provider=artwork.provider,
-                fallback_used=bool(providers) and artwork.image is None,
+                provider=style_artwork.provider,
+                fallback_used=ai_configured and style_artwork.image is None,
             )
             if lease is not None:
                 lease.check()
@@ -191,6 +187,7 @@ def run_generation_job(*, payload: dict, lease: JobLease | None = None) -> Image
     if lease is not None:
         lease.check()
     job = complete_job(job_id=job.id, produced=produced)
+    discard_artwork(requests)
     logger.info("content job %s completed: %d images", job.id, len(produced))
     return job
 

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from common.retention import delete_orphaned_files
 from content import storage
-from content.models import ContentSettings, GeneratedImage, ImageJob
+from content.models import ArtworkRequest, ContentSettings, GeneratedImage, ImageJob
 
 
 def _referenced_images(names: list[str]) -> set[str]:
@@ -27,10 +27,15 @@ def _referenced_logos(names: list[str]) -> set[str]:
     }
 
 
+def _referenced_artwork(names: list[str]) -> set[str]:
+    return set(ArtworkRequest.objects.filter(artwork_file__in=names).values_list("artwork_file", flat=True))
+
+
 def purge_orphaned_files() -> dict[str, int]:
     grace = timedelta(hours=settings.ORPHAN_FILE_GRACE_HOURS)
     backend = storage.content_storage()
     return {
         "images": delete_orphaned_files(backend, storage.IMAGES_FOLDER, referenced=_referenced_images, grace=grace),
         "logos": delete_orphaned_files(backend, storage.LOGOS_FOLDER, referenced=_referenced_logos, grace=grace),
+        "artwork": delete_orphaned_files(backend, storage.ARTWORK_FOLDER, referenced=_referenced_artwork, grace=grace),
     }

@@ -28,6 +28,7 @@ from content.constants import (
     DEFAULT_PLATFORMS,
     DEFAULT_PRIORITY,
     FontFamily,
+    celery_priority,
 )
 from content.job_status import retire_jobs_listing
 from content.models import QUEUE_UNAVAILABLE_DETAIL, ContentSettings, GeneratedImage, ImageJob, new_regeneration_job_id
@@ -43,11 +44,6 @@ logger = logging.getLogger(__name__)
 # Until enough jobs have been measured.
 DEFAULT_SECONDS_PER_IMAGE = 2.0
 ESTIMATE_SAMPLE = 20
-
-
-def celery_priority(priority: int) -> int:
-    """The spec's 1 (low) … 10 (high) onto the Redis transport's 9 (lowest) … 0 (highest)."""
-    return max(0, min(9, 10 - priority))
 
 
 def check_rate_limit(*, merchant: Merchant) -> None:
@@ -253,7 +249,7 @@ def _save_and_enqueue(job: ImageJob, priority: int) -> None:
         job.save()
         enqueue_on_commit(
             generate_images,
-            job.payload,
+            job.pk,
             priority=celery_priority(priority),
             on_failure=lambda: fail_job(job_id=job.id, detail=QUEUE_UNAVAILABLE_DETAIL(), code="QUEUE_UNAVAILABLE"),
         )

@@ -12,6 +12,8 @@ from django.core.files.storage import Storage, storages
 
 IMAGES_FOLDER = "images"
 LOGOS_FOLDER = "logos"
+# AI artwork between its provider's answer and the compositing of the job's images (then deleted).
+ARTWORK_FOLDER = "artwork"
 
 
 def content_storage() -> Storage:
@@ -20,6 +22,10 @@ def content_storage() -> Storage:
 
 def save_image(image_id: str, png: bytes) -> str:
     return content_storage().save(f"{IMAGES_FOLDER}/{image_id}.png", ContentFile(png))
+
+
+def save_artwork(name: str, data: bytes) -> str:
+    return content_storage().save(f"{ARTWORK_FOLDER}/{name}", ContentFile(data))
 
 
 def save_logo(name: str, png: bytes) -> str:

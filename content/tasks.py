@@ -17,10 +17,9 @@ from common.jobs import (
 )
 from common.tasks import RETRY_ON_TRANSIENT_DATABASE_ERRORS, TRANSIENT_DATABASE_ERRORS, publish
 from content import retention
-from content.constants import DEFAULT_PRIORITY
+from content.constants import DEFAULT_PRIORITY, celery_priority
 from content.models import GENERATION_CRASHED_DETAIL, ImageJob
-from content.pipeline import fail_job, run_generation_job
-from content.services import celery_priority
+from content.pipeline import adopt_payload, fail_job, run_generation_job
 
 logger = logging.getLogger(__name__)
 
@@ -30,15 +29,19 @@ LEASE_WAIT_RETRIES = 30
 
 
 @shared_task(name="content.generate_images", bind=True, **RETRY_ON_TRANSIENT_DATABASE_ERRORS)
-def generate_images(self: Task, payload: dict) -> None:
-    """Consumes one ``ImageGenerationJob`` payload (generation or regeneration)."""
-    job_id = payload.get("jobId") if isinstance(payload, dict) else None
+def generate_images(self: Task, job: str | dict) -> None:
+    """Runs one image job (generation or regeneration), named by its id; a message carrying a whole
+    ``ImageGenerationJob`` payload (an external producer's) names it by its ``jobId``."""
+    job_id = job.get("jobId") if isinstance(job, dict) else job
     if not isinstance(job_id, str):
         logger.error("content job message without a jobId dropped")
         return
+    if isinstance(job, dict):
+        adopt_payload(job_id, job)
+    eager = bool(self.request.is_eager)
     try:
-        with job_lease(ImageJob, job_id, active_statuses=ImageJob.ACTIVE, heartbeat=not self.request.is_eager) as lease:
-            run_generation_job(payload=payload, lease=lease)
+        with job_lease(ImageJob, job_id, active_statuses=ImageJob.ACTIVE, heartbeat=not eager) as lease:
+            run_generation_job(job_id=job_id, lease=lease, inline=eager)
     except LeaseHeld as held:
         # Leased by another worker, alive or dead: look again when its lease would have run out.
         note_enqueued(ImageJob, job_id, delay_seconds=held.retry_in)
@@ -61,9 +64,9 @@ def generate_images(self: Task, payload: dict) -> None:
 
 
 def enqueue_job(job_id: str) -> None:
-    """Publishes the job's stored payload (at its priority); raises QueueUnavailable when the broker is down."""
+    """Publishes the job (at its priority); raises QueueUnavailable when the broker is down."""
     job = ImageJob.objects.get(pk=job_id)
-    publish(generate_images, job.payload, priority=celery_priority(job.payload.get("priority") or DEFAULT_PRIORITY))
+    publish(generate_images, job.pk, priority=celery_priority(job.payload.get("priority") or DEFAULT_PRIORITY))
 
 
 RECOVERY = RecoveryPolicy(

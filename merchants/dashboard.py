@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.contrib.admin import site as admin_site
 from django.db.models import Model
 from django.http import HttpRequest
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common import charts
+from common.remote.status import provider_statuses
 from common.timeseries import last_days, month_start, start_of
 from content import selectors as content_selectors
 from content.models import ContentSettings, GeneratedImage, ImageJob
@@ -31,6 +33,7 @@ from sizing.models import BodyMeasurement, Product, SizeChart, SizeFeedback
 from tryon import admin as tryon_admin
 from tryon import selectors as tryon_selectors
 from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
+from tryon.providers.registry import engine_name as tryon_engine_name
 from webhooks import admin as webhooks_admin
 from webhooks import selectors as webhook_selectors
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -384,6 +387,53 @@ def recent_activity(merchant: Merchant | None, *, limit: int = FEED_LENGTH) -> l
     return items[:limit]
 
 
+@dataclass(frozen=True)
+class ProviderRow:
+    key: str
+    name: str
+    in_flight: int
+    limit: int
+    waiting: int
+    merchant_in_flight: int
+    merchant_waiting: int
+    oldest_wait_seconds: int
+    paused_seconds: int
+
+
+PROVIDER_NAMES = {
+    "fashn": gettext_lazy("FASHN 가상 피팅"),
+    "product-image": gettext_lazy("상품 이미지 가져오기"),
+    "stability": gettext_lazy("Stability AI 이미지"),
+    "openai": gettext_lazy("OpenAI 이미지"),
+}
+
+
+def provider_health(merchant: Merchant | None) -> list[ProviderRow]:
+    """Each outside service's slots in use and its queue, all shops together and this shop's share: how long a
+    shopper's try-on or an event's artwork waits right now."""
+    configured = {
+        "fashn": tryon_engine_name() == "fashn",
+        "product-image": True,
+        "stability": bool(django_settings.STABILITY_API_KEY),
+        "openai": bool(django_settings.OPENAI_API_KEY),
+    }
+    return [
+        ProviderRow(
+            key=status.provider,
+            name=str(PROVIDER_NAMES.get(status.provider, status.provider)),
+            in_flight=status.in_flight,
+            limit=status.limit,
+            waiting=status.waiting,
+            merchant_in_flight=status.merchant_in_flight,
+            merchant_waiting=status.merchant_waiting,
+            oldest_wait_seconds=round(status.oldest_wait_seconds),
+            paused_seconds=round(status.paused_seconds),
+        )
+        for status in provider_statuses(merchant_id=merchant.pk if merchant else None)
+        if configured.get(status.provider) or status.in_flight or status.waiting
+    ]
+
+
 def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
     if not (request.user.is_superuser or merchant_for_user(request.user) is not None):
         return context
@@ -400,6 +450,7 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
                 _sizing_card(merchant, days),
             ],
             "activity": recent_activity(merchant),
+            "providers": provider_health(merchant),
         }
     )
     return context

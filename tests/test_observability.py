@@ -91,6 +91,23 @@ def test_the_live_gauges_are_there_with_nothing_running(metrics_on, client, merc
     assert sample(samples, "tryon_quota_limit", merchant_id=str(merchant.pk), merchant=merchant.name) == 1000
 
 
+def test_each_providers_queue_and_calls_in_flight_are_gauges(metrics_on, client, merchant):
+    from common.remote.limits import pause
+    from tryon.models import EngineCall, TryOnJob
+
+    for state in ("ACTIVE", "WAITING", "WAITING"):
+        job = TryOnJob.objects.create(merchant=merchant, product_image_url="https://shop.example/a.png")
+        EngineCall.objects.create(job=job, merchant=merchant, provider="fashn", state=state)
+    pause("fashn", 30)
+    samples = scrape(client)
+    assert sample(samples, "remote_calls", provider="fashn", state="in_flight") == 1
+    assert sample(samples, "remote_calls", provider="fashn", state="waiting") == 2
+    assert sample(samples, "remote_calls_in_flight_limit", provider="fashn") == 6
+    assert sample(samples, "remote_calls_in_flight_limit", provider="stability") == 10
+    assert 25 < sample(samples, "remote_provider_paused_seconds", provider="fashn") <= 30
+    assert sample(samples, "remote_calls_oldest_wait_seconds", provider="fashn") >= 0
+
+
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_request_id_follows_the_job_into_the_worker_and_the_workers_metrics_are_scraped(settings):

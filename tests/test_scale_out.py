@@ -1,5 +1,5 @@
-"""Many instances at once, as deploy/compose.yaml runs them: two web processes, two workers, two webhook workers
-and two beats on one PostgreSQL and one Redis.
+"""Many instances at once, as deploy/compose.yaml runs them: two web processes, two content workers, two try-on
+workers, two webhook workers and two beats on one PostgreSQL and one Redis.
 
 200 content jobs and 100 try-ons go in through both web processes; the try-ons' completions are delivered
 to five endpoints (500 webhook events). Beat recovery runs every second (leases of 3 s), so the recovery
@@ -103,13 +103,19 @@ def test_two_of_everything_on_one_database_and_redis_run_every_job_once(tmp_path
         "PYTHONUNBUFFERED": "1",
     }
     ports = [free_port(), free_port()]
-    logs = {name: tmp_path / f"{name}.log" for name in ("web1", "web2", "worker1", "worker2", "hooks1", "hooks2")}
+    workers = ("content1", "content2", "tryon1", "tryon2", "hooks1", "hooks2")
+    logs = {name: tmp_path / f"{name}.log" for name in ("web1", "web2", *workers)}
     logs |= {"beat1": tmp_path / "beat1.log", "beat2": tmp_path / "beat2.log"}
     with ExitStack() as stack, product_image_server() as product_url:
         for number, port in enumerate(ports, 1):
             stack.enter_context(procfile_process("web", env, logs[f"web{number}"], port=port))
         for number in (1, 2):
-            stack.enter_context(procfile_process("worker", env, logs[f"worker{number}"], "--hostname", f"w{number}@%h"))
+            for product in ("content", "tryon"):
+                stack.enter_context(
+                    procfile_process(
+                        f"{product}-worker", env, logs[f"{product}{number}"], "--hostname", f"{product}{number}@%h"
+                    )
+                )
             stack.enter_context(
                 procfile_process("webhooks", env, logs[f"hooks{number}"], "--hostname", f"h{number}@%h")
             )
@@ -117,7 +123,7 @@ def test_two_of_everything_on_one_database_and_redis_run_every_job_once(tmp_path
             stack.enter_context(procfile_process("beat", env, logs[f"beat{number}"], "--schedule", str(schedule)))
         for port in ports:
             wait_for_port(port, timeout=90)
-        for name in ("worker1", "worker2", "hooks1", "hooks2"):
+        for name in workers:
             wait_until(lambda name=name: "ready." in logs[name].read_text(errors="replace"), timeout=120)
 
         def generate(number: int) -> str:
@@ -162,7 +168,7 @@ def test_two_of_everything_on_one_database_and_redis_run_every_job_once(tmp_path
     assert set(TryOnJob.objects.values_list("status", flat=True)) == {"COMPLETED"}
     assert len(fake_fashn.runs) == TRY_ONS  # no try-on was submitted (paid for) twice
 
-    worker_lines = json_lines(logs["worker1"], logs["worker2"])
+    worker_lines = json_lines(*(logs[name] for name in ("content1", "content2", "tryon1", "tryon2")))
     completed = Counter(
         line["message"].split()[2] for line in worker_lines if line["message"].startswith("content job ")
         and line["message"].endswith(" images") and " completed: " in line["message"]
@@ -172,7 +178,7 @@ def test_two_of_everything_on_one_database_and_redis_run_every_job_once(tmp_path
     assert tryon_finished == Counter({job_id: 1 for job_id in tryon_ids})
     both_workers_ran = [
         sum(1 for line in json_lines(logs[name]) if line["message"] == "try-on job finished")
-        for name in ("worker1", "worker2")
+        for name in ("tryon1", "tryon2")
     ]
     assert all(both_workers_ran), both_workers_ran
     recovered = sum(1 for line in worker_lines if line["message"] == "stalled job enqueued again")
@@ -212,13 +218,13 @@ def test_the_compose_file_runs_the_procfiles_commands_on_one_postgres_and_redis(
 
     compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
     services = compose["services"]
-    for name in ("worker", "webhooks", "beat"):
+    for name in ("content-worker", "tryon-worker", "webhooks", "beat"):
         assert services[name]["command"] == procfile_command(name), name
     dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
     image_command = json.loads(dockerfile.split("\nCMD ", 1)[1].splitlines()[0])[-1].removeprefix("exec ")
     web = " ".join(procfile_command("web")).replace("--workers 2", "--workers ${WEB_CONCURRENCY:-2}")
     assert shlex.split(image_command) == shlex.split(web)
-    for name in ("web", "worker", "webhooks", "beat", "migrate"):
+    for name in ("web", "content-worker", "tryon-worker", "webhooks", "beat", "migrate"):
         environment = services[name]["environment"]
         assert environment["DATABASE_URL"].startswith("postgres://") and environment["REDIS_URL"].startswith("redis://")
         assert environment["PROMETHEUS_MULTIPROC_DIR"] == "/metrics"

@@ -9,8 +9,13 @@ class TryonConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tryon import job_status
+        from common.remote.handlers import register
+        from tryon import job_status, pipeline
         from tryon.models import TryOnJob
+
+        # The remote calls a try-on waits on, followed by the remote loop of the workers of the tryon queue.
+        register(pipeline.GARMENT_FETCHES)
+        register(pipeline.ENGINE_CALLS)
 
         # Deletes do not go through our services (the dashboard, cascades): the cached bodies must hear of them.
         post_delete.connect(job_status.retire_deleted_job, sender=TryOnJob, dispatch_uid="tryon-job-deleted")

@@ -7,11 +7,12 @@ import uuid
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from common.models import RecoverableJob
+from common.models import RecoverableJob, RemoteCall
 from merchants.models import Merchant
 
 # A share link lives this long; results are never deleted before a live link to them expires.
@@ -89,7 +90,16 @@ class TryOnJob(RecoverableJob):
     visitor_key = models.CharField(_("방문자 키"), max_length=64, blank=True, db_index=True)
     # Storage names in storages["tryon"]. The shopper's photo is deleted as soon as the job ends.
     person_image = models.CharField(_("사용자 사진"), max_length=255, blank=True)
+    # Older jobs kept their own garment copy here; jobs now use the merchant's cached product image (garment).
     garment_image = models.CharField(_("상품 이미지 사본"), max_length=255, blank=True)
+    garment = models.ForeignKey(
+        "GarmentImage",
+        verbose_name=_("상품 이미지"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
+    )
     result_image = models.CharField(_("결과 이미지"), max_length=255, blank=True)
     engine = models.CharField(_("엔진"), max_length=20, blank=True)
     provider_job_id = models.CharField(_("엔진 작업 ID"), max_length=100, blank=True)
@@ -191,3 +201,61 @@ class QuotaExceededNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merchant} {self.month:%Y-%m}"
+
+
+class GarmentImage(RemoteCall):
+    """A merchant's product image, fetched by the workers (never by the request) and kept prepared for the
+    engines, so a product tried on by a hundred shoppers is downloaded once per cache period.
+
+    As a remote call (provider ``product-image``) it is WAITING/ACTIVE while a follower fetches or revalidates
+    it and DONE after; jobs that need it meanwhile are parked on it (``TryOnJob.garment``).
+    """
+
+    merchant = models.ForeignKey(Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="+")
+    url = models.URLField(_("상품 이미지 URL"), max_length=2000)
+    url_digest = models.CharField(_("URL 해시"), max_length=64)
+    # Storage names (storages["tryon"]): the bytes as fetched, then our prepared PNG of them.
+    fetched_file = models.CharField(_("받은 파일"), max_length=255, blank=True)
+    prepared_file = models.CharField(_("준비된 이미지"), max_length=255, blank=True)
+    etag = models.CharField(_("ETag"), max_length=200, blank=True)
+    last_modified = models.CharField(_("Last-Modified"), max_length=100, blank=True)
+    fetched_at = models.DateTimeField(_("가져온 시각"), null=True, blank=True)
+    fresh_until = models.DateTimeField(_("유효 기한"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("마지막 사용"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("상품 이미지 캐시")
+        verbose_name_plural = _("상품 이미지 캐시")
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "url_digest"], name="tryon_garment_once_per_url"),
+        ]
+        indexes = [
+            models.Index(fields=["provider", "state", "next_check_at"], name="tryon_garment_due"),
+            models.Index(fields=["provider", "started_at"], name="tryon_garment_started"),
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class EngineCall(RemoteCall):
+    """A try-on submitted to a remote engine (FASHN): its prediction id, then where its output was kept."""
+
+    job = models.OneToOneField(
+        TryOnJob, verbose_name=_("피팅 작업"), on_delete=models.CASCADE, related_name="engine_call"
+    )
+    merchant = models.ForeignKey(Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="+")
+    progress = models.PositiveSmallIntegerField(_("진행률"), default=0)
+    # The output as fetched from the provider (storages["tryon"]), checked and kept by the job's worker.
+    output_file = models.CharField(_("받은 결과"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("엔진 호출")
+        verbose_name_plural = _("엔진 호출")
+        indexes = [
+            models.Index(fields=["provider", "state", "next_check_at"], name="tryon_engine_call_due"),
+            models.Index(fields=["provider", "started_at"], name="tryon_engine_call_started"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.remote_id or self.job_id}"

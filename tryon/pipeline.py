@@ -1,8 +1,9 @@
 """Running one try-on job: start it, run the configured engine, finish it (result, usage, webhook) once.
 
-Tasks call :func:`run_tryon_job` under the job's lease (common/jobs.py). A run may be a resumption after its
-worker died: an engine that already submitted a paid prediction (FASHN) polls that prediction again instead
-of submitting a second one.
+Tasks call :func:`run_tryon_job` under the job's lease (common/jobs.py); it takes the job as far as a worker
+slot can and parks it on remote work (the product image's fetch, a FASHN prediction) that the worker's remote
+loop follows (tryon/garments.py, tryon/remote.py). A run may be a resumption after its worker died: what was
+stored (the fetched image, the prediction's id, its output) is used, never fetched or paid for twice.
 """
 
 from __future__ import annotations
@@ -18,11 +19,16 @@ from django.utils.translation import gettext_noop
 
 from common import metrics
 from common.jobs import JobLease
+from common.remote.follower import follow_inline
+from common.remote.wake import park
 from common.stored_text import StoredText
 from tryon import storage
-from tryon.models import TryOnJob
-from tryon.providers.base import EngineError, EngineResult
-from tryon.providers.registry import configured_engine
+from tryon.garments import GarmentFetchHandler, GarmentUnavailable, prepared_garment
+from tryon.models import EngineCall, TryOnJob
+from tryon.providers import messages
+from tryon.providers.base import EngineError, EngineResult, RemoteEngine, TryOnEngine
+from tryon.providers.registry import configured_engine, is_remote
+from tryon.remote import EngineCallHandler
 from tryon.selectors import settings_for
 from tryon.usage import record_usage
 from webhooks.events import TRYON_COMPLETED, TRYON_FAILED, TryOnCompletedDataSerializer, TryOnFailedDataSerializer
@@ -31,17 +37,12 @@ from widget.analytics import record_widget_event, tryon_job_from_widget
 
 logger = logging.getLogger(__name__)
 
-# A failed job's error_message when the engine gave none, and when the shopper's photo was gone.
+# A failed job's error_message when the engine gave none.
 GENERATION_FAILED = StoredText(gettext_noop("피팅 생성에 실패했습니다."))
-INPUTS_GONE = StoredText(gettext_noop("입력 이미지가 더 이상 존재하지 않습니다."))
 
-
-class RetryLater(Exception):
-    """The engine hit a provider limit that passes: the task should run again after ``countdown`` seconds."""
-
-    def __init__(self, countdown: float) -> None:
-        super().__init__(countdown)
-        self.countdown = countdown
+# The remote calls a try-on waits on (registered with the worker's remote loop by tryon/apps.py).
+GARMENT_FETCHES = GarmentFetchHandler()
+ENGINE_CALLS = EngineCallHandler()
 
 
 def start(job_id: str, engine_name: str) -> TryOnJob | None:
@@ -122,12 +123,13 @@ def delete_inputs(job: TryOnJob) -> None:
     TryOnJob.objects.filter(pk=job.pk).update(person_image="", garment_image="")
 
 
-def run_tryon_job(*, job_id: str, may_retry: bool = False, lease: JobLease | None = None) -> None:
-    """Runs the configured engine on a job. Idempotent: a finished job is left as it is.
+def run_tryon_job(*, job_id: str, lease: JobLease | None = None, inline: bool = False) -> None:
+    """Takes the job as far as this worker slot can. Idempotent and resumable: a finished job is left as it is.
 
-    With ``may_retry``, a passing provider limit (rate or concurrency) raises :class:`RetryLater` and leaves
-    the job PROCESSING; otherwise it fails the job. Under a ``lease``, a run taken over by another worker
-    stops at its next progress report (:class:`~common.jobs.LeaseLost`).
+    Network waits never happen here: without a fresh product image, or with a remote engine (FASHN), the job is
+    parked on a remote call that the worker's remote loop follows and that wakes the job (this task again) when
+    done. ``inline`` (eager Celery: no worker loop runs) follows those calls here instead. Under a ``lease``,
+    a run taken over by another worker stops at its next check (:class:`~common.jobs.LeaseLost`).
     """
     try:
         engine = configured_engine()
@@ -139,6 +141,33 @@ def run_tryon_job(*, job_id: str, may_retry: bool = False, lease: JobLease | Non
     job = start(job_id, engine.name)
     if job is None:
         return
+    if is_remote(engine) and EngineCall.objects.filter(job=job).exists():
+        _follow_remote(job, engine, inline=inline)  # submitted: the product image is no longer needed
+        return
+    try:
+        garment = prepared_garment(job)
+        if garment is None and inline:
+            follow_inline(GARMENT_FETCHES, [job.garment_id])
+            garment = prepared_garment(job)
+    except GarmentUnavailable as exc:
+        finish(job, result=None, error=exc.message, metadata={"errorCode": exc.code})
+        return
+    if garment is None:
+        return  # parked: the fetch wakes the job
+    if lease is not None:
+        lease.check()
+    if is_remote(engine):
+        with transaction.atomic():
+            EngineCall.objects.create(job=job, merchant_id=job.merchant_id, provider=engine.provider)
+            park(TryOnJob, job.pk, on="engine")
+            TryOnJob.objects.filter(pk=job.pk, progress__lt=10).update(progress=10)
+        _follow_remote(job, engine, inline=inline)
+    else:
+        _run_here(job, engine, garment, lease)
+
+
+def _run_here(job: TryOnJob, engine: TryOnEngine, garment: bytes, lease: JobLease | None) -> None:
+    """An engine that works in this slot (the offline preview: CPU only)."""
     last_reported = [job.progress]
 
     def report_progress(percent: int) -> None:
@@ -149,31 +178,41 @@ def run_tryon_job(*, job_id: str, may_retry: bool = False, lease: JobLease | Non
             last_reported[0] = percent
             TryOnJob.objects.filter(pk=job.pk, status=TryOnJob.Status.PROCESSING).update(progress=percent)
 
-    def remember_submission(provider_job_id: str) -> None:
-        TryOnJob.objects.filter(pk=job.pk).update(provider_job_id=provider_job_id)
-
     try:
         person = storage.read_file(job.person_image)
-        garment = storage.read_file(job.garment_image)
     except (OSError, ValueError):
-        finish(job, result=None, error=INPUTS_GONE())
+        finish(job, result=None, error=messages.INPUTS_GONE())
         return
     try:
-        result = engine.run(
-            person=person,
-            garment=garment,
-            category=job.category,
-            report_progress=report_progress,
-            resume_id=job.provider_job_id or None,
-            on_submitted=remember_submission,
-        )
+        result = engine.run(person=person, garment=garment, category=job.category, report_progress=report_progress)
     except EngineError as exc:
-        if exc.retry_after is not None and may_retry:
-            logger.info("try-on engine limited, retrying", extra={"job_id": str(job.pk), "code": exc.code})
-            retries = int(job.metadata.get("providerRetries", 0)) + 1
-            TryOnJob.objects.filter(pk=job.pk).update(metadata={**job.metadata, "providerRetries": retries})
-            raise RetryLater(exc.retry_after) from exc
         logger.warning("try-on engine failed", extra={"job_id": str(job.pk), "code": exc.code})
         finish(job, result=None, error=exc.message, metadata={"engine": engine.name, "errorCode": exc.code})
         return
+    finish(job, result=result, metadata=result.metadata)
+
+
+def _follow_remote(job: TryOnJob, engine: RemoteEngine, *, inline: bool) -> None:
+    """A job submitted to a remote engine: finished once its call is done, else left to the remote loop."""
+    call = EngineCall.objects.get(job=job)
+    if call.state != EngineCall.State.DONE:
+        if not inline:
+            return  # parked; a duplicate message finds the call under way and leaves it
+        follow_inline(ENGINE_CALLS, [call.pk])
+        call.refresh_from_db()
+    if call.error_message:
+        metadata = {"engine": engine.name, "errorCode": call.error_code}
+        finish(job, result=None, error=call.error_message, metadata=metadata)
+        return
+    try:
+        output = storage.read_file(call.output_file)
+        result = engine.result_from_output(output, prediction_id=call.remote_id)
+    except (OSError, ValueError):
+        finish(job, result=None, error=messages.INPUTS_GONE())
+        return
+    except EngineError as exc:
+        finish(job, result=None, error=exc.message, metadata={"engine": engine.name, "errorCode": exc.code})
+        return
+    finally:
+        storage.delete_file(call.output_file)
     finish(job, result=result, metadata=result.metadata)

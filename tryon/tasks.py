@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from celery import Task, shared_task
-from django.conf import settings
 
 from common.jobs import (
     LeaseHeld,
@@ -28,10 +27,10 @@ LEASE_WAIT_RETRIES = 30
 
 @shared_task(name="tryon.run_job", bind=True, ignore_result=True, **RETRY_ON_TRANSIENT_DATABASE_ERRORS)
 def run_tryon_job_task(self: Task, job_id: str) -> None:
-    provider_retries = settings.TRYON_PROVIDER_LIMIT_RETRIES
+    eager = bool(self.request.is_eager)
     try:
-        with job_lease(TryOnJob, job_id, active_statuses=TryOnJob.ACTIVE, heartbeat=not self.request.is_eager) as lease:
-            pipeline.run_tryon_job(job_id=job_id, may_retry=self.request.retries < provider_retries, lease=lease)
+        with job_lease(TryOnJob, job_id, active_statuses=TryOnJob.ACTIVE, heartbeat=not eager) as lease:
+            pipeline.run_tryon_job(job_id=job_id, lease=lease, inline=eager)
     except LeaseHeld as held:
         note_enqueued(TryOnJob, job_id, delay_seconds=held.retry_in)
         raise self.retry(countdown=held.retry_in, max_retries=LEASE_WAIT_RETRIES) from held
@@ -39,9 +38,6 @@ def run_tryon_job_task(self: Task, job_id: str) -> None:
         logger.info("try-on job finished or gone; message dropped", extra={"job_id": job_id})
     except LeaseLost:
         logger.warning("try-on job taken over by another worker; this run stops", extra={"job_id": job_id})
-    except pipeline.RetryLater as exc:
-        note_enqueued(TryOnJob, job_id, delay_seconds=exc.countdown)
-        raise self.retry(countdown=exc.countdown, max_retries=provider_retries) from exc
 
 
 @shared_task(name="tryon.purge_expired", ignore_result=True)

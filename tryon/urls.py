@@ -11,4 +11,5 @@ urlpatterns = [
     path("api/share/<str:token>/og-image", api.ShareOgImageView.as_view(), name="tryon-share-og-image"),
     path("share/<str:token>", views.share_page, name="tryon-share-page"),
     path("media/tryon/<str:token>", views.serve_signed_file, name="tryon-file"),
+    path("hooks/tryon-engine/<str:token>", views.engine_callback, name="tryon-engine-callback"),
 ]

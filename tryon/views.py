@@ -7,10 +7,12 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 
 from common.errors import Gone, NotFound
 from tryon import services, storage
+from tryon.remote import note_callback
 from tryon.serializers import SharedTryOnDataSerializer
 
 
@@ -55,3 +57,13 @@ def serve_signed_file(request: HttpRequest, token: str) -> HttpResponseBase:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'"
     return response
+
+
+@csrf_exempt
+@require_POST
+def engine_callback(request: HttpRequest, token: str) -> HttpResponse:
+    """FASHN's webhook when a prediction ends (unsigned by FASHN; the token in the path is ours): the call is
+    checked at once, its status read from FASHN itself. Answers 204 either way, and 404 for a forged token."""
+    if not note_callback(token):
+        return HttpResponse(status=404)
+    return HttpResponse(status=204)

@@ -14,6 +14,9 @@ from common.images import open_untrusted_image
 
 # Generated artwork larger than this is refused (an honest 1–2 MP PNG is a few MB).
 MAX_ARTWORK_BYTES = 20 * 1024 * 1024
+# A 429 without Retry-After pauses the provider this long; a Retry-After is honoured up to the maximum.
+DEFAULT_RETRY_AFTER_SECONDS = 10.0
+MAX_RETRY_AFTER_SECONDS = 300.0
 
 
 class ProviderError(Exception):
@@ -29,9 +32,14 @@ class ProviderUnavailable(ProviderError):
 
 
 class ProviderRateLimited(ProviderError):
-    """HTTP 429 (rate limit or exhausted quota): counts against the breaker so we stop hammering it."""
+    """HTTP 429 (rate limit or exhausted quota): counts against the breaker so we stop hammering it; the
+    provider is paused for ``retry_after`` seconds (its Retry-After) for every worker."""
 
     code = "PROVIDER_RATE_LIMITED"
+
+    def __init__(self, message: str, retry_after: float = DEFAULT_RETRY_AFTER_SECONDS) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ProviderRejected(ProviderError):
@@ -87,7 +95,9 @@ def failure_of(provider: str, response: requests.Response, detail: str = "") -> 
     first: each provider words it differently)."""
     message = f"{provider}: HTTP {response.status_code} {detail}".strip()
     if response.status_code == 429:
-        return ProviderRateLimited(message)
+        value = response.headers.get("Retry-After", "")
+        retry_after = min(float(value), MAX_RETRY_AFTER_SECONDS) if value.isdigit() else DEFAULT_RETRY_AFTER_SECONDS
+        return ProviderRateLimited(message, retry_after)
     if response.status_code >= 500:
         return ProviderUnavailable(message)
     return ProviderRejected(message)

@@ -6,6 +6,7 @@ import base64
 import contextlib
 import io
 import json
+import threading
 import time
 
 from PIL import Image
@@ -31,6 +32,11 @@ class FakeServer:
         self.mode = "success"
         self.requests: list[dict] = []
         self.delay = 3.0
+        # When set, every request waits for it before answering; requests being answered now, and the most ever.
+        self.hold: threading.Event | None = None
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self._lock = threading.Lock()
         fake = self
 
         class Handler(QuietHandler):
@@ -38,7 +44,16 @@ class FakeServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
-                status, payload = fake.answer(self.path, dict(self.headers), body)
+                with fake._lock:
+                    fake.in_flight += 1
+                    fake.peak_in_flight = max(fake.peak_in_flight, fake.in_flight)
+                try:
+                    if fake.hold is not None:
+                        fake.hold.wait(60)
+                    status, payload = fake.answer(self.path, dict(self.headers), body)
+                finally:
+                    with fake._lock:
+                        fake.in_flight -= 1
                 if status is None:
                     return
                 data = json.dumps(payload).encode()

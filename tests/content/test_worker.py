@@ -57,6 +57,7 @@ def test_fallback_chain_and_breaker_shared_with_the_web_process(merchant, fake_s
         "OPENAI_API_BASE": fake_openai.url,
         "CONTENT_BREAKER_MIN_CALLS": "3",
         "CONTENT_PROVIDER_TIMEOUT": "0.5",
+        "OPENAI_IMAGES_PER_MINUTE": "100",  # tier 1's 5 a minute would hold the second job's third style
     }
     with celery_worker(queues="image-generation-job", extra_env=env):
         fake_stability.mode = "error500"
@@ -157,5 +158,23 @@ def test_job_of_a_killed_worker_process_runs_again_and_resumes(merchant, fake_st
         job = wait_until(finished(client, job_id), timeout=60)
     assert job["status"] == "COMPLETED"
     assert sorted(i["style"] for i in job["images"]) == ["FANCY", "SIMPLE", "TRENDY"]
+    assert {i["provider"] for i in job["images"]} == {"stability"}
     assert GeneratedImage.objects.filter(job_id=job_id).count() == 3  # resumed: nothing drawn twice
-    assert fake_stability.calls >= 4  # the interrupted style was asked again
+    assert fake_stability.calls == 3  # the artwork already delivered was kept, not asked (and paid for) again
+
+
+def test_the_styles_artwork_is_asked_for_at_once(merchant, fake_stability):
+    import threading
+
+    celery_app.conf.task_always_eager = False
+    client = jwt_client_for(merchant)
+    fake_stability.hold = threading.Event()  # Stability answers nothing until the test lets it
+    env = {"STABILITY_API_KEY": "sk-test", "STABILITY_API_BASE": fake_stability.url}
+    with celery_worker(queues="image-generation-job", extra_env=env):
+        waiting = submit(client, {"eventDraftId": "evt-parallel", "eventInfo": EVENT_INFO})
+        # All three styles are with Stability at once, none of them in a worker slot (the pool has two).
+        wait_until(lambda: fake_stability.in_flight == 3)
+        fake_stability.hold.set()
+        job = wait_until(finished(client, waiting))
+    assert job["status"] == "COMPLETED" and {i["provider"] for i in job["images"]} == {"stability"}
+    assert fake_stability.peak_in_flight == 3 and fake_stability.calls == 3

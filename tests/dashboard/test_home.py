@@ -117,3 +117,27 @@ def test_dashboard_switches_to_english_and_the_apis_stay_korean(shop):
     assert client.get("/api/docs/")["Content-Language"] == "ko"
     client.post("/i18n/setlang/", {"language": "ko", "next": "/admin/"})
     assert "이번 달 가상 피팅" in client.get("/admin/").content.decode()
+
+
+def test_the_home_shows_each_outside_services_slots_and_queue_with_this_shops_share(shop, settings):
+    from common.remote.limits import pause
+    from tests.conftest import make_merchant
+    from tryon.models import EngineCall, TryOnJob
+
+    settings.TRYON_ENGINE, settings.FASHN_API_KEY = "fashn", "fa-key"
+    other = make_merchant()
+    for merchant, state in (
+        (shop.merchant, "ACTIVE"),
+        (other, "ACTIVE"),
+        (other, "WAITING"),
+        (shop.merchant, "WAITING"),
+    ):
+        job = TryOnJob.objects.create(merchant=merchant, product_image_url="https://shop.example/a.png")
+        EngineCall.objects.create(job=job, merchant=merchant, provider="fashn", state=state)
+    pause("fashn", 30)
+    page = dashboard_for(shop.merchant.memberships.get().user).get("/admin/").content.decode()
+    row = must_search(r'<tr data-provider="fashn">(.*?)</tr>', page, re.S).group(1)
+    assert "FASHN 가상 피팅" in row and "요청 한도로" in row
+    assert re.search(r"data-in-flight>2 / 6\s*<span[^>]*>\(우리 가게 1\)", row), row
+    assert re.search(r"data-waiting>2\s*<span[^>]*>\(우리 가게 1\)", row), row
+    assert 'data-provider="product-image"' in page and 'data-provider="stability"' not in page  # no key, no row

@@ -108,6 +108,8 @@ def worker_process(
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "SECRET_KEY": settings.SECRET_KEY,
             "PYTHONUNBUFFERED": "1",
+            # Workers fetch product images: they follow the test's SSRF setting (loopback_allowed).
+            "SSRF_ALLOW_LOOPBACK": "true" if settings.SSRF_ALLOW_LOOPBACK else "false",
         }
     )
     env.update(extra_env or {})

@@ -5,21 +5,19 @@ from __future__ import annotations
 import base64
 import contextlib
 import copy
+import hashlib
 import importlib.util
 import io
-import json
-import re
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw
 
+from tests.support.fashn import FakeFashn, fake_fashn_server, result_png
 from tests.support.http import LocalServer, QuietHandler, http_server
 from widget.demo import garment_outline
 
@@ -76,19 +74,15 @@ def plain_jpeg(size: tuple[int, int] = (600, 800), colour: tuple[int, int, int] 
     return buffer.getvalue()
 
 
-def result_png(size: tuple[int, int] = (864, 1296)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (30, 90, 160)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 @dataclass
 class ImageServer:
-    """Serves ``files[path] = (body, content_type)`` on localhost."""
+    """Serves ``files[path] = (body, content_type)`` on localhost, each with an ETag; answers a matching
+    ``If-None-Match`` with 304. ``requests`` records (path, If-None-Match) of every GET."""
 
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     redirects: dict[str, str] = field(default_factory=dict)
     base_url: str = ""
+    requests: list[tuple[str, str]] = field(default_factory=list)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -100,6 +94,7 @@ def image_server() -> Iterator[ImageServer]:
 
     class Handler(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802
+            state.requests.append((self.path, self.headers.get("If-None-Match", "")))
             if self.path in state.redirects:
                 self.send_response(302)
                 self.send_header("Location", state.redirects[self.path])
@@ -112,9 +107,16 @@ def image_server() -> Iterator[ImageServer]:
                 self.end_headers()
                 return
             body, content_type = entry
+            etag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
             self.send_response(200)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
+            self.send_header("ETag", etag)
             self.end_headers()
             self.wfile.write(body)
 
@@ -124,154 +126,10 @@ def image_server() -> Iterator[ImageServer]:
     server.close()
 
 
-@dataclass
-class FakeFashn:
-    """FASHN's wire format: POST /v1/run → {id, error}; GET /v1/status/{id} → {id, status, output, error}.
-
-    ``behaviour``: "success" | "failure" | "slow" (never completes) | "rate_limited" (429 on every run) |
-    "rate_limited_once" (429 on the first run, then success) | "out_of_credits" (429 OutOfCredits) |
-    "bad_request" (400 BadRequest quoting the start of the model_image it was sent) |
-    "server_error_once" (500 InternalServerError on the first run, then success).
-    ``status_errors``: HTTP statuses answered to the first status calls of a prediction, one per call
-    (429 RateLimitExceeded with ``Retry-After: 1``, or 500 InternalServerError).
-    """
-
-    behaviour: str = "success"
-    polls_before_done: int = 2
-    api_key: str = "fa-test-key"
-    base_url: str = ""
-    runs: list[dict[str, Any]] = field(default_factory=list)
-    run_attempts: int = 0
-    # When set, predictions stay "processing" until the test sets this event.
-    hold: threading.Event | None = None
-    auth_headers: list[str] = field(default_factory=list)
-    status_calls: dict[str, int] = field(default_factory=dict)
-    status_errors: list[int] = field(default_factory=list)
-
-    def worker_env(self) -> dict[str, str]:
-        """A worker process's settings for the FASHN engine against this server, polling every 0.2 s."""
-        return {
-            "TRYON_ENGINE": "fashn",
-            "FASHN_API_KEY": self.api_key,
-            "FASHN_API_BASE": self.base_url,
-            "FASHN_POLL_INTERVAL": "0.2",
-        }
-
-
 @pytest.fixture
 def fake_fashn() -> Iterator[FakeFashn]:
-    state = FakeFashn()
-    output = result_png()
-
-    class Handler(QuietHandler):
-        def _json(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _authorized(self) -> bool:
-            header = self.headers.get("Authorization", "")
-            state.auth_headers.append(header)
-            if header != f"Bearer {state.api_key}":
-                self._json(401, {"error": "UnauthorizedAccess", "message": "Unauthorized: Invalid token"})
-                return False
-            return True
-
-        def do_POST(self) -> None:  # noqa: N802
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}")
-            if self.path != "/v1/run":
-                self._json(404, {"error": "NotFound", "message": "Not found"})
-                return
-            if not self._authorized():
-                return
-            state.run_attempts += 1
-            if state.behaviour == "rate_limited" or (
-                state.behaviour == "rate_limited_once" and state.run_attempts == 1
-            ):
-                self._json(429, {"error": "RateLimitExceeded", "message": "Too many requests"})
-                return
-            if state.behaviour == "server_error_once" and state.run_attempts == 1:
-                self._json(500, {"error": "InternalServerError", "message": "Internal server error"})
-                return
-            if state.behaviour == "out_of_credits":
-                self._json(429, {"error": "OutOfCredits", "message": "No API credits remaining"})
-                return
-            inputs = body.get("inputs") or {}
-            if state.behaviour == "bad_request":
-                quoted = str(inputs.get("model_image"))[:2000]
-                self._json(400, {"error": "BadRequest", "message": f"Invalid model_image: {quoted}"})
-                return
-            if not (body.get("model_name") and inputs.get("model_image") and inputs.get("garment_image")):
-                self._json(400, {"error": "BadRequest", "message": "model_image and garment_image are required"})
-                return
-            prediction_id = f"{uuid.uuid4()}-u1"
-            state.runs.append({"id": prediction_id, **body})
-            state.status_calls[prediction_id] = 0
-            self._json(200, {"id": prediction_id, "error": None})
-
-        def do_GET(self) -> None:  # noqa: N802
-            if self.path.startswith("/cdn/"):
-                self.send_response(200)
-                self.send_header("Content-Type", "image/png")
-                self.send_header("Content-Length", str(len(output)))
-                self.end_headers()
-                self.wfile.write(output)
-                return
-            match = re.fullmatch(r"/v1/status/(.+)", self.path)
-            if not match or match.group(1) not in state.status_calls:
-                self._json(404, {"error": "NotFound", "message": "Prediction not found"})
-                return
-            if not self._authorized():
-                return
-            prediction_id = match.group(1)
-            if state.status_errors:
-                code = state.status_errors.pop(0)
-                if code == 429:
-                    data = json.dumps({"error": "RateLimitExceeded", "message": "Too many requests"}).encode()
-                    self.send_response(429)
-                    self.send_header("Retry-After", "1")
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                else:
-                    self._json(code, {"error": "InternalServerError", "message": "Internal server error"})
-                return
-            state.status_calls[prediction_id] += 1
-            calls = state.status_calls[prediction_id]
-            held = state.hold is not None and not state.hold.is_set()
-            if state.behaviour == "slow" or held or calls <= state.polls_before_done:
-                status = "starting" if calls == 1 else "processing"
-                self._json(200, {"id": prediction_id, "status": status, "output": None, "error": None})
-            elif state.behaviour == "failure":
-                self._json(
-                    200,
-                    {
-                        "id": prediction_id,
-                        "status": "failed",
-                        "output": None,
-                        "error": {"name": "PoseError", "message": "Unable to detect body pose in model image."},
-                    },
-                )
-            else:
-                self._json(
-                    200,
-                    {
-                        "id": prediction_id,
-                        "status": "completed",
-                        "output": [f"{state.base_url}/cdn/{prediction_id}.png"],
-                        "error": None,
-                    },
-                )
-
-    server = LocalServer(Handler)
-    state.base_url = server.base_url
-    yield state
-    server.close()
+    with fake_fashn_server() as state:
+        yield state
 
 
 @pytest.fixture

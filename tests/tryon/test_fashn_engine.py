@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 
-from config.celery import app as celery_app
 from tests.tryon.conftest import data_url_bytes, decode
 from tests.tryon.test_tryon_jobs import fetch_result, stored_files, upload
 from tryon.models import TryOnJob
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def eager_retries() -> Iterator[None]:
-    """Eager Celery runs a task's retries inline (ignoring the countdown) only when it does not propagate."""
-    celery_app.conf.task_eager_propagates = False
-    yield
-    celery_app.conf.task_eager_propagates = True
 
 
 def run_job(client, image_server, capture) -> dict:
@@ -64,23 +54,17 @@ def test_fashn_runtime_failure_fails_the_job_with_its_message(
     assert stored_files() == []  # the shopper's photo is deleted on failure too
 
 
-def test_fashn_rate_limit_is_retried_then_fails_the_job(
-    api_key_client,
-    image_server,
-    loopback_allowed,
-    fashn_settings,
-    fake_fashn,
-    django_capture_on_commit_callbacks,
-    eager_retries,
+def test_fashn_rate_limit_waits_for_retry_after_and_never_fails_the_job(
+    api_key_client, image_server, loopback_allowed, fashn_settings, fake_fashn, django_capture_on_commit_callbacks
 ):
-    fashn_settings.TRYON_PROVIDER_LIMIT_RETRIES = 2
     fake_fashn.behaviour = "rate_limited"
+    fake_fashn.rate_limited_runs = 3  # 429 RateLimitExceeded with Retry-After: 1, three times, then accepted
     polled = run_job(api_key_client, image_server, django_capture_on_commit_callbacks)
-    assert polled["status"] == "FAILED"
-    assert "한도" in polled["errorMessage"]
-    assert fake_fashn.run_attempts == 3  # the first try and two retries
-    job = TryOnJob.objects.get(pk=polled["jobId"])
-    assert job.metadata["errorCode"] == "RateLimitExceeded" and job.metadata["providerRetries"] == 2
+    assert polled["status"] == "COMPLETED", polled
+    assert fake_fashn.run_attempts == 4 and len(fake_fashn.runs) == 1
+    # Each submission after a 429 waited for its Retry-After: FASHN was paused, not hammered.
+    gaps = [later - earlier for earlier, later in zip(fake_fashn.run_times, fake_fashn.run_times[1:], strict=False)]
+    assert all(gap >= 0.9 for gap in gaps), gaps
 
 
 def test_fashn_rate_limit_passes_on_retry(
@@ -90,7 +74,6 @@ def test_fashn_rate_limit_passes_on_retry(
     fashn_settings,
     fake_fashn,
     django_capture_on_commit_callbacks,
-    eager_retries,
 ):
     fake_fashn.behaviour = "rate_limited_once"
     polled = run_job(api_key_client, image_server, django_capture_on_commit_callbacks)
@@ -105,7 +88,6 @@ def test_fashn_server_error_on_run_is_retried(
     fashn_settings,
     fake_fashn,
     django_capture_on_commit_callbacks,
-    eager_retries,
 ):
     fake_fashn.behaviour = "server_error_once"
     polled = run_job(api_key_client, image_server, django_capture_on_commit_callbacks)
@@ -120,7 +102,6 @@ def test_fashn_status_rate_limit_and_server_error_keep_polling_the_same_predicti
     fashn_settings,
     fake_fashn,
     django_capture_on_commit_callbacks,
-    eager_retries,
 ):
     # A status-call limit must not submit (and pay for) the prediction again, nor fail a prediction that runs.
     fake_fashn.status_errors = [429, 500]
@@ -164,7 +145,7 @@ def test_fashn_slow_prediction_times_out(
     api_key_client, image_server, loopback_allowed, fashn_settings, fake_fashn, django_capture_on_commit_callbacks
 ):
     fake_fashn.behaviour = "slow"
-    fashn_settings.FASHN_TIMEOUT = 0.5
+    fashn_settings.FASHN_TIMEOUT = 1.0
     polled = run_job(api_key_client, image_server, django_capture_on_commit_callbacks)
     assert polled["status"] == "FAILED"
     assert "초과" in polled["errorMessage"]
@@ -204,3 +185,19 @@ def test_running_a_finished_job_again_is_a_no_op(
     assert len(fake_fashn.runs) == 1
     assert (again.status, again.result_image, again.finished_at) == (job.status, job.result_image, job.finished_at)
     assert len(stored_files()) == 1
+
+
+def test_a_forged_engine_callback_is_404_and_a_real_one_only_asks_for_a_status_read(client, merchant):
+    from django.core import signing
+
+    from tryon.models import EngineCall
+    from tryon.remote import CALLBACK_SALT
+
+    job = TryOnJob.objects.create(merchant=merchant, product_image_url="https://shop.example/a.png")
+    call = EngineCall.objects.create(job=job, merchant=merchant, provider="fashn", state="ACTIVE", remote_id="p-1")
+    assert client.post("/hooks/tryon-engine/forged-token").status_code == 404
+    assert client.get(f"/hooks/tryon-engine/{signing.dumps(call.pk, salt=CALLBACK_SALT)}").status_code == 405
+    answer = client.post(f"/hooks/tryon-engine/{signing.dumps(call.pk, salt=CALLBACK_SALT)}", {"status": "completed"})
+    assert answer.status_code == 204
+    call.refresh_from_db()
+    assert call.state == "ACTIVE" and call.next_check_at is not None  # due now; nothing taken from the body

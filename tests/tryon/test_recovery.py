@@ -34,10 +34,13 @@ def test_a_killed_worker_s_try_on_resumes_its_fashn_prediction_on_the_next_worke
             assert response.status_code == 202
             job_id = response.json()["data"]["jobId"]
             wait_until(lambda: status()["progress"] == 60, timeout=60)
-            first.kill()
+            first.kill()  # its remote loop was following the prediction
         assert status()["status"] == "PROCESSING" and len(fake_fashn.runs) == 1
+        (prediction_id,) = fake_fashn.status_calls
+        polls_before = fake_fashn.status_calls[prediction_id]
         with worker_process(queues="default,tryon", extra_env=env):
-            wait_until(lambda: TryOnJob.objects.get(pk=job_id).recovery_count >= 1, timeout=60)
+            # The next worker's loop takes the call over once the dead one's claim ran out, by its prediction id.
+            wait_until(lambda: fake_fashn.status_calls[prediction_id] > polls_before, timeout=60)
             fake_fashn.hold.set()
             data = wait_until(lambda: (data := status())["status"] in ("COMPLETED", "FAILED") and data, timeout=90)
             wait_until(lambda: not TryOnJob.objects.get(pk=job_id).person_image, timeout=10)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -13,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tests.conftest import api_key_client_for
+from tests.support.http import QuietHandler, http_server
 from tests.tryon.conftest import decode, person_jpeg, plain_jpeg
 from tryon.models import DailyUsage, TryOnJob
 
@@ -22,7 +25,7 @@ pytestmark = pytest.mark.django_db
 def upload(client, image_server, *, photo: bytes | None = None, name: str = "me.jpg", **fields):
     data = {
         "userImage": SimpleUploadedFile(name, photo if photo is not None else person_jpeg(), "image/jpeg"),
-        "productImageUrl": image_server.url("/shirt.png"),
+        **({"productImageUrl": image_server.url("/shirt.png")} if image_server is not None else {}),
         **fields,
     }
     return client.post("/api/tryon", data, format="multipart")
@@ -34,7 +37,9 @@ def fetch_result(client, url: str) -> bytes:
     return response.getvalue()
 
 
-def stored_files() -> list[str]:
+def stored_files(*, garments: bool = False) -> list[str]:
+    """Files in the try-on storage: shoppers' photos, results and what a run leaves behind. The merchants'
+    cached product images (``garments/``, public images kept for the next shopper) only with ``garments``."""
     storage = storages["tryon"]
     found: list[str] = []
 
@@ -48,7 +53,7 @@ def stored_files() -> list[str]:
             walk(f"{folder}/{sub}".lstrip("/"))
 
     walk("")
-    return found
+    return [name for name in found if garments or not name.startswith("garments/")]
 
 
 def test_offline_tryon_end_to_end(api_key_client, image_server, loopback_allowed, django_capture_on_commit_callbacks):
@@ -174,22 +179,36 @@ def test_product_image_url_follows_ssrf_rules(api_key_client, image_server):
     assert TryOnJob.objects.count() == 0 and stored_files() == []
 
 
-def test_product_image_redirect_to_a_private_address_is_400(api_key_client, image_server, loopback_allowed):
+def test_product_image_redirect_to_a_private_address_fails_the_job(
+    api_key_client, image_server, loopback_allowed, django_capture_on_commit_callbacks
+):
+    # The worker fetches the product image, each redirect hop under the SSRF rules: the job fails, in Korean.
     image_server.redirects["/moved.png"] = "http://169.254.169.254/latest/meta-data/"
-    response = upload(api_key_client, image_server, productImageUrl=image_server.url("/moved.png"))
-    assert response.status_code == 400
-    assert "productImageUrl" in response.json()["message"] and "메타데이터" in response.json()["message"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(api_key_client, image_server, productImageUrl=image_server.url("/moved.png"))
+    assert response.status_code == 202
+    polled = api_key_client.get(f"/api/tryon/{response.json()['data']['jobId']}").json()["data"]
+    assert polled["status"] == "FAILED"
+    assert "상품 이미지를 가져올 수 없습니다" in polled["errorMessage"] and "메타데이터" in polled["errorMessage"]
+    assert stored_files() == []  # the shopper's photo is deleted with the failed job
     image_server.redirects["/ok.png"] = image_server.url("/shirt.png")
-    assert upload(api_key_client, image_server, productImageUrl=image_server.url("/ok.png")).status_code == 202
-    assert TryOnJob.objects.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(api_key_client, image_server, productImageUrl=image_server.url("/ok.png"))
+    polled = api_key_client.get(f"/api/tryon/{response.json()['data']['jobId']}").json()["data"]
+    assert polled["status"] == "COMPLETED"
 
 
-def test_product_image_that_is_not_an_image_is_400(api_key_client, image_server, loopback_allowed):
+def test_product_image_that_is_not_an_image_fails_the_job(
+    api_key_client, image_server, loopback_allowed, django_capture_on_commit_callbacks
+):
     image_server.files["/page.html"] = (b"<html>not an image</html>", "text/html")
-    response = upload(api_key_client, image_server, productImageUrl=image_server.url("/page.html"))
-    assert response.status_code == 400
-    assert "productImageUrl" in response.json()["message"]
-    assert TryOnJob.objects.count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(api_key_client, image_server, productImageUrl=image_server.url("/page.html"))
+    assert response.status_code == 202
+    polled = api_key_client.get(f"/api/tryon/{response.json()['data']['jobId']}").json()["data"]
+    assert polled["status"] == "FAILED"
+    assert "상품 이미지를 읽을 수 없습니다" in polled["errorMessage"]
+    assert "resultImageUrl" not in polled
 
 
 def test_png_upload_is_accepted(api_key_client, image_server, loopback_allowed):
@@ -212,3 +231,46 @@ def test_unreachable_broker_fails_the_job_and_answers_503(image_server, loopback
     job = TryOnJob.objects.get()
     assert job.status == TryOnJob.Status.FAILED and "작업 대기열" in job.error_message
     assert stored_files() == []  # the shopper's photo is not kept for a job that never ran
+
+
+def test_a_trickling_product_host_never_holds_the_request(
+    api_key_client, loopback_allowed, settings, django_capture_on_commit_callbacks
+):
+    settings.TRYON_PRODUCT_FETCH_SECONDS = 1.0
+    seen: list[str] = []
+
+    class Trickle(QuietHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            with contextlib.suppress(OSError):  # until the worker's deadline cuts it off
+                for _ in range(25):  # one byte every 0.2 s
+                    self.wfile.write(b"\x89")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+
+    with http_server(Trickle) as base:
+        with django_capture_on_commit_callbacks() as callbacks:
+            response = upload(api_key_client, None, productImageUrl=f"{base}/slow.png")
+        # Accepted without contacting the product host: the worker fetches the image.
+        assert response.status_code == 202 and seen == []
+        for callback in callbacks:  # the worker's turn
+            callback()
+    polled = api_key_client.get(f"/api/tryon/{response.json()['data']['jobId']}").json()["data"]
+    assert polled["status"] == "FAILED"
+    assert "상품 이미지를 가져올 수 없습니다" in polled["errorMessage"] and "시간이 초과" in polled["errorMessage"]
+    assert seen == ["/slow.png"] and stored_files() == []
+
+
+def test_an_oversized_product_image_fails_the_job_in_korean(
+    api_key_client, image_server, loopback_allowed, django_capture_on_commit_callbacks
+):
+    image_server.files["/huge.png"] = (b"\x89PNG" + b"\0" * (11 * 1024 * 1024), "image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(api_key_client, image_server, productImageUrl=image_server.url("/huge.png"))
+    assert response.status_code == 202
+    polled = api_key_client.get(f"/api/tryon/{response.json()['data']['jobId']}").json()["data"]
+    assert polled["status"] == "FAILED" and "파일이 너무 큽니다" in polled["errorMessage"]

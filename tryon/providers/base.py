@@ -57,3 +57,28 @@ class TryOnEngine(Protocol):
         rather than starting (and paying for) it again. Engines without remote work ignore both.
         """
         ...
+
+
+class PredictionGone(Exception):
+    """The remote engine no longer knows the submitted work (FASHN: 404 on its status): submit it again."""
+
+
+class RemoteEngine(Protocol):
+    """An engine whose work runs at a provider: submitted, then followed by the workers' remote loop
+    (tryon/remote.py) without holding a worker slot. ``provider`` names its limits (REMOTE_PROVIDER_LIMITS)."""
+
+    name: str
+    provider: str
+    total_timeout: float
+
+    def submit(self, *, person: bytes, garment: bytes, category: str, webhook_url: str = "") -> str: ...
+
+    def check(self, prediction_id: str) -> Any: ...
+
+    def fetch_output(self, output: str) -> bytes: ...
+
+    def result_from_output(self, data: bytes, *, prediction_id: str) -> EngineResult:
+        """The fetched output decoded and checked (CPU work: run in a worker slot, not in the remote loop)."""
+        ...
+
+    def poll_interval_for(self, in_flight: int) -> float: ...

@@ -10,9 +10,9 @@ import base64
 import contextlib
 import logging
 import re
-import time
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 import requests
 from django.conf import settings
@@ -21,7 +21,7 @@ from common.errors import InvalidInput
 from common.http import provider_session, timeout
 from common.images import encode_png, open_untrusted_image
 from tryon.providers import messages
-from tryon.providers.base import EngineError, EngineResult, ProgressCallback, SubmissionCallback
+from tryon.providers.base import EngineError, EngineResult, PredictionGone
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,8 @@ CATEGORIES = {"upper_body": "tops", "lower_body": "bottoms", "dresses": "one-pie
 # How far along each FASHN status is, for the job's progress.
 STATUS_PROGRESS = {"starting": 15, "in_queue": 25, "processing": 60}
 MAX_OUTPUT_BYTES = 20 * 1024 * 1024
+# FASHN allows 50 status calls per 10 s per account.
+STATUS_CALLS_PER_SECOND = 5.0
 
 RATE_LIMIT_MESSAGES = {
     "RateLimitExceeded": messages.FASHN_RATE_LIMITED,
@@ -37,18 +39,13 @@ RATE_LIMIT_MESSAGES = {
 }
 
 
-class _Image(NamedTuple):
-    data: bytes
-    extension: str
-
-
 def _data_url(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 
-def _retry_after(response: requests.Response) -> float:
+def _retry_after(response: requests.Response, default: float = 15.0) -> float:
     value = response.headers.get("Retry-After", "")
-    return min(float(value), 120.0) if value.isdigit() else 15.0
+    return min(float(value), 120.0) if value.isdigit() else default
 
 
 # A validation message may quote the input it refused: our base64 data URLs are the shopper's photo.
@@ -74,8 +71,15 @@ def _error_fields(response: requests.Response) -> tuple[str, str]:
     return f"HTTP{response.status_code}", ""
 
 
-class _PredictionGone(Exception):
-    """FASHN no longer knows the prediction (404 on its status)."""
+@dataclass(frozen=True)
+class PredictionStatus:
+    """``state``: "running" (with ``progress``), "completed" (with ``output``) or "retry" (a status call FASHN
+    asked us to repeat after ``retry_after`` seconds)."""
+
+    state: str
+    progress: int = 0
+    output: str = ""
+    retry_after: float = 0.0
 
 
 @contextlib.contextmanager
@@ -93,6 +97,7 @@ def _translated_errors() -> Iterator[None]:
 
 class FashnEngine:
     name = "fashn"
+    provider = "fashn"
 
     def __init__(
         self,
@@ -101,7 +106,7 @@ class FashnEngine:
         base_url: str,
         model_name: str = "tryon-v1.6",
         mode: str = "balanced",
-        poll_interval: float = 2.0,
+        poll_interval: float = 1.0,
         total_timeout: float = 180.0,
     ) -> None:
         self.api_key = api_key
@@ -124,6 +129,11 @@ class FashnEngine:
             total_timeout=settings.FASHN_TIMEOUT,
         )
 
+    def poll_interval_for(self, in_flight: int) -> float:
+        """Seconds between status calls of one prediction: FASHN_POLL_INTERVAL, stretched so that the status
+        calls of every prediction in flight stay within FASHN's 50 per 10 s (at 90 % of it)."""
+        return max(self.poll_interval, in_flight / (STATUS_CALLS_PER_SECOND * 0.9))
+
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"}
 
@@ -144,38 +154,14 @@ class FashnEngine:
             raise EngineError(
                 messages.FASHN_SERVER_ERROR(status=response.status_code, name=name),
                 code=name or f"HTTP{response.status_code}",
-                retry_after=_retry_after(response),
+                retry_after=_retry_after(response, default=2.0),
             )
         raise EngineError(
             messages.FASHN_REQUEST_FAILED(status=response.status_code, name=name, message=message).strip()[:480],
             code=name or f"HTTP{response.status_code}",
         )
 
-    def run(
-        self,
-        *,
-        person: bytes,
-        garment: bytes,
-        category: str,
-        report_progress: ProgressCallback,
-        resume_id: str | None = None,
-        on_submitted: SubmissionCallback | None = None,
-    ) -> EngineResult:
-        session = provider_session()
-        deadline = time.monotonic() + self.total_timeout
-        if resume_id:
-            # An earlier run of this job submitted (and paid for) this prediction before its worker died.
-            try:
-                return self._finish_prediction(session, resume_id, deadline, report_progress)
-            except _PredictionGone:
-                logger.info("FASHN prediction %s is gone; submitting the job again", resume_id)
-        prediction_id = self._submit(session, person, garment, category)
-        if on_submitted is not None:
-            on_submitted(prediction_id)
-        report_progress(10)
-        return self._finish_prediction(session, prediction_id, deadline, report_progress)
-
-    def _submit(self, session: requests.Session, person: bytes, garment: bytes, category: str) -> str:
+    def _submit(self, session: requests.Session, person: bytes, garment: bytes, category: str, webhook_url: str) -> str:
         payload: dict[str, Any] = {
             "model_name": self.model_name,
             "inputs": {
@@ -187,6 +173,9 @@ class FashnEngine:
                 "moderation_level": "permissive",
             },
         }
+        if webhook_url:
+            # FASHN calls it when the prediction ends (unsigned: we only take it as a hint to ask the status).
+            payload["webhook_url"] = webhook_url
         with _translated_errors():
             response = session.post(f"{self.base_url}/v1/run", json=payload, headers=self._headers(), timeout=timeout())
             self._raise_for_api_error(response, "run")
@@ -195,57 +184,47 @@ class FashnEngine:
             raise EngineError(messages.FASHN_NO_PREDICTION(), code="BadResponse")
         return prediction_id
 
-    def _finish_prediction(
-        self, session: requests.Session, prediction_id: str, deadline: float, report_progress: ProgressCallback
-    ) -> EngineResult:
-        with _translated_errors():
-            output = self._poll(session, prediction_id, deadline, report_progress)
-            image = self._download(session, output)
-        return EngineResult(
-            image=image.data,
-            extension=image.extension,
-            metadata={"engine": self.name, "preview": False, "predictionId": prediction_id, "mode": self.mode},
-        )
+    def submit(self, *, person: bytes, garment: bytes, category: str, webhook_url: str = "") -> str:
+        """Submits a prediction (this is what FASHN bills); returns its id. Raises :class:`EngineError`."""
+        return self._submit(provider_session(), person, garment, category, webhook_url)
 
-    def _poll(self, session: requests.Session, prediction_id: str, deadline: float, report: ProgressCallback) -> str:
-        while True:
-            if time.monotonic() > deadline:
-                raise EngineError(
-                    messages.FASHN_PROCESSING_TIMED_OUT(seconds=f"{self.total_timeout:g}"), code="Timeout"
-                )
-            response = session.get(
+    def check(self, prediction_id: str) -> PredictionStatus:
+        """One status call. A 429 or a passing 5xx is ``retry_after`` (the prediction is already submitted and
+        billed: ask again later, never run it again or fail the job); 404 is :class:`PredictionGone`."""
+        with _translated_errors():
+            response = provider_session().get(
                 f"{self.base_url}/v1/status/{prediction_id}", headers=self._headers(), timeout=timeout()
             )
             if response.status_code == 429 or response.status_code >= 500:
-                # The prediction is already submitted (and billed): a status-call limit (50 per 10 s) or a
-                # passing server error means "ask again later", never "run it again" or "fail the job".
                 logger.info("FASHN status answered %s, polling again", response.status_code)
                 wait = _retry_after(response) if response.status_code == 429 else self.poll_interval
-                time.sleep(min(max(wait, self.poll_interval), max(0.0, deadline - time.monotonic())))
-                continue
+                return PredictionStatus("retry", retry_after=max(wait, self.poll_interval))
             if response.status_code == 404:
-                raise _PredictionGone(prediction_id)
+                raise PredictionGone(prediction_id)
             self._raise_for_api_error(response, "status")
             body = response.json()
-            status = body.get("status")
-            if status == "completed":
-                output = body.get("output") or []
-                if not output or not isinstance(output[0], str):
-                    raise EngineError(messages.FASHN_NO_OUTPUT(), code="BadResponse")
-                return output[0]
-            if status == "failed":
-                error = body.get("error") or {}
-                name = str(error.get("name") or "Error") if isinstance(error, dict) else "Error"
-                message = _clean_message(str(error.get("message") or "") if isinstance(error, dict) else str(error))
-                raise EngineError(messages.FASHN_PREDICTION_FAILED(name=name, message=message)[:480], code=name)
-            report(STATUS_PROGRESS.get(str(status), 30))
-            time.sleep(min(self.poll_interval, max(0.0, deadline - time.monotonic())))
+        status = body.get("status") if isinstance(body, dict) else None
+        if status == "completed":
+            output = body.get("output") or []
+            if not output or not isinstance(output[0], str):
+                raise EngineError(messages.FASHN_NO_OUTPUT(), code="BadResponse")
+            return PredictionStatus("completed", output=output[0])
+        if status == "failed":
+            error = body.get("error") or {}
+            name = str(error.get("name") or "Error") if isinstance(error, dict) else "Error"
+            message = _clean_message(str(error.get("message") or "") if isinstance(error, dict) else str(error))
+            raise EngineError(messages.FASHN_PREDICTION_FAILED(name=name, message=message)[:480], code=name)
+        return PredictionStatus("running", progress=STATUS_PROGRESS.get(str(status), 30))
 
-    def _download(self, session: requests.Session, output: str) -> _Image:
+    def fetch_output(self, output: str) -> bytes:
+        """The result's bytes from FASHN's CDN (or its base64), size-capped; checked later as an image."""
         if output.startswith("data:"):
-            data = base64.b64decode(output.split(",", 1)[1])
-        else:
-            response = session.get(output, timeout=timeout(), stream=True)
+            try:
+                return base64.b64decode(output.split(",", 1)[1])
+            except (ValueError, IndexError) as exc:
+                raise EngineError(messages.FASHN_RESULT_NOT_IMAGE(), code="BadResponse") from exc
+        with _translated_errors():
+            response = provider_session().get(output, timeout=timeout(), stream=True)
             with response:
                 if response.status_code != 200:
                     raise EngineError(messages.FASHN_RESULT_UNAVAILABLE(status=response.status_code))
@@ -255,11 +234,19 @@ class FashnEngine:
                     if received > MAX_OUTPUT_BYTES:
                         raise EngineError(messages.FASHN_RESULT_TOO_LARGE())
                     chunks.append(chunk)
-                data = b"".join(chunks)
-        try:
-            decoded = open_untrusted_image(data, allowed_formats=("JPEG", "PNG", "WEBP"))
-        except InvalidInput as exc:
-            raise EngineError(messages.FASHN_RESULT_NOT_IMAGE(), code="BadResponse") from exc
-        if decoded.format == "WEBP":  # stored as PNG so every browser and the share page can show it
-            return _Image(encode_png(decoded.image), "png")
-        return _Image(data, "jpg" if decoded.format == "JPEG" else "png")
+                return b"".join(chunks)
+
+    def result_from_output(self, data: bytes, *, prediction_id: str) -> EngineResult:
+        return result_from_output(data, prediction_id=prediction_id, mode=self.mode)
+
+
+def result_from_output(data: bytes, *, prediction_id: str, mode: str) -> EngineResult:
+    """FASHN's output bytes decoded for real (CPU work, run in a worker slot) and kept as JPEG or PNG."""
+    try:
+        decoded = open_untrusted_image(data, allowed_formats=("JPEG", "PNG", "WEBP"))
+    except InvalidInput as exc:
+        raise EngineError(messages.FASHN_RESULT_NOT_IMAGE(), code="BadResponse") from exc
+    metadata = {"engine": FashnEngine.name, "preview": False, "predictionId": prediction_id, "mode": mode}
+    if decoded.format == "WEBP":  # stored as PNG so every browser and the share page can show it
+        return EngineResult(encode_png(decoded.image), "png", metadata)
+    return EngineResult(data, "jpg" if decoded.format == "JPEG" else "png", metadata)

@@ -13,6 +13,9 @@ from common.stored_text import StoredText
 
 UNKNOWN_ENGINE = StoredText(gettext_noop("알 수 없는 피팅 엔진입니다: TRYON_ENGINE=%(engine)s (fashn | offline)"))
 
+# Any engine
+INPUTS_GONE = StoredText(gettext_noop("입력 이미지가 더 이상 존재하지 않습니다."))
+
 # FASHN
 FASHN_RATE_LIMITED = StoredText(gettext_noop("FASHN 요청 한도를 초과했습니다. 잠시 후 다시 시도해 주세요."))
 FASHN_CONCURRENCY_LIMITED = StoredText(gettext_noop("FASHN 동시 처리 한도를 초과했습니다. 잠시 후 다시 시도해 주세요."))

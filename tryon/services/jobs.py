@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from common import metrics
-from common.errors import InvalidInput, UnsafeURL
-from common.http import fetch_public_url
+from common.errors import UnsafeURL
+from common.http import validate_public_url
 from common.stored_text import StoredText
 from common.tasks import enqueue_on_commit, publish
 from merchants.models import Merchant
 from tryon import pipeline, storage
-from tryon.images import prepare_garment_image, prepare_person_photo
+from tryon.images import prepare_person_photo
 from tryon.models import TryOnJob, TryOnSettings
 from tryon.selectors import monthly_requests, settings_for
 from tryon.services.quota import check_visitor_daily_limit, refuse_over_quota
@@ -25,7 +25,6 @@ from widget.analytics import WIDGET_CHANNEL, record_widget_event
 
 logger = logging.getLogger(__name__)
 
-MAX_PRODUCT_IMAGE_BYTES = 10 * 1024 * 1024
 QUEUE_FAILURE_MESSAGE = StoredText(
     gettext_noop("작업 대기열에 연결할 수 없어 시작하지 못했습니다. 잠시 후 다시 시도해 주세요.")
 )
@@ -55,25 +54,23 @@ def create_tryon_job(
     visitor_key: str = "",
     channel: str = "",
 ) -> TryOnJob:
-    """Checks the inputs, the merchant's quota and the visitor's daily limit, stores the photos and enqueues
+    """Checks the inputs, the merchant's quota and the visitor's daily limit, stores the photo and enqueues
     the job. Nothing is stored and nothing counted when any check fails. A broker outage fails the job and
-    answers 503 (QueueUnavailable).
+    answers 503 (QueueUnavailable). The product image is fetched by the worker (tryon/garments.py): a host that
+    is slow, down or serves no image fails the job, never the request.
 
     ``channel="widget"`` marks a job of the storefront widget (publishable key) for the widget funnel."""
     from tryon.tasks import run_tryon_job_task  # tasks import the services: imported here to break the cycle
 
     person = prepare_person_photo(user_image)
-    limits = settings_for(merchant=merchant)
+    limits = settings_for(merchant=merchant)  # creates the merchant's settings row, locked below
     if monthly_requests(merchant=merchant) >= limits.monthly_quota:
-        refuse_over_quota(merchant=merchant)  # before fetching anything; checked again under the lock below
+        refuse_over_quota(merchant=merchant)  # checked again under the lock below
     try:
-        fetched = fetch_public_url(product_image_url, max_bytes=MAX_PRODUCT_IMAGE_BYTES, total_timeout=15.0)
+        # The URL's form and where it points (SSRF rules); the worker fetches it, checked again on connecting.
+        validate_public_url(product_image_url)
     except UnsafeURL as exc:
         raise UnsafeURL(f"productImageUrl: {exc.message}") from exc
-    try:
-        garment = prepare_garment_image(fetched.content)
-    except InvalidInput as exc:
-        raise InvalidInput(f"productImageUrl: {exc.message}") from exc
 
     job_id = uuid.uuid4()
     saved: list[str] = []
@@ -86,9 +83,7 @@ def create_tryon_job(
                 over_quota = True
             else:
                 check_visitor_daily_limit(limits=limits, merchant=merchant, visitor_key=visitor_key)
-                folder = f"jobs/{merchant.pk}/{job_id}"
-                saved.append(storage.save_file(f"{folder}/person.jpg", person))
-                saved.append(storage.save_file(f"{folder}/garment.png", garment))
+                saved.append(storage.save_file(f"jobs/{merchant.pk}/{job_id}/person.jpg", person))
                 job = TryOnJob.objects.create(
                     id=job_id,
                     merchant=merchant,
@@ -98,7 +93,6 @@ def create_tryon_job(
                     product_page_url=product_page_url,
                     visitor_key=visitor_key,
                     person_image=saved[0],
-                    garment_image=saved[1],
                     enqueued_at=timezone.now(),
                     metadata={"channel": channel} if channel else {},
                 )

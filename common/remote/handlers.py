@@ -1,0 +1,67 @@
+"""What a product registers for each kind of remote call, and the registry the workers read."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterable, Iterator
+from typing import Any, Protocol
+
+from common.remote.admission import RemoteCallModel
+from common.remote.limits import ProviderLimits
+
+
+class RemoteHandler(Protocol):
+    """One kind of remote call: its model, the worker queue whose processes follow it, its providers."""
+
+    name: str
+    model: RemoteCallModel
+    # Workers consuming this queue run the follower for these calls (the product's own worker processes).
+    queue: str
+
+    def limits(self) -> dict[str, ProviderLimits]:
+        """The providers this handler's calls go to, with their limits."""
+        ...
+
+    def advance(self, call: Any) -> None:
+        """One step on a claimed ACTIVE call (submit, poll, download ...), ending with a move of
+        :mod:`common.remote.calls` (``check_again``, ``requeue`` or ``finish``)."""
+        ...
+
+    def give_up(self, call: Any, message: str) -> None:
+        """Ends a call whose steps kept failing unexpectedly (bugs, storage down): ``finish`` with an error."""
+        ...
+
+
+_handlers: dict[str, RemoteHandler] = {}
+
+
+def register(handler: RemoteHandler) -> None:
+    _handlers[handler.name] = handler
+
+
+def registered() -> list[RemoteHandler]:
+    return list(_handlers.values())
+
+
+def for_queues(queues: Iterable[str]) -> list[RemoteHandler]:
+    wanted = set(queues)
+    return [handler for handler in _handlers.values() if handler.queue in wanted]
+
+
+# Set while a task follows its own calls in-process (eager Celery: no worker runs a follower). A finished call
+# then wakes nobody: the task that waits on it carries on by itself.
+_following_inline: contextvars.ContextVar[bool] = contextvars.ContextVar("remote_following_inline", default=False)
+
+
+def following_inline() -> bool:
+    return _following_inline.get()
+
+
+@contextlib.contextmanager
+def inline_following() -> Iterator[None]:
+    token = _following_inline.set(True)
+    try:
+        yield
+    finally:
+        _following_inline.reset(token)
