@@ -1,0 +1,118 @@
+"""Putting the warped garment into the photo: the photo's own light on it, soft edges, face and hands in front,
+and the preview badge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import justmytype_intl_cjk
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from tryon.providers.offline.fit import Fit
+from tryon.providers.offline.garment import Cutout
+from tryon.providers.offline.warp import warp_part
+
+# Shading: how much of the photo's brightness variation (folds, light, shadow) is laid on the garment, and the
+# softness of its limit, so that a white shirt under a dark coat does not show through as a bright ghost.
+SHADING_GAIN = 0.85
+SHADING_LIMIT = 60.0
+# Of the slow variation (light falling across the body), this share is kept besides the folds.
+BROAD_LIGHT_SHARE = 0.5
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    return rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+
+
+def warp_garment(cutout: Cutout, fit: Fit, size: tuple[int, int]) -> np.ndarray:
+    """The garment's parts warped onto the photo's canvas: premultiplied float32 H × W × 4."""
+    width, height = size
+    layer = np.zeros((height, width, 4), np.float32)
+    margin = 0.6 * fit.scale
+    for part in fit.parts:
+        region = cv2.GaussianBlur(part.region.astype(np.float32), (0, 0), 1.0)
+        alpha = cutout.alpha * region
+        rgba = np.dstack([cutout.rgb * alpha[..., None], alpha]).astype(np.float32)
+        low, high = part.target.min(axis=0) - margin, part.target.max(axis=0) + margin
+        warped = warp_part(rgba, part.source, part.target, size, (low[0], low[1], high[0], high[1]))
+        layer = warped + layer * (1.0 - warped[..., 3:4])
+    return layer
+
+
+def shade(colour: np.ndarray, photo: np.ndarray, alpha: np.ndarray, scale: float) -> np.ndarray:
+    """``colour`` lit like the clothes it replaces: the photo's luminance, normalised to its mean under the
+    garment, added to the garment's own colour (softly limited)."""
+    weight = (alpha > 0.05).astype(np.float32)
+    if weight.sum() < 1:
+        return colour
+    brightness = luminance(photo)
+    sigma = max(2.0, 0.1 * scale)
+    local = cv2.GaussianBlur(brightness * weight, (0, 0), sigma) / np.maximum(
+        cv2.GaussianBlur(weight, (0, 0), sigma), 1e-3
+    )
+    overall = float((brightness * weight).sum() / weight.sum())
+    variation = (brightness - local) + BROAD_LIGHT_SHARE * (local - overall)
+    offset = SHADING_GAIN * SHADING_LIMIT * np.tanh(variation / SHADING_LIMIT)
+    return np.clip(colour + offset[..., None], 0, 255)
+
+
+def compose(photo: np.ndarray, layer: np.ndarray, fit: Fit) -> tuple[np.ndarray, np.ndarray]:
+    """The try-on image (uint8 H × W × 3) and the garment's final opacity (float32 H × W)."""
+    coverage = layer[..., 3]
+    colour = layer[..., :3] / np.maximum(coverage, 1e-4)[..., None]
+    feather = max(0.8, 0.006 * fit.scale)
+    alpha = cv2.GaussianBlur(np.clip(coverage, 0, 1), (0, 0), feather)
+    alpha = alpha * np.clip(fit.clip, 0, 1) * (1.0 - np.clip(fit.protect, 0, 1))
+    # Where the feathering reaches beyond the warped garment, spread its colour outwards so edges do not grey.
+    spread = cv2.GaussianBlur(layer[..., :3], (0, 0), feather) / np.maximum(
+        cv2.GaussianBlur(coverage, (0, 0), feather), 1e-4
+    )[..., None]
+    colour = np.where((coverage > 0.5)[..., None], colour, spread)
+    photo_float = photo.astype(np.float32)
+    shaded = shade(colour, photo_float, alpha, fit.scale)
+    result = photo_float * (1.0 - alpha[..., None]) + shaded * alpha[..., None]
+    return np.clip(result + 0.5, 0, 255).astype(np.uint8), alpha
+
+
+def centred(photo: np.ndarray, cutout: Cutout, category: str) -> np.ndarray:
+    """The garment in the middle of a photo where no body was found, keeping its proportions."""
+    height, width = photo.shape[:2]
+    top, bottom = {"upper_body": (0.22, 0.68), "lower_body": (0.45, 0.95), "dresses": (0.22, 0.92)}[category]
+    box_width, box_height = 0.6 * width, (bottom - top) * height
+    garment_height, garment_width = cutout.alpha.shape
+    factor = min(box_width / garment_width, box_height / garment_height)
+    size = (max(1, int(garment_width * factor)), max(1, int(garment_height * factor)))
+    x0 = (width - size[0]) // 2
+    y0 = int(top * height + (box_height - size[1]) / 2)
+    rgb = cv2.resize(cutout.rgb, size, interpolation=cv2.INTER_AREA)
+    alpha = cv2.resize(cutout.alpha, size, interpolation=cv2.INTER_AREA)[..., None]
+    result = photo.astype(np.float32)
+    window = result[y0 : y0 + size[1], x0 : x0 + size[0]]
+    window[:] = window * (1 - alpha) + rgb * alpha
+    return np.clip(result + 0.5, 0, 255).astype(np.uint8)
+
+
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    path = Path(justmytype_intl_cjk.__file__).parent / "fonts/ofl/notosanskr/NotoSansKR[wght].ttf"
+    try:
+        font = ImageFont.truetype(str(path), size)
+        font.set_variation_by_axes([700])
+    except OSError:
+        return ImageFont.load_default(size)
+    return font
+
+
+def draw_preview_badge(image: Image.Image) -> None:
+    draw = ImageDraw.Draw(image, "RGBA")
+    size = max(12, image.width // 28)
+    font = _font(size)
+    text = "미리보기 · PREVIEW"
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    pad = size // 2
+    x, y = pad, image.height - (bottom - top) - 3 * pad
+    draw.rounded_rectangle(
+        (x, y, x + right - left + 2 * pad, y + bottom - top + 2 * pad), radius=pad, fill=(20, 20, 20, 170)
+    )
+    draw.text((x + pad - left, y + pad - top), text, font=font, fill=(255, 255, 255, 255))
