@@ -140,9 +140,11 @@ def build_frame(body: Body, category: str) -> Frame:
     length = max(length, 8.0)
     person = body.mask > 0.5
     arms = np.zeros(person.shape, np.uint8)
+    # Seen from the side (shoulders close together) the near upper arm lies over the torso, not beside it.
+    frontal = shoulders_seen and distance(*body.pair(SHOULDERS)) >= 0.45 * length
     for side in (0, 1):
         shoulder, elbow, wrist = (body.points[joints[side]] for joints in (SHOULDERS, ELBOWS, WRISTS))
-        if body.sees(SHOULDERS[side], ELBOWS[side]):
+        if frontal and body.sees(SHOULDERS[side], ELBOWS[side]):
             draw_capsule(arms, shoulder, elbow, limb_radius(person, shoulder, elbow, 0.06 * length, 0.13 * length))
         if body.sees(ELBOWS[side], WRISTS[side]):
             draw_capsule(arms, elbow, wrist, limb_radius(person, elbow, wrist, 0.05 * length, 0.1 * length))

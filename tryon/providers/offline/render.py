@@ -20,6 +20,8 @@ SHADING_GAIN = 0.85
 SHADING_LIMIT = 60.0
 # Of the slow variation (light falling across the body), this share is kept besides the folds.
 BROAD_LIGHT_SHARE = 0.5
+# The garment's edge fades over about this share of the torso's length (a 1 500 px full-body photo: ~4 px).
+FEATHER = 0.012
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
@@ -55,14 +57,22 @@ def shade(colour: np.ndarray, photo: np.ndarray, alpha: np.ndarray, scale: float
     overall = float((brightness * weight).sum() / weight.sum())
     variation = (brightness - local) + BROAD_LIGHT_SHARE * (local - overall)
     offset = SHADING_GAIN * SHADING_LIMIT * np.tanh(variation / SHADING_LIMIT)
-    return np.clip(colour + offset[..., None], 0, 255)
+    return _soft_range(colour + offset[..., None])
+
+
+def _soft_range(values: np.ndarray, knee: float = 40.0) -> np.ndarray:
+    """0–255 without flat clipping: values bend smoothly towards the ends, so a white garment keeps its folds
+    in the highlights and a black one in the shadows."""
+    high = 255.0 - knee * np.exp(-(values - (255.0 - knee)) / knee)
+    low = knee * np.exp((values - knee) / knee)
+    return np.where(values > 255.0 - knee, high, np.where(values < knee, low, values))
 
 
 def compose(photo: np.ndarray, layer: np.ndarray, fit: Fit) -> tuple[np.ndarray, np.ndarray]:
     """The try-on image (uint8 H × W × 3) and the garment's final opacity (float32 H × W)."""
     coverage = layer[..., 3]
     colour = layer[..., :3] / np.maximum(coverage, 1e-4)[..., None]
-    feather = max(0.8, 0.006 * fit.scale)
+    feather = max(1.0, FEATHER * fit.scale)
     alpha = cv2.GaussianBlur(np.clip(coverage, 0, 1), (0, 0), feather)
     alpha = alpha * np.clip(fit.clip, 0, 1) * (1.0 - np.clip(fit.protect, 0, 1))
     # Where the feathering reaches beyond the warped garment, spread its colour outwards so edges do not grey.
