@@ -34,8 +34,10 @@ class Photo:
     path: Path
     face: tuple[int, int, int, int]  # x0, y0, x1, y1
     arms: list[list[tuple[int, int]]] = field(default_factory=list)  # polygons of forearms and hands
-    chest_row: int | None = None
-    hip_row: int | None = None
+    # (row, first column, last column) of the body across the chest (arms beside it included: sleeves cover
+    # them) and across the hips (hands beside them left out)
+    chest: tuple[int, int, int] | None = None
+    hips: tuple[int, int, int] | None = None
     full_body: bool = False
 
     def image(self) -> Image.Image:
@@ -45,8 +47,8 @@ class Photo:
 PHOTOS = {
     photo.name: photo
     for photo in [
-        Photo("portrait", _matplotlib_sample("grace_hopper.jpg"), face=(170, 140, 350, 315), chest_row=480),
-        Photo("astronaut", PHOTO_DIR / "astronaut.jpg", face=(175, 75, 285, 180), chest_row=330),
+        Photo("portrait", _matplotlib_sample("grace_hopper.jpg"), face=(170, 140, 350, 315), chest=(480, 0, 511)),
+        Photo("astronaut", PHOTO_DIR / "astronaut.jpg", face=(175, 75, 285, 180), chest=(330, 25, 362)),
         Photo(
             "cameraman",
             PHOTO_DIR / "cameraman.jpg",
@@ -58,8 +60,8 @@ PHOTOS = {
             PHOTO_DIR / "street_standing.jpg",
             face=(165, 45, 196, 95),
             arms=[[(119, 175), (134, 175), (134, 250), (119, 250)], [(229, 175), (240, 175), (240, 250), (229, 250)]],
-            chest_row=130,
-            hip_row=245,
+            chest=(130, 125, 243),
+            hips=(235, 137, 224),
             full_body=True,
         ),
         Photo(
@@ -67,8 +69,8 @@ PHOTOS = {
             PHOTO_DIR / "street_walking.jpg",
             face=(168, 55, 198, 98),
             arms=[[(95, 212), (170, 180), (175, 192), (100, 230)], [(78, 213), (100, 213), (100, 235), (78, 235)]],
-            chest_row=150,
-            hip_row=265,
+            chest=(150, 176, 228),
+            hips=(250, 160, 232),
             full_body=True,
         ),
     ]

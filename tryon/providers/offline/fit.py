@@ -39,5 +39,5 @@ def fit_garment(body: Body, shape: Shape, category: str) -> Fit:
     protect = np.zeros(clip.shape, np.uint8)
     face_region(body, protect)
     forearms_and_hands(body, protect, frame.length)
-    soft = cv2.GaussianBlur(protect.astype(np.float32), (0, 0), max(0.8, 0.004 * frame.length))
+    soft = cv2.GaussianBlur(protect.astype(np.float32), (0, 0), max(1.0, 0.015 * frame.length))
     return Fit(parts=parts, clip=clip, protect=soft, scale=frame.length)

@@ -21,7 +21,8 @@ SHADING_LIMIT = 60.0
 # Of the slow variation (light falling across the body), this share is kept besides the folds.
 BROAD_LIGHT_SHARE = 0.5
 # The garment's edge fades over about this share of the torso's length (a 1 500 px full-body photo: ~4 px).
-FEATHER = 0.012
+FEATHER = 0.02
+HEADROOM = 20.0
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
@@ -57,7 +58,14 @@ def shade(colour: np.ndarray, photo: np.ndarray, alpha: np.ndarray, scale: float
     overall = float((brightness * weight).sum() / weight.sum())
     variation = (brightness - local) + BROAD_LIGHT_SHARE * (local - overall)
     offset = SHADING_GAIN * SHADING_LIMIT * np.tanh(variation / SHADING_LIMIT)
-    return _soft_range(colour + offset[..., None])
+    # A white (or black) garment needs room for its highlights (shadows): it is lit a little darker
+    # (lighter), as such a garment is in any photo, rather than losing its folds to the end of the range.
+    shaded = colour + offset[..., None]
+    lit = luminance(shaded)[alpha > 0.5]
+    if lit.size:
+        shaded -= max(0.0, float(np.percentile(lit, 95)) - (255 - HEADROOM))
+        shaded += max(0.0, HEADROOM - float(np.percentile(lit, 5)))
+    return _soft_range(shaded)
 
 
 def _soft_range(values: np.ndarray, knee: float = 40.0) -> np.ndarray:
