@@ -28,6 +28,7 @@ class Cutout:
     rgb: np.ndarray  # float32 H × W × 3, cropped to the garment
     alpha: np.ndarray  # float32 H × W, 0..1
     method: str  # "alpha" | "background-flood-fill" | "none" (the whole photo is the garment)
+    origin: tuple[int, int]  # where the crop starts in the product photo (x, y)
 
 
 def _disk(size: int) -> np.ndarray:
@@ -128,6 +129,7 @@ def _cropped(rgb: np.ndarray, alpha: np.ndarray, method: str) -> Cutout:
         rgb=rgb[top:bottom, left:right].astype(np.float32),
         alpha=np.ascontiguousarray(alpha[top:bottom, left:right]),
         method=method,
+        origin=(int(left), int(top)),
     )
 
 
