@@ -70,9 +70,7 @@ def render_preview(
         try:
             fit = fit_garment(body, shape_of(cutout), category)
         except CannotPlace as exc:
-            raise EngineError(
-                NEEDS[exc.missing](), code="PhotoNotSuitable", metadata={"missing": exc.missing}
-            ) from exc
+            raise EngineError(NEEDS[exc.missing](), code="PhotoNotSuitable", metadata={"missing": exc.missing}) from exc
         layer = warp_garment(cutout, fit, (photo.shape[1], photo.shape[0]))
         result, alpha = compose(photo, layer, fit)
         metadata.update(
@@ -109,7 +107,5 @@ class OfflineEngine:
         report_progress(10)
         preview = render_preview(person_image, garment_image, category, report_progress)
         metadata = {"engine": self.name, **preview.metadata}
-        logger.info(
-            "offline try-on preview: placement=%s cutout=%s", metadata["placement"], metadata["garmentCutout"]
-        )
+        logger.info("offline try-on preview: placement=%s cutout=%s", metadata["placement"], metadata["garmentCutout"])
         return EngineResult(image=encode_jpeg(preview.image, quality=92), extension="jpg", metadata=metadata)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
+from tryon.providers.offline.blur import smooth
 from tryon.providers.offline.body import Body, face_region, forearms_and_hands
 from tryon.providers.offline.frame import PartPlacement, build_frame
 from tryon.providers.offline.garment import Shape
@@ -39,5 +39,5 @@ def fit_garment(body: Body, shape: Shape, category: str) -> Fit:
     protect = np.zeros(clip.shape, np.uint8)
     face_region(body, protect)
     forearms_and_hands(body, protect, frame.length)
-    soft = cv2.GaussianBlur(protect.astype(np.float32), (0, 0), max(1.0, 0.015 * frame.length))
+    soft = smooth(protect.astype(np.float32), max(1.0, 0.015 * frame.length))
     return Fit(parts=parts, clip=clip, protect=soft, scale=frame.length)

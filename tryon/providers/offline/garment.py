@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-WORK_EDGE = 320  # the cut-out is decided on a copy at most this large, then scaled back
+WORK_EDGE = 256  # the cut-out is decided on a copy at most this large, then scaled back
 # Light stripes up to this share of the garment's size that reach its outline are bridged, not cut away.
 STRIPE_BRIDGE = 0.06
 
@@ -114,9 +114,10 @@ def _without_fringe(rgb: np.ndarray, alpha: np.ndarray, pixels: float) -> np.nda
     edge pixels, would otherwise draw a light line around the garment."""
     solid = cv2.erode((alpha > 0.99).astype(np.uint8), _disk(int(2 * pixels) + 1)).astype(np.float32)
     sigma = 2.0 * pixels
-    inner = cv2.GaussianBlur(rgb.astype(np.float32) * solid[..., None], (0, 0), sigma) / np.maximum(
-        cv2.GaussianBlur(solid, (0, 0), sigma), 1e-4
-    )[..., None]
+    inner = (
+        cv2.GaussianBlur(rgb.astype(np.float32) * solid[..., None], (0, 0), sigma)
+        / np.maximum(cv2.GaussianBlur(solid, (0, 0), sigma), 1e-4)[..., None]
+    )
     return np.where(solid[..., None] > 0, rgb.astype(np.float32), inner)
 
 

@@ -74,7 +74,10 @@ def leg_parts(frame: Frame, shape: Shape) -> tuple[list[PartPlacement], float]:
         outer_crotch = shape.extent(crotch[1])[side]
         source.append([outer_crotch, crotch[1]])
         target.append(frame.across(start, _outward(thigh, outward), 0.12 * length))
-        for row, joint, normal, other in ((knee_row, knee, knee_normal, other_knee), (bottom - 1, hem, shin_normal, other_ankle)):
+        for row, joint, normal, other in (
+            (knee_row, knee, knee_normal, other_knee),
+            (bottom - 1, hem, shin_normal, other_ankle),
+        ):
             runs = shape.runs(row)
             run = (runs[0] if side == 0 else runs[-1]) if runs else (0, shape.width - 1)
             outer, inner = (run[0], run[1]) if side == 0 else (run[1], run[0])

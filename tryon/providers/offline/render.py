@@ -10,6 +10,7 @@ import justmytype_intl_cjk
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from tryon.providers.offline.blur import smooth
 from tryon.providers.offline.fit import Fit
 from tryon.providers.offline.garment import Cutout
 from tryon.providers.offline.warp import warp_part
@@ -23,6 +24,7 @@ BROAD_LIGHT_SHARE = 0.5
 # The garment's edge fades over about this share of the torso's length (a 1 500 px full-body photo: ~4 px).
 FEATHER = 0.02
 HEADROOM = 20.0
+WARP_EDGE = 1000
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
@@ -30,18 +32,29 @@ def luminance(rgb: np.ndarray) -> np.ndarray:
 
 
 def warp_garment(cutout: Cutout, fit: Fit, size: tuple[int, int]) -> np.ndarray:
-    """The garment's parts warped onto the photo's canvas: premultiplied float32 H × W × 4."""
+    """The garment's parts warped onto the photo's canvas: premultiplied float32 H × W × 4.
+
+    The warp runs on a copy at most ``WARP_EDGE`` large and is scaled up: a product photo has fewer pixels
+    than the garment covers in a 1 500 px photo, so nothing is lost, and the CPU budget holds."""
     width, height = size
-    layer = np.zeros((height, width, 4), np.float32)
-    margin = 0.6 * fit.scale
+    factor = min(1.0, WARP_EDGE / max(width, height))
+    small = (max(1, round(width * factor)), max(1, round(height * factor)))
+    layer = np.zeros((small[1], small[0], 4), np.float32)
+    # The spline bends the outline between its points a little beyond them: this margin takes that in.
+    margin = 0.3 * fit.scale * factor
     for part in fit.parts:
         region = cv2.GaussianBlur(part.region.astype(np.float32), (0, 0), 1.0)
         alpha = cutout.alpha * region
         rgba = np.dstack([cutout.rgb * alpha[..., None], alpha]).astype(np.float32)
-        low, high = part.target.min(axis=0) - margin, part.target.max(axis=0) + margin
-        warped = warp_part(rgba, part.source, part.target, size, (low[0], low[1], high[0], high[1]))
-        layer = warped + layer * (1.0 - warped[..., 3:4])
-    return layer
+        target = part.target * factor
+        low, high = target.min(axis=0) - margin, target.max(axis=0) + margin
+        patch, (x0, y0, x1, y1) = warp_part(rgba, part.source, target, small, (*low, *high))
+        if patch.size:
+            window = layer[y0:y1, x0:x1]
+            window[:] = patch + window * (1.0 - patch[..., 3:4])
+    if factor == 1.0:
+        return layer
+    return cv2.resize(layer, size, interpolation=cv2.INTER_LINEAR)
 
 
 def shade(colour: np.ndarray, photo: np.ndarray, alpha: np.ndarray, scale: float) -> np.ndarray:
@@ -52,9 +65,7 @@ def shade(colour: np.ndarray, photo: np.ndarray, alpha: np.ndarray, scale: float
         return colour
     brightness = luminance(photo)
     sigma = max(2.0, 0.1 * scale)
-    local = cv2.GaussianBlur(brightness * weight, (0, 0), sigma) / np.maximum(
-        cv2.GaussianBlur(weight, (0, 0), sigma), 1e-3
-    )
+    local = smooth(brightness * weight, sigma) / np.maximum(smooth(weight, sigma), 1e-3)
     overall = float((brightness * weight).sum() / weight.sum())
     variation = (brightness - local) + BROAD_LIGHT_SHARE * (local - overall)
     offset = SHADING_GAIN * SHADING_LIMIT * np.tanh(variation / SHADING_LIMIT)
@@ -78,20 +89,29 @@ def _soft_range(values: np.ndarray, knee: float = 40.0) -> np.ndarray:
 
 def compose(photo: np.ndarray, layer: np.ndarray, fit: Fit) -> tuple[np.ndarray, np.ndarray]:
     """The try-on image (uint8 H × W × 3) and the garment's final opacity (float32 H × W)."""
-    coverage = layer[..., 3]
-    colour = layer[..., :3] / np.maximum(coverage, 1e-4)[..., None]
     feather = max(1.0, FEATHER * fit.scale)
-    alpha = cv2.GaussianBlur(np.clip(coverage, 0, 1), (0, 0), feather)
-    alpha = alpha * np.clip(fit.clip, 0, 1) * (1.0 - np.clip(fit.protect, 0, 1))
+    alpha_full = np.zeros(photo.shape[:2], np.float32)
+    result = photo.copy()
+    rows, columns = np.nonzero(layer[..., 3] > 1e-3)
+    if len(rows) == 0:
+        return result, alpha_full
+    # Everything below happens in the garment's box (grown by the feathering), not the whole photo.
+    reach = int(4 * feather) + 2
+    y0, y1 = max(0, rows.min() - reach), min(photo.shape[0], rows.max() + reach + 1)
+    x0, x1 = max(0, columns.min() - reach), min(photo.shape[1], columns.max() + reach + 1)
+    box = (slice(y0, y1), slice(x0, x1))
+    coverage = layer[box][..., 3]
+    alpha = np.clip(smooth(np.clip(coverage, 0, 1), feather), 0, 1)
+    alpha *= np.clip(fit.clip[box], 0, 1) * (1.0 - np.clip(fit.protect[box], 0, 1))
     # Where the feathering reaches beyond the warped garment, spread its colour outwards so edges do not grey.
-    spread = cv2.GaussianBlur(layer[..., :3], (0, 0), feather) / np.maximum(
-        cv2.GaussianBlur(coverage, (0, 0), feather), 1e-4
-    )[..., None]
-    colour = np.where((coverage > 0.5)[..., None], colour, spread)
-    photo_float = photo.astype(np.float32)
+    spread = smooth(layer[box][..., :3], feather) / np.maximum(smooth(coverage, feather), 1e-4)[..., None]
+    colour = np.where((coverage > 0.5)[..., None], layer[box][..., :3] / np.maximum(coverage, 1e-4)[..., None], spread)
+    photo_float = photo[box].astype(np.float32)
     shaded = shade(colour, photo_float, alpha, fit.scale)
-    result = photo_float * (1.0 - alpha[..., None]) + shaded * alpha[..., None]
-    return np.clip(result + 0.5, 0, 255).astype(np.uint8), alpha
+    blended = photo_float * (1.0 - alpha[..., None]) + shaded * alpha[..., None]
+    result[box] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
+    alpha_full[box] = alpha
+    return result, alpha_full
 
 
 def centred(photo: np.ndarray, cutout: Cutout, category: str) -> np.ndarray:

@@ -77,7 +77,9 @@ def _sleeve(
     outward = (-frame.side if side == 0 else frame.side) + 0.5 * frame.up
     normal = np.array([-along[1], along[0]])
     normal = normal if float(normal @ outward) >= 0 else -normal
-    sleeve_length = distance((sleeve["cuff_top"] + sleeve["cuff_bottom"]) / 2, (sleeve["shoulder"] + sleeve["armpit"]) / 2)
+    sleeve_length = distance(
+        (sleeve["cuff_top"] + sleeve["cuff_bottom"]) / 2, (sleeve["shoulder"] + sleeve["armpit"]) / 2
+    )
     reach = min(sleeve_length * garment_scale, 0.95 * upper_arm)
     radius = limb_radius(frame.person, shoulder, shoulder + along * upper_arm, 0.06 * length, 0.13 * length)
     cuff = shoulder + along * reach

@@ -52,20 +52,19 @@ def warp_part(
     source_points: np.ndarray,
     target_points: np.ndarray,
     size: tuple[int, int],
-    box: tuple[int, int, int, int],
-) -> np.ndarray:
-    """``rgba`` (float32, H×W×4, alpha premultiplied) warped onto a ``size`` (width, height) canvas.
+    box: tuple[float, float, float, float],
+) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """``rgba`` (float32, H×W×4, alpha premultiplied) warped onto ``box`` (x0, y0, x1, y1) of a ``size``
+    (width, height) canvas: the patch and the box, clipped to the canvas. Nothing outside the box is drawn.
 
-    Only ``box`` (x0, y0, x1, y1) of the canvas is computed; the rest stays transparent. The spline runs from
-    the canvas to the garment (for each output pixel, where to read), so there are no holes.
+    The spline runs from the canvas to the garment (for each output pixel, where to read), so there are no
+    holes.
     """
     width, height = size
-    x0, y0, x1, y1 = (int(v) for v in box)
-    x0, y0 = max(0, x0), max(0, y0)
-    x1, y1 = min(width, x1), min(height, y1)
-    canvas = np.zeros((height, width, 4), dtype=np.float32)
+    x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
+    x1, y1 = min(width, int(box[2])), min(height, int(box[3]))
     if x1 - x0 < 2 or y1 - y0 < 2:
-        return canvas
+        return np.zeros((0, 0, 4), np.float32), (0, 0, 0, 0)
     inverse = ThinPlateSpline(target_points, source_points)
     columns = np.arange(x0, x1 + GRID_STEP, GRID_STEP, dtype=np.float64)
     rows = np.arange(y0, y1 + GRID_STEP, GRID_STEP, dtype=np.float64)
@@ -79,7 +78,5 @@ def warp_part(
     )
     map_x = cv2.remap(coarse_x, cells_x, cells_y, interpolation=cv2.INTER_LINEAR)
     map_y = cv2.remap(coarse_y, cells_x, cells_y, interpolation=cv2.INTER_LINEAR)
-    canvas[y0:y1, x0:x1] = cv2.remap(
-        rgba, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
-    )
-    return canvas
+    patch = cv2.remap(rgba, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return patch, (x0, y0, x1, y1)
