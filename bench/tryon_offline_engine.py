@@ -6,7 +6,7 @@ from git in this same run. CPU time is the process's (all threads: MediaPipe's i
 Run:
   .venv/bin/python bench/tryon_offline_engine.py [runs]            CPU time per photo and garment
   .venv/bin/python bench/tryon_offline_engine.py --figures         the issue's figures, before and after
-  .venv/bin/python bench/tryon_offline_engine.py --sheet PATH.png  the before/after contact sheet (docs/img)
+  .venv/bin/python bench/tryon_offline_engine.py --sheet PATH.jpg  the before/after contact sheet (docs/img)
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ from tests.support.garments import all_garments  # noqa: E402
 from tryon.images import prepare_person_photo  # noqa: E402
 from tryon.providers.base import EngineError  # noqa: E402
 from tryon.providers.offline import OfflineEngine  # noqa: E402
-from tryon.providers.offline.render import draw_preview_badge  # noqa: E402
 
 BASELINE_REVISION = "5175760"  # the last commit with the perspective-quad engine
 TIMED_EDGE = 1500
@@ -80,7 +79,12 @@ def run(engine: Any, person: bytes, garment: bytes, category: str) -> Image.Imag
 def cpu_times(runs: int) -> None:
     engines = {"before": baseline_engine(), "after": OfflineEngine()}
     garments = {g.name: g for g in all_garments()}
-    cases = [("standing", "demo shirt"), ("standing", "demo slacks"), ("walking", "demo dress"), ("portrait", "white tee")]
+    cases = [
+        ("standing", "demo shirt"),
+        ("standing", "demo slacks"),
+        ("walking", "demo dress"),
+        ("portrait", "white tee"),
+    ]
     warm = photo_bytes("standing")
     for engine in engines.values():
         run(engine, warm, garments["demo shirt"].png, "upper_body")
@@ -138,7 +142,7 @@ def figures() -> None:
 def sheet(path: Path) -> None:
     """Rows: photos; columns: the photo, then each garment before | after."""
     engines = {"before": baseline_engine(), "after": OfflineEngine()}
-    height = 260
+    height = 220
     rows = []
     for photo_name in SHEET_PHOTOS:
         person = photo_bytes(photo_name)
@@ -150,7 +154,11 @@ def sheet(path: Path) -> None:
                     result = Image.new("RGB", tiles[0].size, (70, 70, 70))
                     ImageDraw.Draw(result).text((10, 10), "FAILED:\nphoto cannot\ncarry it", fill=(255, 255, 255))
                 draw = ImageDraw.Draw(result)
-                draw.rectangle((0, 0, result.width - 1, result.height - 1), outline=(0, 0, 0) if label == "before" else (20, 160, 60), width=4)
+                draw.rectangle(
+                    (0, 0, result.width - 1, result.height - 1),
+                    outline=(0, 0, 0) if label == "before" else (20, 160, 60),
+                    width=4,
+                )
                 tiles.append(result)
         scaled = [tile.resize((round(tile.width * height / tile.height), height)) for tile in tiles]
         row = Image.new("RGB", (sum(t.width for t in scaled) + 4 * len(scaled), height), "white")
@@ -162,7 +170,7 @@ def sheet(path: Path) -> None:
     canvas = Image.new("RGB", (max(r.width for r in rows), (height + 6) * len(rows)), "white")
     for index, row in enumerate(rows):
         canvas.paste(row, (0, index * (height + 6)))
-    canvas.save(path, optimize=True)
+    canvas.save(path, quality=85, optimize=True) if path.suffix == ".jpg" else canvas.save(path, optimize=True)
     print(f"wrote {path} ({canvas.width}x{canvas.height})")
 
 

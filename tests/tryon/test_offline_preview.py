@@ -82,7 +82,9 @@ def test_forearms_and_hands_stay_in_front_of_tops_and_dresses(photo, garment):
 )
 def test_the_garment_is_as_wide_as_the_body(photo, garment):
     """At the chest for tops (sleeves over the arms beside it), at the hips for bottoms and dresses."""
-    row, first, last = PHOTOS[photo].chest if garment in TOPS else PHOTOS[photo].hips
+    line = PHOTOS[photo].chest if garment in TOPS else PHOTOS[photo].hips
+    assert line is not None
+    row, first, last = line
     ratio = tryon_photos.row_width(garment_pixels(photo, garment), row) / (last - first + 1)
     assert 0.9 <= ratio <= 1.25
 
@@ -90,9 +92,7 @@ def test_the_garment_is_as_wide_as_the_body(photo, garment):
 @pytest.mark.parametrize(("photo", "garment"), [(p, g) for p, g in PLACEABLE if g in PLAIN])
 def test_the_photo_light_and_folds_stay_on_the_garment(photo, garment):
     solid = preview(photo, garment).garment_alpha > 0.9
-    correlation, spread = tryon_photos.brightness_figures(
-        PHOTOS[photo].image(), preview(photo, garment).image, solid
-    )
+    correlation, spread = tryon_photos.brightness_figures(PHOTOS[photo].image(), preview(photo, garment).image, solid)
     assert correlation >= 0.5
     assert spread >= 0.35
 
@@ -102,7 +102,9 @@ def test_the_photo_light_and_folds_stay_on_the_garment(photo, garment):
     [(p, g) for p, g in PLACEABLE if p != "cameraman" and g.startswith("demo")],
 )
 def test_edges_are_soft_not_cut_paper(photo, garment):
-    ratio = tryon_photos.edge_contrast_ratio(preview(photo, garment).image, garment_pixels(photo, garment), person(photo))
+    ratio = tryon_photos.edge_contrast_ratio(
+        preview(photo, garment).image, garment_pixels(photo, garment), person(photo)
+    )
     assert ratio <= 5
 
 
@@ -187,6 +189,7 @@ def test_a_shopper_gets_the_preview_through_the_api(
     face[y0:y1, x0:x1] = True
     assert tryon_photos.share_changed(before, result, face) <= 0.01
     # The chest is the shirt's blue now, with the folds of the photo on it.
+    assert photo.chest is not None
     row, first, last = photo.chest
     chest = np.asarray(result)[row - 5 : row + 5, first + 25 : last - 25].reshape(-1, 3).astype(int)
     assert (chest[:, 2] - chest[:, 0] > 40).mean() > 0.9

@@ -86,9 +86,9 @@ def analyse_body(rgb: np.ndarray) -> Body | None:
 def draw_capsule(canvas: np.ndarray, start: np.ndarray, end: np.ndarray, radius: float) -> None:
     """A segment ``radius`` thick with round ends, filled with 1 on a uint8 canvas."""
     thickness = max(1, int(round(2 * radius)))
-    cv2.line(canvas, _pixel(start), _pixel(end), 1, thickness=thickness, lineType=cv2.LINE_8)
+    cv2.line(canvas, _pixel(start), _pixel(end), (1,), thickness=thickness, lineType=cv2.LINE_8)
     for point in (start, end):
-        cv2.circle(canvas, _pixel(point), max(1, int(round(radius))), 1, thickness=-1)
+        cv2.circle(canvas, _pixel(point), max(1, int(round(radius))), (1,), thickness=-1)
 
 
 def _pixel(point: np.ndarray) -> tuple[int, int]:
@@ -141,7 +141,7 @@ def face_region(body: Body, canvas: np.ndarray) -> None:
     half_width = max(0.75 * half_height, 0.6 * ears)
     angle = float(np.degrees(np.arctan2(down[1], down[0]))) - 90
     centre = _pixel((chin + crown) / 2)
-    cv2.ellipse(canvas, centre, (int(half_width), int(half_height)), angle, 0, 360, 1, thickness=-1)
+    cv2.ellipse(canvas, centre, (int(half_width), int(half_height)), angle, 0, 360, (1,), thickness=-1)
 
 
 def forearms_and_hands(body: Body, canvas: np.ndarray, scale: float) -> None:

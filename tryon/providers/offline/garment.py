@@ -79,7 +79,7 @@ def _separate(small: np.ndarray) -> np.ndarray:
         cv2.grabCut(
             cv2.cvtColor(small, cv2.COLOR_RGB2BGR),
             seeds,
-            None,
+            (0, 0, 0, 0),  # unused: the seeds above start it (GC_INIT_WITH_MASK)
             np.zeros((1, 65), np.float64),
             np.zeros((1, 65), np.float64),
             3,

@@ -78,5 +78,7 @@ def warp_part(
     )
     map_x = cv2.remap(coarse_x, cells_x, cells_y, interpolation=cv2.INTER_LINEAR)
     map_y = cv2.remap(coarse_y, cells_x, cells_y, interpolation=cv2.INTER_LINEAR)
-    patch = cv2.remap(rgba, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    patch = cv2.remap(
+        rgba, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0)
+    )
     return patch, (x0, y0, x1, y1)
