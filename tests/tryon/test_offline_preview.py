@@ -223,3 +223,9 @@ def test_trousers_on_a_portrait_fail_with_a_korean_message_and_a_webhook(
     assert delivery.payload["data"]["errorMessage"] == messages.OFFLINE_NEEDS_HIPS()
     assert DailyUsage.objects.get(merchant=merchant).failed == 1
     assert stored_files() == []  # no result, and the shopper's photo is gone
+
+
+def test_a_product_photo_with_no_garment_in_it_fails_with_a_message():
+    with pytest.raises(EngineError) as raised:
+        render_preview(PHOTOS["standing"].image(), Image.new("RGB", (300, 300), (200, 0, 0)), "upper_body")
+    assert raised.value.message == messages.OFFLINE_NO_GARMENT() and raised.value.code == "NoGarment"

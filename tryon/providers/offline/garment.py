@@ -1,9 +1,9 @@
 """The garment out of its product photo, and its shape: torso and sleeves, or the two legs of trousers.
 
 Cut-out: a photo with transparency is taken as it is. Otherwise the background is what connects to the
-photo's border in about the border's colour (a tight tolerance, so a white tee on white keeps its edges); a
-closing bridges light stripes that touch the outline (else they would leak out with the background), and
-GrabCut, seeded with those regions, settles the edge.
+photo's border in about the border's colour (a tight tolerance, so a white tee on white keeps its edges);
+light horizontal stripes that touch the outline (and so leak out with the background) are bridged column by
+column, and GrabCut, seeded with those regions, settles the edge.
 """
 
 from __future__ import annotations
