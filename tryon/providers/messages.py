@@ -37,6 +37,25 @@ FASHN_RESULT_NOT_IMAGE = StoredText(gettext_noop("FASHN 결과가 올바른 이�
 
 # The offline preview engine
 OFFLINE_UNREADABLE_INPUT = StoredText(gettext_noop("입력 이미지를 읽을 수 없습니다."))
+OFFLINE_NO_GARMENT = StoredText(
+    gettext_noop("상품 사진에서 옷을 찾지 못했습니다. 옷이 배경과 구분되는 상품 사진으로 다시 시도해 주세요.")
+)
+# A category the photo cannot carry: the shopper is told which photo works.
+OFFLINE_NEEDS_SHOULDERS = StoredText(
+    gettext_noop(
+        "상의를 입혀 보려면 양쪽 어깨가 보이는 사진이 필요합니다. 어깨부터 허리까지 정면으로 나온 사진을 올려 주세요."
+    )
+)
+OFFLINE_NEEDS_HIPS = StoredText(
+    gettext_noop(
+        "하의를 입혀 보려면 허리와 엉덩이가 보이는 사진이 필요합니다. 허리 아래까지, 되도록 발끝까지 나온 전신 사진을 올려 주세요."
+    )
+)
+OFFLINE_NEEDS_KNEES = StoredText(
+    gettext_noop(
+        "원피스를 입혀 보려면 어깨부터 무릎까지 보이는 사진이 필요합니다. 무릎 아래까지 나온 전신 사진을 올려 주세요."
+    )
+)
 OFFLINE_NOTE_POSE = StoredText(
     gettext_noop("오프라인 미리보기: 상품 사진에서 옷을 잘라 신체 랜드마크에 맞춰 합성한 이미지입니다 (AI 피팅 아님).")
 )
