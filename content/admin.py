@@ -157,6 +157,8 @@ class ContentSettingsForm(forms.ModelForm):
             "brand_color",
             "secondary_color",
             "font_family",
+            "ai_mark_visible",
+            "ai_mark_position",
         ]
         widgets = {
             "brand_color": UnfoldAdminTextInputWidget(attrs={"placeholder": "#FF5733"}),
@@ -203,6 +205,8 @@ class ContentSettingsAdmin(MerchantScopedAdmin):
             "font_family",
             "current_logo",
             "logo",
+            "ai_mark_visible",
+            "ai_mark_position",
         ]
         if obj is not None and obj.logo_image:
             fields.append("remove_logo")
@@ -249,6 +253,8 @@ class ContentSettingsAdmin(MerchantScopedAdmin):
             font_family=data.get("font_family") or FontFamily.NOTO_SANS_KR,
             logo=data.get("logo"),
             remove_logo=data.get("remove_logo", False),
+            ai_mark_visible=data.get("ai_mark_visible", False),
+            ai_mark_position=data.get("ai_mark_position") or None,
         )
         obj.pk, obj.merchant = preferences.pk, preferences.merchant
 

@@ -17,12 +17,13 @@ from django.utils import timezone
 from PIL import Image
 
 from common import metrics
-from common.images import encode_png, open_untrusted_image
+from common.images import open_untrusted_image
 from common.jobs import JobLease, LeaseLost
 from content import storage
 from content.caching import facts_digest, remember_event
 from content.constants import ALL_STYLES, DEFAULT_BRAND_COLOR, DEFAULT_FONT, DEFAULT_PLATFORMS
 from content.job_status import retire_event_jobs, retire_jobs_listing
+from content.labels import labelled_event_image
 from content.models import INVALID_PAYLOAD_DETAIL, GeneratedImage, ImageJob
 from content.providers.base import ImageProvider, ProviderError
 from content.providers.registry import configured_ai_providers
@@ -178,7 +179,7 @@ def run_generation_job(*, payload: dict, lease: JobLease | None = None) -> Image
             )
             if lease is not None:
                 lease.check()
-            image.file_name = storage.save_image(image.id, encode_png(rendered))
+            image.file_name = storage.save_image(image.id, labelled_event_image(rendered, image=image))
             try:
                 image.save()
             except IntegrityError as exc:

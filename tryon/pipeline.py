@@ -20,6 +20,7 @@ from common import metrics
 from common.jobs import JobLease
 from common.stored_text import StoredText
 from tryon import storage
+from tryon.labels import label_tryon_result
 from tryon.models import TryOnJob
 from tryon.providers.base import EngineError, EngineResult
 from tryon.providers.registry import configured_engine
@@ -64,6 +65,7 @@ def finish(job: TryOnJob, *, result: EngineResult | None, error: str = "", metad
     """
     result_name = ""
     if result is not None:
+        result = label_tryon_result(job=job, result=result)
         result_name = storage.save_file(
             f"results/{job.merchant_id}/{job.id}-{secrets.token_hex(8)}.{result.extension}", result.image
         )

@@ -204,7 +204,13 @@ class FashnEngine:
         return EngineResult(
             image=image.data,
             extension=image.extension,
-            metadata={"engine": self.name, "preview": False, "predictionId": prediction_id, "mode": self.mode},
+            metadata={
+                "engine": self.name,
+                "preview": False,
+                "predictionId": prediction_id,
+                "mode": self.mode,
+                "model": self.model_name,
+            },
         )
 
     def _poll(self, session: requests.Session, prediction_id: str, deadline: float, report: ProgressCallback) -> str:

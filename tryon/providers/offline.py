@@ -7,7 +7,8 @@
    shoulders → knees for dresses, clipped to the person's silhouette from MediaPipe selfie segmentation.
 4. When no body is found, place the garment centred and say so in the metadata.
 
-The result is labelled as a preview, in the image and in the job's metadata: it is not a generative try-on.
+The result is marked as a preview in the job's metadata; the image's label ("AI 생성 · 미리보기") is drawn with
+the other try-on results' AI mark when the result is stored (tryon/labels.py).
 """
 
 from __future__ import annotations
@@ -16,12 +17,10 @@ import io
 import logging
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import justmytype_intl_cjk
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter
 
 from tryon.images import encode_jpeg
 from tryon.providers import messages
@@ -199,30 +198,6 @@ def centred_quad(garment_size: tuple[int, int], category: str, size: tuple[int, 
     return [Point(x0, y0), Point(x0 + w, y0), Point(x0 + w, y0 + h), Point(x0, y0 + h)]
 
 
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    path = Path(justmytype_intl_cjk.__file__).parent / "fonts/ofl/notosanskr/NotoSansKR[wght].ttf"
-    try:
-        font = ImageFont.truetype(str(path), size)
-        font.set_variation_by_axes([700])
-    except OSError:
-        return ImageFont.load_default(size)
-    return font
-
-
-def draw_preview_badge(image: Image.Image) -> None:
-    draw = ImageDraw.Draw(image)
-    size = max(12, image.width // 28)
-    font = _font(size)
-    text = "미리보기 · PREVIEW"
-    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-    pad = size // 2
-    x, y = pad, image.height - (bottom - top) - 3 * pad
-    draw.rounded_rectangle(
-        (x, y, x + right - left + 2 * pad, y + bottom - top + 2 * pad), radius=pad, fill=(20, 20, 20, 170)
-    )
-    draw.text((x + pad - left, y + pad - top), text, font=font, fill=(255, 255, 255, 255))
-
-
 class OfflineEngine:
     name = "offline"
 
@@ -273,7 +248,6 @@ class OfflineEngine:
                     warped.putalpha(clipped_alpha)
                     clipped = True
         result = Image.alpha_composite(person_image.convert("RGBA"), warped)
-        draw_preview_badge(result)
         report_progress(90)
         metadata: dict[str, Any] = {
             "engine": self.name,
