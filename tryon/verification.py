@@ -91,16 +91,20 @@ def verify_upload(data: bytes) -> Verification:
 
 
 def upload_too_large_message() -> str:
-    return f"파일 크기는 {settings.VERIFY_MAX_UPLOAD_BYTES // (1024 * 1024)}MB를 넘을 수 없습니다."
+    return f"파일 크기는 {size_text(settings.VERIFY_MAX_UPLOAD_BYTES)}를 넘을 수 없습니다."
+
+
+def size_text(size: int) -> str:
+    return f"{size // (1024 * 1024)}MB" if size >= 1024 * 1024 else f"{size // 1024}KB"
 
 
 def share_token_from(value: str) -> str:
     """The token of a share link given as its URL (``…/share/<token>``) or as the bare token."""
     value = value.strip()
-    path = urlsplit(value).path if "/" in value else value
-    if "/share/" in path:
-        path = path.split("/share/", 1)[1]
-    token = path.strip("/")
+    token = value
+    if "/" in value:  # a URL or a path: only a share page's
+        path = urlsplit(value).path
+        token = path.split("/share/", 1)[1].strip("/") if "/share/" in path else ""
     if not _SHARE_TOKEN.match(token):
         raise InvalidInput("공유 링크 주소가 올바르지 않습니다. 공유받은 링크 전체를 붙여 넣어 주세요.")
     return token

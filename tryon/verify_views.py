@@ -27,6 +27,7 @@ from tryon.uploads import UploadLimitHandler
 from tryon.verification import (
     Verification,
     check_rate,
+    size_text,
     upload_too_large_message,
     verify_share_link,
     verify_upload,
@@ -151,7 +152,7 @@ class VerifyApiView(PublicToileView):
 @require_http_methods(["GET", "HEAD", "POST"])
 def verify_page(request: HttpRequest) -> HttpResponse:
     share = request.GET.get("share", "").strip()
-    context: dict[str, Any] = {"share": share, "max_mb": settings.VERIFY_MAX_UPLOAD_BYTES // (1024 * 1024)}
+    context: dict[str, Any] = {"share": share, "max_size": size_text(settings.VERIFY_MAX_UPLOAD_BYTES)}
     status = 200
     if request.method == "POST" or share:
         try:

@@ -46,7 +46,7 @@ class CredentialReport:
     software_agent: str = ""
     created_at: str = ""
     title: str = ""
-    signer: str = ""  # the signing certificate's issuer organisation, as c2pa reports it
+    signer: str = ""  # the signing certificate's organisation (c2pa's signature_info.issuer)
     failures: tuple[str, ...] = ()  # validation codes of what failed
 
     @property
