@@ -44,13 +44,8 @@ def labelled_event_image(rendered: Image.Image, *, image: GeneratedImage) -> byt
     """The PNG bytes to store for ``image`` (not yet saved: its job, merchant, style and provider set)."""
     generator, source_type = generator_of(image)
     preferences = ContentSettings.objects.filter(merchant_id=image.merchant_id).first()
-    mark = MARK_TEXT if source_type.is_generative_ai and preferences is not None and preferences.ai_mark_visible else ""
-    if mark:
-        assert preferences is not None
-        style = MarkStyle(
-            position=MarkPosition(preferences.ai_mark_position), theme=MarkTheme.DARK, size=MarkSize.SMALL
-        )
-        rendered = draw_mark(rendered, mark, style)
+    visible = source_type.is_generative_ai and preferences is not None and preferences.ai_mark_visible
+    position = MarkPosition(preferences.ai_mark_position) if preferences is not None else MarkPosition.TOP_LEFT
     title = str(((image.job.payload or {}).get("eventInfo") or {}).get("title") or "")
     claims = ImageClaims(
         kind="event-image",
@@ -60,6 +55,15 @@ def labelled_event_image(rendered: Image.Image, *, image: GeneratedImage) -> byt
         shop_id=str(image.merchant_id),
         shop_name=image.merchant.name,
         created_at=timezone.now(),
-        visible_mark=mark,
+        visible_mark=MARK_TEXT if visible else "",
     )
+    return labelled_png(rendered, claims=claims, mark_position=position)
+
+
+def labelled_png(rendered: Image.Image, *, claims: ImageClaims, mark_position: MarkPosition) -> bytes:
+    """The contract's PNG of ``rendered``, with the visible mark when ``claims`` name one, signed
+    (bench/content_credentials.py times it beside plain encoding)."""
+    if claims.visible_mark:
+        style = MarkStyle(position=mark_position, theme=MarkTheme.DARK, size=MarkSize.SMALL)
+        rendered = draw_mark(rendered, claims.visible_mark, style)
     return credential_image(encode_png(rendered), mime="image/png", claims=claims)

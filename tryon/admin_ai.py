@@ -21,10 +21,14 @@ LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
 
 def notice_texts_html() -> str:
     """The texts the widget shows before a photo is sent, with their versions."""
+    # The texts exactly as shoppers read them, in their language: verbatim, whatever the dashboard's language.
     rows = format_html_join(
         "",
-        '<dt>{}</dt><dd><p>{}</p><p class="tl-card-note">{}</p></dd>',
-        ((LANGUAGE_NAMES[language], CURRENT.notice[language], CURRENT.consent[language]) for language in LANGUAGES),
+        '<dt translate="no" lang="{}">{}</dt><dd translate="no" lang="{}"><p>{}</p><p class="tl-card-note">{}</p></dd>',
+        (
+            (language, LANGUAGE_NAMES[language], language, CURRENT.notice[language], CURRENT.consent[language])
+            for language in LANGUAGES
+        ),
     )
     return format_html(
         '<div id="ai-notice-texts"><p>{}</p><dl class="tl-summary">{}</dl></div>',
@@ -53,7 +57,7 @@ def notice_record_html(job: TryOnJob) -> str:
         _("확인 시각"),
         accepted,
         _("언어"),
-        LANGUAGE_NAMES.get(job.language, job.language),
+        format_html('<span translate="no">{}</span>', LANGUAGE_NAMES.get(job.language, job.language)),
     )
 
 

@@ -66,8 +66,6 @@ def label_tryon_result(*, job: TryOnJob, result: EngineResult) -> EngineResult:
     """The result as shoppers get it: the mark drawn in, JPEG, XMP and a signed C2PA manifest."""
     language = job.language if job.language in MARK_TEXT else "ko"
     text = mark_text(language=language, preview=bool(result.metadata.get("preview")))
-    image = open_untrusted_image(result.image, allowed_formats=("JPEG", "PNG")).image
-    marked = encode_jpeg(draw_mark(image, text, mark_style(job)), quality=RESULT_JPEG_QUALITY)
     generator, source_type = generator_of(result)
     title = RESULT_TITLE[language] if not job.product_title else f"{job.product_title} · {RESULT_TITLE[language]}"
     claims = ImageClaims(
@@ -80,5 +78,12 @@ def label_tryon_result(*, job: TryOnJob, result: EngineResult) -> EngineResult:
         created_at=timezone.now(),
         visible_mark=text,
     )
-    signed = credential_image(marked, mime="image/jpeg", claims=claims)
-    return EngineResult(image=signed, extension="jpg", metadata=result.metadata)
+    labelled = labelled_result(result.image, text=text, style=mark_style(job), claims=claims)
+    return EngineResult(image=labelled, extension="jpg", metadata=result.metadata)
+
+
+def labelled_result(image: bytes, *, text: str, style: MarkStyle, claims: ImageClaims) -> bytes:
+    """``image`` (an engine's JPEG or PNG) with the mark, as a signed JPEG (bench/tryon_offline_engine.py times it)."""
+    decoded = open_untrusted_image(image, allowed_formats=("JPEG", "PNG")).image
+    marked = encode_jpeg(draw_mark(decoded, text, style), quality=RESULT_JPEG_QUALITY)
+    return credential_image(marked, mime="image/jpeg", claims=claims)

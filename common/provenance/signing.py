@@ -99,9 +99,12 @@ def manifest_definition(claims: ImageClaims, mime: str) -> dict[str, Any]:
     }
 
 
-def credential_image(data: bytes, *, mime: str, claims: ImageClaims) -> bytes:
+def credential_image(
+    data: bytes, *, mime: str, claims: ImageClaims, c2pa_settings: dict[str, Any] | None = None
+) -> bytes:
     """``data`` (PNG or JPEG bytes) with XMP and a signed C2PA manifest; raises ``c2pa.C2paError`` when the
-    signature cannot be made (a broken configured chain): an image must not be published unlabelled."""
+    signature cannot be made (a broken configured chain): an image must not be published unlabelled.
+    ``c2pa_settings`` replaces ``BUILDER_SETTINGS`` (the bench compares c2pa's defaults)."""
     identity = signing_identity()
     tagged = with_xmp(data, mime, xmp_packet(claims.source_type.uri))
     signer_info = c2pa.C2paSignerInfo(
@@ -110,7 +113,7 @@ def credential_image(data: bytes, *, mime: str, claims: ImageClaims) -> bytes:
     signed = io.BytesIO()
     with (
         c2pa.Signer.from_info(signer_info) as signer,
-        c2pa.Context.from_dict(BUILDER_SETTINGS) as context,
+        c2pa.Context.from_dict(BUILDER_SETTINGS if c2pa_settings is None else c2pa_settings) as context,
         c2pa.Builder(manifest_definition(claims, mime), context) as builder,
     ):
         builder.sign(signer, mime, io.BytesIO(tagged), signed)
