@@ -85,5 +85,5 @@ def label_tryon_result(*, job: TryOnJob, result: EngineResult) -> EngineResult:
 def labelled_result(image: bytes, *, text: str, style: MarkStyle, claims: ImageClaims) -> bytes:
     """``image`` (an engine's JPEG or PNG) with the mark, as a signed JPEG (bench/tryon_offline_engine.py times it)."""
     decoded = open_untrusted_image(image, allowed_formats=("JPEG", "PNG")).image
-    marked = encode_jpeg(draw_mark(decoded, text, style), quality=RESULT_JPEG_QUALITY)
+    marked = encode_jpeg(draw_mark(decoded, text, style), quality=RESULT_JPEG_QUALITY, optimize=False)
     return credential_image(marked, mime="image/jpeg", claims=claims)
