@@ -14,12 +14,12 @@ from PIL import Image
 from common.provenance.identity import signing_identity
 from content.models import ContentSettings
 from tests.content.conftest import EVENT_INFO, fetch_bytes, run_job
-from tests.support.credentials import IPTC, read_manifest, xmp_source_type
+from tests.support.credentials import IPTC, Manifest, read_manifest, xmp_source_type
 
 pytestmark = pytest.mark.django_db
 
 
-def manifests(job: dict) -> dict[tuple[str, str], tuple[bytes, object]]:
+def manifests(job: dict) -> dict[tuple[str, str], tuple[bytes, Manifest]]:
     found = {}
     for image in job["images"]:
         assert image["url"].endswith(".png")
