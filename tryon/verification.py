@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from common.errors import InvalidInput, PayloadTooLarge, TooManyRequests
+from common.errors import Gone, InvalidInput, PayloadTooLarge, TooManyRequests
 from common.images import open_untrusted_image
 from common.provenance.reading import CredentialReport, CredentialState, read_credentials
 from common.provenance.signing import IPTC_DIGITAL_SOURCE_TYPE, SourceType
@@ -112,7 +112,10 @@ def share_token_from(value: str) -> str:
 
 def verify_share_link(value: str) -> Verification:
     link = live_share_link(share_token_from(value))
-    data = storage.read_file(link.job.result_image)
+    try:
+        data = storage.read_file(link.job.result_image)
+    except OSError as exc:  # the storage lost the file the job still names
+        raise Gone("공유된 피팅 결과가 더 이상 존재하지 않습니다.") from exc
     mime = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
     return explain(read_credentials(data, mime=mime))
 

@@ -14,9 +14,11 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
+from common.provenance.signing import Generator, ImageClaims, SourceType, credential_image
 from tests.support.credentials import write_ca_issued_chain
 from tests.tryon.conftest import make_completed_job
 from tests.tryon.test_ai_labels import run
+from tryon import storage
 from tryon.models import ShareLink, TryOnJob
 
 pytestmark = pytest.mark.django_db
@@ -101,8 +103,6 @@ def test_an_edited_copy_reads_as_altered(shared_result):
 
     # The same when the stored result itself is tampered with: its share link reads as altered too.
     job = TryOnJob.objects.get()
-    from tryon import storage
-
     storage.tryon_storage().delete(job.result_image)
     storage.tryon_storage().save(job.result_image, io.BytesIO(bytes(edited)))
     page = Client().get("/verify", {"share": ShareLink.objects.get().token}).content.decode()
@@ -112,8 +112,6 @@ def test_an_edited_copy_reads_as_altered(shared_result):
 def test_another_signers_credentials_are_not_vouched_for(settings, tmp_path, shared_result):
     _, ours = shared_result
     # Someone else signs an image with claims that look like ours (their own CA-issued certificate).
-    from common.provenance.signing import Generator, ImageClaims, SourceType, credential_image
-
     key_file, chain_file = write_ca_issued_chain(tmp_path, "Someone Else")
     settings.C2PA_SIGNING_KEY_FILE, settings.C2PA_CERTIFICATE_CHAIN_FILE = key_file, chain_file
     forged = credential_image(
@@ -211,11 +209,17 @@ def test_an_oversize_upload_is_refused_unread(settings):
     assert page.status_code == 413 and "파일 크기는 2KB를 넘을 수 없습니다." in page.content.decode()
 
 
-def test_expired_links_are_410(merchant):
+def test_expired_links_and_lost_results_are_410(merchant):
     job = make_completed_job(merchant)
     link = ShareLink.objects.create(job=job, token="ExpiredToken0123456789", expires_at=timezone.now() - timedelta(1))
     response = Client().post("/api/verify", {"shareUrl": f"https://toile.example/share/{link.token}"})
     assert response.status_code == 410 and response.json()["error"] == "Gone"
+    # A live link whose file the storage lost: a clear 410, not a server error.
+    lost = make_completed_job(merchant)
+    storage.delete_file(lost.result_image)
+    ShareLink.objects.create(job=lost, token="LiveTokenLostFile012345", expires_at=timezone.now() + timedelta(1))
+    response = Client().post("/api/verify", {"shareUrl": "LiveTokenLostFile012345"})
+    assert response.status_code == 410 and "더 이상 존재하지 않습니다" in response.json()["message"]
 
 
 def test_checks_are_limited_per_client_address(settings):
