@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from common.provenance.identity import load_configured_identity
 from config.keys import MIN_SECRET_KEY_LENGTH, derive_key, install_secret_key, secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -318,6 +319,11 @@ CONTENT_SECURITY_POLICIES = {
         f"default-src 'none'; img-src {_IMAGE_SOURCES}; style-src 'self' 'unsafe-inline'; font-src 'self'; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     ),
+    # The Content Credentials check: a form posting to itself, no script.
+    "/verify": (
+        "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
 }
 
 # --- REST framework, JWT, OpenAPI ---------------------------------------------------------------
@@ -445,6 +451,8 @@ for _app in ("content", "tryon"):
 THROTTLE_RATE_PER_API_KEY = env.str("THROTTLE_RATE_PER_API_KEY", default="6000/min")
 THROTTLE_RATE_PER_VISITOR = env.str("THROTTLE_RATE_PER_VISITOR", default="60/min")
 THROTTLE_RATE_PER_WIDGET_IP = env.str("THROTTLE_RATE_PER_WIDGET_IP", default="120/min")
+# The public Content Credentials check (/verify, /api/verify): uploads read per client address.
+THROTTLE_RATE_VERIFY_PER_IP = env.str("THROTTLE_RATE_VERIFY_PER_IP", default="30/min")
 # Logins (POST /api/auth/token and the dashboard's login form): attempts per client address, and failed
 # attempts per username (a success clears them).
 THROTTLE_RATE_LOGIN_PER_IP = env.str("THROTTLE_RATE_LOGIN_PER_IP", default="20/min")
@@ -525,6 +533,21 @@ REMOTE_PROVIDER_LIMITS = {
 
 # --- Secrets at rest ----------------------------------------------------------------------------
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
+
+# --- Content Credentials of generated images (common/provenance, docs/ai-labels.md) ------------------
+# Without a configured chain each install signs with its own local CA and certificate, derived from
+# SECRET_KEY like the other keys. An operator may configure a key and a CA-issued chain (leaf first) instead.
+C2PA_SIGNING_KEY_FILE = env.str("C2PA_SIGNING_KEY_FILE", default="")
+C2PA_CERTIFICATE_CHAIN_FILE = env.str("C2PA_CERTIFICATE_CHAIN_FILE", default="")
+if bool(C2PA_SIGNING_KEY_FILE) != bool(C2PA_CERTIFICATE_CHAIN_FILE):
+    raise ImproperlyConfigured("Set both C2PA_SIGNING_KEY_FILE and C2PA_CERTIFICATE_CHAIN_FILE, or neither")
+if C2PA_SIGNING_KEY_FILE:
+    load_configured_identity(C2PA_SIGNING_KEY_FILE, C2PA_CERTIFICATE_CHAIN_FILE)  # a broken chain stops the start
+# The organisation named in the install's own certificates (shown as the signer by Content Credentials readers).
+C2PA_SIGNER_NAME = env.str("C2PA_SIGNER_NAME", default="Toile")
+C2PA_KEY_SEED = derive_key(SECRET_KEY, "c2pa-signing")
+# Largest image the public verification page reads.
+VERIFY_MAX_UPLOAD_BYTES = env.int("VERIFY_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 
 # --- Logging ------------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

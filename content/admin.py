@@ -29,6 +29,7 @@ from unfold.widgets import (
 from common import charts
 from common.errors import InvalidInput, ServiceError
 from common.images import open_untrusted_image
+from common.provenance.marks import MarkPosition
 from common.stored_text import translate_stored
 from content import archive, services, storage
 from content.constants import FontFamily, Platform, Style
@@ -148,6 +149,13 @@ class ContentSettingsForm(forms.ModelForm):
         help_text=gettext_lazy("요청에 fontFamily가 없을 때 제목, 경품, 이벤트 정보에 쓰는 글꼴입니다."),
     )
 
+    ai_mark_position = forms.ChoiceField(
+        label=gettext_lazy("AI 생성 표시 위치"),
+        choices=MarkPosition.choices,
+        required=False,
+        widget=UnfoldAdminRadioSelectWidget,
+    )
+
     class Meta:
         model = ContentSettings
         fields = [
@@ -157,6 +165,8 @@ class ContentSettingsForm(forms.ModelForm):
             "brand_color",
             "secondary_color",
             "font_family",
+            "ai_mark_visible",
+            "ai_mark_position",
         ]
         widgets = {
             "brand_color": UnfoldAdminTextInputWidget(attrs={"placeholder": "#FF5733"}),
@@ -168,6 +178,9 @@ class ContentSettingsForm(forms.ModelForm):
 
     def clean_secondary_color(self) -> str:
         return (self.cleaned_data.get("secondary_color") or "").strip().upper()
+
+    def clean_ai_mark_position(self) -> str:
+        return self.cleaned_data.get("ai_mark_position") or MarkPosition.TOP_LEFT
 
     def clean_font_family(self) -> str:
         return self.cleaned_data.get("font_family") or FontFamily.NOTO_SANS_KR
@@ -203,6 +216,8 @@ class ContentSettingsAdmin(MerchantScopedAdmin):
             "font_family",
             "current_logo",
             "logo",
+            "ai_mark_visible",
+            "ai_mark_position",
         ]
         if obj is not None and obj.logo_image:
             fields.append("remove_logo")
@@ -249,6 +264,8 @@ class ContentSettingsAdmin(MerchantScopedAdmin):
             font_family=data.get("font_family") or FontFamily.NOTO_SANS_KR,
             logo=data.get("logo"),
             remove_logo=data.get("remove_logo", False),
+            ai_mark_visible=data.get("ai_mark_visible", False),
+            ai_mark_position=data.get("ai_mark_position") or None,
         )
         obj.pk, obj.merchant = preferences.pk, preferences.merchant
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from common.models import RecoverableJob, RemoteCall
+from common.provenance.marks import MarkPosition
 from common.stored_text import StoredText
 from content.constants import DEFAULT_FONT, FontFamily, Platform, Style
 from merchants.models import Merchant
@@ -73,6 +74,19 @@ class ContentSettings(models.Model):
     # Storage name (storages["content"]) of our normalised PNG copy of the uploaded logo: stored once, used by
     # every request that has no logoUrl.
     logo_image = models.CharField(_("기본 로고"), max_length=255, blank=True, editable=False)
+    # Every image carries its Content Credentials (machine-readable: AI artwork or template); images with AI
+    # artwork may also show a visible "AI 생성" mark, which the merchant turns on (content/labels.py).
+    ai_mark_visible = models.BooleanField(
+        _("AI 생성 표시 보이기"),
+        default=False,
+        help_text=_(
+            "AI가 그린 배경이 들어간 이미지에 'AI 생성' 표시를 보이게 넣습니다. 끄더라도 모든 이미지에는 기계가 "
+            "읽는 AI 생성 정보(콘텐츠 자격 증명, C2PA)가 들어갑니다."
+        ),
+    )
+    ai_mark_position = models.CharField(
+        _("AI 생성 표시 위치"), max_length=12, choices=MarkPosition.choices, default=MarkPosition.TOP_LEFT
+    )
     updated_at = models.DateTimeField(_("수정일"), auto_now=True)
 
     class Meta:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from PIL import Image
 
 from common import metrics
-from common.images import encode_png, open_untrusted_image
+from common.images import open_untrusted_image
 from common.jobs import JobLease, LeaseLost
 from common.remote.follower import follow_inline
 from content import storage
@@ -24,6 +24,7 @@ from content.artwork import Artwork, ArtworkHandler, delivered, discard_artwork,
 from content.caching import facts_digest, remember_event
 from content.constants import ALL_STYLES, DEFAULT_BRAND_COLOR, DEFAULT_FONT, DEFAULT_PLATFORMS, DEFAULT_PRIORITY
 from content.job_status import retire_event_jobs, retire_jobs_listing
+from content.labels import labelled_event_image
 from content.models import INVALID_PAYLOAD_DETAIL, ArtworkRequest, GeneratedImage, ImageJob
 from content.providers.registry import configured_ai_providers
 from content.providers.template import EventArt, render_event_image
@@ -174,7 +175,7 @@ def run_generation_job(*, job_id: str, lease: JobLease | None = None, inline: bo
             )
             if lease is not None:
                 lease.check()
-            image.file_name = storage.save_image(image.id, encode_png(rendered))
+            image.file_name = storage.save_image(image.id, labelled_event_image(rendered, image=image))
             try:
                 image.save()
             except IntegrityError as exc:

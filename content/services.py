@@ -15,6 +15,7 @@ from common import metrics
 from common.errors import InvalidInput, ServiceUnavailable, TooManyRequests, UnsafeURL
 from common.http import fetch_public_url
 from common.images import encode_png, open_untrusted_image
+from common.provenance.marks import MarkPosition
 from common.tasks import enqueue_on_commit
 from common.throttling import hit
 from common.timestamps import now_iso_z
@@ -117,9 +118,12 @@ def update_content_settings(
     remove_logo: bool = False,
     secondary_color: str | None = None,
     font_family: str | None = None,
+    ai_mark_visible: bool | None = None,
+    ai_mark_position: str | None = None,
 ) -> ContentSettings:
     """The merchant's defaults (the brand kit) for requests that leave platforms, brandColor, secondaryColor,
-    fontFamily or the logo out; ``None`` keeps a setting as it is.
+    fontFamily or the logo out, and whether AI images show the visible AI mark; ``None`` keeps a setting as
+    it is.
 
     An uploaded logo is decoded and stored once as our own PNG (as a logoUrl's is); bad input changes nothing.
     """
@@ -135,6 +139,8 @@ def update_content_settings(
             raise InvalidInput("secondaryColor는 HEX 색상 코드 형식이어야 합니다. (예: #FF5733)")
     if font_family is not None and font_family not in FontFamily.values:
         raise InvalidInput(f"알 수 없는 글꼴입니다: {font_family}")
+    if ai_mark_position is not None and ai_mark_position not in MarkPosition.values:
+        raise InvalidInput(f"알 수 없는 표시 위치입니다: {ai_mark_position}")
     logo_name = _store_normalised_logo(logo) if logo else None
     preferences = content_settings_for(merchant=merchant)
     preferences.render_all_platforms_by_default = render_all_platforms_by_default
@@ -144,6 +150,10 @@ def update_content_settings(
         preferences.secondary_color = secondary_color
     if font_family is not None:
         preferences.font_family = font_family
+    if ai_mark_visible is not None:
+        preferences.ai_mark_visible = ai_mark_visible
+    if ai_mark_position is not None:
+        preferences.ai_mark_position = ai_mark_position
     if logo_name or remove_logo:
         preferences.logo_image = logo_name or ""
     preferences.save()

@@ -29,6 +29,7 @@ from merchants.admin_base import (
     request_merchant_or_none,
 )
 from tryon import services, storage
+from tryon.admin_ai import mark_preview_html, notice_record_html, notice_texts_html
 from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
 from tryon.selectors import daily_usage, feedback_summary, monthly_requests, settings_for
 
@@ -140,6 +141,7 @@ class TryOnJobAdmin(ReadOnlyMixin, LiveJobAdmin):
             "finished_at",
             "result_expires_at",
             "result_deleted_at",
+            "notice_record",
         ]
         if request.user.is_superuser:
             fields += ["merchant", "provider_job_id", "metadata_raw"]
@@ -192,6 +194,10 @@ class TryOnJobAdmin(ReadOnlyMixin, LiveJobAdmin):
         if not rows:
             return "—"
         return format_html('<dl class="tl-summary">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows))
+
+    @display(description=gettext_lazy("생성형 AI 고지 기록"))
+    def notice_record(self, job: TryOnJob) -> str:
+        return notice_record_html(job)
 
     @display(description=gettext_lazy("오류 메시지"))
     def error_text(self, job: TryOnJob) -> str:
@@ -360,12 +366,30 @@ class DailyUsageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
 @admin.register(TryOnSettings)
 class TryOnSettingsAdmin(MerchantScopedAdmin):
     list_display = ("merchant", "monthly_quota", "month_usage", "result_retention_days", "visitor_daily_limit")
-    fields = ("monthly_quota", "result_retention_days", "visitor_daily_limit")
+    fields = (
+        "monthly_quota",
+        "result_retention_days",
+        "ai_notice",
+        "visitor_daily_limit",
+        "ai_mark_position",
+        "ai_mark_theme",
+        "ai_mark_size",
+        "ai_mark_preview",
+    )
+    readonly_fields = ("ai_notice", "ai_mark_preview")
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if request.user.is_superuser and obj is None:
             return ("merchant", *self.fields)
         return self.fields
+
+    @display(description=gettext_lazy("생성형 AI 고지 (사진 전송 전)"))
+    def ai_notice(self, limits: TryOnSettings) -> str:
+        return notice_texts_html()
+
+    @display(description=gettext_lazy("AI 생성 표시 미리보기"))
+    def ai_mark_preview(self, limits: TryOnSettings) -> str:
+        return mark_preview_html(limits) if limits.pk else "-"
 
     @display(description=gettext_lazy("이번 달 사용량"))
     def month_usage(self, limits: TryOnSettings) -> int:

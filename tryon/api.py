@@ -23,8 +23,11 @@ from common.validation import validated
 from merchants.api import PublicToileView, ToileApiKeyView
 from merchants.authentication import api_key_cache_keys, api_key_throttle_counter
 from tryon import services
+from tryon.ai_notice import CURRENT as CURRENT_AI_NOTICE
+from tryon.ai_notice import notice_record
 from tryon.job_status import finished_job_bodies, job_status_json
 from tryon.serializers import (
+    AiNoticeResponse,
     FeedbackSerializer,
     SharedTryOnResponse,
     ShareLinkResponse,
@@ -107,6 +110,12 @@ class TryOnCreateView(ToileApiKeyView):
             product_page_url=values["productPageUrl"],
             visitor_key=services.visitor_key_for(visitor_id=values["visitorId"]),
             channel=WIDGET_CHANNEL if self.from_publishable_key else "",
+            language=values["language"],
+            notice=notice_record(
+                version=values["aiNoticeVersion"],
+                consent_version=values["consentVersion"],
+                accepted_at=values["noticeAcceptedAt"],
+            ),
         )
         return Response(TryOnAcceptedResponse.body(job), status=status.HTTP_202_ACCEPTED)
 
@@ -215,3 +224,19 @@ class ShareOgImageView(PublicToileView):
         response = HttpResponseRedirect(services.share_image_url(token=token))
         response["Cache-Control"] = "public, max-age=3600"
         return response
+
+
+class AiNoticeView(PublicToileView):
+    @extend_schema(
+        tags=["Tryon"],
+        summary="생성형 AI 고지문과 사진 동의문 (현재 버전)",
+        description=(
+            "가상 피팅 전에 사용자에게 보여 줄 생성형 AI 사용 고지문과 사진 이용 동의문입니다 (인공지능 기본법 "
+            "제31조). 자체 화면으로 피팅을 요청하는 가맹점은 이 문구(또는 자체 문구)를 사진 전송 전에 보여 주고, "
+            "POST /api/tryon에 aiNoticeVersion, consentVersion, noticeAcceptedAt을 함께 보내면 작업에 기록됩니다. "
+            "인증이 필요 없습니다."
+        ),
+        responses={200: AiNoticeResponse, **_errors(500)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(AiNoticeResponse.body(CURRENT_AI_NOTICE))

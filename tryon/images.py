@@ -30,10 +30,12 @@ def _flatten(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def encode_jpeg(image: Image.Image, quality: int = JPEG_QUALITY) -> bytes:
+def encode_jpeg(image: Image.Image, quality: int = JPEG_QUALITY, *, optimize: bool = True) -> bytes:
+    """``optimize`` (Huffman tables fitted to the image) saves about 1 % of the bytes for 2.5x the time:
+    worth it for photos uploaded to FASHN, not for results encoded while the shopper waits."""
     buffer = io.BytesIO()
     # No exif=/icc_profile= arguments: nothing of the original file (GPS, camera, owner) is written back.
-    _flatten(image).save(buffer, format="JPEG", quality=quality, optimize=True)
+    _flatten(image).save(buffer, format="JPEG", quality=quality, optimize=optimize)
     return buffer.getvalue()
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.models import RecoverableJob, RemoteCall
+from common.provenance.marks import MarkPosition, MarkSize, MarkTheme
 from merchants.models import Merchant
 
 # A share link lives this long; results are never deleted before a live link to them expires.
@@ -46,6 +47,20 @@ class TryOnSettings(models.Model):
         null=True,
         blank=True,
         help_text=_("한 방문자가 하루에 요청할 수 있는 피팅 수 (비우면 제한 없음)"),
+    )
+    # The "AI 생성" mark on every result (tryon/labels.py): the merchant may move and restyle it, never remove it.
+    ai_mark_position = models.CharField(
+        _("AI 생성 표시 위치"),
+        max_length=12,
+        choices=MarkPosition.choices,
+        default=MarkPosition.BOTTOM_LEFT,
+        help_text=_("결과 이미지에 들어가는 'AI 생성' 표시의 위치. 표시는 법에 따라 항상 들어가며 끌 수 없습니다."),
+    )
+    ai_mark_theme = models.CharField(
+        _("AI 생성 표시 색"), max_length=8, choices=MarkTheme.choices, default=MarkTheme.DARK
+    )
+    ai_mark_size = models.CharField(
+        _("AI 생성 표시 크기"), max_length=8, choices=MarkSize.choices, default=MarkSize.MEDIUM
     )
     updated_at = models.DateTimeField(_("수정일"), auto_now=True)
 
@@ -111,6 +126,13 @@ class TryOnJob(RecoverableJob):
     finished_at = models.DateTimeField(_("완료 시각"), null=True, blank=True)
     result_expires_at = models.DateTimeField(_("결과 삭제 예정"), null=True, blank=True, db_index=True)
     result_deleted_at = models.DateTimeField(_("결과 삭제됨"), null=True, blank=True)
+    # The shopper's language: the result's "AI 생성" / "AI-generated" mark and the share page follow it.
+    language = models.CharField(_("언어"), max_length=2, choices=[("ko", "한국어"), ("en", "English")], default="ko")
+    # Which AI notice and photo consent texts the shopper was shown before the photo was sent, and when they
+    # accepted (tryon/ai_notice.py); empty when the caller recorded none. No personal data beyond the visitor.
+    ai_notice_version = models.CharField(_("AI 고지 버전"), max_length=64, blank=True)
+    consent_version = models.CharField(_("사진 동의 버전"), max_length=64, blank=True)
+    notice_accepted_at = models.DateTimeField(_("고지 확인 시각"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("피팅 작업")

@@ -24,6 +24,7 @@ from common.remote.wake import park
 from common.stored_text import StoredText
 from tryon import storage
 from tryon.garments import GarmentFetchHandler, GarmentUnavailable, prepared_garment
+from tryon.labels import label_tryon_result
 from tryon.models import EngineCall, TryOnJob
 from tryon.providers import messages
 from tryon.providers.base import EngineError, EngineResult, RemoteEngine, TryOnEngine
@@ -65,6 +66,7 @@ def finish(job: TryOnJob, *, result: EngineResult | None, error: str = "", metad
     """
     result_name = ""
     if result is not None:
+        result = label_tryon_result(job=job, result=result)
         result_name = storage.save_file(
             f"results/{job.merchant_id}/{job.id}-{secrets.token_hex(8)}.{result.extension}", result.image
         )

@@ -3,6 +3,9 @@ and documented by one serializer."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,6 +14,7 @@ from common.fields import StrictUUIDField
 from common.openapi import envelope
 from common.serializers import BlankAsNullCharField, BlankAsNullURLField, ConditionalFieldsSerializer
 from common.timestamps import IsoZDateTimeField
+from tryon.ai_notice import LANGUAGES, MARK_TEXT, NOTICE_VERSION_PATTERN, NoticeTexts, notice_time_is_plausible
 from tryon.models import ShareLink, TryOnFeedback, TryOnJob
 from tryon.selectors import result_is_kept, result_url
 from tryon.services import share_url_for
@@ -29,6 +33,70 @@ class TryOnCreateSerializer(serializers.Serializer):
     productPageUrl = serializers.URLField(max_length=2000, required=False, allow_blank=True, default="")
     # Not in the spec: lets the storefront widget identify the shopper for the per-visitor daily limit.
     visitorId = serializers.UUIDField(required=False, allow_null=True, default=None)
+    # Not in the spec either (a superset, docs/ai-labels.md): the shopper's language for the result's AI mark
+    # and the share page, and the record of the AI notice the shopper accepted before the photo was sent.
+    language = serializers.ChoiceField(
+        choices=["ko", "en"], required=False, default="ko", help_text="결과 이미지의 'AI 생성' 표시와 공유 페이지 언어"
+    )
+    aiNoticeVersion = serializers.RegexField(
+        NOTICE_VERSION_PATTERN,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="사용자에게 보여 준 생성형 AI 고지문의 버전 (GET /api/ai-notice의 noticeVersion 또는 자체 버전)",
+    )
+    consentVersion = serializers.RegexField(
+        NOTICE_VERSION_PATTERN,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="사용자가 동의한 사진 이용 동의문의 버전",
+    )
+    noticeAcceptedAt = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="사용자가 고지를 보고 동의한 시각 (없으면 요청을 받은 시각). 24시간 이전이나 미래는 거부됩니다.",
+    )
+
+    def validate_noticeAcceptedAt(self, value: datetime | None) -> datetime | None:  # noqa: N802 (the field's name)
+        if value is not None and not notice_time_is_plausible(value):
+            raise serializers.ValidationError("최근 24시간 안의 시각이어야 합니다.")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if (attrs.get("consentVersion") or attrs.get("noticeAcceptedAt")) and not attrs.get("aiNoticeVersion"):
+            raise serializers.ValidationError(
+                {"aiNoticeVersion": "consentVersion, noticeAcceptedAt과 함께 보내야 합니다."}
+            )
+        return attrs
+
+
+class AiNoticeLanguageSerializer(serializers.Serializer):
+    notice = serializers.CharField(help_text="생성형 AI 사용 고지문")
+    consent = serializers.CharField(help_text="사진 이용 동의문")
+    mark = serializers.CharField(help_text="결과 이미지에 들어가는 표시")
+
+
+# Renders tryon.ai_notice.CURRENT.
+class AiNoticeDataSerializer(serializers.Serializer):
+    noticeVersion = serializers.CharField(source="version")
+    consentVersion = serializers.CharField(source="consent_version")
+    texts = serializers.SerializerMethodField(help_text="언어(ko, en)별 문구")
+
+    @extend_schema_field(serializers.DictField(child=AiNoticeLanguageSerializer()))
+    def get_texts(self, notice: NoticeTexts) -> dict[str, dict[str, str]]:
+        return {
+            language: {
+                "notice": notice.notice[language],
+                "consent": notice.consent[language],
+                "mark": MARK_TEXT[language],
+            }
+            for language in LANGUAGES
+        }
+
+
+AiNoticeResponse = envelope("AiNotice", AiNoticeDataSerializer)
 
 
 class FeedbackSerializer(serializers.Serializer):

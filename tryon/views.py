@@ -7,6 +7,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
@@ -27,14 +30,23 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "tryon/share_gone.html", {"message": "존재하지 않는 공유 링크입니다."}, status=404)
     data = SharedTryOnDataSerializer(link).data
     base = settings.PUBLIC_BASE_URL
-    context = {
-        **data,
-        "page_url": base + reverse("tryon-share-page", kwargs={"token": token}),
-        "og_image_url": base + reverse("tryon-share-og-image", kwargs={"token": token}),
-        "title": f"{link.job.product_title} 가상 피팅" if link.job.product_title else "가상 피팅 결과",
-        "preview": bool(link.job.metadata.get("preview")),
-    }
-    response = render(request, "tryon/share_page.html", context)
+    # The page speaks the shopper's language, as the result's AI mark does.
+    language = link.job.language if link.job.language in ("ko", "en") else "ko"
+    with translation.override(language):
+        default_title = gettext("가상 피팅 결과")
+        context = {
+            **data,
+            "language": language,
+            "page_url": base + reverse("tryon-share-page", kwargs={"token": token}),
+            "og_image_url": base + reverse("tryon-share-og-image", kwargs={"token": token}),
+            "verify_url": reverse("verify-page") + "?" + urlencode({"share": token}),
+            "title": gettext("%(product)s 가상 피팅") % {"product": link.job.product_title}
+            if link.job.product_title
+            else default_title,
+            "default_title": default_title,
+            "preview": bool(link.job.metadata.get("preview")),
+        }
+        response = render(request, "tryon/share_page.html", context)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response

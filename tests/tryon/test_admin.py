@@ -96,11 +96,12 @@ def test_merchant_sets_quota_and_retention_in_the_dashboard(merchant, other_merc
     assert listing.status_code == 200
     limits = TryOnSettings.objects.get(merchant=merchant)
     url = f"/admin/tryon/tryonsettings/{limits.pk}/change/"
-    refused = client.post(url, {"monthly_quota": 5, "result_retention_days": 3, "visitor_daily_limit": ""})
+    mark = {"ai_mark_position": "bottom-left", "ai_mark_theme": "dark", "ai_mark_size": "medium"}
+    refused = client.post(url, {"monthly_quota": 5, "result_retention_days": 3, "visitor_daily_limit": "", **mark})
     assert refused.status_code == 200 and "errornote" in refused.content.decode()
     limits.refresh_from_db()
     assert limits.result_retention_days == 30
-    saved = client.post(url, {"monthly_quota": 5, "result_retention_days": 14, "visitor_daily_limit": 3})
+    saved = client.post(url, {"monthly_quota": 5, "result_retention_days": 14, "visitor_daily_limit": 3, **mark})
     assert saved.status_code == 302
     limits.refresh_from_db()
     assert (limits.monthly_quota, limits.result_retention_days, limits.visitor_daily_limit) == (5, 14, 3)

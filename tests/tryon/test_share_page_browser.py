@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import uuid
 from collections.abc import Iterator
@@ -10,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from tests.support.browser import chromium_context
+from tests.support.credentials import corner_share
 from tests.tryon.conftest import decode, make_completed_job, person_jpeg
 from tests.tryon.test_tryon_jobs import upload
 from tryon.models import ShareLink
@@ -82,3 +85,42 @@ def test_expired_share_page_is_a_friendly_410(live_server, page, merchant, setti
     page.screenshot(path=str(SCREENSHOT_DIR / "tryon-share-expired.png"))
     unknown = page.goto(f"{live_server.url}/share/unknown-token")
     assert unknown.status == 404
+
+
+def test_the_share_page_shows_the_mark_and_leads_to_the_check(
+    live_server, page, api_key_client, image_server, loopback_allowed, fashn_settings, fake_fashn
+):
+    loopback_allowed.PUBLIC_BASE_URL = live_server.url
+    created = upload(api_key_client, image_server, productTitle="블루 린넨 셔츠")
+    job_id = created.json()["data"]["jobId"]
+    shared = api_key_client.post(f"/api/tryon/{job_id}/share", {"visitorId": str(uuid.uuid4())}, format="json")
+    assert page.goto(shared.json()["data"]["shareUrl"]).status == 200
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#result'); return i.complete && i.naturalWidth > 0 }"
+    )
+    # The friend sees the "AI 생성" label in the picture (FASHN's fake answers one flat colour) and beside it.
+    shown = Image.open(io.BytesIO(page.locator("#result").screenshot()))
+    assert corner_share(shown, "bottom-left", "dark") > 0.05
+    assert all(corner_share(shown, corner, "dark") == 0 for corner in ("top-left", "top-right", "bottom-right"))
+    assert page.inner_text("#ai-badge") == "AI 생성 이미지"
+    assert "실제로 입어 본 사진이 아닙니다" in page.inner_text("#ai-note")
+    page.screenshot(path=str(SCREENSHOT_DIR / "tryon-share-page-ai-mark.png"), full_page=True)
+
+    page.click("#verify-link")
+    page.wait_for_selector("#verify-headline")
+    assert page.get_attribute("#verify-headline", "data-state") == "verified"
+    assert page.inner_text("#verify-headline") == "이 서비스가 만들고 서명한 이미지이며, 서명 이후 바뀌지 않았습니다."
+    details = page.inner_text("#verify-details")
+    assert "FASHN tryon-v1.6" in details and "생성형 AI가 만든 이미지" in details
+    page.screenshot(path=str(SCREENSHOT_DIR / "verify-page.png"), full_page=True)
+
+    # The same check by uploading the file the share page showed.
+    page.goto(f"{live_server.url}/verify")
+    token = shared.json()["data"]["shareUrl"].rsplit("/", 1)[1]
+    result = page.request.get(f"{live_server.url}/api/share/{token}/og-image")  # follows the redirect
+    upload_path = SCREENSHOT_DIR / "shared-result.jpg"
+    upload_path.write_bytes(result.body())
+    page.set_input_files("#image", str(upload_path))
+    page.click("#verify-upload button")
+    page.wait_for_selector("#verify-headline")
+    assert page.get_attribute("#verify-headline", "data-state") == "verified"

@@ -331,7 +331,7 @@ def test_demo_store_panel_try_on_feedback_and_share(browser, live_server, settin
         " return i.complete && i.naturalWidth > 0 }"
     )
     assert page.inner_text("#tryon-status") == "완성됐어요!"
-    assert page.inner_text("#preview-badge") == "미리보기 이미지 (간이 엔진)"
+    assert page.inner_text("#ai-badge") == "AI 생성 이미지 · 미리보기 (간이 엔진)"
     page.click("#vote-good")
     page.wait_for_function(
         "() => document.querySelector('#toile-panel').shadowRoot.querySelector('#vote-status').textContent"

@@ -237,16 +237,22 @@ class FashnEngine:
                 return b"".join(chunks)
 
     def result_from_output(self, data: bytes, *, prediction_id: str) -> EngineResult:
-        return result_from_output(data, prediction_id=prediction_id, mode=self.mode)
+        return result_from_output(data, prediction_id=prediction_id, mode=self.mode, model=self.model_name)
 
 
-def result_from_output(data: bytes, *, prediction_id: str, mode: str) -> EngineResult:
+def result_from_output(data: bytes, *, prediction_id: str, mode: str, model: str) -> EngineResult:
     """FASHN's output bytes decoded for real (CPU work, run in a worker slot) and kept as JPEG or PNG."""
     try:
         decoded = open_untrusted_image(data, allowed_formats=("JPEG", "PNG", "WEBP"))
     except InvalidInput as exc:
         raise EngineError(messages.FASHN_RESULT_NOT_IMAGE(), code="BadResponse") from exc
-    metadata = {"engine": FashnEngine.name, "preview": False, "predictionId": prediction_id, "mode": mode}
+    metadata = {
+        "engine": FashnEngine.name,
+        "preview": False,
+        "predictionId": prediction_id,
+        "mode": mode,
+        "model": model,
+    }
     if decoded.format == "WEBP":  # stored as PNG so every browser and the share page can show it
         return EngineResult(encode_png(decoded.image), "png", metadata)
     return EngineResult(data, "jpg" if decoded.format == "JPEG" else "png", metadata)

@@ -7,13 +7,21 @@ from tryon.selectors import visitor_key_for
 from tryon.services.feedback import submit_feedback
 from tryon.services.jobs import create_tryon_job, delete_tryon_job, enqueue_job
 from tryon.services.retention import purge_expired, purge_orphaned_files
-from tryon.services.sharing import ShareResult, share_image_url, share_job, share_url_for, view_share_link
+from tryon.services.sharing import (
+    ShareResult,
+    live_share_link,
+    share_image_url,
+    share_job,
+    share_url_for,
+    view_share_link,
+)
 
 __all__ = [
     "ShareResult",
     "create_tryon_job",
     "delete_tryon_job",
     "enqueue_job",
+    "live_share_link",
     "purge_expired",
     "purge_orphaned_files",
     "share_image_url",

@@ -16,6 +16,7 @@ from common.stored_text import StoredText
 from common.tasks import enqueue_on_commit, publish
 from merchants.models import Merchant
 from tryon import pipeline, storage
+from tryon.ai_notice import NoticeRecord
 from tryon.images import prepare_person_photo
 from tryon.models import TryOnJob, TryOnSettings
 from tryon.selectors import monthly_requests, settings_for
@@ -53,13 +54,16 @@ def create_tryon_job(
     product_page_url: str = "",
     visitor_key: str = "",
     channel: str = "",
+    language: str = "ko",
+    notice: NoticeRecord | None = None,
 ) -> TryOnJob:
     """Checks the inputs, the merchant's quota and the visitor's daily limit, stores the photo and enqueues
     the job. Nothing is stored and nothing counted when any check fails. A broker outage fails the job and
     answers 503 (QueueUnavailable). The product image is fetched by the worker (tryon/garments.py): a host that
     is slow, down or serves no image fails the job, never the request.
 
-    ``channel="widget"`` marks a job of the storefront widget (publishable key) for the widget funnel."""
+    ``channel="widget"`` marks a job of the storefront widget (publishable key) for the widget funnel.
+    ``language`` is the shopper's (the result's AI mark); ``notice`` the AI notice the shopper accepted."""
     from tryon.tasks import run_tryon_job_task  # tasks import the services: imported here to break the cycle
 
     person = prepare_person_photo(user_image)
@@ -95,6 +99,10 @@ def create_tryon_job(
                     person_image=saved[0],
                     enqueued_at=timezone.now(),
                     metadata={"channel": channel} if channel else {},
+                    language=language,
+                    ai_notice_version=notice.version if notice else "",
+                    consent_version=notice.consent_version if notice else "",
+                    notice_accepted_at=notice.accepted_at if notice else None,
                 )
                 record_usage(merchant=merchant, field="requested")
                 metrics.JOBS_ACCEPTED.labels("tryon").inc()

@@ -66,7 +66,8 @@ def share_job(
         return ShareResult(link, created=True)
 
 
-def _live_link(token: str) -> ShareLink:
+def live_share_link(token: str) -> ShareLink:
+    """The link, if it may still be opened (404 unknown, 410 expired or its result deleted); not counted."""
     link = share_link_by_token(token=token)
     if link.expires_at <= timezone.now():
         raise Gone("만료된 공유 링크입니다.")
@@ -77,7 +78,7 @@ def _live_link(token: str) -> ShareLink:
 
 def view_share_link(*, token: str) -> ShareLink:
     """The link of a public view, its ``view_count`` incremented atomically (404 unknown, 410 expired)."""
-    link = _live_link(token)
+    link = live_share_link(token)
     with transaction.atomic():
         ShareLink.objects.filter(pk=link.pk).update(view_count=F("view_count") + 1)
         if tryon_job_from_widget(link.job):
@@ -87,7 +88,7 @@ def view_share_link(*, token: str) -> ShareLink:
 
 
 def share_image_url(*, token: str) -> str:
-    link = _live_link(token)
+    link = live_share_link(token)
     url = result_url(link.job)
     if url is None:
         raise NotFound("공유된 피팅 결과가 없습니다.")

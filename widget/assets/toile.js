@@ -11,6 +11,9 @@
   var POLL_MS = 3000; // the Toile contract asks for 3–5 s between status polls
   var POLL_LIMIT_MS = 5 * 60 * 1000;
   var MAX_EDGE = 1600;
+  // The AI notice and photo consent texts shown before a photo is sent, and their versions (tryon/ai_notice.py
+  // keeps the same texts under the same versions; a changed text gets a new version in both places).
+  var NOTICE = { version: "ai-notice-2026-12", consentVersion: "photo-consent-2026-12" };
   var lang = /^en/i.test((script && script.getAttribute("data-toile-lang")) || document.documentElement.lang || "")
     ? "en"
     : "ko";
@@ -42,6 +45,9 @@
       needBody: "키, 몸무게, 성별을 입력해 주세요.",
       tryTitle: "가상 피팅",
       tryIntro: "내 사진으로 이 옷을 입은 모습을 미리 볼 수 있어요.",
+      aiTitle: "생성형 AI 안내",
+      aiNotice:
+        "이 가상 피팅은 생성형 AI로 이미지를 만듭니다. 결과는 실제로 입어 본 사진이 아니라 AI가 만든 이미지이며, 'AI 생성' 표시와 콘텐츠 자격 증명(C2PA)이 함께 붙습니다.",
       consent:
         "사진을 가상 피팅 이미지를 만드는 데에만 사용하는 것에 동의합니다. 사진은 처리가 끝나면 바로 삭제되고, " +
         "위치 정보(EXIF)는 업로드 전에 지워집니다. 결과 이미지는 쇼핑몰이 정한 기간이 지나면 삭제됩니다.",
@@ -54,7 +60,8 @@
       progress: "피팅 이미지를 만들고 있어요… {n}%",
       done: "완성됐어요!",
       failed: "피팅 이미지를 만들지 못했어요.",
-      preview: "미리보기 이미지 (간이 엔진)",
+      aiBadge: "AI 생성 이미지",
+      preview: "미리보기 (간이 엔진)",
       rate: "결과가 마음에 드세요?",
       good: "좋아요",
       bad: "별로예요",
@@ -97,6 +104,9 @@
       needBody: "Please enter your height, weight and gender.",
       tryTitle: "Virtual try-on",
       tryIntro: "See yourself wearing this item, from your own photo.",
+      aiTitle: "About generative AI",
+      aiNotice:
+        "This virtual try-on uses generative AI to make the image. The result is a picture made by AI, not a photo of you wearing the item, and it carries an 'AI-generated' mark and Content Credentials (C2PA).",
       consent:
         "I agree that my photo is used only to make the try-on image. The photo is deleted as soon as it is " +
         "processed, and its location data (EXIF) is removed before upload. The result is deleted after the " +
@@ -110,7 +120,8 @@
       progress: "Making your try-on image… {n}%",
       done: "Done!",
       failed: "The try-on image could not be made.",
-      preview: "Preview image (basic engine)",
+      aiBadge: "AI-generated image",
+      preview: "Preview (basic engine)",
       rate: "Do you like the result?",
       good: "Like",
       bad: "Dislike",
@@ -250,6 +261,12 @@
       form.append("productTitle", options.productTitle || "");
       form.append("productPageUrl", options.productPageUrl || location.href.split("#")[0]);
       form.append("visitorId", visitorId());
+      form.append("language", options.language === "en" || options.language === "ko" ? options.language : lang);
+      // Only a caller that showed the notice says so: the widget's own panel, or a shop's UI passing Toile.notice.
+      if (options.notice && options.notice.version) {
+        form.append("aiNoticeVersion", options.notice.version);
+        form.append("consentVersion", options.notice.consentVersion || "");
+      }
       return api("POST", "/api/tryon", form);
     }).then(function (accepted) {
       if (options.onProgress) options.onProgress({ jobId: accepted.jobId, status: accepted.status, progress: 0 });
@@ -314,7 +331,8 @@
     ".thumb{display:block;max-width:96px;max-height:120px;margin:10px auto 0;border-radius:8px}" +
     ".bar{height:8px;background:#e8e4dc;border-radius:4px;overflow:hidden;margin:12px 0 4px}.bar i{display:block;height:8px;width:0;background:#2f5d50;transition:width .4s}" +
     ".shot{display:block;width:100%;border-radius:12px;margin-top:10px;background:#eee}" +
-    ".badge{display:inline-block;margin-top:8px;font-size:12px;padding:2px 8px;border-radius:999px;background:#efe9dc;color:#6b5a2e}" +
+    ".badge{display:inline-block;margin-top:8px;font-size:12px;padding:2px 8px;border-radius:999px;background:#1d1d1f;color:#fff;font-weight:700}" +
+    ".notice{margin:10px 0 0;padding:10px 12px;border-radius:10px;background:#eef3f1;color:#1d1d1f;font-size:12px}.notice strong{display:block;margin-bottom:2px;color:#2f5d50}" +
     ".votes{display:flex;gap:8px;margin-top:6px}.votes button{flex:1;padding:10px;border:1px solid #d2d2d7;border-radius:10px;background:#fff;font-size:15px;cursor:pointer}" +
     ".link{display:flex;gap:6px;margin-top:8px}.link input{flex:1;min-width:0;padding:9px;border:1px solid #d2d2d7;border-radius:10px;font-size:13px}" +
     ".link button{padding:9px 12px;border:0;border-radius:10px;background:#2f5d50;color:#fff;cursor:pointer}" +
@@ -544,6 +562,7 @@
         productImageUrl: product.image,
         category: product.category,
         productTitle: product.title,
+        notice: NOTICE,
         onProgress: function (job) {
           bar.firstChild.style.width = job.progress + "%";
           label(status, "progress", job.progress);
@@ -566,7 +585,11 @@
 
     section.appendChild(h("h3", { t: "tryTitle" }));
     section.appendChild(h("div", { class: "muted", t: "tryIntro" }));
-    section.appendChild(h("label", { class: "consent" }, [consent, h("span", { t: "consent" })]));
+    // Told before the photo can be chosen or sent (Korea's AI Basic Act, Art. 31): generative AI makes the image.
+    section.appendChild(h("div", { class: "notice", id: "ai-notice", role: "note" }, [
+      h("strong", { t: "aiTitle" }), h("span", { id: "ai-notice-text", t: "aiNotice" }),
+    ]));
+    section.appendChild(h("label", { class: "consent" }, [consent, h("span", { id: "consent-text", t: "consent" })]));
     section.appendChild(h("div", { class: "pick" }, [
       h("label", {}, [h("input", { type: "file", accept: "image/*", capture: "user", id: "photo-camera", onchange: choose }), h("span", { t: "camera" })]),
       h("label", {}, [h("input", { type: "file", accept: "image/jpeg,image/png", id: "photo-file", onchange: choose }), h("span", { t: "file" })]),
@@ -582,7 +605,10 @@
 
   function showResult(box, job) {
     box.appendChild(h("img", { class: "shot", id: "tryon-image", src: job.resultImageUrl, alt: "" }));
-    if (job.preview) box.appendChild(h("span", { class: "badge", id: "preview-badge", t: "preview" }));
+    // The image carries its own "AI 생성" mark; this says it once more beside it, with the preview engine's note.
+    var badge = h("span", { class: "badge", id: "ai-badge" }, [h("span", { t: "aiBadge" })]);
+    if (job.preview) badge.appendChild(h("span", { id: "preview-badge" }, [" · ", h("span", { t: "preview" })]));
+    box.appendChild(badge);
     var votes = h("div", { class: "votes" });
     var voted = h("div", { class: "muted", id: "vote-status", "aria-live": "polite" });
     [["GOOD", "👍", "good"], ["BAD", "👎", "bad"]].forEach(function (entry) {
@@ -637,6 +663,16 @@
     feedback: feedback,
     share: share,
     visitorId: visitorId,
+    // For shops with their own try-on UI: show these texts before the photo is sent, then pass
+    // { notice: Toile.notice } to tryOn() so the job records which version the shopper saw.
+    notice: {
+      version: NOTICE.version,
+      consentVersion: NOTICE.consentVersion,
+      text: function (language) {
+        var texts = TEXT[language === "en" ? "en" : "ko"];
+        return { notice: texts.aiNotice, consent: texts.consent };
+      },
+    },
   };
 
   function start() {

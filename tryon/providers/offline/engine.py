@@ -10,8 +10,8 @@
 
 A category the photo cannot carry (trousers without hips in view, a dress without knees) fails with a message
 telling the shopper which photo works, rather than a wrong picture. When no person is found at all the
-garment is centred, and the metadata says so. The result is labelled as a preview, in the image and in the
-job's metadata: it is not a generative try-on.
+garment is centred, and the metadata says so. The result is a preview (``preview`` in the metadata): when it is
+stored, tryon/labels.py draws "AI 생성 · 미리보기" on it with the AI mark of every try-on result.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from tryon.providers.offline.body import analyse_body
 from tryon.providers.offline.fit import fit_garment
 from tryon.providers.offline.frame import CannotPlace
 from tryon.providers.offline.garment import NoGarmentFound, cut_out_garment, shape_of
-from tryon.providers.offline.render import centred, compose, draw_preview_badge, warp_garment
+from tryon.providers.offline.render import centred, compose, warp_garment
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ NEEDS = {
 
 @dataclass(frozen=True)
 class Preview:
-    image: Image.Image  # with the preview badge
+    image: Image.Image  # unlabelled: the stored result gets its AI mark and PREVIEW label (tryon/labels.py)
     garment_alpha: np.ndarray  # float32 H × W: how opaque the garment is in each pixel
     metadata: dict[str, Any]
 
@@ -80,7 +80,6 @@ def render_preview(
             note=messages.OFFLINE_NOTE_POSE(),
         )
     image = Image.fromarray(result)
-    draw_preview_badge(image)
     progress(90)
     return Preview(image=image, garment_alpha=alpha, metadata=metadata)
 

@@ -1,14 +1,11 @@
-"""Putting the warped garment into the photo: the photo's own light on it, soft edges, face and hands in front,
-and the preview badge."""
+"""Putting the warped garment into the photo: the photo's own light on it, soft edges, face and hands in front.
+(The "AI 생성 · 미리보기" label is drawn with every try-on result's AI mark when the result is stored:
+tryon/labels.py.)"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
-import justmytype_intl_cjk
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
 
 from tryon.providers.offline.blur import smooth
 from tryon.providers.offline.fit import Fit
@@ -130,27 +127,3 @@ def centred(photo: np.ndarray, cutout: Cutout, category: str) -> np.ndarray:
     window = result[y0 : y0 + size[1], x0 : x0 + size[0]]
     window[:] = window * (1 - alpha) + rgb * alpha
     return np.clip(result + 0.5, 0, 255).astype(np.uint8)
-
-
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    path = Path(justmytype_intl_cjk.__file__).parent / "fonts/ofl/notosanskr/NotoSansKR[wght].ttf"
-    try:
-        font = ImageFont.truetype(str(path), size)
-        font.set_variation_by_axes([700])
-    except OSError:
-        return ImageFont.load_default(size)
-    return font
-
-
-def draw_preview_badge(image: Image.Image) -> None:
-    draw = ImageDraw.Draw(image, "RGBA")
-    size = max(12, image.width // 28)
-    font = _font(size)
-    text = "미리보기 · PREVIEW"
-    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-    pad = size // 2
-    x, y = pad, image.height - (bottom - top) - 3 * pad
-    draw.rounded_rectangle(
-        (x, y, x + right - left + 2 * pad, y + bottom - top + 2 * pad), radius=pad, fill=(20, 20, 20, 170)
-    )
-    draw.text((x + pad - left, y + pad - top), text, font=font, fill=(255, 255, 255, 255))
