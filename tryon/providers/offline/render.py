@@ -14,7 +14,7 @@ from tryon.providers.offline.warp import warp_part
 
 # Shading: how much of the photo's brightness variation (folds, light, shadow) is laid on the garment, and the
 # softness of its limit, so that a white shirt under a dark coat does not show through as a bright ghost.
-SHADING_GAIN = 0.85
+SHADING_GAIN = 0.95
 SHADING_LIMIT = 60.0
 # Of the slow variation (light falling across the body), this share is kept besides the folds.
 BROAD_LIGHT_SHARE = 0.5
