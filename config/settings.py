@@ -638,6 +638,8 @@ OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_API_BASE = env.str("OPENAI_API_BASE", default="https://api.openai.com")
 OPENAI_IMAGE_MODEL = env.str("OPENAI_IMAGE_MODEL", default="gpt-image-1")
 CONTENT_PROVIDER_TIMEOUT = env.float("CONTENT_PROVIDER_TIMEOUT", default=60.0)
+# A style's artwork waiting this long for an AI provider's slot is drawn by the template instead.
+CONTENT_ARTWORK_MAX_WAIT_SECONDS = env.int("CONTENT_ARTWORK_MAX_WAIT_SECONDS", default=120)
 # Failure-rate circuit breaker (resilience4j terms): open when at least MIN_CALLS calls in the last
 # WINDOW_SECONDS failed at FAILURE_RATE percent or more; stay open OPEN_SECONDS, then half-open.
 CONTENT_BREAKER_FAILURE_RATE = env.float("CONTENT_BREAKER_FAILURE_RATE", default=50.0)
@@ -672,6 +674,8 @@ FASHN_WEBHOOK_BASE_URL = env.str("FASHN_WEBHOOK_BASE_URL", default="")
 # sends no Cache-Control max-age, never longer than the maximum; then revalidated (ETag / Last-Modified).
 TRYON_GARMENT_CACHE_SECONDS = env.int("TRYON_GARMENT_CACHE_SECONDS", default=3600)
 TRYON_GARMENT_CACHE_MAX_SECONDS = env.int("TRYON_GARMENT_CACHE_MAX_SECONDS", default=24 * 3600)
+# A try-on waiting this long for a FASHN slot (a long burst, FASHN paused) ends FAILED with a message to try later.
+TRYON_QUEUE_MAX_WAIT_SECONDS = env.int("TRYON_QUEUE_MAX_WAIT_SECONDS", default=900)
 # Wall-clock limit on fetching one product image (a host trickling bytes is cut off).
 TRYON_PRODUCT_FETCH_SECONDS = env.float("TRYON_PRODUCT_FETCH_SECONDS", default=15.0)
 TRYON_MAX_UPLOAD_BYTES = 10 * 1024 * 1024

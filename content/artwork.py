@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 import pybreaker
+from django.conf import settings
 from django.db import transaction
 from PIL import Image
 
@@ -124,6 +125,13 @@ class ArtworkHandler:
             calls.requeue(call, after=0, provider=following[0], failures=failures)
         else:
             calls.finish(call, failures=failures, then=lambda: self._wake(call))
+
+    def max_wait_seconds(self) -> float | None:
+        return float(settings.CONTENT_ARTWORK_MAX_WAIT_SECONDS)
+
+    def waited_too_long(self, call: ArtworkRequest) -> None:
+        # Its place in the queue is kept, so the next provider is past the limit too: the template draws alone.
+        self._next_provider(call, f"{call.provider}: waited too long")
 
     def give_up(self, call: ArtworkRequest, message: str) -> None:
         calls.finish(call, failures=[*call.failures, message], then=lambda: self._wake(call))

@@ -202,6 +202,12 @@ class GarmentFetchHandler:
         for old in replaced:  # no job reads them any more: a job reads the entry's files inside its own step
             storage.delete_file(old)
 
+    def max_wait_seconds(self) -> float | None:
+        return None  # fetches are short and never wait long for one of their slots
+
+    def waited_too_long(self, call: GarmentImage) -> None:
+        self.give_up(call, PRODUCT_IMAGE_UNAVAILABLE(reason="timeout"))
+
     def give_up(self, call: GarmentImage, message: str, code: str = "PRODUCT_IMAGE_UNAVAILABLE") -> None:
         calls.finish(call, error_code=code, error_message=message[:500], then=lambda: self._wake(call))
 

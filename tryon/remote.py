@@ -141,6 +141,12 @@ class EngineCallHandler:
             progress=percent
         )
 
+    def max_wait_seconds(self) -> float | None:
+        return float(settings.TRYON_QUEUE_MAX_WAIT_SECONDS)
+
+    def waited_too_long(self, call: EngineCall) -> None:
+        self.give_up(call, messages.ENGINE_QUEUE_TOO_LONG(), code="QueueTimeout")
+
     def give_up(self, call: EngineCall, message: str, code: str = "engine_error") -> None:
         calls.finish(
             call,

@@ -66,6 +66,32 @@ def claim_due(
     return claimed
 
 
+def claim_waiting_since(
+    model: RemoteCallModel,
+    *,
+    providers: Iterable[str],
+    before: datetime,
+    owner: str,
+    claim_seconds: float,
+    limit: int,
+) -> list[Any]:
+    """WAITING calls queued since before ``before``, claimed by ``owner`` to be ended (not to be run)."""
+    candidates = list(
+        model._default_manager.filter(state="WAITING", provider__in=list(providers), waiting_since__lt=before).order_by(
+            "waiting_since"
+        )[:limit]
+    )
+    claimed = []
+    for call in candidates:
+        taken = model._default_manager.filter(pk=call.pk, state="WAITING", waiting_since=call.waiting_since).update(
+            state="ACTIVE", claimed_by=owner, claimed_until=timezone.now() + timedelta(seconds=claim_seconds)
+        )
+        if taken:
+            call.state, call.claimed_by = "ACTIVE", owner
+            claimed.append(call)
+    return claimed
+
+
 def save(call: Any, **fields: Any) -> None:
     """Stores what a step learnt (a prediction id, a file name) while the follower keeps working on the call."""
     _update_mine(call, **fields)

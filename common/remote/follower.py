@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from celery import bootsteps
@@ -33,6 +34,7 @@ from common.stored_text import StoredText
 logger = logging.getLogger(__name__)
 
 IDLE_TICK_SECONDS = 0.2
+LONG_WAITS_PER_TICK = 20
 BUSY_TICK_SECONDS = 0.02
 # A step that raised something unexpected is tried again after this many seconds, up to MAX_STEP_FAILURES.
 STEP_RETRY_SECONDS = 5.0
@@ -142,7 +144,28 @@ class Follower:
             )
             for call in due:
                 dispatched = self._dispatch(handler, call) or dispatched
+            self._end_long_waits(handler, now)
         return dispatched
+
+    def _end_long_waits(self, handler: RemoteHandler, now: Any) -> None:
+        """Calls that waited for a slot longer than their handler allows are handed back to it (a content job
+        draws without AI, a try-on fails with a message): a backed-up provider never leaves a job waiting
+        forever."""
+        limit = handler.max_wait_seconds()
+        if limit is None:
+            return
+        for call in calls.claim_waiting_since(
+            handler.model,
+            providers=handler.limits(),
+            before=now - timedelta(seconds=limit),
+            owner=self.owner,
+            claim_seconds=claim_seconds(),
+            limit=LONG_WAITS_PER_TICK,
+        ):
+            try:
+                handler.waited_too_long(call)
+            except Exception:  # its claim runs out and the next tick tries again
+                logger.warning("remote call that waited too long not ended", exc_info=True)
 
     def _dispatch(self, handler: RemoteHandler, call: Any) -> bool:
         key = (handler.name, call.pk)

@@ -32,6 +32,14 @@ class RemoteHandler(Protocol):
         """Ends a call whose steps kept failing unexpectedly (bugs, storage down): ``finish`` with an error."""
         ...
 
+    def max_wait_seconds(self) -> float | None:
+        """How long a call may wait for a slot (None: as long as it takes)."""
+        ...
+
+    def waited_too_long(self, call: Any) -> None:
+        """Ends (or moves on) a claimed call that waited longer than ``max_wait_seconds``."""
+        ...
+
 
 _handlers: dict[str, RemoteHandler] = {}
 

@@ -178,3 +178,29 @@ def test_the_styles_artwork_is_asked_for_at_once(merchant, fake_stability):
         job = wait_until(finished(client, waiting))
     assert job["status"] == "COMPLETED" and {i["provider"] for i in job["images"]} == {"stability"}
     assert fake_stability.peak_in_flight == 3 and fake_stability.calls == 3
+
+
+def test_artwork_that_waits_too_long_for_a_slot_is_drawn_by_the_template(merchant, fake_stability):
+    import threading
+
+    celery_app.conf.task_always_eager = False
+    client = jwt_client_for(merchant)
+    fake_stability.hold = threading.Event()  # one style holds Stability's only slot
+    env = {
+        "STABILITY_API_KEY": "sk-test",
+        "STABILITY_API_BASE": fake_stability.url,
+        "STABILITY_MAX_IN_FLIGHT": "1",
+        "CONTENT_ARTWORK_MAX_WAIT_SECONDS": "2",
+    }
+    with celery_worker(queues="image-generation-job", extra_env=env):
+        job_id = submit(client, {"eventDraftId": "evt-backed-up", "eventInfo": EVENT_INFO})
+        wait_until(lambda: fake_stability.in_flight == 1)
+        from content.models import ArtworkRequest
+
+        wait_until(lambda: ArtworkRequest.objects.filter(job_id=job_id, state="DONE").count() == 2, timeout=30)
+        fake_stability.hold.set()
+        job = wait_until(finished(client, job_id))
+    assert job["status"] == "COMPLETED"
+    assert sorted(i["provider"] for i in job["images"]) == ["stability", "template", "template"]
+    assert sorted(i["fallbackUsed"] for i in job["images"]) == [False, True, True]
+    assert fake_stability.calls == 1

@@ -126,3 +126,19 @@ def test_fashn_s_callback_has_the_worker_read_the_status_at_once(
     assert run["webhook_url"].startswith(f"{live_server.url}/hooks/tryon-engine/")
     assert fake_fashn.webhooks_sent == [run["id"]]
     assert fake_fashn.status_calls[run["id"]] == 1  # the one status read the callback asked for
+
+
+def test_a_try_on_that_waits_too_long_for_fashn_fails_with_a_message(
+    api_key_client, image_server, loopback_allowed, fake_fashn, not_eager
+):
+    fake_fashn.hold = threading.Event()  # the first prediction keeps FASHN's only slot
+    env = {**fake_fashn.worker_env(), "FASHN_MAX_IN_FLIGHT": "1", "TRYON_QUEUE_MAX_WAIT_SECONDS": "2"}
+    with celery_worker(queues="tryon", extra_env=env) as log:
+        job_ids = _accepted(api_key_client, image_server, 2)
+        waited = wait_until(lambda: TryOnJob.objects.filter(pk__in=job_ids, status="FAILED").first(), timeout=60)
+        fake_fashn.hold.set()
+        (served,) = set(job_ids) - {str(waited.pk)}
+        assert wait_until(_all_finished([served]), timeout=60) == ["COMPLETED"], log.read_text()[-3000:]
+    failed = api_key_client.get(f"/api/tryon/{waited.pk}").json()["data"]
+    assert failed["status"] == "FAILED" and "대기 시간이 너무 길어졌습니다" in failed["errorMessage"]
+    assert len(fake_fashn.runs) == 1  # the one that waited too long was never submitted

@@ -16,6 +16,10 @@ UNKNOWN_ENGINE = StoredText(gettext_noop("알 수 없는 피팅 엔진입니다:
 # Any engine
 INPUTS_GONE = StoredText(gettext_noop("입력 이미지가 더 이상 존재하지 않습니다."))
 
+ENGINE_QUEUE_TOO_LONG = StoredText(
+    gettext_noop("피팅 요청이 많아 대기 시간이 너무 길어졌습니다. 잠시 후 다시 시도해 주세요.")
+)
+
 # FASHN
 FASHN_RATE_LIMITED = StoredText(gettext_noop("FASHN 요청 한도를 초과했습니다. 잠시 후 다시 시도해 주세요."))
 FASHN_CONCURRENCY_LIMITED = StoredText(gettext_noop("FASHN 동시 처리 한도를 초과했습니다. 잠시 후 다시 시도해 주세요."))
