@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.timestamps import now_iso_z
+from common.validation_messages import first_validation_message
 
 logger = logging.getLogger(__name__)
 
@@ -239,8 +240,6 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     status_code = response.status_code
     retry_after = None
     if isinstance(exc, drf_exceptions.ValidationError):
-        from common.validation import first_validation_message  # validation imports this module
-
         message = first_validation_message(exc.detail)
     elif isinstance(exc, drf_exceptions.Throttled):
         retry_after = int(exc.wait or 1)  # type: ignore[attr-defined]  # DRF sets it in __init__; the stubs omit it

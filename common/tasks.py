@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from celery import Task
+from celery import Task, current_app
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerUnavailable
@@ -39,20 +39,35 @@ class QueueUnavailable(ServiceUnavailable):
         )
 
 
-def publish(task: Task, *args: Any, **options: Any) -> None:
-    """``task.apply_async(args, **options)``; raises :class:`QueueUnavailable` when the broker is unreachable."""
-    if task.app.conf.task_always_eager:
-        task.apply_async(args=args, **options)  # runs here and now; its own errors are the caller's to see
+def publish(task: Task | str, *args: Any, **options: Any) -> None:
+    """Publishes ``task`` (a task or a task's name) with ``args``; raises :class:`QueueUnavailable` when the
+    broker is unreachable.
+
+    By name is how a service enqueues its own app's task: the tasks module imports the services, never the other
+    way round, and Celery routes a name as it routes the task itself (``CELERY_TASK_ROUTES``). Tasks receive
+    ids, never objects.
+    """
+    app = task.app if isinstance(task, Task) else current_app
+    name = task.name if isinstance(task, Task) else task
+    if app.conf.task_always_eager:
+        # Runs here and now (tests, debugging); its own errors are the caller's to see.
+        _registered(app, name).apply_async(args=args, **options)
         return
     try:
-        task.apply_async(args=args, **options)
+        app.send_task(name, args=args, **options)
     except (BrokerUnavailable, OSError) as exc:
-        logger.error("could not publish %s: %s", task.name, type(exc).__name__)
+        logger.error("could not publish %s: %s", name, type(exc).__name__)
         raise QueueUnavailable() from exc
 
 
+def _registered(app: Any, name: str) -> Task:
+    if name not in app.tasks:
+        app.loader.import_default_modules()  # every app's tasks module, as a worker imports them at start
+    return app.tasks[name]
+
+
 def enqueue_on_commit(
-    task: Task,
+    task: Task | str,
     *args: Any,
     using: str | None = None,
     on_failure: Callable[[], None] | None = None,

@@ -142,4 +142,4 @@ class ArtworkHandler:
         if job is None or ArtworkRequest.objects.filter(job_id=call.job_id).exclude(state="DONE").exists():
             return
         priority = celery_priority(int(job.payload.get("priority") or DEFAULT_PRIORITY))
-        wake(ImageJob, [job.pk], task_name="content.generate_images", options={"priority": priority})
+        wake(ImageJob, [job.pk], task_name=ImageJob.TASK, options={"priority": priority})

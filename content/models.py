@@ -153,6 +153,8 @@ class ImageJob(RecoverableJob):
         return self.id
 
     ACTIVE = (Status.PENDING, Status.PROCESSING)
+    # The Celery task that runs a job (content/tasks.py), published by name (common/tasks.py).
+    TASK = "content.generate_images"
 
     @property
     def is_finished(self) -> bool:

@@ -252,13 +252,11 @@ def request_generation(*, merchant: Merchant, data: dict) -> AcceptedJob:
 def _save_and_enqueue(job: ImageJob, priority: int) -> None:
     """Saves the job and publishes it after commit; if the broker is down the job ends FAILED and the client
     gets 503 (the job never waits for a message that was not sent)."""
-    from content.tasks import generate_images  # tasks import this module: imported here to break the cycle
-
     job.enqueued_at = timezone.now()
     with transaction.atomic():
         job.save()
         enqueue_on_commit(
-            generate_images,
+            ImageJob.TASK,
             job.pk,
             priority=celery_priority(priority),
             on_failure=lambda: fail_job(job_id=job.id, detail=QUEUE_UNAVAILABLE_DETAIL(), code="QUEUE_UNAVAILABLE"),

@@ -28,7 +28,7 @@ MAX_RETRIES = 3
 LEASE_WAIT_RETRIES = 30
 
 
-@shared_task(name="content.generate_images", bind=True, **RETRY_ON_TRANSIENT_DATABASE_ERRORS)
+@shared_task(name=ImageJob.TASK, bind=True, **RETRY_ON_TRANSIENT_DATABASE_ERRORS)
 def generate_images(self: Task, job: str | dict) -> None:
     """Runs one image job (generation or regeneration), named by its id; a message carrying a whole
     ``ImageGenerationJob`` payload (an external producer's) names it by its ``jobId``."""

@@ -213,4 +213,4 @@ class GarmentFetchHandler:
 
     def _wake(self, call: GarmentImage) -> None:
         waiting = TryOnJob.objects.filter(garment=call, parked_on="garment", status__in=TryOnJob.ACTIVE)
-        wake(TryOnJob, list(waiting.values_list("pk", flat=True)), task_name="tryon.run_job")
+        wake(TryOnJob, list(waiting.values_list("pk", flat=True)), task_name=TryOnJob.TASK)

@@ -91,6 +91,8 @@ class TryOnJob(RecoverableJob):
 
     FINISHED = (Status.COMPLETED, Status.FAILED)
     ACTIVE = (Status.PENDING, Status.PROCESSING)
+    # The Celery task that runs a job (tryon/tasks.py), published by name (common/tasks.py).
+    TASK = "tryon.run_job"
 
     id = models.UUIDField(_("작업 ID"), primary_key=True, default=uuid.uuid4, editable=False)
     merchant = models.ForeignKey(

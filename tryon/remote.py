@@ -156,4 +156,4 @@ class EngineCallHandler:
         )
 
     def _wake(self, call: EngineCall) -> None:
-        wake(TryOnJob, [call.job_id], task_name="tryon.run_job")
+        wake(TryOnJob, [call.job_id], task_name=TryOnJob.TASK)

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from common.errors import Forbidden, NotFound
@@ -60,6 +62,11 @@ def result_url(job: TryOnJob) -> str | None:
     if not result_is_kept(job):
         return None
     return storage.signed_file_url(job.result_image)
+
+
+def share_url_for(link: ShareLink) -> str:
+    """The public share page's address."""
+    return settings.PUBLIC_BASE_URL + reverse("tryon-share-page", kwargs={"token": link.token})
 
 
 def share_link_by_token(*, token: str) -> ShareLink:

@@ -16,8 +16,7 @@ from common.serializers import BlankAsNullCharField, BlankAsNullURLField, Condit
 from common.timestamps import IsoZDateTimeField
 from tryon.ai_notice import LANGUAGES, MARK_TEXT, NOTICE_VERSION_PATTERN, NoticeTexts, notice_time_is_plausible
 from tryon.models import ShareLink, TryOnFeedback, TryOnJob
-from tryon.selectors import result_is_kept, result_url
-from tryon.services import share_url_for
+from tryon.selectors import result_is_kept, result_url, share_url_for
 
 
 @extend_schema_field(OpenApiTypes.BINARY)

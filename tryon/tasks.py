@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 LEASE_WAIT_RETRIES = 30
 
 
-@shared_task(name="tryon.run_job", bind=True, ignore_result=True, **RETRY_ON_TRANSIENT_DATABASE_ERRORS)
+@shared_task(name=TryOnJob.TASK, bind=True, ignore_result=True, **RETRY_ON_TRANSIENT_DATABASE_ERRORS)
 def run_tryon_job_task(self: Task, job_id: str) -> None:
     eager = bool(self.request.is_eager)
     try:

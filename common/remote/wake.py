@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
 from common.jobs import JobModel
 from common.remote.handlers import following_inline
+from common.tasks import QueueUnavailable, publish
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +23,8 @@ def park(model: JobModel, job_id: Any, *, on: str, **fields: Any) -> None:
 def wake(model: JobModel, job_ids: list[Any], *, task_name: str, options: dict[str, Any] | None = None) -> None:
     """In the caller's transaction: unparks the jobs and, after commit, publishes ``task_name`` for each.
 
-    By name, so that the remote steps need not import the product's tasks; ``options`` are ``send_task``
-    options (e.g. a priority). A publish that fails leaves the job
+    By name (common/tasks.py), so that the remote steps need not import the product's tasks; ``options`` are
+    publishing options (e.g. a priority). A publish that fails leaves the job
     unparked with its ``enqueued_at``: the recovery task enqueues it again. Following inline (eager Celery),
     the task that waits carries on by itself and nothing is published.
     """
@@ -34,11 +34,11 @@ def wake(model: JobModel, job_ids: list[Any], *, task_name: str, options: dict[s
     if following_inline():
         return
 
-    def publish() -> None:
+    def publish_all() -> None:
         for job_id in job_ids:
             try:
-                current_app.send_task(task_name, args=[str(job_id)], **(options or {}))
-            except Exception:  # broker down: recovery enqueues the job again
-                logger.warning("could not wake a job", exc_info=True, extra={"job_id": str(job_id)})
+                publish(task_name, str(job_id), **(options or {}))
+            except QueueUnavailable:  # broker down: recovery enqueues the job again
+                logger.warning("could not wake a job", extra={"job_id": str(job_id)})
 
-    transaction.on_commit(publish)
+    transaction.on_commit(publish_all)

@@ -12,7 +12,6 @@ from tryon.services.sharing import (
     live_share_link,
     share_image_url,
     share_job,
-    share_url_for,
     view_share_link,
 )
 
@@ -26,7 +25,6 @@ __all__ = [
     "purge_orphaned_files",
     "share_image_url",
     "share_job",
-    "share_url_for",
     "submit_feedback",
     "view_share_link",
     "visitor_key_for",

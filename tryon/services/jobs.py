@@ -33,9 +33,7 @@ QUEUE_FAILURE_MESSAGE = StoredText(
 
 def enqueue_job(job_id: uuid.UUID | str) -> None:
     """Publishes the job for a worker; raises QueueUnavailable when the broker is down."""
-    from tryon.tasks import run_tryon_job_task  # tasks import the services: imported here to break the cycle
-
-    publish(run_tryon_job_task, str(job_id))
+    publish(TryOnJob.TASK, str(job_id))
 
 
 def _fail_unqueued(job_id: uuid.UUID) -> None:
@@ -64,7 +62,6 @@ def create_tryon_job(
 
     ``channel="widget"`` marks a job of the storefront widget (publishable key) for the widget funnel.
     ``language`` is the shopper's (the result's AI mark); ``notice`` the AI notice the shopper accepted."""
-    from tryon.tasks import run_tryon_job_task  # tasks import the services: imported here to break the cycle
 
     person = prepare_person_photo(user_image)
     limits = settings_for(merchant=merchant)  # creates the merchant's settings row, locked below
@@ -108,7 +105,7 @@ def create_tryon_job(
                 metrics.JOBS_ACCEPTED.labels("tryon").inc()
                 if channel == WIDGET_CHANNEL:
                     record_widget_event(merchant_id=merchant.pk, event="uploads")
-                enqueue_on_commit(run_tryon_job_task, str(job_id), on_failure=lambda: _fail_unqueued(job_id))
+                enqueue_on_commit(TryOnJob.TASK, str(job_id), on_failure=lambda: _fail_unqueued(job_id))
     except BaseException:
         for name in saved:
             storage.delete_file(name)

@@ -7,10 +7,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 
 from common.errors import Conflict, Gone, NotFound
@@ -27,10 +25,6 @@ SHARE_TOKEN_BYTES = 24  # 192 bits, URL-safe base64: 32 characters
 class ShareResult:
     link: ShareLink
     created: bool
-
-
-def share_url_for(link: ShareLink) -> str:
-    return settings.PUBLIC_BASE_URL + reverse("tryon-share-page", kwargs={"token": link.token})
 
 
 def share_job(
