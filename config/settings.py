@@ -553,6 +553,8 @@ VERIFY_MAX_UPLOAD_BYTES = env.int("VERIFY_MAX_UPLOAD_BYTES", default=20 * 1024 *
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # plain: "time LEVEL logger message key=value ..."; json: one object per line for a log pipeline.
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if IS_PRODUCTION else "plain")
+# Beat's and the workers' INFO lines about periodic ticks (every few seconds); off, they stay out of the console.
+LOG_PERIODIC_TASKS = env.bool("LOG_PERIODIC_TASKS", default=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -562,9 +564,16 @@ LOGGING = {
         "plain": {"()": "common.logging.ContextFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "common.logging.JsonFormatter"},
     },
-    "filters": {"request_context": {"()": "common.logging.RequestContextFilter"}},
+    "filters": {
+        "request_context": {"()": "common.logging.RequestContextFilter"},
+        "periodic_ticks": {"()": "common.logging.PeriodicTickFilter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_context"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_context", "periodic_ticks"],
+        }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
