@@ -46,10 +46,16 @@ def test_a_line_without_context_is_unchanged_and_tracebacks_stay_below_their_lin
     assert first == "webhook send crashed delivery_id=d-1" and rest[0].startswith("Traceback")
 
 
+def _console(stream: io.StringIO, log_format: str) -> dict:
+    """The project's console handler, writing to ``stream`` in ``log_format``."""
+    handlers: dict = settings.LOGGING["handlers"]
+    return {**handlers["console"], "stream": stream, "formatter": log_format}
+
+
 def _console_lines(records: list[tuple[str, int, str]]) -> str:
     """What the project's console handler prints for (logger, level, message) records."""
     stream = io.StringIO()
-    console = {**settings.LOGGING["handlers"]["console"], "stream": stream, "formatter": "plain"}
+    console = _console(stream, "plain")
     logging.config.dictConfig({**settings.LOGGING, "handlers": {"console": console}})
     try:
         for name, level, message in records:
@@ -83,7 +89,7 @@ def test_tokens_and_keys_in_logged_paths_are_cut_short(db, settings):
 
     stream = io.StringIO()
     for log_format in ("plain", "json"):
-        console = {**settings.LOGGING["handlers"]["console"], "stream": stream, "formatter": log_format}
+        console = _console(stream, log_format)
         logging.config.dictConfig({**settings.LOGGING, "handlers": {"console": console}})
         try:
             assert Client().get("/share/SeCrEtToKeN123").status_code == 404  # Django logs "Not Found: <path>"
