@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import logging.config
+from typing import cast
 
 from django.conf import settings
 
@@ -48,7 +49,7 @@ def test_a_line_without_context_is_unchanged_and_tracebacks_stay_below_their_lin
 
 def _console(stream: io.StringIO, log_format: str) -> dict:
     """The project's console handler, writing to ``stream`` in ``log_format``."""
-    handlers: dict = settings.LOGGING["handlers"]
+    handlers = cast(dict, settings.LOGGING["handlers"])
     return {**handlers["console"], "stream": stream, "formatter": log_format}
 
 
