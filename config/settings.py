@@ -685,6 +685,8 @@ TRYON_GARMENT_CACHE_SECONDS = env.int("TRYON_GARMENT_CACHE_SECONDS", default=360
 TRYON_GARMENT_CACHE_MAX_SECONDS = env.int("TRYON_GARMENT_CACHE_MAX_SECONDS", default=24 * 3600)
 # A try-on waiting this long for a FASHN slot (a long burst, FASHN paused) ends FAILED with a message to try later.
 TRYON_QUEUE_MAX_WAIT_SECONDS = env.int("TRYON_QUEUE_MAX_WAIT_SECONDS", default=900)
+# A cached product image no try-on used for this many days is deleted (the next try-on fetches it again).
+TRYON_GARMENT_KEEP_DAYS = env.int("TRYON_GARMENT_KEEP_DAYS", default=7)
 # Wall-clock limit on fetching one product image (a host trickling bytes is cut off).
 TRYON_PRODUCT_FETCH_SECONDS = env.float("TRYON_PRODUCT_FETCH_SECONDS", default=15.0)
 TRYON_MAX_UPLOAD_BYTES = 10 * 1024 * 1024

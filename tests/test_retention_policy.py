@@ -17,7 +17,7 @@ from sizing.models import BodyMeasurement, SizeFeedback
 from sizing.tasks import purge_personal_data_task
 from tests.sizing.conftest import make_try_on_job
 from tryon import storage as tryon_storage
-from tryon.models import TryOnFeedback, TryOnJob
+from tryon.models import GarmentImage, TryOnFeedback, TryOnJob
 from tryon.tasks import purge_expired_task
 from tryon.tasks import purge_orphaned_files_task as purge_tryon_files
 
@@ -94,12 +94,19 @@ def test_files_no_row_refers_to_are_deleted_after_the_grace_period(merchant, set
     fresh_orphan = tryon_storage.save_file(f"jobs/{merchant.pk}/{uuid.uuid4()}/person.jpg", b"uploading")
     kept_photo = tryon_storage.save_file(f"jobs/{merchant.pk}/{uuid.uuid4()}/person.jpg", b"in use")
     TryOnJob.objects.create(merchant=merchant, product_image_url="https://shop.example/a.png", person_image=kept_photo)
-    for name in (orphan_photo, orphan_result, kept_photo):
+    orphan_garment = tryon_storage.save_file(f"garments/{merchant.pk}/orphan.png", b"product")
+    cached_garment = tryon_storage.save_file(f"garments/{merchant.pk}/cached.png", b"product")
+    GarmentImage.objects.create(
+        merchant=merchant, url="https://shop.example/a.png", url_digest="a", provider="product-image",
+        state="DONE", prepared_file=cached_garment,
+    )  # fmt: skip
+    for name in (orphan_photo, orphan_result, kept_photo, orphan_garment, cached_garment):
         _backdate(tryon_files, name, 25)
 
     content_files = content_storage.content_storage()
     orphan_image = content_storage.save_image("img-orphan", b"png")
     orphan_logo = content_storage.save_logo("orphan", b"png")
+    orphan_artwork = content_storage.save_artwork("job-img-gone-SIMPLE-1a2b", b"png")
     used_logo = content_storage.save_logo("used", b"png")
     job = ImageJob.objects.create(
         merchant=merchant, event_draft_id="e", payload={"eventInfo": {"logoImage": used_logo}}
@@ -109,11 +116,13 @@ def test_files_no_row_refers_to_are_deleted_after_the_grace_period(merchant, set
         merchant=merchant, job=job, event_draft_id="e", style="SIMPLE", platform="INSTAGRAM", width=1, height=1,
         file_name=used_image, provider="template",
     )  # fmt: skip
-    for name in (orphan_image, orphan_logo, used_logo, used_image):
+    for name in (orphan_image, orphan_logo, used_logo, used_image, orphan_artwork):
         _backdate(content_files, name, 25)
 
-    assert purge_tryon_files.delay().get() == {"jobs": 1, "results": 1}
-    assert purge_content_files.delay().get() == {"images": 1, "logos": 1}
+    assert purge_tryon_files.delay().get() == {"jobs": 1, "results": 1, "garments": 1}
+    assert purge_content_files.delay().get() == {"images": 1, "logos": 1, "artwork": 1}
+    assert not tryon_files.exists(orphan_garment) and tryon_files.exists(cached_garment)
+    assert not content_files.exists(orphan_artwork)
     assert not tryon_files.exists(orphan_photo) and not tryon_files.exists(orphan_result)
     assert tryon_files.exists(fresh_orphan) and tryon_files.exists(kept_photo)
     assert not content_files.exists(orphan_image) and not content_files.exists(orphan_logo)
@@ -172,3 +181,21 @@ def test_the_orphan_sweep_keeps_the_brand_kit_logo_and_drops_the_one_it_replaced
     # (Counts are not compared: files earlier tests left in the shared storage are orphans too.)
     assert purge_content_files.delay().get()["logos"] >= 1
     assert files.exists(current) and not files.exists(replaced)
+
+
+def test_product_images_no_try_on_used_for_a_week_are_deleted(merchant, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.TRYON_GARMENT_KEEP_DAYS = 7
+    kept, stale = (tryon_storage.save_file(f"garments/{merchant.pk}/{name}.png", b"product") for name in "ks")
+    for name, used_days_ago in ((kept, 2), (stale, 8)):
+        GarmentImage.objects.create(
+            merchant=merchant, url=f"https://shop.example/{name}", url_digest=name, provider="product-image",
+            state="DONE", prepared_file=name, last_used_at=timezone.now() - timedelta(days=used_days_ago),
+        )  # fmt: skip
+    assert purge_expired_task.delay().get()["productImagesDeleted"] == 1
+    assert list(GarmentImage.objects.values_list("prepared_file", flat=True)) == [kept]
+    files = tryon_storage.tryon_storage()
+    assert files.exists(kept) and not files.exists(stale)
