@@ -48,7 +48,7 @@ def manage(*args: str) -> str:
 
 def start(command: list[str], log: Path) -> subprocess.Popen:
     """``command`` in a session of its own (its process group is the whole process tree), logging to ``log``."""
-    if command[0] in ("celery", "uvicorn"):
+    if command[0] in ("celery", "uvicorn", "python"):
         command = [str(Path(sys.executable).with_name(command[0])), *command[1:]]  # the virtualenv's, as honcho
     with log.open("wb") as out:
         return subprocess.Popen(

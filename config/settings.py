@@ -5,6 +5,7 @@ With no variable set the app runs embedded: SQLite, local media, a filesystem Ce
 ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis (broker and cache).
 """
 
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -553,6 +554,8 @@ VERIFY_MAX_UPLOAD_BYTES = env.int("VERIFY_MAX_UPLOAD_BYTES", default=20 * 1024 *
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # plain: "time LEVEL logger message key=value ..."; json: one object per line for a log pipeline.
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if IS_PRODUCTION else "plain")
+# Python's warnings go through logging too (logger py.warnings), so every line a process writes is in LOG_FORMAT.
+logging.captureWarnings(True)
 # Beat's and the workers' INFO lines about periodic ticks (every few seconds); off, they stay out of the console.
 LOG_PERIODIC_TASKS = env.bool("LOG_PERIODIC_TASKS", default=False)
 LOGGING = {

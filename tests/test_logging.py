@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import logging.config
 from typing import cast
 
+import pytest
 from django.conf import settings
 
 
@@ -103,3 +105,35 @@ def test_tokens_and_keys_in_logged_paths_are_cut_short(db, settings):
     assert "/share/…" in printed and "/media/tryon/…" in printed
     for secret in ("SeCrEtToKeN123", "SiGnEd", "abc123", "sk_live_1"):
         assert secret not in printed, printed
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_every_line_of_the_web_process_tree_is_json_in_production_format(tmp_path, settings):
+    import os
+    import sys
+    from pathlib import Path
+
+    import requests
+
+    from tests.support.processes import free_port, procfile_process, test_database_url, wait_for_port
+
+    port, log = free_port(), tmp_path / "web.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "SECRET_KEY": settings.SECRET_KEY,
+        "LOG_FORMAT": "json",
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "PYTHONUNBUFFERED": "1",
+    }
+    with procfile_process("web", env, log, port=port):
+        wait_for_port(port, timeout=60)
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
+        assert requests.get(f"http://127.0.0.1:{port}/share/SeCrEt-link", timeout=10).status_code == 404
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    parsed = [json.loads(line) for line in lines]  # uvicorn's supervisor and workers, Django's and ours alike
+    loggers = {entry["logger"] for entry in parsed}
+    assert {"uvicorn.error", "common.access", "django.request"} <= loggers, loggers
+    assert any("parent process" in entry["message"] for entry in parsed)  # the supervisor's own lines
+    assert "SeCrEt-link" not in log.read_text()
