@@ -14,13 +14,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+import uvicorn
+from django.conf import settings
+
 
 def main(argv: list[str]) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    from django.conf import settings
-
-    import uvicorn
-
     # One file per process (several web processes may share VAR_DIR); uvicorn reads it at start.
     handle, name = tempfile.mkstemp(prefix="uvicorn-logging-", suffix=".json", dir=settings.VAR_DIR)
     with os.fdopen(handle, "w") as config:
