@@ -2,12 +2,14 @@
 
 import os
 
-from celery import Celery
-
-import common.task_context  # noqa: F401  (request ids into tasks, the project's logging in workers)
-from common.remote.follower import FollowerStep
-
+# Before anything of the project is imported: `celery -A config` (the Procfile's workers and beat) starts with
+# no DJANGO_SETTINGS_MODULE of its own.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+from celery import Celery  # noqa: E402
+
+import common.task_context  # noqa: E402, F401  (request ids into tasks, the project's logging in workers)
+from common.remote.follower import FollowerStep  # noqa: E402
 
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -387,7 +387,8 @@ if REDIS_URL:
         "visibility_timeout": 3600,
     }
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    # The host is only a name here (the transport reads folders); naming it spares every process a warning.
+    CELERY_BROKER_URL = "filesystem://localhost//"
     for folder in ("queue", "control"):
         (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {

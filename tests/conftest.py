@@ -165,7 +165,7 @@ def filesystem_broker(tmp_path, settings):
     settings.CACHES = {"default": {"BACKEND": "common.cache.AtomicFileBasedCache", "LOCATION": str(var_dir / "cache")}}
     saved = {key: celery_app.conf[key] for key in ("broker_url", "broker_transport_options")}
     celery_app.conf.update(
-        broker_url="filesystem://",
+        broker_url="filesystem://localhost//",
         broker_transport_options={
             "data_folder_in": str(queue),
             "data_folder_out": str(queue),

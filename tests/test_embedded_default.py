@@ -25,7 +25,16 @@ from tests.tryon.conftest import person_jpeg, product_image_server
 pytestmark = pytest.mark.worker
 
 # Variables of the test run that would take the stack off its embedded defaults.
-NOT_EMBEDDED = ("DATABASE_URL", "REDIS_URL", "VAR_DIR", "MEDIA_ROOT", "SECRET_KEY", "TEST_DATABASE_NAME")
+# What `make run` does not set either (the Procfile's processes find config.settings themselves).
+NOT_EMBEDDED = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "VAR_DIR",
+    "MEDIA_ROOT",
+    "SECRET_KEY",
+    "TEST_DATABASE_NAME",
+    "DJANGO_SETTINGS_MODULE",
+)
 
 
 @dataclass
