@@ -480,7 +480,8 @@ WEB_HEADER_TIMEOUT_SECONDS = env.float("WEB_HEADER_TIMEOUT_SECONDS", default=10.
 WEB_HEADER_TIMEOUT_MAX_SECONDS = env.float("WEB_HEADER_TIMEOUT_MAX_SECONDS", default=20.0)
 WEB_BODY_TIMEOUT_SECONDS = env.float("WEB_BODY_TIMEOUT_SECONDS", default=20.0)
 WEB_MIN_RATE_BYTES = env.int("WEB_MIN_RATE_BYTES", default=500)
-# Any request body (dashboard uploads included); the API's own, tighter limits above still answer first.
+# Request bodies outside /api/ (dashboard and admin uploads); /api/ paths have the limits above
+# (common/request_limits.py: one rule for the web front and the size-limit middleware).
 WEB_MAX_BODY_BYTES = env.int("WEB_MAX_BODY_BYTES", default=API_MAX_MULTIPART_BYTES + 1024 * 1024)
 
 # --- Outbound HTTP ------------------------------------------------------------------------------
