@@ -647,7 +647,10 @@ WEBHOOKS_CONCURRENCY = env.int("WEBHOOKS_CONCURRENCY", default=32)
 # Requests in flight to one endpoint, all dispatchers together: an adaptive window (webhooks/services/window.py)
 # that starts at the initial value, grows while answers are fast and halves on timeouts, 5xx/429 and answers
 # slower than WEBHOOKS_SLOW_ANSWER_SECONDS; never above the maximum (nor the merchant's cap on the endpoint).
+# Slow start: a new window grows by one request per fast answer (doubling each round trip) until the first
+# of those signals, then additively as before; off, it grows additively from the start.
 WEBHOOKS_ENDPOINT_INITIAL_CONCURRENCY = env.int("WEBHOOKS_ENDPOINT_INITIAL_CONCURRENCY", default=4)
+WEBHOOKS_ENDPOINT_SLOW_START = env.bool("WEBHOOKS_ENDPOINT_SLOW_START", default=True)
 WEBHOOKS_ENDPOINT_MAX_CONCURRENCY = env.int("WEBHOOKS_ENDPOINT_MAX_CONCURRENCY", default=32)
 WEBHOOKS_SLOW_ANSWER_SECONDS = env.float("WEBHOOKS_SLOW_ANSWER_SECONDS", default=1.0)
 WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)

@@ -1,0 +1,258 @@
+"""Webhooks to one endpoint from a cold start: a fresh stack, 4 000 events committed at once.
+
+Run: .venv/bin/python bench/webhooks_cold_start.py [--events 4000] [--rounds 5]
+
+Needs Redis on 127.0.0.1:6379 (--redis-url, default database 13, flushed before every stack) and PostgreSQL on
+127.0.0.1:5432 as user postgres (creates the database bench_webhooks_cold and drops it at the end). Every
+measurement starts the whole Procfile with honcho as `make run` does (web, the workers, webhooks, beat) on a
+fresh VAR_DIR and an empty Redis database, waits until every process is up, makes a new merchant with one
+endpoint (the receiver process of bench/webhooks_throughput.py: asyncio HTTP/1.1 keep-alive, every
+signature verified with ``standardwebhooks``), commits --events events for it in one transaction through
+``emit_event`` and counts deliveries/s from that commit to the last delivery's arrival (target >= 1 500/s).
+Then, on the same warm stack and endpoint, as many again: the warm window's rate.
+
+Each round measures the stack twice, alternating which goes first: with slow start (the default) and with
+``WEBHOOKS_ENDPOINT_SLOW_START=false`` (the window's previous additive growth from 4, the baseline). The
+figure is the median of the rounds, with the median of the per-round ratios; this machine is shared, so the
+load average before each stack is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.webhooks_throughput import (  # noqa: E402  # the receiver and emitter of the throughput bench
+    collect,
+    emit,
+    first_attempts,
+    free_port,
+    make_endpoints,
+    receiver_main,
+)
+
+POSTGRES = "postgres://postgres@127.0.0.1:5432"
+DATABASE = "bench_webhooks_cold"
+TARGET_RATE = 1500.0
+STACK_START_SECONDS = 120.0
+
+
+@dataclass
+class Drain:
+    rate: float
+    seconds: float
+    missing: int
+    duplicates: int
+    unverified: int
+
+
+@dataclass
+class Round:
+    variant: str
+    load: float
+    cold: Drain
+    warm: Drain
+
+
+def recreate_database(*, drop_only: bool = False) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        if not drop_only:
+            admin.execute(f"CREATE DATABASE {DATABASE}")
+
+
+def flush_redis(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+class Stack:
+    """The Procfile under honcho, as `make run` starts it (after its migrate, collectstatic and demo seed)."""
+
+    def __init__(self, env: dict[str, str], workdir: Path) -> None:
+        self.env, self.workdir = env, workdir
+        self.port = free_port()
+        self.log = workdir / "honcho.log"
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Stack:
+        names = [line.split(":", 1)[0] for line in (ROOT / "Procfile").read_text().splitlines() if ":" in line]
+        env = {**self.env, "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}"}
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "honcho", "start", "-f", "Procfile", "-p", str(self.port)],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + STACK_START_SECONDS
+        while not self._up(names):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.__exit__()
+                raise SystemExit(f"the stack did not start:\n{self.log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.2)
+        time.sleep(1.0)  # every process past its start-up work
+        return self
+
+    def _up(self, names: list[str]) -> bool:
+        """Every Celery worker says ready, beat started, the web process listens."""
+        lines = self.log.read_text(errors="replace").splitlines()
+        for name in names:
+            mine = [line for line in lines if f" {name}.1 " in line]  # honcho's prefix: "12:00:00 web.1  | "
+            command = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith(name))
+            if " worker " in command and not any("ready." in line for line in mine):
+                return False
+            if " beat " in command and not any("beat: Starting" in line for line in mine):
+                return False
+            if "uvicorn" in command and not any("Application startup complete" in line for line in mine):
+                return False
+        return True
+
+    def __exit__(self, *exc: object) -> None:
+        from tests.support.processes import stop_process_group
+
+        if self.process is not None:
+            stop_process_group(self.process, grace=30)
+
+
+def drain(control, endpoint, seqs: range) -> Drain:
+    """Commits ``seqs`` at once for the endpoint; deliveries/s from the commit to the last arrival."""
+    committed, _ = emit(endpoint, seqs, threads=1, at_once=True)
+    expected = set(seqs)
+    records, _, _ = collect(control, expected, set(endpoint.paths))
+    first = first_attempts(records)
+    start = min(committed.values())
+    end = max(first[seq] for seq in expected if seq in first)
+    ids = Counter(record[2] for record in records)
+    if os.environ.get("BENCH_DEBUG"):
+        buckets = Counter(int((t - start) / 0.25) for t in first.values())
+        print("    per 250 ms:", [buckets.get(i, 0) for i in range(max(buckets) + 1)], flush=True)
+    return Drain(
+        rate=len(expected & set(first)) / (end - start),
+        seconds=end - start,
+        missing=len(expected - set(first)),
+        duplicates=sum(count - 1 for count in ids.values()),
+        unverified=sum(1 for record in records if not record[4]),
+    )
+
+
+def measure(variant: str, env: dict[str, str], control, port: int, events: int, seq_start: int) -> Round:
+    flush_redis(env["REDIS_URL"])
+    workdir = Path(tempfile.mkdtemp(prefix="bench-cold-"))
+    load = os.getloadavg()[0]
+    with Stack({**env, "VAR_DIR": str(workdir)}, workdir):
+        endpoint = make_endpoints(f"{variant.replace(' ', '-')}{seq_start}", 1, port, control)
+        cold = drain(control, endpoint, range(seq_start, seq_start + events))
+        warm = drain(control, endpoint, range(seq_start + events, seq_start + 2 * events))
+    return Round(variant, load, cold, warm)
+
+
+def show(number: int, run: Round) -> None:
+    print(
+        f"  round {number}: {run.variant:12s} cold {run.cold.rate:6.0f}/s ({run.cold.seconds:4.1f} s)"
+        f"   warm {run.warm.rate:6.0f}/s ({run.warm.seconds:4.1f} s)   load before {run.load:4.2f}"
+        f"   missing {run.cold.missing + run.warm.missing}, duplicates {run.cold.duplicates + run.warm.duplicates},"
+        f" unverified {run.cold.unverified + run.warm.unverified}",
+        flush=True,
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=4000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    args = parser.parse_args()
+
+    recreate_database()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{POSTGRES}/{DATABASE}",
+        "REDIS_URL": args.redis_url,
+        "SECRET_KEY": secrets.token_urlsafe(50),  # the emitter encrypts endpoint secrets the worker decrypts
+        "SSRF_ALLOW_LOOPBACK": "true",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PYTHONUNBUFFERED": "1",
+    }
+    bench_var = Path(tempfile.mkdtemp(prefix="bench-cold-emitter-"))
+    os.environ.update({**env, "VAR_DIR": str(bench_var), "LOG_LEVEL": "WARNING"})
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    port = free_port()
+    control, child_end = multiprocessing.get_context("spawn").Pipe()
+    receiver = multiprocessing.get_context("spawn").Process(target=receiver_main, args=(port, child_end), daemon=True)
+    receiver.start()
+    assert control.recv() == "ready"
+    variants = {"slow start": {}, "additive": {"WEBHOOKS_ENDPOINT_SLOW_START": "false"}}
+    runs: dict[str, list[Round]] = {name: [] for name in variants}
+    print(f"{args.events} events for one endpoint committed at once on a freshly started Procfile stack (honcho)")
+    try:
+        seq = 0
+        for number in range(1, args.rounds + 1):
+            order = list(variants) if number % 2 else list(reversed(variants))
+            for name in order:
+                runs[name].append(measure(name, {**env, **variants[name]}, control, port, args.events, seq))
+                seq += 2 * args.events
+                show(number, runs[name][-1])
+    finally:
+        control.send(("stop", None))
+        receiver.join(timeout=10)
+        from django.db import connections
+
+        connections.close_all()
+        recreate_database(drop_only=True)
+        flush_redis(args.redis_url)
+
+    cold = statistics.median(run.cold.rate for run in runs["slow start"])
+    baseline = statistics.median(run.cold.rate for run in runs["additive"])
+    warm = statistics.median(run.warm.rate for run in runs["slow start"])
+    ratios = [new.cold.rate / old.cold.rate for new, old in zip(runs["slow start"], runs["additive"], strict=True)]
+    warm_ratios = [run.cold.rate / run.warm.rate for run in runs["slow start"]]
+    lost = sum(run.cold.missing + run.warm.missing for group in runs.values() for run in group)
+    print()
+    print(f"median of {args.rounds} rounds:")
+    print(
+        f"  cold start, slow start (default):        {cold:6.0f} deliveries/s   target >= {TARGET_RATE:.0f}"
+        f"   {'OK' if cold >= TARGET_RATE else 'MISSED'}"
+        f"   (rounds: {', '.join(f'{run.cold.rate:.0f}' for run in runs['slow start'])})"
+    )
+    print(
+        f"  cold start, additive growth (baseline):  {baseline:6.0f} deliveries/s"
+        f"   (rounds: {', '.join(f'{run.cold.rate:.0f}' for run in runs['additive'])})"
+    )
+    print(
+        f"  slow start / additive, cold:             {statistics.median(ratios):6.2f}x"
+        f"   (per round: {', '.join(f'{ratio:.2f}' for ratio in ratios)})"
+    )
+    print(
+        f"  warm window, same stack and endpoint:    {warm:6.0f} deliveries/s; cold / warm"
+        f" {statistics.median(warm_ratios):.2f}x"
+    )
+    print(f"every webhook-id received: {'yes' if lost == 0 else f'NO, {lost} missing'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
