@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.webhooks_throughput import (  # noqa: E402  # the receiver and emitter of the throughput bench
+from webhooks_throughput import (  # noqa: E402  # beside this script: the throughput bench's receiver and emitter
     collect,
     emit,
     first_attempts,
@@ -48,6 +48,7 @@ POSTGRES = "postgres://postgres@127.0.0.1:5432"
 DATABASE = "bench_webhooks_cold"
 TARGET_RATE = 1500.0
 STACK_START_SECONDS = 120.0
+WEBHOOKS_WORKER = "webhooks worker"
 
 
 @dataclass
@@ -57,6 +58,8 @@ class Drain:
     missing: int
     duplicates: int
     unverified: int
+    # CPU seconds of the webhooks worker (all its processes) per delivery: steadier than rates when busy.
+    worker_cpu_per_delivery: float
 
 
 @dataclass
@@ -126,6 +129,30 @@ class Stack:
                 return False
         return True
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds used so far by the stack's processes: the webhooks worker's, and all of them."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        processes: dict[int, tuple[int, str, float]] = {}
+        for entry in Path("/proc").iterdir():
+            try:
+                stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except (OSError, NotADirectoryError):
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            processes[int(entry.name)] = (int(fields[1]), command, (int(fields[11]) + int(fields[12])) / ticks)
+        assert self.process is not None
+        totals = {WEBHOOKS_WORKER: 0.0, "stack": 0.0}
+        for pid, (_, command, cpu) in processes.items():
+            ancestor = pid
+            while ancestor in processes and ancestor != self.process.pid:
+                ancestor = processes[ancestor][0]
+            if ancestor == self.process.pid:
+                totals["stack"] += cpu
+                if "--queues webhooks" in command:
+                    totals[WEBHOOKS_WORKER] += cpu
+        return totals
+
     def __exit__(self, *exc: object) -> None:
         from tests.support.processes import stop_process_group
 
@@ -133,8 +160,9 @@ class Stack:
             stop_process_group(self.process, grace=30)
 
 
-def drain(control, endpoint, seqs: range) -> Drain:
+def drain(control, endpoint, seqs: range, stack: Stack) -> Drain:
     """Commits ``seqs`` at once for the endpoint; deliveries/s from the commit to the last arrival."""
+    cpu_before = stack.cpu_seconds()
     committed, _ = emit(endpoint, seqs, threads=1, at_once=True)
     expected = set(seqs)
     records, _, _ = collect(control, expected, set(endpoint.paths))
@@ -142,15 +170,14 @@ def drain(control, endpoint, seqs: range) -> Drain:
     start = min(committed.values())
     end = max(first[seq] for seq in expected if seq in first)
     ids = Counter(record[2] for record in records)
-    if os.environ.get("BENCH_DEBUG"):
-        buckets = Counter(int((t - start) / 0.25) for t in first.values())
-        print("    per 250 ms:", [buckets.get(i, 0) for i in range(max(buckets) + 1)], flush=True)
+    cpu_after = stack.cpu_seconds()
     return Drain(
         rate=len(expected & set(first)) / (end - start),
         seconds=end - start,
         missing=len(expected - set(first)),
         duplicates=sum(count - 1 for count in ids.values()),
         unverified=sum(1 for record in records if not record[4]),
+        worker_cpu_per_delivery=(cpu_after[WEBHOOKS_WORKER] - cpu_before[WEBHOOKS_WORKER]) / len(seqs),
     )
 
 
@@ -158,17 +185,19 @@ def measure(variant: str, env: dict[str, str], control, port: int, events: int, 
     flush_redis(env["REDIS_URL"])
     workdir = Path(tempfile.mkdtemp(prefix="bench-cold-"))
     load = os.getloadavg()[0]
-    with Stack({**env, "VAR_DIR": str(workdir)}, workdir):
+    with Stack({**env, "VAR_DIR": str(workdir)}, workdir) as stack:
         endpoint = make_endpoints(f"{variant.replace(' ', '-')}{seq_start}", 1, port, control)
-        cold = drain(control, endpoint, range(seq_start, seq_start + events))
-        warm = drain(control, endpoint, range(seq_start + events, seq_start + 2 * events))
+        cold = drain(control, endpoint, range(seq_start, seq_start + events), stack)
+        warm = drain(control, endpoint, range(seq_start + events, seq_start + 2 * events), stack)
     return Round(variant, load, cold, warm)
 
 
 def show(number: int, run: Round) -> None:
     print(
-        f"  round {number}: {run.variant:12s} cold {run.cold.rate:6.0f}/s ({run.cold.seconds:4.1f} s)"
-        f"   warm {run.warm.rate:6.0f}/s ({run.warm.seconds:4.1f} s)   load before {run.load:4.2f}"
+        f"  round {number}: {run.variant:12s} cold {run.cold.rate:6.0f}/s ({run.cold.seconds:4.1f} s,"
+        f" worker CPU {run.cold.worker_cpu_per_delivery * 1000:.2f} ms/delivery)"
+        f"   warm {run.warm.rate:6.0f}/s ({run.warm.seconds:4.1f} s, {run.warm.worker_cpu_per_delivery * 1000:.2f} ms)"
+        f"   load before {run.load:4.2f}"
         f"   missing {run.cold.missing + run.warm.missing}, duplicates {run.cold.duplicates + run.warm.duplicates},"
         f" unverified {run.cold.unverified + run.warm.unverified}",
         flush=True,
@@ -250,6 +279,9 @@ def main() -> int:
         f"  warm window, same stack and endpoint:    {warm:6.0f} deliveries/s; cold / warm"
         f" {statistics.median(warm_ratios):.2f}x"
     )
+    for name, group in runs.items():
+        cpu = statistics.median(run.cold.worker_cpu_per_delivery for run in group)
+        print(f"  webhooks worker CPU per delivery, cold, {name}: {cpu * 1000:.2f} ms (median)")
     print(f"every webhook-id received: {'yes' if lost == 0 else f'NO, {lost} missing'}")
     return 0
 
