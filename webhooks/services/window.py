@@ -37,7 +37,8 @@ from common.cache import counting_cache
 from webhooks.sender import SendResult
 from webhooks.services._log import log
 
-# How often a lane renews its slots and reports its answers (sooner after a congestion signal).
+# How often a lane renews its slots and reports its answers (sooner after a congestion signal, and in slow
+# start after each window's worth of fast answers).
 REFRESH_SECONDS = 0.2
 HOLDER_TTL_SECONDS = 5.0
 IDLE_SECONDS = 600
@@ -93,6 +94,9 @@ class Grant:
     holders: int
     # Another holder stopped for back-pressure since this one took its slots: stop too.
     stop: bool = False
+    # The window is in slow start: holders report after each window's worth of fast answers (a round trip)
+    # rather than every REFRESH_SECONDS, so that it doubles each round trip.
+    slow_start: bool = False
 
     def room_for_another(self) -> bool:
         """Whether one more holder (a dispatcher in another worker process) would get a useful share."""
@@ -187,7 +191,7 @@ def renew(
     except Exception:
         _warn_unshared()
         return Grant(min(want, initial_window()), float(initial_window()), 1)
-    return Grant(granted, state["window"], len(state["holders"]), stopped)
+    return Grant(granted, state["window"], len(state["holders"]), stopped, bool(state.get("slow_start")))
 
 
 def windows(endpoint_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Grant]:
