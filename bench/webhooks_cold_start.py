@@ -27,6 +27,7 @@ import argparse
 import multiprocessing
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -203,6 +204,7 @@ def measure(variant: str, env: dict[str, str], control, port: int, events: int, 
         control.send(("latency", dict.fromkeys(distant.paths, latency)))
         assert control.recv() == "ok"
         new_distant = drain(control, distant, range(seq + 2 * events, seq + 3 * events), stack)
+    shutil.rmtree(workdir, ignore_errors=True)  # kept only when the stack failed (its log says why)
     return Round(variant, load, cold, warm, new_distant)
 
 
@@ -283,6 +285,7 @@ def main() -> int:
         connections.close_all()
         recreate_database(drop_only=True)
         flush_redis(args.redis_url)
+        shutil.rmtree(bench_var, ignore_errors=True)
 
     def rates(name: str, kind: str) -> list[float]:
         return [getattr(run, kind).rate for run in runs[name]]
