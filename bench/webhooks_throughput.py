@@ -59,13 +59,14 @@ SLOW_ANSWER_SECONDS = 2.0
 
 
 def receiver_main(port: int, control) -> None:
-    """Answers 200 (503 on paths marked dead, after 2 s on paths marked slow); verifies each request's
-    signature; records what arrived."""
+    """Answers 200 (503 on paths marked dead, after 2 s on paths marked slow, after the given seconds on paths
+    given a latency); verifies each request's signature; records what arrived."""
     from standardwebhooks import Webhook
 
     verifiers: dict[str, Webhook] = {}
     dead: set[str] = set()
     slow: set[str] = set()
+    latency: dict[str, float] = {}
     records: list[tuple[float, str, str, int, bool]] = []  # (received, path, webhook-id, seq, verified)
     connections = itertools.count()
 
@@ -101,6 +102,8 @@ def receiver_main(port: int, control) -> None:
                 answer += b"\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
                 if path in slow:  # the sender sends one request at a time per connection: no reordering
                     loop.call_later(SLOW_ANSWER_SECONDS, self.answer, answer)
+                elif path in latency:
+                    loop.call_later(latency[path], self.answer, answer)
                 else:
                     self.transport.write(answer)
 
@@ -120,6 +123,9 @@ def receiver_main(port: int, control) -> None:
         elif command == "slow":
             slow.clear()
             slow.update(argument)
+            control.send("ok")
+        elif command == "latency":
+            latency.update(argument)
             control.send("ok")
         elif command == "take":
             usage = resource.getrusage(resource.RUSAGE_SELF)

@@ -6,34 +6,31 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from common.errors import error_json_response, product_for_path
+from common.errors import error_json_response
+from common.request_limits import body_limit
 
 
 class ApiRequestSizeLimitMiddleware:
-    """Refuses oversized API bodies with 413 in the product's format before anything reads them.
+    """Refuses a body declared larger than its path accepts (:mod:`common.request_limits`) with 413 in the
+    product's format, before anything reads it.
 
-    DRF streams JSON bodies past Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``, so the declared length is checked
-    here. Endpoints with their own, tighter limit (try-on photos) check it themselves with their own message.
+    Under the web front this is also how a body the front refused unread is answered: it hands Django the
+    request with the length it saw and no body, so the 413 passes the widget's CORS middleware like any other
+    answer. DRF streams JSON bodies past Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``, hence the check here.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if product_for_path(request.path):
-            limit = (
-                settings.API_MAX_MULTIPART_BYTES
-                if request.content_type == "multipart/form-data"
-                else settings.API_MAX_BODY_BYTES
-            )
-            try:
-                declared = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                return error_json_response(request.path, 400, "Content-Length 헤더가 올바르지 않습니다.")
-            if declared > limit:
-                return error_json_response(
-                    request.path, 413, f"요청 본문이 너무 큽니다 (최대 {limit // (1024 * 1024)}MB)."
-                )
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return error_json_response(request.path, 400, "Content-Length 헤더가 올바르지 않습니다.")
+        if declared:
+            limit = body_limit(request.path_info, request.META.get("CONTENT_TYPE", ""))
+            if declared > limit.max_bytes:
+                return error_json_response(request.path, 413, limit.message)
         return self.get_response(request)
 
 

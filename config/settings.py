@@ -490,7 +490,8 @@ WEB_HEADER_TIMEOUT_SECONDS = env.float("WEB_HEADER_TIMEOUT_SECONDS", default=10.
 WEB_HEADER_TIMEOUT_MAX_SECONDS = env.float("WEB_HEADER_TIMEOUT_MAX_SECONDS", default=20.0)
 WEB_BODY_TIMEOUT_SECONDS = env.float("WEB_BODY_TIMEOUT_SECONDS", default=20.0)
 WEB_MIN_RATE_BYTES = env.int("WEB_MIN_RATE_BYTES", default=500)
-# Any request body (dashboard uploads included); the API's own, tighter limits above still answer first.
+# Request bodies outside /api/ (dashboard and admin uploads); /api/ paths have the limits above
+# (common/request_limits.py: one rule for the web front and the size-limit middleware).
 WEB_MAX_BODY_BYTES = env.int("WEB_MAX_BODY_BYTES", default=API_MAX_MULTIPART_BYTES + 1024 * 1024)
 
 # --- Outbound HTTP ------------------------------------------------------------------------------
@@ -727,7 +728,10 @@ WEBHOOKS_CONCURRENCY = env.int("WEBHOOKS_CONCURRENCY", default=32)
 # Requests in flight to one endpoint, all dispatchers together: an adaptive window (webhooks/services/window.py)
 # that starts at the initial value, grows while answers are fast and halves on timeouts, 5xx/429 and answers
 # slower than WEBHOOKS_SLOW_ANSWER_SECONDS; never above the maximum (nor the merchant's cap on the endpoint).
+# Slow start: a new window grows by one request per fast answer (doubling each round trip) until the first
+# of those signals, then additively as before; off, it grows additively from the start.
 WEBHOOKS_ENDPOINT_INITIAL_CONCURRENCY = env.int("WEBHOOKS_ENDPOINT_INITIAL_CONCURRENCY", default=4)
+WEBHOOKS_ENDPOINT_SLOW_START = env.bool("WEBHOOKS_ENDPOINT_SLOW_START", default=True)
 WEBHOOKS_ENDPOINT_MAX_CONCURRENCY = env.int("WEBHOOKS_ENDPOINT_MAX_CONCURRENCY", default=32)
 WEBHOOKS_SLOW_ANSWER_SECONDS = env.float("WEBHOOKS_SLOW_ANSWER_SECONDS", default=1.0)
 WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)

@@ -9,24 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import socket
-import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 import requests
-from django.conf import settings
 
 from merchants.services import issue_api_key
 from tests.conftest import make_merchant
-from tests.support import processes
-from tests.support.processes import free_port, procfile_process, wait_for_port
+from tests.support.web import WebProcess, procfile_web, raw_exchange
 from tests.tryon.conftest import person_jpeg, product_image_server
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -36,38 +30,15 @@ HEAD_TIMEOUT, HEAD_TIMEOUT_MAX, BODY_TIMEOUT = 8, 10, 8
 BYTE_INTERVAL = 0.2  # a byte every 0.2 s: 5 B/s, far below the 500 B/s that extends a deadline
 
 
-@dataclass
-class WebProcess:
-    url: str
-    port: int
-    log: str = field(default="")
-
-
 @pytest.fixture(scope="module")
 def web(tmp_path_factory, django_db_setup, django_db_blocker) -> Iterator[WebProcess]:
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("web") / "web.log"
-    with django_db_blocker.unblock():
-        database_url = processes.test_database_url()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": settings.SECRET_KEY,
-        "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
-        "SSRF_ALLOW_LOOPBACK": "true",  # the product image is served by this test
-        "CELERY_TASK_ALWAYS_EAGER": "false",
+    deadlines = {
         "WEB_HEADER_TIMEOUT_SECONDS": str(HEAD_TIMEOUT),
         "WEB_HEADER_TIMEOUT_MAX_SECONDS": str(HEAD_TIMEOUT_MAX),
         "WEB_BODY_TIMEOUT_SECONDS": str(BODY_TIMEOUT),
-        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-        "PYTHONUNBUFFERED": "1",
     }
-    with procfile_process("web", env, log_path, port=port):
-        try:
-            wait_for_port(port, timeout=60)
-            yield WebProcess(f"http://127.0.0.1:{port}", port)
-        finally:
-            print(log_path.read_text(errors="replace")[-3000:])
+    with django_db_blocker.unblock(), procfile_web(tmp_path_factory.mktemp("web"), deadlines) as web:
+        yield web
 
 
 class Trickler(threading.Thread):
@@ -180,16 +151,6 @@ def test_tricklers_hold_no_thread_and_end_with_408_in_the_products_format(web, p
         assert b"connection: close" in trickler.answer.lower()
 
 
-def raw_exchange(port: int, request: bytes) -> tuple[int, bytes, dict]:
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(request)
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
-    head, _, body = answer.partition(b"\r\n\r\n")
-    return int(head.split(b" ", 2)[1]), head.lower(), json.loads(body)
-
-
 def test_malformed_http_gets_400_in_the_products_format(web):
     status, _, body = raw_exchange(web.port, b"POST /api/content/generate HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n")
     assert status == 400
@@ -198,14 +159,6 @@ def test_malformed_http_gets_400_in_the_products_format(web):
     status, _, body = raw_exchange(web.port, b"\x16\x03\x01 not http at all\r\n\r\n")
     assert status == 400
     assert body["error"] == "BadRequest" and body["statusCode"] == 400, body
-
-
-def test_a_body_beyond_the_front_limit_is_refused_before_it_is_read(web):
-    declared = settings.API_MAX_MULTIPART_BYTES * 10
-    request = f"POST /api/tryon HTTP/1.1\r\nHost: x\r\nContent-Length: {declared}\r\n\r\n".encode()
-    status, head, body = raw_exchange(web.port, request)
-    assert status == 413 and b"connection: close" in head
-    assert body["error"] == "PayloadTooLarge", body
 
 
 def test_an_idle_connection_is_closed_without_an_answer(web):

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from common.errors import PayloadTooLarge
 from common.openapi import toile_errors
 from common.read_ahead import read_ahead
+from common.request_limits import BodyLimit
 from common.status_cache import PolledJSONNegotiation, json_bytes_response
 from common.validation import validated
 from merchants.api import PublicToileView, ToileApiKeyView
@@ -69,18 +70,16 @@ VISITOR_QUERY = OpenApiParameter(
 class TryOnCreateView(ToileApiKeyView):
     publishable_key_allowed = True
 
+    @classmethod
+    def request_body_limit(cls, content_type: str) -> BodyLimit:
+        """The photo's limit and room for the form: the web front and the size-limit middleware refuse a body
+        declared larger unread (common.request_limits); the upload handler below stops the photo itself."""
+        return BodyLimit(settings.TRYON_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD, UPLOAD_TOO_LARGE_MESSAGE)
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        # Before authentication and before anything reads the body: a declared oversize body is refused unread.
-        limit = settings.TRYON_MAX_UPLOAD_BYTES
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > limit + MULTIPART_OVERHEAD:
-            raise PayloadTooLarge(UPLOAD_TOO_LARGE_MESSAGE)
         django_request = request._request
         django_request.upload_handlers = [
-            UploadLimitHandler(django_request, limit=limit),
+            UploadLimitHandler(django_request, limit=settings.TRYON_MAX_UPLOAD_BYTES),
             MemoryFileUploadHandler(django_request),
             TemporaryFileUploadHandler(django_request),
         ]

@@ -5,8 +5,13 @@ process (``thread_sensitive``), ``WsgiToAsgi`` never calls the response's ``clos
 ``request_finished`` never fires and database connections are not returned), and neither has a read deadline.
 
 - The body is read on the event loop into a spooled file (memory, then disk past 1 MiB) under the body
-  deadline of :mod:`common.web.limits`; past it the client gets 408, past ``WEB_MAX_BODY_BYTES`` 413, both in
-  the product's format and with ``Connection: close``. A client that hangs up costs nothing more.
+  deadline of :mod:`common.web.limits`; past it the client gets 408 in the product's format and
+  ``Connection: close``. A client that hangs up costs nothing more.
+- A body larger than its path accepts (:mod:`common.request_limits`, the rule Django's size-limit middleware
+  applies too) is refused at once: unread if its ``Content-Length`` says so, cut at the limit if it comes
+  chunked. Django then answers the request with the length seen and no body, so its middleware gives the 413
+  in the product's format, with the widget's CORS headers where they apply; ``Connection: close`` ends the
+  exchange (``common.web.protocol`` drains what the client still sends for a moment, so it reads the 413).
 - Only then does a Django thread (``WEB_THREADS`` per process) run the request. The response flows back to the
   loop through a per-response buffer, so a client that reads slowly holds a thread only once that buffer is
   full (a large download), never for an ordinary answer.
@@ -15,6 +20,7 @@ process (``thread_sensitive``), ``WsgiToAsgi`` never calls the response's ``clos
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import sys
 import threading
@@ -26,7 +32,9 @@ from typing import IO, Any
 from wsgiref.util import FileWrapper
 
 from django.conf import settings
+from django.urls import get_resolver
 
+from common.request_limits import body_limit
 from common.web.limits import body_deadline, error_json
 
 logger = logging.getLogger(__name__)
@@ -49,6 +57,13 @@ class RequestRefused(Exception):
         self.status = status
 
 
+class BodyTooLarge(Exception):
+    """The body is larger than its path accepts: at least ``length`` bytes (declared, or received so far)."""
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+
+
 class ReadFirstWsgiFront:
     def __init__(self, wsgi_application: WsgiApp, *, threads: int | None = None) -> None:
         self.wsgi_application = wsgi_application
@@ -61,9 +76,14 @@ class ReadFirstWsgiFront:
         if scope["type"] != "http":  # no websockets here (uvicorn runs with --ws none)
             return
         try:
-            request_body = await read_body(scope, receive)
+            request_body = await read_body(scope, receive, max_body_bytes(scope))
         except RequestRefused as refused:
             await send_error(send, scope["path"], refused.status)
+            return
+        except BodyTooLarge as too_large:
+            # Nothing more of the body is read: Django's size-limit middleware refuses this length (the same
+            # rule) without reading, and the connection closes after its answer.
+            await self._respond(wsgi_environ(scope, io.BytesIO(), too_large.length), send, close_connection=True)
             return
         if request_body is None:  # the client hung up before its request was complete
             return
@@ -71,9 +91,9 @@ class ReadFirstWsgiFront:
         with body:
             await self._respond(wsgi_environ(scope, body, length), send)
 
-    async def _respond(self, environ: dict[str, Any], send: Send) -> None:
+    async def _respond(self, environ: dict[str, Any], send: Send, *, close_connection: bool = False) -> None:
         loop = asyncio.get_running_loop()
-        channel = ResponseChannel(loop)
+        channel = ResponseChannel(loop, close_connection=close_connection)
         done = loop.run_in_executor(self.executor, self._run_wsgi, environ, channel)
         try:
             await channel.pump(send)
@@ -101,6 +121,8 @@ class ReadFirstWsgiFront:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                # The URLconf is imported now, not by the first request's body limit on the event loop.
+                await asyncio.get_running_loop().run_in_executor(self.executor, lambda: get_resolver().url_patterns)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.executor.shutdown(wait=False)
@@ -108,12 +130,22 @@ class ReadFirstWsgiFront:
                 return
 
 
-async def read_body(scope: Scope, receive: Receive) -> tuple[IO[bytes], int] | None:
-    """The request body and its length, read under the body deadline; ``None`` if the client disconnected."""
-    limit = settings.WEB_MAX_BODY_BYTES
+def max_body_bytes(scope: Scope) -> int:
+    """The most body bytes the request's path accepts (0 for a request that announces no body)."""
+    declared = _header(scope, b"content-length")
+    if (declared is None or declared == "0") and _header(scope, b"transfer-encoding") is None:
+        return 0
+    return body_limit(_path_info(scope), _header(scope, b"content-type") or "").max_bytes
+
+
+async def read_body(scope: Scope, receive: Receive, limit: int) -> tuple[IO[bytes], int] | None:
+    """The request body and its length, read under the body deadline; ``None`` if the client disconnected.
+
+    Raises :class:`BodyTooLarge` as soon as the declared length, or the bytes received, pass ``limit``.
+    """
     declared = _header(scope, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise RequestRefused(413)
+        raise BodyTooLarge(int(declared))
     deadline = body_deadline()
     loop = asyncio.get_running_loop()
     started_at = loop.time()
@@ -130,7 +162,7 @@ async def read_body(scope: Scope, receive: Receive) -> tuple[IO[bytes], int] | N
                 if chunk:
                     received += len(chunk)
                     if received > limit:
-                        raise RequestRefused(413)
+                        raise BodyTooLarge(received)
                     body.write(chunk)
                     timer.reschedule(started_at + deadline.seconds_allowed(received))
                 if not message.get("more_body", False):
@@ -159,11 +191,15 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def _path_info(scope: Scope) -> str:
+    script_name = scope.get("root_path", "")
+    path: str = scope["path"]
+    return path[len(script_name) :] if script_name and path.startswith(script_name) else path
+
+
 def wsgi_environ(scope: Scope, body: IO[bytes], body_length: int) -> dict[str, Any]:
     script_name = scope.get("root_path", "")
-    path = scope["path"]
-    if script_name and path.startswith(script_name):
-        path = path[len(script_name) :]
+    path = _path_info(scope)
     server = scope.get("server") or ("localhost", 80)
     environ: dict[str, Any] = {
         "REQUEST_METHOD": scope["method"],
@@ -196,6 +232,7 @@ def wsgi_environ(scope: Scope, body: IO[bytes], body_length: int) -> dict[str, A
     for name, values in headers.items():
         environ[name] = ("; " if name == "HTTP_COOKIE" else ",").join(values)
     # The body is read: its true length (a chunked upload has no Content-Length header for Django to read).
+    # For a body refused unread, the length it has at least, which Django's size-limit middleware refuses.
     if body_length or "CONTENT_LENGTH" in environ:
         environ["CONTENT_LENGTH"] = str(body_length)
     return environ
@@ -204,8 +241,10 @@ def wsgi_environ(scope: Scope, body: IO[bytes], body_length: int) -> dict[str, A
 class ResponseChannel:
     """A WSGI response handed from a Django thread to the event loop, in order, within a byte budget."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, *, close_connection: bool = False) -> None:
         self._loop = loop
+        # The request's body was left unread: the connection cannot carry another request.
+        self._close_connection = close_connection
         self._queue: asyncio.Queue[tuple[Message | None, int]] = asyncio.Queue()
         self._pending_bytes = 0
         self._room = threading.Condition()
@@ -251,6 +290,8 @@ class ResponseChannel:
             if self._start is None:
                 raise RuntimeError("the WSGI application wrote before start_response")
             self._started = True
+            if self._close_connection:
+                self._start["headers"].append((b"connection", b"close"))
             self._put(self._start, 0)
 
     def _put(self, message: Message | None, size: int) -> None:

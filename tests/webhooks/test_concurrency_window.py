@@ -3,6 +3,7 @@ down or fails, stays under the merchant's cap from the dashboard, and is shared 
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections import Counter
@@ -54,6 +55,58 @@ def test_a_fast_endpoint_is_sent_more_requests_at_once_than_it_started_with(merc
     # It started at two and grew while every answer came fast, never beyond the maximum.
     assert 2 < receiver.peak_in_flight <= 12
     assert 2 < window_shown(dashboard(merchant), endpoint) <= 12
+
+
+def additive_reach(start: int, answers: int) -> float:
+    """The window additive growth alone reaches after ``answers`` fast answers (one request more per window's
+    worth of them): it bounds the requests in flight without slow start."""
+    return math.sqrt(start * start + 2 * answers)
+
+
+def test_a_new_window_doubles_in_slow_start_past_where_additive_growth_could_reach(merchant, receiver, windows):
+    windows.WEBHOOKS_ENDPOINT_MAX_CONCURRENCY = 32
+    receiver.default = Reply(status=200, delay=0.1)
+    endpoint, _ = make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    emit(merchant, 120)
+
+    assert dispatch_due_deliveries() == 120
+
+    assert_delivered_once(receiver, 120)
+    # From two, one request more per fast answer: more at once than additive growth allows after all 120
+    # answers (15.6), within the few round trips that 120 requests make at that pace.
+    assert receiver.peak_in_flight > additive_reach(2, 120)
+    assert window_shown(dashboard(merchant), endpoint) > additive_reach(2, 120)
+
+
+def test_slow_start_ends_at_the_first_congestion_then_the_window_grows_additively(merchant, receiver, windows):
+    windows.WEBHOOKS_ENDPOINT_MAX_CONCURRENCY = 16
+    receiver.default = Reply(status=200, delay=0.02)
+    endpoint, _ = make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    client = dashboard(merchant)
+    emit(merchant, 100)
+    assert dispatch_due_deliveries() == 100
+    assert window_shown(client, endpoint) == 16  # the ceiling: past additive growth's 14.3 after 100 answers
+
+    # One slow answer (congestion) among fast ones: halved once, then one request more per window's worth of
+    # fast answers, not one per answer as in slow start (which would be back at 16 after 40).
+    receiver.replies = [Reply(status=200, delay=1.5)]  # slower than WEBHOOKS_SLOW_ANSWER_SECONDS (1 s)
+    emit(merchant, 41)
+    assert dispatch_due_deliveries() == 41
+
+    assert_delivered_once(receiver, 141)
+    assert 8 <= window_shown(client, endpoint) <= additive_reach(8, 40)
+
+
+def test_without_slow_start_a_new_window_grows_additively(merchant, receiver, windows):
+    windows.WEBHOOKS_ENDPOINT_MAX_CONCURRENCY = 32
+    windows.WEBHOOKS_ENDPOINT_SLOW_START = False
+    receiver.default = Reply(status=200, delay=0.1)
+    make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    emit(merchant, 120)
+
+    assert dispatch_due_deliveries() == 120
+
+    assert 2 < receiver.peak_in_flight <= additive_reach(2, 120)
 
 
 def test_slow_answers_shrink_the_window(merchant, receiver, windows):

@@ -75,7 +75,8 @@ IDLE_CLAIM_SECONDS = 0.1
 # A lane is topped up when fewer than a batch, or than this many of its deliveries per sending thread, are
 # left: enough that its threads do not run dry while the run's thread records results or claims.
 REFILL_ROWS_PER_THREAD = 4
-# A congestion signal is reported to the endpoint's window this soon (else every window.REFRESH_SECONDS).
+# A congestion signal, or a slow-start window's worth of fast answers, is reported to the endpoint's window
+# this soon (else every window.REFRESH_SECONDS).
 URGENT_REPORT_SECONDS = 0.02
 
 UNSENT_INACTIVE = StoredText(gettext_noop("엔드포인트가 비활성화되어 발송하지 않았습니다."))
@@ -431,6 +432,8 @@ class _Lane:
     signals: window.Signals = field(default_factory=window.Signals)
     renewed: float = 0.0
     urgent: bool = False
+    # The endpoint's window is in slow start: a window's worth of fast answers is reported at once.
+    slow_start: bool = False
     # More of the endpoint's deliveries may be claimed for this lane (the last top-up found some).
     refillable: bool = True
     # Another dispatcher sent to the endpoint meanwhile: its health is not known from the claim alone.
@@ -464,7 +467,11 @@ class _Lane:
             self.failed = self.failed or not result.succeeded
             kind = window.classify(result)
             self.signals.add(kind, started=started)
-            self.urgent = self.urgent or kind == window.CONGESTED
+            self.urgent = (
+                self.urgent
+                or kind == window.CONGESTED
+                or (self.slow_start and self.signals.fast >= max(1, self.granted))
+            )
             if should_stop_sending(consecutive_failures=self.consecutive_failures, result=result):
                 self.stopped = True
                 self.urgent = True
@@ -640,6 +647,7 @@ class Dispatcher:
         )
         lane.renewed = time.monotonic()
         lane.granted = grant.slots
+        lane.slow_start = grant.slow_start
         lane.shared = lane.shared or grant.holders > 1 or lane.claimed.joined
         if grant.stop:
             lane.stopped = True  # another dispatcher's lane stopped for back-pressure

@@ -1,13 +1,16 @@
 """Each endpoint's adaptive concurrency window: how many requests may be in flight to it, all dispatchers
 together.
 
-AIMD, as TCP's congestion window (and Svix's per-endpoint throttling): an endpoint starts at
-``WEBHOOKS_ENDPOINT_INITIAL_CONCURRENCY``; fast 2xx answers widen the window (additive increase: one request
-more per window's worth of them), and a *congestion* signal halves it (multiplicative decrease, floor 1): a
-timeout or connection failure, a 5xx or 429, or a 2xx slower than ``WEBHOOKS_SLOW_ANSWER_SECONDS``. It is
-halved once per round trip: answers to requests sent before the last cut do not cut it again, so a window's
-worth of 503s halves it once, not down to 1. Its ceiling is the merchant's cap (``max_concurrency``, in the
-dashboard), never above ``WEBHOOKS_ENDPOINT_MAX_CONCURRENCY``. Other answers (a 4xx, a redirect) leave it.
+As TCP's congestion window (and Svix's per-endpoint throttling): an endpoint starts at
+``WEBHOOKS_ENDPOINT_INITIAL_CONCURRENCY`` in *slow start*: every fast 2xx answer adds one request, so the
+window doubles each round trip, until the first *congestion* signal: a timeout or connection failure, a 5xx
+or 429, or a 2xx slower than ``WEBHOOKS_SLOW_ANSWER_SECONDS``. That signal halves it and ends slow start for
+good: from then on AIMD, fast answers widen it by one request per window's worth of them (additive
+increase) and congestion halves it (multiplicative decrease, floor 1). It is halved once per round trip:
+answers to requests sent before the last cut do not cut it again, so a window's worth of 503s halves it
+once, not down to 1. Its ceiling is the merchant's cap (``max_concurrency``, in the dashboard), never above
+``WEBHOOKS_ENDPOINT_MAX_CONCURRENCY``. Other answers (a 4xx, a redirect) leave it. With
+``WEBHOOKS_ENDPOINT_SLOW_START`` off, a new window grows additively from the start.
 
 The window and who holds its slots live in one cache entry per endpoint (Redis in production, the embedded
 file cache otherwise), changed by atomic read-modify-write. Every dispatcher lane sending to the endpoint, in
@@ -34,7 +37,8 @@ from common.cache import counting_cache
 from webhooks.sender import SendResult
 from webhooks.services._log import log
 
-# How often a lane renews its slots and reports its answers (sooner after a congestion signal).
+# How often a lane renews its slots and reports its answers (sooner after a congestion signal, and in slow
+# start after each window's worth of fast answers).
 REFRESH_SECONDS = 0.2
 HOLDER_TTL_SECONDS = 5.0
 IDLE_SECONDS = 600
@@ -90,6 +94,9 @@ class Grant:
     holders: int
     # Another holder stopped for back-pressure since this one took its slots: stop too.
     stop: bool = False
+    # The window is in slow start: holders report after each window's worth of fast answers (a round trip)
+    # rather than every REFRESH_SECONDS, so that it doubles each round trip.
+    slow_start: bool = False
 
     def room_for_another(self) -> bool:
         """Whether one more holder (a dispatcher in another worker process) would get a useful share."""
@@ -101,7 +108,14 @@ def _key(endpoint_id: uuid.UUID) -> str:
 
 
 def _fresh(now: float) -> dict[str, Any]:
-    return {"window": float(initial_window()), "cut_at": 0.0, "holders": {}, "stops": 0, "at": now}
+    return {
+        "window": float(initial_window()),
+        "cut_at": 0.0,
+        "slow_start": bool(settings.WEBHOOKS_ENDPOINT_SLOW_START),
+        "holders": {},
+        "stops": 0,
+        "at": now,
+    }
 
 
 def fair_shares(total: int, demands: list[int]) -> list[int]:
@@ -116,11 +130,15 @@ def fair_shares(total: int, demands: list[int]) -> list[int]:
 
 
 def _apply(state: dict[str, Any], *, signals: Signals, cap: int | None, now: float) -> None:
-    """AIMD: one cut per round trip on congestion, else one request more per window's worth of fast answers."""
+    """Slow start until the first congestion, then AIMD: one cut per round trip on congestion, else one
+    request more per fast answer (slow start) or per window's worth of them (additive increase)."""
     window = min(float(state["window"]), float(ceiling(cap)))
     if signals.congested_since is not None and signals.congested_since > state["cut_at"]:
         window = max(1.0, window / 2)
         state["cut_at"] = now
+        state["slow_start"] = False
+    elif signals.fast and state.get("slow_start"):
+        window = min(window + signals.fast, float(ceiling(cap)))
     elif signals.fast:
         # n additions of 1/w each, in closed form: w² grows by about 2 per answer.
         window = min(math.sqrt(window * window + 2 * signals.fast), float(ceiling(cap)))
@@ -173,7 +191,7 @@ def renew(
     except Exception:
         _warn_unshared()
         return Grant(min(want, initial_window()), float(initial_window()), 1)
-    return Grant(granted, state["window"], len(state["holders"]), stopped)
+    return Grant(granted, state["window"], len(state["holders"]), stopped, bool(state.get("slow_start")))
 
 
 def windows(endpoint_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Grant]:
