@@ -33,16 +33,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import stack  # noqa: E402
 from tests.support.processes import free_port, procfile_command, stop_process_group, wait_for_port  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
-POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE_NAME = "bench_content"
-DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE_NAME}"
 RUN_DIR = Path(tempfile.mkdtemp(prefix="bench-content-"))
 ENVIRONMENT = {
     "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DATABASE_URL": DATABASE_URL,
+    "DATABASE_URL": stack.database_url(DATABASE_NAME),
     "REDIS_URL": REDIS_URL,
     "VAR_DIR": str(RUN_DIR / "var"),
     "MEDIA_ROOT": str(RUN_DIR / "media"),
@@ -60,32 +59,8 @@ JOB_TIMEOUT = 60.0
 EVENT_INFO = {"title": "봄맞이 커피 할인 이벤트", "giftName": "아메리카노 1+1", "brandColor": "#FF5733"}
 
 
-def create_database() -> None:
-    import psycopg
-
-    with psycopg.connect(POSTGRES_SERVER, autocommit=True, connect_timeout=5) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE_NAME} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {DATABASE_NAME}")
-
-
-def drop_database() -> None:
-    import psycopg
-
-    with psycopg.connect(POSTGRES_SERVER, autocommit=True, connect_timeout=5) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE_NAME} WITH (FORCE)")
-
-
-def flush_redis() -> None:
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
-
-
 def start(command: list[str], log_name: str) -> subprocess.Popen:
-    with (RUN_DIR / log_name).open("wb") as log:
-        return subprocess.Popen(
-            command, cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+    return stack.start(command, RUN_DIR / log_name)
 
 
 def wait_for_worker(process: subprocess.Popen, timeout: float = 60.0) -> None:
@@ -95,22 +70,6 @@ def wait_for_worker(process: subprocess.Popen, timeout: float = 60.0) -> None:
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"celery worker did not start:\n{log.read_text(errors='replace')[-3000:]}")
         time.sleep(0.2)
-
-
-def group_cpu_seconds(process_group: int) -> float:
-    """User + system CPU time of every live process in ``process_group`` (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == process_group:  # fields after the command: state, ppid, pgrp, ...
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
 
 
 def machine_busy_and_total_seconds() -> tuple[float, float]:
@@ -180,8 +139,8 @@ def single_process_rate(rounds: int = 8) -> tuple[float, float]:
 
 
 def main(sequential: int, burst: int) -> None:
-    create_database()
-    flush_redis()
+    stack.create_database(DATABASE_NAME)
+    stack.flush_redis(REDIS_URL)
     processes: dict[str, subprocess.Popen] = {}
     try:
         subprocess.run(
@@ -218,7 +177,7 @@ def main(sequential: int, burst: int) -> None:
         )
 
         single_before, cpu_ms_before = single_process_rate()
-        cpu_before = {name: group_cpu_seconds(process.pid) for name, process in processes.items()}
+        cpu_before = {name: stack.group_cpu_seconds(process.pid) for name, process in processes.items()}
         machine_before = machine_busy_and_total_seconds()
         started = time.time()
         with ThreadPoolExecutor(max_workers=5) as pool:
@@ -231,7 +190,7 @@ def main(sequential: int, burst: int) -> None:
             if time.monotonic() > deadline:
                 raise TimeoutError("the burst was not drained in time")
             time.sleep(0.2)
-        cpu = {name: group_cpu_seconds(process.pid) - cpu_before[name] for name, process in processes.items()}
+        cpu = {name: stack.group_cpu_seconds(process.pid) - cpu_before[name] for name, process in processes.items()}
         machine_after = machine_busy_and_total_seconds()
         busy = (machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1])
         single_after, cpu_ms_after = single_process_rate()
@@ -262,8 +221,8 @@ def main(sequential: int, burst: int) -> None:
         from django.db import connections
 
         connections.close_all()
-        drop_database()
-        flush_redis()
+        stack.drop_database(DATABASE_NAME)
+        stack.flush_redis(REDIS_URL)
         shutil.rmtree(RUN_DIR, ignore_errors=True)
 
 

@@ -31,13 +31,21 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()  # the shop's product image is drawn with the demo shop's garment outline
+
+from tests.support.shop import product_image_server  # noqa: E402
+
 FORMER_WEB = "gunicorn config.wsgi --bind 0.0.0.0:$PORT --workers 2 --threads 4 --timeout 60"
 BYTE_INTERVAL = 0.2
 
@@ -60,31 +68,6 @@ def manage(env: dict[str, str], *args: str) -> str:
     if result.returncode:
         raise SystemExit(result.stdout + result.stderr)
     return result.stdout
-
-
-@contextlib.contextmanager
-def product_image_server() -> Iterator[str]:
-    buffer = io.BytesIO()
-    Image.new("RGB", (400, 500), (200, 30, 40)).save(buffer, "PNG")
-    garment = buffer.getvalue()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(garment)))
-            self.end_headers()
-            self.wfile.write(garment)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/shirt.png"
-    finally:
-        server.shutdown()
 
 
 def person_photo() -> bytes:

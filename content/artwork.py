@@ -21,7 +21,8 @@ from PIL import Image
 
 from common.images import open_untrusted_image
 from common.remote import calls
-from common.remote.limits import ProviderLimits, limits_for, pause
+from common.remote.handlers import ProviderCalls
+from common.remote.limits import pause
 from common.remote.wake import park, wake
 from content import storage
 from content.constants import DEFAULT_PRIORITY, celery_priority
@@ -82,13 +83,11 @@ def discard_artwork(requests: list[ArtworkRequest]) -> None:
     ArtworkRequest.objects.filter(pk__in=[request.pk for request in requests]).update(artwork_file="")
 
 
-class ArtworkHandler:
+class ArtworkHandler(ProviderCalls):
     name = "content.artwork"
     model = ArtworkRequest
     queue = "image-generation-job"
-
-    def limits(self) -> dict[str, ProviderLimits]:
-        return {provider: limits_for(provider) for provider in CHAIN}
+    providers = CHAIN
 
     def advance(self, call: ArtworkRequest) -> None:
         provider = next((p for p in configured_ai_providers() if p.name == call.provider), None)

@@ -47,6 +47,14 @@ def _celery_eager() -> Iterator[None]:
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture
+def not_eager() -> Iterator[None]:
+    """Tasks go to the broker, for a real worker the test starts (tests/support/processes.py)."""
+    celery_app.conf.task_always_eager = False
+    yield
+    celery_app.conf.task_always_eager = True
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings) -> None:
     """Every test creates merchant users; PBKDF2's deliberate slowness would dominate the suite."""

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop
 from common.errors import InvalidInput, UnsafeURL
 from common.http import fetch_public_url
 from common.remote import calls
-from common.remote.limits import ProviderLimits, limits_for
+from common.remote.handlers import ProviderCalls
 from common.remote.wake import park, wake
 from common.stored_text import StoredText
 from tryon import storage
@@ -145,15 +145,13 @@ def freshness_seconds(headers: Any) -> float:
     return min(seconds, float(settings.TRYON_GARMENT_CACHE_MAX_SECONDS))
 
 
-class GarmentFetchHandler:
+class GarmentFetchHandler(ProviderCalls):
     """Fetches (or revalidates) a product image in the follower, then wakes the jobs parked on it."""
 
     name = "tryon.garment"
     model = GarmentImage
     queue = "tryon"
-
-    def limits(self) -> dict[str, ProviderLimits]:
-        return {PROVIDER: limits_for(PROVIDER)}
+    providers = (PROVIDER,)
 
     def advance(self, call: GarmentImage) -> None:
         conditional: dict[str, str] = {}
@@ -201,9 +199,6 @@ class GarmentFetchHandler:
             raise
         for old in replaced:  # no job reads them any more: a job reads the entry's files inside its own step
             storage.delete_file(old)
-
-    def max_wait_seconds(self) -> float | None:
-        return None  # fetches are short and never wait long for one of their slots
 
     def waited_too_long(self, call: GarmentImage) -> None:
         self.give_up(call, PRODUCT_IMAGE_UNAVAILABLE(reason="timeout"))

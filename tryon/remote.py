@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from common.remote import calls
-from common.remote.limits import ProviderLimits, limits_for, pause
+from common.remote.handlers import ProviderCalls
+from common.remote.limits import pause
 from common.remote.wake import wake
 from tryon import storage
 from tryon.models import EngineCall, TryOnJob
@@ -55,13 +56,11 @@ def note_callback(token: str) -> bool:
     return True
 
 
-class EngineCallHandler:
+class EngineCallHandler(ProviderCalls):
     name = "tryon.engine"
     model = EngineCall
     queue = "tryon"
-
-    def limits(self) -> dict[str, ProviderLimits]:
-        return {provider: limits_for(provider) for provider in PROVIDERS}
+    providers = PROVIDERS
 
     def advance(self, call: EngineCall) -> None:
         engine = configured_engine()

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 from common.remote.admission import RemoteCallModel
-from common.remote.limits import ProviderLimits
+from common.remote.limits import ProviderLimits, limits_for
 
 
 class RemoteHandler(Protocol):
@@ -39,6 +39,18 @@ class RemoteHandler(Protocol):
     def waited_too_long(self, call: Any) -> None:
         """Ends (or moves on) a claimed call that waited longer than ``max_wait_seconds``."""
         ...
+
+
+class ProviderCalls:
+    """What the handlers share: the limits of the providers their calls go to, and no wait limit of their own."""
+
+    providers: tuple[str, ...] = ()
+
+    def limits(self) -> dict[str, ProviderLimits]:
+        return {provider: limits_for(provider) for provider in self.providers}
+
+    def max_wait_seconds(self) -> float | None:
+        return None
 
 
 _handlers: dict[str, RemoteHandler] = {}

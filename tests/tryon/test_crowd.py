@@ -5,24 +5,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
-from config.celery import app as celery_app
 from tests.conftest import api_key_client_for
 from tests.support.processes import celery_worker, wait_until
 from tests.tryon.test_tryon_jobs import upload
 from tryon.models import EngineCall, GarmentImage, TryOnJob
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def not_eager() -> Iterator[None]:
-    celery_app.conf.task_always_eager = False
-    yield
-    celery_app.conf.task_always_eager = True
 
 
 def _accepted(client, image_server, count: int, **fields) -> list[str]:

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 import requests
 
-from config.celery import app as celery_app
 from tests.support.processes import celery_worker, wait_until
 from tests.tryon.conftest import decode, person_jpeg
 from tests.tryon.test_tryon_jobs import fetch_result, stored_files, upload
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def not_eager() -> Iterator[None]:
-    celery_app.conf.task_always_eager = False
-    yield
-    celery_app.conf.task_always_eager = True
 
 
 def test_offline_engine_in_a_worker(api_key_client, image_server, loopback_allowed, not_eager):
