@@ -37,6 +37,14 @@ def chart_spec(chart: SizeChart) -> ChartSpec:
     )
 
 
+def check_chart_rows(*, category: str, kind: str, garment_flat: bool, rows: Sequence[Mapping[str, Any]]) -> None:
+    """InvalidInput unless the recommendation can use the rows: sizes grow, a dimension is shared by all."""
+    try:
+        validate_chart(rows_spec(category=category, kind=kind, garment_flat=garment_flat, rows=rows))
+    except ChartError as exc:
+        raise InvalidInput(translate_stored(str(exc))) from exc
+
+
 @transaction.atomic
 def save_size_chart(
     *,
@@ -65,10 +73,7 @@ def save_size_chart(
     if len(set(labels)) != len(labels):
         raise InvalidInput(_("사이즈 라벨이 중복되었습니다."))
     if rows:
-        try:
-            validate_chart(rows_spec(category=category, kind=kind, garment_flat=garment_flat, rows=rows))
-        except ChartError as exc:
-            raise InvalidInput(translate_stored(str(exc))) from exc
+        check_chart_rows(category=category, kind=kind, garment_flat=garment_flat, rows=rows)
     same_brand = brand_charts(merchant=merchant, brand=brand, category=category)
     if chart is not None:
         same_brand = same_brand.exclude(pk=chart.pk)
