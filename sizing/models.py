@@ -7,8 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Merchant
-
-DIMENSIONS = ("chest", "waist", "hip", "height", "weight")
+from sizing.dimensions import DIMENSIONS
 
 
 class Category(models.TextChoices):
@@ -103,15 +102,6 @@ class SizeChartRow(models.Model):
 
     def __str__(self) -> str:
         return self.label
-
-    def published_range(self, dimension: str) -> tuple[float, float] | None:
-        low = getattr(self, f"{dimension}_min")
-        high = getattr(self, f"{dimension}_max")
-        if low is None and high is None:
-            return None
-        low = high if low is None else low
-        high = low if high is None else high
-        return float(low), float(high)
 
 
 class Product(models.Model):

@@ -30,8 +30,8 @@ from django.utils.translation import gettext_noop
 
 from common.stored_text import StoredText
 from sizing.anthropometry import estimate_girth
+from sizing.dimensions import DIMENSIONS
 
-DIMENSIONS = ("chest", "waist", "hip", "height", "weight")
 GIRTHS = ("chest", "waist", "hip")
 
 # Ease allowance (cm) between a garment's girth and the body girth it is made for, per category. Regular fit

@@ -22,6 +22,11 @@ def product_for_merchant(*, merchant: Merchant, external_id: str) -> Product:
     return product
 
 
+def brand_charts(*, merchant: Merchant | int, brand: str, category: str) -> QuerySet[SizeChart]:
+    """The merchant's charts of a brand (case-insensitive, spaces around ignored) and category: one at most."""
+    return SizeChart.objects.filter(merchant=merchant, brand__iexact=brand.strip(), category=category)
+
+
 def chart_for_product(*, product: Product) -> SizeChart | None:
     """The product's own chart if set (and of its merchant), else the merchant's chart for its brand
     (case-insensitive) and category."""
@@ -30,9 +35,7 @@ def chart_for_product(*, product: Product) -> SizeChart | None:
         chart: SizeChart | None = own
     else:
         chart = (
-            SizeChart.objects.filter(
-                merchant_id=product.merchant_id, brand__iexact=product.brand.strip(), category=product.category
-            )
+            brand_charts(merchant=product.merchant_id, brand=product.brand, category=product.category)
             .order_by("id")
             .first()
         )

@@ -10,8 +10,8 @@ from rest_framework import serializers
 from common.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictNumberField, StrictUUIDField
 from common.openapi import envelope
 from common.timestamps import IsoZDateTimeField
+from sizing.dimensions import SIZE_LABEL
 from sizing.models import Gender, SizeFeedback
-from sizing.services import SIZE_LABEL
 
 
 @extend_schema_field({"type": "string", "pattern": SIZE_LABEL.pattern})

@@ -1,12 +1,15 @@
 """The demo shop (/demo/store/): the demo merchant's products with the widget on them, before any pasting.
 
 The product photos are drawn here (flat-lay garments on white, like a shop's packshots) so the demo needs
-no file from anywhere else.
+no file from anywhere else. The products come from the catalogues the product apps register when they start
+(sizing registers its own in sizing/apps.py): they count their steps into the widget's funnel, so the widget
+does not import them back.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -14,10 +17,7 @@ from PIL import Image, ImageDraw
 
 from merchants.management.commands.bootstrap_demo import DEMO_MERCHANT, DEMO_WIDGET_KEY_NAME
 from merchants.models import ApiKey, Merchant
-from sizing.models import Product
 
-# The sizing category of a product → the try-on category of its garment.
-TRYON_CATEGORY = {"TOP": "upper_body", "BOTTOM": "lower_body", "DRESS": "dresses"}
 COLOURS = {
     "BLUE-SHIRT-001": (62, 110, 170),
     "KNIT-55": (214, 184, 150),
@@ -49,16 +49,18 @@ def demo_publishable_key(merchant: Merchant) -> ApiKey | None:
     )
 
 
+DemoCatalogue = Callable[[Merchant], list[DemoProduct]]
+_catalogues: list[DemoCatalogue] = []
+
+
+def register_demo_catalogue(catalogue: DemoCatalogue) -> None:
+    """Adds a product app's catalogue to the demo shop (once, however often its app starts)."""
+    if catalogue not in _catalogues:
+        _catalogues.append(catalogue)
+
+
 def demo_products(merchant: Merchant) -> list[DemoProduct]:
-    return [
-        DemoProduct(
-            external_id=product.external_id,
-            name=product.name,
-            brand=product.brand,
-            category=TRYON_CATEGORY.get(product.category, "upper_body"),
-        )
-        for product in Product.objects.filter(merchant=merchant).order_by("id")
-    ]
+    return [product for catalogue in _catalogues for product in catalogue(merchant)]
 
 
 def garment_outline(category: str, w: int, h: int) -> list[tuple[float, float]]:

@@ -6,8 +6,7 @@ from django.test import Client
 
 from sizing.models import BodyMeasurement, SizeChart, SizeChartRow, SizeFeedback
 from tests.support.charts import charts_in
-
-from .conftest import TOP_BODY_ROWS, make_chart, make_product
+from tests.support.sizing import TOP_BODY_ROWS, make_chart, make_product
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,7 @@ import pytest
 
 from sizing.models import SizeFeedback
 from tests.conftest import api_key_client_for
-
-from .conftest import make_try_on_job
+from tests.support.sizing import make_try_on_job
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,7 @@ from typing import Any
 import pytest
 
 from sizing.models import SizeFeedback
-
-from .conftest import make_try_on_job
+from tests.support.sizing import make_try_on_job
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,7 @@ import pytest
 
 from sizing.models import BodyMeasurement, SizeChart
 from tests.conftest import api_key_client_for
-
-from .conftest import BOTTOM_GARMENT_ROWS, make_chart, make_product
+from tests.support.sizing import BOTTOM_GARMENT_ROWS, make_chart, make_product
 
 pytestmark = pytest.mark.django_db
 

@@ -1,14 +1,10 @@
-"""Widget test helpers: publishable-key clients and the try-on fixtures (photos, product-image server, fake FASHN)."""
+"""Widget test fixtures: the try-on app's (photos, product-image server, fake FASHN), reused as they are."""
 
 from __future__ import annotations
 
-import io
-
-from django.core.management import call_command
-from rest_framework.test import APIClient
-
-from merchants.models import Merchant
-from merchants.services import IssuedApiKey, issue_publishable_key
+# tests/tryon/test_status_polling.py and tests/test_auth_without_queries.py still read these from here; new
+# code imports them from tests.support.widget.
+from tests.support.widget import SHOP, publishable_key_for, widget_client  # noqa: F401
 
 # The try-on app's fixtures, reused as they are (private media per test, local image server, fake FASHN).
 from tests.tryon.conftest import (  # noqa: F401
@@ -17,24 +13,3 @@ from tests.tryon.conftest import (  # noqa: F401
     loopback_allowed,
     private_tryon_media,
 )
-
-SHOP = "https://shop.example.com"
-
-
-def publishable_key_for(merchant: Merchant, *origins: str) -> IssuedApiKey:
-    return issue_publishable_key(merchant=merchant, allowed_origins=list(origins or [SHOP]))
-
-
-def widget_client(raw_key: str, origin: str | None = SHOP) -> APIClient:
-    """An API client that calls as the widget does from a page on ``origin`` (None: no Origin header)."""
-    client = APIClient()
-    headers = {"HTTP_X_API_KEY": raw_key}
-    if origin is not None:
-        headers["HTTP_ORIGIN"] = origin
-    client.credentials(**headers)
-    return client
-
-
-def seed_catalogue(merchant: Merchant) -> None:
-    """The demo size charts and products (BLUE-SHIRT-001 …) for ``merchant``."""
-    call_command("seed_size_demo", merchant.name, stdout=io.StringIO())

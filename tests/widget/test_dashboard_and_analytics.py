@@ -13,9 +13,9 @@ from merchants.models import ApiKey
 from merchants.services import hash_api_key, issue_api_key
 from tests.support.charts import charts_in
 from tests.support.text import must_search
+from tests.support.widget import SHOP, publishable_key_for, seed_catalogue, widget_client
 from tests.test_admin_dashboard import admin_client_for
 from tests.tryon.test_tryon_jobs import upload
-from tests.widget.conftest import SHOP, publishable_key_for, seed_catalogue, widget_client
 from widget.models import WidgetDailyStats
 
 pytestmark = pytest.mark.django_db
