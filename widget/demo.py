@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw
 
-from merchants.management.commands.bootstrap_demo import DEMO_MERCHANT, DEMO_WIDGET_KEY_NAME
+from merchants.demo import DEMO_MERCHANT, DEMO_WIDGET_KEY_NAME
 from merchants.models import ApiKey, Merchant
 
 COLOURS = {

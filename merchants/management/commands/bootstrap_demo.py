@@ -1,9 +1,9 @@
 import secrets
-from urllib.parse import urlsplit
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from merchants.demo import DEMO_KEY_NAME, DEMO_MERCHANT, DEMO_USERNAME, DEMO_WIDGET_KEY_NAME, demo_origins
 from merchants.models import ApiKey, Merchant
 from merchants.services import (
     create_merchant,
@@ -12,23 +12,6 @@ from merchants.services import (
     revoke_api_key,
     set_dashboard_password,
 )
-
-DEMO_MERCHANT = "Demo Shop"
-DEMO_USERNAME = "demo"
-DEMO_KEY_NAME = "make run demo key"
-# The publishable key the demo shop page (/demo/store/) embeds.
-DEMO_WIDGET_KEY_NAME = "make run demo widget key"
-
-
-def demo_origins(base_url: str) -> list[str]:
-    """The origin of ``base_url``, and its localhost/127.0.0.1 twin, where the demo page is opened."""
-    parts = urlsplit(base_url)
-    origins = [f"{parts.scheme}://{parts.netloc}"]
-    twins = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}
-    if parts.hostname in twins:
-        port = f":{parts.port}" if parts.port else ""
-        origins.append(f"{parts.scheme}://{twins[parts.hostname]}{port}")
-    return origins
 
 
 class Command(BaseCommand):
