@@ -63,6 +63,18 @@ class ImageProvider(Protocol):
     def generate(self, prompt: str) -> bytes: ...
 
 
+class HttpImageProvider:
+    """An AI provider reached over HTTPS with a Bearer key: what every such client is configured with."""
+
+    name: str
+
+    def __init__(self, *, api_key: str, base_url: str, model: str, timeout: tuple[float, float]) -> None:
+        self.api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.timeout = timeout
+
+
 def checked_artwork(data: bytes, provider: str) -> bytes:
     """Provider output is decoded like any untrusted upload before we composite on it."""
     if len(data) > MAX_ARTWORK_BYTES:

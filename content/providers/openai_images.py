@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from content.providers.base import (
     ContentRefused,
+    HttpImageProvider,
     ProviderRejected,
     decoded_artwork,
     failure_of,
@@ -19,14 +20,8 @@ from content.providers.base import (
 MODERATION_CODES = {"moderation_blocked", "content_policy_violation"}
 
 
-class OpenAIImagesProvider:
+class OpenAIImagesProvider(HttpImageProvider):
     name = "openai"
-
-    def __init__(self, *, api_key: str, base_url: str, model: str, timeout: tuple[float, float]) -> None:
-        self.api_key = api_key
-        self.base_url = base_url.rstrip("/")
-        self.model = model
-        self.timeout = timeout
 
     def generate(self, prompt: str) -> bytes:
         payload: dict[str, object] = {"model": self.model, "prompt": prompt, "n": 1, "size": "1024x1024"}

@@ -9,21 +9,15 @@ from __future__ import annotations
 
 import logging
 
-from content.providers.base import ContentRefused, decoded_artwork, failure_of, post_to_provider
+from content.providers.base import ContentRefused, HttpImageProvider, decoded_artwork, failure_of, post_to_provider
 
 logger = logging.getLogger(__name__)
 
 NEGATIVE_PROMPT = "text, letters, words, watermark, logo, signature, typography, caption"
 
 
-class StabilityProvider:
+class StabilityProvider(HttpImageProvider):
     name = "stability"
-
-    def __init__(self, *, api_key: str, base_url: str, model: str, timeout: tuple[float, float]) -> None:
-        self.api_key = api_key
-        self.base_url = base_url.rstrip("/")
-        self.model = model
-        self.timeout = timeout
 
     def generate(self, prompt: str) -> bytes:
         response, body = post_to_provider(
