@@ -366,7 +366,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
-    # One webhook per event type, its body the event's payload (webhooks/events.py); the first hook puts them
+    # One webhook per registered event type, its body the event's payload (webhooks/events.py); the first hook puts them
     # under x-webhooks (this is an OpenAPI 3.0 document) with their schemas, then drf-spectacular's own.
     "WEBHOOKS": "webhooks.openapi.EVENT_WEBHOOKS",
     "POSTPROCESSING_HOOKS": [

@@ -31,7 +31,7 @@ from merchants.admin_base import (
     show_once_response,
 )
 from webhooks import selectors, services
-from webhooks.events import EVENT_LABELS, SUBSCRIBABLE_EVENTS
+from webhooks.events import event_types
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.selectors import DailySuccess, MinuteThroughput
 from webhooks.services import window
@@ -79,11 +79,19 @@ def _duration(seconds: float) -> str:
     return _("%(h)d시간 %(m)d분") % {"h": seconds // 3600, "m": seconds % 3600 // 60}
 
 
+def subscribable_event_choices() -> list[tuple[str, Any]]:
+    # Lazy labels: read in the language of the page, not once at import.
+    return [
+        (event.name, format_lazy("{} ({})", event.name, event.label)) for event in event_types() if event.subscribable
+    ]
+
+
 class WebhookEndpointForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
         label=gettext_lazy("구독 이벤트"),
-        # Lazy: the label is read in the language of the page, not once at import.
-        choices=[(event, format_lazy("{} ({})", event, EVENT_LABELS[event])) for event in SUBSCRIBABLE_EVENTS],
+        # A callable: the registry is read when the form is used (this module is imported before the products
+        # registered their event types).
+        choices=subscribable_event_choices,
         widget=forms.CheckboxSelectMultiple,
     )
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Merchant
-from webhooks.events import ALL_EVENTS, EVENT_LABELS
+from webhooks.events import EventChoices
 
 
 class WebhookEndpoint(models.Model):
@@ -80,9 +80,8 @@ class WebhookDelivery(models.Model):
     endpoint = models.ForeignKey(
         WebhookEndpoint, verbose_name=_("엔드포인트"), on_delete=models.CASCADE, related_name="deliveries"
     )
-    event_type = models.CharField(
-        _("이벤트"), max_length=64, choices=[(event, EVENT_LABELS[event]) for event in ALL_EVENTS]
-    )
+    # The registered event types (webhooks/events.py), read when used: the products register theirs in ready().
+    event_type = models.CharField(_("이벤트"), max_length=64, choices=EventChoices())
     message_id = models.CharField(_("webhook-id"), max_length=64)
     payload = models.JSONField(_("본문"), encoder=DjangoJSONEncoder)
     status = models.CharField(_("상태"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)

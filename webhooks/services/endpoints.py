@@ -15,7 +15,7 @@ from common.http import validate_public_url
 from common.stored_text import StoredText
 from merchants.models import Merchant
 from webhooks.crypto import encrypt_secret, generate_secret, secret_fingerprint
-from webhooks.events import SUBSCRIBABLE_EVENTS
+from webhooks.events import subscribable_events
 from webhooks.models import WebhookEndpoint
 from webhooks.services._log import log
 
@@ -37,11 +37,10 @@ def validate_endpoint_url(url: str) -> str:
 def validate_events(events: Any) -> list[str]:
     if not isinstance(events, list) or not all(isinstance(event, str) for event in events):
         raise InvalidInput("events: 이벤트 이름의 배열이어야 합니다.")
-    unknown = [event for event in events if event not in SUBSCRIBABLE_EVENTS]
+    known = subscribable_events()
+    unknown = [event for event in events if event not in known]
     if unknown:
-        raise InvalidInput(
-            f"events: 지원하지 않는 이벤트입니다: {', '.join(unknown)} (가능: {', '.join(SUBSCRIBABLE_EVENTS)})"
-        )
+        raise InvalidInput(f"events: 지원하지 않는 이벤트입니다: {', '.join(unknown)} (가능: {', '.join(known)})")
     if not events:
         raise InvalidInput("events: 하나 이상의 이벤트를 선택해 주세요.")
     # Keeps the caller's order, drops repeats.

@@ -32,7 +32,7 @@ def send_test_event(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
         message_id=new_message_id(),
         payload=build_payload(
             event_type=WEBHOOK_TEST,
-            data=WebhookTestDataSerializer.of(endpoint),
+            data=WebhookTestDataSerializer.of(endpoint.pk),
             occurred_at=now,
         ),
         next_attempt_at=now,

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from merchants.models import Merchant
-from webhooks.events import SUBSCRIBABLE_EVENTS, WebhookPayloadSerializer
+from webhooks.events import WebhookPayloadSerializer, subscribable_events
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from webhooks.services._log import log
 
@@ -38,7 +38,7 @@ def emit_event(*, merchant: Merchant, event_type: str, data: dict[str, Any]) -> 
     rolls back, no delivery exists; once it commits, a dispatcher is kicked and sends them at once (beat's
     poller picks up anything a lost kick left behind). Returns the number written.
     """
-    if event_type not in SUBSCRIBABLE_EVENTS:
+    if event_type not in subscribable_events():
         raise ValueError(f"unknown webhook event type: {event_type!r}")
     now = timezone.now()
     message_id = new_message_id()
