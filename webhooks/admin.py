@@ -31,10 +31,11 @@ from merchants.admin_base import (
     show_once_response,
 )
 from webhooks import selectors, services
+from webhooks.delivery import window
+from webhooks.delivery.sender import encode_body
 from webhooks.events import event_types
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.selectors import DailySuccess, MinuteThroughput
-from webhooks.services import window
 
 
 def success_rate_chart(days: list[DailySuccess], title: str | None = None) -> charts.Chart:
@@ -343,7 +344,7 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     @admin.display(description=gettext_lazy("본문"))
     def payload_pretty(self, obj: WebhookDelivery) -> str:
         # The body exactly as it was sent: never translated.
-        return format_html('<pre translate="no">{}</pre>', services.encode_body(obj.payload).decode("utf-8"))
+        return format_html('<pre translate="no">{}</pre>', encode_body(obj.payload).decode("utf-8"))
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser

@@ -31,11 +31,11 @@ class WebhookEndpoint(models.Model):
     # Start of the current run of failed attempts; cleared by any success. Drives the 5-day auto-disable.
     failing_since = models.DateTimeField(_("연속 실패 시작"), null=True, blank=True)
     # Back-pressure: failed attempts in a row, and until when nothing is sent to the endpoint (a Retry-After,
-    # or the pause after five failures in a row; see webhooks/services/attempts.py). Cleared by any success.
+    # or the pause after five failures in a row; see webhooks/delivery/health.py). Cleared by any success.
     consecutive_failures = models.PositiveIntegerField(_("연속 실패 횟수"), default=0)
     paused_until = models.DateTimeField(_("발송 보류 종료"), null=True, blank=True)
     # The merchant's cap on requests in flight to this endpoint; empty: automatic, up to
-    # WEBHOOKS_ENDPOINT_MAX_CONCURRENCY (the window adapts below it: webhooks/services/window.py).
+    # WEBHOOKS_ENDPOINT_MAX_CONCURRENCY (the window adapts below it: webhooks/delivery/window.py).
     max_concurrency = models.PositiveSmallIntegerField(
         _("최대 동시 요청 수"),
         null=True,

@@ -352,8 +352,8 @@ def test_stored_texts_are_read_back_through_their_templates() -> None:
     from django.utils import translation
 
     from common.stored_text import StoredText, translate_stored
-    from webhooks.sender import CONNECTION_FAILED, REASON_REFUSED
-    from webhooks.services.attempts import DISABLED_AFTER_FAILING
+    from webhooks.delivery.health import DISABLED_AFTER_FAILING
+    from webhooks.delivery.sender import CONNECTION_FAILED, REASON_REFUSED
 
     stored = DISABLED_AFTER_FAILING(since="2026-12-01 10:00 KST", error=CONNECTION_FAILED(reason=REASON_REFUSED()))
     assert stored == (
