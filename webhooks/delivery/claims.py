@@ -20,7 +20,9 @@ from django.db import connection, transaction
 from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from common.stored_text import StoredText
 from webhooks.delivery import window
 from webhooks.delivery.health import BREAKER_THRESHOLD
 from webhooks.delivery.rows import ClaimedRow, claim_due_rows, due_filter
@@ -29,6 +31,9 @@ from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 # A lane stops starting new requests after this long; its unsent deliveries go back to the queue and the
 # endpoint waits for its next turn (a slow endpoint thus returns its turn within LANE_SECONDS + timeout).
 LANE_SECONDS = 2.0
+
+# Why the deliveries claimed for an endpoint that was switched off meanwhile failed (their lastError).
+UNSENT_INACTIVE = StoredText(gettext_noop("엔드포인트가 비활성화되어 발송하지 않았습니다."))
 
 
 def claim_lease() -> timedelta:

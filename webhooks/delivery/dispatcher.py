@@ -26,12 +26,17 @@ from typing import TypeVar
 from django.conf import settings
 from django.db import OperationalError, connection
 from django.utils import timezone
-from django.utils.translation import gettext_noop
 
-from common.stored_text import StoredText
 from webhooks.delivery import window
 from webhooks.delivery.attempts import Outcome, record_outcomes
-from webhooks.delivery.claims import LANE_SECONDS, claim_lanes, claim_more_rows, finish_without_sending, release
+from webhooks.delivery.claims import (
+    LANE_SECONDS,
+    UNSENT_INACTIVE,
+    claim_lanes,
+    claim_more_rows,
+    finish_without_sending,
+    release,
+)
 from webhooks.delivery.health import defer_pending
 from webhooks.delivery.kick import ask_for_help, dispatch_started, kick_dispatcher
 from webhooks.delivery.lanes import Lane, RunnerDone
@@ -51,8 +56,6 @@ REFILL_ROWS_PER_THREAD = 4
 # A congestion signal, or a slow-start window's worth of fast answers, is reported to the endpoint's window
 # this soon (else every window.REFRESH_SECONDS).
 URGENT_REPORT_SECONDS = 0.02
-
-UNSENT_INACTIVE = StoredText(gettext_noop("엔드포인트가 비활성화되어 발송하지 않았습니다."))
 
 T = TypeVar("T")
 
