@@ -60,7 +60,7 @@ URGENT_REPORT_SECONDS = 0.02
 T = TypeVar("T")
 
 
-def retrying_when_locked(work: Callable[[], T]) -> T:
+def _retrying_when_locked(work: Callable[[], T]) -> T:
     """SQLite (embedded mode) answers "database is locked" to a writer that lost a race; try again."""
     for attempt in range(50):
         try:
@@ -137,14 +137,14 @@ class Dispatcher:
                 self._flush()
                 if self.paused:
                     # Off the busy path: the deliveries the pauses hold wait for their ends.
-                    retrying_when_locked(lambda: defer_pending(endpoint_ids=list(self.paused), now=timezone.now()))
+                    _retrying_when_locked(lambda: defer_pending(endpoint_ids=list(self.paused), now=timezone.now()))
         if more_work and time.monotonic() - started >= RUN_SECONDS:
             kick_dispatcher(force=True)
         return self.processed
 
     def _claim(self, pool: ThreadPoolExecutor, wanted: int) -> int:
         self.claims += 1
-        claimed = retrying_when_locked(
+        claimed = _retrying_when_locked(
             lambda: claim_lanes(
                 claim_token=self.claim_token,
                 max_lanes=wanted,
@@ -158,10 +158,10 @@ class Dispatcher:
         for lane in claimed:
             if not lane.is_active:
                 ids = [row.id for row in lane.rows]
-                self.processed += retrying_when_locked(
+                self.processed += _retrying_when_locked(
                     partial(finish_without_sending, claim_token=self.claim_token, ids=ids, reason=UNSENT_INACTIVE())
                 )
-                retrying_when_locked(
+                _retrying_when_locked(
                     partial(release, claim_token=self.claim_token, endpoint_ids=[lane.endpoint_id], unsent_ids=[])
                 )
                 continue
@@ -182,7 +182,7 @@ class Dispatcher:
             # Another sender stopped for back-pressure meanwhile: the lane goes back at once.
             del self.lanes[lane.endpoint_id]
             running.give_back_slots(self.holder)
-            retrying_when_locked(
+            _retrying_when_locked(
                 partial(
                     release,
                     claim_token=self.claim_token,
@@ -247,7 +247,7 @@ class Dispatcher:
         low = {lane.claimed.endpoint_id: self.batch_size for lane in self.lanes.values() if self._wants_more_rows(lane)}
         if low:
             self.refills += 1
-            more = retrying_when_locked(lambda: claim_more_rows(claim_token=self.claim_token, limits=low))
+            more = _retrying_when_locked(lambda: claim_more_rows(claim_token=self.claim_token, limits=low))
             for endpoint_id in low:
                 lane = self.lanes[endpoint_id]
                 rows = more.get(endpoint_id, [])
@@ -300,7 +300,7 @@ class Dispatcher:
             for endpoint_id, lane in self.lanes.items()
             if lane.claimed.healthy and not lane.failed and not lane.shared
         }
-        recorded = retrying_when_locked(
+        recorded = _retrying_when_locked(
             lambda: record_outcomes(outcomes, claim_token=self.claim_token, still_healthy=still_healthy)
         )
         self.processed += len(recorded)
@@ -326,7 +326,7 @@ class Dispatcher:
             if lane.pause_until is not None and not lane.claimed.joined
         }
         self.paused.update(lane.claimed.endpoint_id for lane in done if lane.pause_until is not None)
-        retrying_when_locked(
+        _retrying_when_locked(
             lambda: release(claim_token=self.claim_token, endpoint_ids=endpoint_ids, unsent_ids=unsent, held=held)
         )
         for lane in done:

@@ -21,7 +21,7 @@ from webhooks.delivery.attempts import Outcome
 from webhooks.delivery.claims import LANE_SECONDS, ClaimedLane
 from webhooks.delivery.health import pause_after, should_stop_sending
 from webhooks.delivery.rows import ClaimedRow
-from webhooks.delivery.sender import BLOCKED, SEND_CRASHED, SendResult, encode_body, post_signed
+from webhooks.delivery.sender import BLOCKED, SendResult, crashed, encode_body, post_signed
 from webhooks.delivery.signing import decrypt_secret
 
 logger = logging.getLogger(__name__)
@@ -161,14 +161,10 @@ class Lane:
                 check_url=False,
             )
         except Exception as exc:
-            # Our own failure (e.g. an undecryptable secret) counts as a failed attempt, so the row is retried on
-            # schedule and the merchant sees the reason, instead of being re-claimed every lease forever.
-            logger.error(
-                "webhook send crashed",
-                exc_info=True,
-                extra={"delivery_id": str(row.id), "endpoint_id": str(self.claimed.endpoint_id)},
+            logger.exception(
+                "webhook send crashed", extra={"delivery_id": str(row.id), "endpoint_id": str(self.claimed.endpoint_id)}
             )
-            return SendResult(False, None, SEND_CRASHED(error=type(exc).__name__), "", 0)
+            return crashed(exc)
 
 
 @dataclass

@@ -72,10 +72,10 @@ def encode_body(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder).encode("utf-8")
 
 
-# Set while a dispatcher run is queued and has not started: commits meanwhile need not queue another one.
-KICK_KEY = "webhooks:dispatch-queued"
-# Bounds how long a lost kick message can suppress new kicks (beat's poller covers that time anyway).
-KICK_TTL_SECONDS = 10
+def crashed(exc: Exception) -> SendResult:
+    """Our own failure while sending (e.g. an undecryptable secret), as a failed attempt: the delivery is then
+    retried on schedule and the merchant sees the reason, instead of it being claimed again every lease."""
+    return SendResult(False, None, SEND_CRASHED(error=type(exc).__name__), "", 0)
 
 
 def signed_headers(*, secret: str, message_id: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:

@@ -14,7 +14,7 @@ from common.errors import Conflict
 from webhooks.delivery.attempts import Outcome, record_outcomes
 from webhooks.delivery.claims import claim_lease
 from webhooks.delivery.kick import kick_dispatcher_on_commit
-from webhooks.delivery.sender import SEND_CRASHED, SendResult, encode_body, post_signed
+from webhooks.delivery.sender import crashed, encode_body, post_signed
 from webhooks.delivery.signing import decrypt_secret
 from webhooks.events import WEBHOOK_TEST, WebhookTestDataSerializer
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -54,7 +54,7 @@ def send_test_event(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
         logger.exception(
             "webhook test send crashed", extra={"delivery_id": str(delivery.id), "endpoint_id": str(endpoint.pk)}
         )
-        result = SendResult(False, None, SEND_CRASHED(error=type(exc).__name__), "", 0)
+        result = crashed(exc)
     outcome = Outcome(delivery.id, endpoint.pk, endpoint.merchant_id, WEBHOOK_TEST, result)
     record_outcomes([outcome], claim_token=claim_token, manual=True)
     delivery.refresh_from_db()
