@@ -35,11 +35,10 @@ from tests.conftest import api_key_client_for, jwt_client_for, make_merchant
 from tests.content.conftest import run_job
 from tests.sizing.conftest import TOP_BODY_ROWS, make_chart, make_product
 from tests.support.visible_text import untranslated
+from tests.support.webhooks import Reply, make_endpoint
 from tests.tryon.conftest import image_server as image_server  # noqa: PLC0414 - the fixture, shared
 from tests.tryon.conftest import person_jpeg
 from tests.tryon.conftest import private_tryon_media as private_tryon_media  # noqa: PLC0414
-from tests.webhooks.conftest import Reply, make_endpoint
-from tests.webhooks.conftest import receiver as receiver  # noqa: PLC0414
 from tests.widget.conftest import widget_client
 from tryon import storage as tryon_storage
 from tryon.models import TryOnJob

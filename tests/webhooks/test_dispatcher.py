@@ -15,7 +15,7 @@ from standardwebhooks import Webhook
 from config.celery import app as celery_app
 from tests.conftest import make_merchant
 from tests.support.processes import celery_beat, celery_worker, wait_until
-from tests.webhooks.conftest import Reply, assert_delivered_once, make_endpoint, side_by_side
+from tests.support.webhooks import Reply, assert_delivered_once, make_endpoint, side_by_side
 from webhooks.delivery.attempts import Outcome, record_outcomes
 from webhooks.delivery.claims import claim_lanes
 from webhooks.delivery.dispatcher import Dispatcher, dispatch_due_deliveries

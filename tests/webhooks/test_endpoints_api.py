@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.conftest import jwt_client_for
-from tests.webhooks.conftest import make_endpoint
+from tests.support.webhooks import make_endpoint
 from webhooks.delivery.signing import decrypt_secret
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.services import emit_event

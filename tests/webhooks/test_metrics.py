@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from tests.support.metrics import METRICS_TOKEN, sample, scrape
-from tests.webhooks.conftest import Reply, make_endpoint
+from tests.support.webhooks import Reply, make_endpoint
 from webhooks.delivery.dispatcher import dispatch_due_deliveries
 from webhooks.services import emit_event
 

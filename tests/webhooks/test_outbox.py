@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, transaction
 
 from tests.conftest import make_merchant
-from tests.webhooks.conftest import make_endpoint
+from tests.support.webhooks import make_endpoint
 from tryon import events
 from webhooks.events import WEBHOOK_TEST
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
