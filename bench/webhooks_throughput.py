@@ -490,7 +490,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from webhooks.services.attempts import BREAKER_THRESHOLD
+    from webhooks.delivery.health import BREAKER_THRESHOLD
 
     call_command("migrate", verbosity=0)
 

@@ -366,7 +366,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
-    # One webhook per event type, its body the event's payload (webhooks/events.py); the first hook puts them
+    # One webhook per registered event type, its body the event's payload (webhooks/events.py); the first hook puts them
     # under x-webhooks (this is an OpenAPI 3.0 document) with their schemas, then drf-spectacular's own.
     "WEBHOOKS": "webhooks.openapi.EVENT_WEBHOOKS",
     "POSTPROCESSING_HOOKS": [
@@ -725,7 +725,7 @@ WEBHOOKS_BATCH_SIZE = env.int("WEBHOOKS_BATCH_SIZE", default=100)
 # Sending threads per dispatcher run (per webhooks worker process); a run serves up to
 # WEBHOOKS_CONCURRENCY // WEBHOOKS_ENDPOINT_INITIAL_CONCURRENCY endpoints at once.
 WEBHOOKS_CONCURRENCY = env.int("WEBHOOKS_CONCURRENCY", default=32)
-# Requests in flight to one endpoint, all dispatchers together: an adaptive window (webhooks/services/window.py)
+# Requests in flight to one endpoint, all dispatchers together: an adaptive window (webhooks/delivery/window.py)
 # that starts at the initial value, grows while answers are fast and halves on timeouts, 5xx/429 and answers
 # slower than WEBHOOKS_SLOW_ANSWER_SECONDS; never above the maximum (nor the merchant's cap on the endpoint).
 # Slow start: a new window grows by one request per fast answer (doubling each round trip) until the first

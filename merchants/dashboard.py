@@ -34,7 +34,7 @@ from tryon import admin as tryon_admin
 from tryon import selectors as tryon_selectors
 from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
 from tryon.providers.registry import engine_name as tryon_engine_name
-from webhooks import admin as webhooks_admin
+from webhooks import charts as webhook_charts
 from webhooks import selectors as webhook_selectors
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from widget.models import WidgetDailyStats
@@ -270,7 +270,7 @@ def _webhook_card(merchant: Merchant | None, days: list) -> Card:
     attempts = sum(day.attempts for day in daily)
     succeeded = sum(day.succeeded for day in daily)
     backlog = webhook_selectors.delivery_counts(merchant=merchant)
-    chart = webhooks_admin.success_rate_chart(daily, _("최근 30일 일별 웹훅 발송 성공률 (%)"))
+    chart = webhook_charts.success_rate_chart(daily, _("최근 30일 일별 웹훅 발송 성공률 (%)"))
     notes = [
         _("대기 %(pending)s건 (재시도 중 %(retrying)s건)") % {"pending": backlog.pending, "retrying": backlog.retrying},
         _("실패 %(failed)s건") % {"failed": backlog.failed},

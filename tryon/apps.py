@@ -10,8 +10,11 @@ class TryonConfig(AppConfig):
 
     def ready(self) -> None:
         from common.remote.handlers import register
-        from tryon import job_status, pipeline
+        from tryon import events, job_status, pipeline
         from tryon.models import TryOnJob
+
+        # The webhook events try-on emits: the webhook engine lists and documents only what is registered.
+        events.register_events()
 
         # The remote calls a try-on waits on, followed by the remote loop of the workers of the tryon queue.
         register(pipeline.GARMENT_FETCHES)

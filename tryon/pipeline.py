@@ -23,6 +23,7 @@ from common.remote.follower import follow_inline
 from common.remote.wake import park
 from common.stored_text import StoredText
 from tryon import storage
+from tryon.events import TRYON_COMPLETED, TRYON_FAILED, TryOnCompletedDataSerializer, TryOnFailedDataSerializer
 from tryon.garments import GarmentFetchHandler, GarmentUnavailable, prepared_garment
 from tryon.labels import label_tryon_result
 from tryon.models import EngineCall, TryOnJob
@@ -32,7 +33,6 @@ from tryon.providers.registry import configured_engine, is_remote
 from tryon.remote import EngineCallHandler
 from tryon.selectors import settings_for
 from tryon.usage import record_usage
-from webhooks.events import TRYON_COMPLETED, TRYON_FAILED, TryOnCompletedDataSerializer, TryOnFailedDataSerializer
 from webhooks.services import emit_event
 from widget.analytics import record_widget_event, tryon_job_from_widget
 

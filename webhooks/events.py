@@ -1,43 +1,36 @@
-"""The event types Toile sends to merchants' webhook endpoints, and the ``data`` each one carries.
+"""The registry of the event types Toile sends to merchants' webhook endpoints, and the body every one shares.
 
-Every app emits events through :func:`webhooks.services.emit_event` with one of these constants. The ``data``
-of each type is declared once, below, as a serializer: the emitter renders its data with it (``.of(...)``),
-and the OpenAPI document lists it as that webhook's payload (``x-webhooks``, webhooks/openapi.py).
+The webhook engine knows no product: each app that emits events declares them beside its own code (the try-on
+events in ``tryon/events.py``) and registers them from its ``AppConfig.ready()`` with :func:`register_event`.
+An event type is its name, its label in the dashboard, the serializer of its ``data`` (the emitter renders its
+data with it, ``.of(...)``, and the OpenAPI document lists it as that webhook's payload: webhooks/openapi.py),
+and whether endpoints may subscribe to it. Emitters call :func:`webhooks.services.emit_event` with its name.
+
+Everything that lists event types (the endpoints' subscriptions, the delivery log's choices and filters, the
+API's serializers, the OpenAPI document) reads the registry when it is used, never at import: the dashboard's
+modules are imported by the admin's autodiscovery, before the products' ``ready()`` ran.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from django.apps import apps
+from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.serializers import BlankAsNullCharField
 from common.timestamps import IsoZDateTimeField
-from tryon.models import TryOnJob
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-    from webhooks.models import WebhookEndpoint  # webhooks.models imports this module
-
-TRYON_COMPLETED = "tryon.completed"
-TRYON_FAILED = "tryon.failed"
-USAGE_QUOTA_EXCEEDED = "usage.quota_exceeded"
 # Sent only by "test send" (POST /api/webhooks/{id}/test); endpoints cannot subscribe to it.
 WEBHOOK_TEST = "webhook.test"
-
-SUBSCRIBABLE_EVENTS: tuple[str, ...] = (TRYON_COMPLETED, TRYON_FAILED, USAGE_QUOTA_EXCEEDED)
-ALL_EVENTS: tuple[str, ...] = (*SUBSCRIBABLE_EVENTS, WEBHOOK_TEST)
-
-EVENT_LABELS: dict[str, StrOrPromise] = {
-    TRYON_COMPLETED: _("가상 피팅 완료"),
-    TRYON_FAILED: _("가상 피팅 실패"),
-    USAGE_QUOTA_EXCEEDED: _("사용량 한도 초과"),
-    WEBHOOK_TEST: _("테스트 발송"),
-}
 
 
 # --- The request body of every webhook (Standard Webhooks) ------------------------------------------------------
@@ -52,7 +45,7 @@ class WebhookPayloadHead(serializers.Serializer):
 
 
 # Renders ``{type, timestamp, data}`` (webhooks.services.build_payload); each webhook's schema is this with
-# ``type`` fixed and ``data`` the event's serializer below. Built with type(), as common.openapi.envelope is: a
+# ``type`` fixed and ``data`` the event's serializer. Built with type(), as common.openapi.envelope is: a
 # ``data`` field in a class body would shadow the serializer's own ``.data`` for the type checker.
 WebhookPayloadSerializer = cast(
     type[WebhookPayloadHead],
@@ -60,94 +53,101 @@ WebhookPayloadSerializer = cast(
 )
 
 
-# --- The ``data`` of each event type ------------------------------------------------------------------------------
-
-
+# The ``data`` of an event type: a subclass names its type and renders its data with a classmethod ``of(...)``.
 class EventDataSerializer(serializers.Serializer):
     event_type: ClassVar[str]
 
 
-# Renders what tryon.completed and tryon.failed tell about a finished TryOnJob (``of(job)``).
-class TryOnFinishedDataSerializer(EventDataSerializer):
-    jobId = serializers.UUIDField(source="job.id")
-    # Each event narrows it to its own status (a field redeclared in a subclass keeps its place in the body).
-    status = serializers.ChoiceField(source="job.status", choices=[s.value for s in TryOnJob.FINISHED])
-    category = serializers.ChoiceField(source="job.category", choices=TryOnJob.Category.values)
-    productTitle = BlankAsNullCharField(source="job.product_title")
-    engine = serializers.CharField(source="job.engine", help_text="엔진을 정하기 전에 실패했으면 빈 문자열")
-    preview = serializers.BooleanField(help_text="오프라인 미리보기 엔진의 결과이면 true")
-
-    @staticmethod
-    def values_of(job: TryOnJob) -> dict[str, Any]:
-        return {"job": job, "preview": bool(job.metadata.get("preview"))}
+# --- The registry -----------------------------------------------------------------------------------------------
 
 
-class TryOnCompletedDataSerializer(TryOnFinishedDataSerializer):
-    event_type = TRYON_COMPLETED
-
-    status = serializers.ChoiceField(source="job.status", choices=[TryOnJob.Status.COMPLETED.value])
-    resultImageUrl = serializers.URLField(  # noqa: N815
-        source="result_image_url", help_text="결과 이미지 (presigned URL, 발송 시점부터 1시간 유효)"
-    )
-
-    @classmethod
-    def of(cls, job: TryOnJob, *, result_image_url: str) -> dict[str, Any]:
-        return dict(cls({**cls.values_of(job), "result_image_url": result_image_url}).data)
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    label: StrOrPromise
+    data: type[EventDataSerializer]
+    # False: only the dashboard sends it (the test event); endpoints cannot subscribe to it.
+    subscribable: bool = True
 
 
-class TryOnFailedDataSerializer(TryOnFinishedDataSerializer):
-    event_type = TRYON_FAILED
-
-    status = serializers.ChoiceField(source="job.status", choices=[TryOnJob.Status.FAILED.value])
-    errorMessage = serializers.CharField(source="job.error_message", help_text="실패 사유")  # noqa: N815
-
-    @classmethod
-    def of(cls, job: TryOnJob) -> dict[str, Any]:
-        return dict(cls(cls.values_of(job)).data)
+_registered: dict[str, EventType] = {}
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-11"})
-class MonthField(serializers.Field):
-    """Renders a date as its month, ``YYYY-MM``."""
+def register_event(data: type[EventDataSerializer], *, label: StrOrPromise, subscribable: bool = True) -> None:
+    """Registers the event type ``data.event_type``, whose ``data`` ``data`` renders (from an ``AppConfig.ready()``).
 
-    def to_representation(self, value: date) -> str:
-        return value.strftime("%Y-%m")
+    Registering the same type again is a no-op (``ready()`` may run more than once); another type under a name
+    already taken is a configuration error.
+    """
+    event = EventType(name=data.event_type, label=label, data=data, subscribable=subscribable)
+    registered = _registered.setdefault(event.name, event)
+    if registered != event:
+        raise ImproperlyConfigured(f"webhook event type {event.name!r} is registered twice, differently")
 
 
-class QuotaExceededDataSerializer(EventDataSerializer):
-    event_type = USAGE_QUOTA_EXCEEDED
+def event_types() -> list[EventType]:
+    """Every registered event type: the subscribable ones in the order they were registered, then the others."""
+    if not apps.ready:
+        # Read at import, the list would miss the types of the apps whose ready() has not run yet.
+        raise AppRegistryNotReady("webhook event types are registered by the apps' ready(): read them after")
+    return sorted(_registered.values(), key=lambda event: not event.subscribable)
 
-    resource = serializers.ChoiceField(choices=["tryon"], help_text="한도를 넘은 자원")
-    month = MonthField(help_text="한도가 찬 달 (KST)")
-    quota = serializers.IntegerField(min_value=0, help_text="월 한도")
-    used = serializers.IntegerField(min_value=0, help_text="이번 달 사용량")
 
-    @classmethod
-    def of(cls, *, resource: str, month: date, quota: int, used: int) -> dict[str, Any]:
-        return dict(cls({"resource": resource, "month": month, "quota": quota, "used": used}).data)
+def all_events() -> tuple[str, ...]:
+    return tuple(event.name for event in event_types())
 
+
+def subscribable_events() -> tuple[str, ...]:
+    return tuple(event.name for event in event_types() if event.subscribable)
+
+
+class EventNames(Sequence[str]):
+    """The names of the registered event types (the subscribable ones only, if asked), read at each use: DRF's
+    choice fields take them where they are built (per serializer instance)."""
+
+    def __init__(self, *, subscribable_only: bool) -> None:
+        self.subscribable_only = subscribable_only
+
+    def _names(self) -> tuple[str, ...]:
+        return subscribable_events() if self.subscribable_only else all_events()
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._names()[index]
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+
+class EventChoices(BaseChoiceIterator):
+    """``(name, label)`` of every registered event type, read at each iteration: a model field's ``choices``.
+
+    Not a callable: a field deconstructs those into a reference to the function, which would differ from the
+    list in its migration; this iterator compares equal to that list while the registered types are the same.
+    """
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        return iter([(event.name, event.label) for event in event_types()])
+
+
+# --- The test event: webhooks' own ----------------------------------------------------------------------------
 
 WEBHOOK_TEST_MESSAGE = "Toile 웹훅 테스트 이벤트입니다."
 
 
-# Renders the test event of a WebhookEndpoint.
+# Renders the test event of a WebhookEndpoint (``of(endpoint.pk)``).
 class WebhookTestDataSerializer(EventDataSerializer):
     event_type = WEBHOOK_TEST
 
-    endpointId = serializers.UUIDField(source="endpoint.pk", help_text="테스트를 받는 엔드포인트")  # noqa: N815
+    endpointId = serializers.UUIDField(source="endpoint_id", help_text="테스트를 받는 엔드포인트")  # noqa: N815
     message = serializers.CharField()
 
     @classmethod
-    def of(cls, endpoint: WebhookEndpoint) -> dict[str, Any]:
-        return dict(cls({"endpoint": endpoint, "message": WEBHOOK_TEST_MESSAGE}).data)
+    def of(cls, endpoint_id: uuid.UUID) -> dict[str, Any]:
+        return dict(cls({"endpoint_id": endpoint_id, "message": WEBHOOK_TEST_MESSAGE}).data)
 
 
-EVENT_DATA: dict[str, type[EventDataSerializer]] = {
-    serializer.event_type: serializer
-    for serializer in (
-        TryOnCompletedDataSerializer,
-        TryOnFailedDataSerializer,
-        QuotaExceededDataSerializer,
-        WebhookTestDataSerializer,
-    )
-}
+def register_test_event() -> None:
+    register_event(WebhookTestDataSerializer, label=_("테스트 발송"), subscribable=False)

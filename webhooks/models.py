@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Merchant
-from webhooks.events import ALL_EVENTS, EVENT_LABELS
+from webhooks.events import EventChoices
 
 
 class WebhookEndpoint(models.Model):
@@ -31,11 +31,11 @@ class WebhookEndpoint(models.Model):
     # Start of the current run of failed attempts; cleared by any success. Drives the 5-day auto-disable.
     failing_since = models.DateTimeField(_("연속 실패 시작"), null=True, blank=True)
     # Back-pressure: failed attempts in a row, and until when nothing is sent to the endpoint (a Retry-After,
-    # or the pause after five failures in a row; see webhooks/services/attempts.py). Cleared by any success.
+    # or the pause after five failures in a row; see webhooks/delivery/health.py). Cleared by any success.
     consecutive_failures = models.PositiveIntegerField(_("연속 실패 횟수"), default=0)
     paused_until = models.DateTimeField(_("발송 보류 종료"), null=True, blank=True)
     # The merchant's cap on requests in flight to this endpoint; empty: automatic, up to
-    # WEBHOOKS_ENDPOINT_MAX_CONCURRENCY (the window adapts below it: webhooks/services/window.py).
+    # WEBHOOKS_ENDPOINT_MAX_CONCURRENCY (the window adapts below it: webhooks/delivery/window.py).
     max_concurrency = models.PositiveSmallIntegerField(
         _("최대 동시 요청 수"),
         null=True,
@@ -80,9 +80,8 @@ class WebhookDelivery(models.Model):
     endpoint = models.ForeignKey(
         WebhookEndpoint, verbose_name=_("엔드포인트"), on_delete=models.CASCADE, related_name="deliveries"
     )
-    event_type = models.CharField(
-        _("이벤트"), max_length=64, choices=[(event, EVENT_LABELS[event]) for event in ALL_EVENTS]
-    )
+    # The registered event types (webhooks/events.py), read when used: the products register theirs in ready().
+    event_type = models.CharField(_("이벤트"), max_length=64, choices=EventChoices())
     message_id = models.CharField(_("webhook-id"), max_length=64)
     payload = models.JSONField(_("본문"), encoder=DjangoJSONEncoder)
     status = models.CharField(_("상태"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)

@@ -8,8 +8,9 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Func, Min, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncMinute
 from django.utils import timezone
 
@@ -105,21 +106,13 @@ def daily_success_rates(*, merchant: Merchant | None, days: int = 14, today: dat
     today = today or timezone.localdate()
     first_day = today - timedelta(days=days - 1)
     start = timezone.make_aware(datetime.combine(first_day, time.min))
-    attempts = WebhookAttempt.objects.filter(attempted_at__gte=start)
-    if merchant is not None:
-        attempts = attempts.filter(merchant=merchant)
-    rows = (
-        attempts.annotate(day=TruncDate("attempted_at", tzinfo=timezone.get_current_timezone()))
-        .values("day")
-        .annotate(total=Count("id"), ok=Count("id", filter=Q(succeeded=True)))
+    by_day = _attempts_by(
+        WebhookAttempt.objects.filter(attempted_at__gte=start),
+        TruncDate("attempted_at", tzinfo=timezone.get_current_timezone()),
+        merchant=merchant,
     )
-    by_day = {row["day"]: row for row in rows}
-    result = []
-    for offset in range(days):
-        day = first_day + timedelta(days=offset)
-        row = by_day.get(day)
-        result.append(DailySuccess(day=day, attempts=row["total"] if row else 0, succeeded=row["ok"] if row else 0))
-    return result
+    shown = [first_day + timedelta(days=n) for n in range(days)]
+    return [DailySuccess(day, *by_day.get(day, (0, 0))) for day in shown]
 
 
 @dataclass(frozen=True)
@@ -164,21 +157,28 @@ def throughput_per_minute(
     """Attempts and successes in each of the last ``minutes`` minutes (the current one last)."""
     now = now or timezone.now()
     first = now.replace(second=0, microsecond=0) - timedelta(minutes=minutes - 1)
-    attempts = WebhookAttempt.objects.filter(attempted_at__gte=first, attempted_at__lte=now)
+    by_minute = _attempts_by(
+        WebhookAttempt.objects.filter(attempted_at__gte=first, attempted_at__lte=now),
+        TruncMinute("attempted_at"),
+        merchant=merchant,
+    )
+    shown = [first + timedelta(minutes=n) for n in range(minutes)]
+    return [MinuteThroughput(minute, *by_minute.get(minute, (0, 0))) for minute in shown]
+
+
+def _attempts_by(
+    attempts: QuerySet[WebhookAttempt], bucket: Func, *, merchant: Merchant | None
+) -> dict[Any, tuple[int, int]]:
+    """Attempts and the successful ones per ``bucket`` of their time (a day, a minute); ``merchant``'s only,
+    unless None."""
     if merchant is not None:
         attempts = attempts.filter(merchant=merchant)
     rows = (
-        attempts.annotate(minute=TruncMinute("attempted_at"))
-        .values("minute")
+        attempts.annotate(bucket=bucket)
+        .values("bucket")
         .annotate(total=Count("id"), ok=Count("id", filter=Q(succeeded=True)))
     )
-    by_minute = {row["minute"]: row for row in rows}
-    result = []
-    for offset in range(minutes):
-        minute = first + timedelta(minutes=offset)
-        row = by_minute.get(minute)
-        result.append(MinuteThroughput(minute, row["total"] if row else 0, row["ok"] if row else 0))
-    return result
+    return {row["bucket"]: (row["total"], row["ok"]) for row in rows}
 
 
 @dataclass(frozen=True)

@@ -9,20 +9,24 @@ from rest_framework import serializers
 from common.openapi import envelope
 from common.serializers import BlankAsNullCharField
 from common.timestamps import IsoZDateTimeField
-from webhooks.events import ALL_EVENTS, SUBSCRIBABLE_EVENTS
+from webhooks.events import EventNames
 from webhooks.models import DeliveryStatus, WebhookEndpoint
 from webhooks.services import MAX_URL_LENGTH
+
+# The registered event types, read each time a serializer is built (DRF builds its fields per instance).
+SUBSCRIBABLE = EventNames(subscribable_only=True)
+ANY_EVENT = EventNames(subscribable_only=False)
 
 
 class EndpointCreateSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=MAX_URL_LENGTH, trim_whitespace=True)
-    events = serializers.ListField(child=serializers.ChoiceField(choices=SUBSCRIBABLE_EVENTS), allow_empty=False)
+    events = serializers.ListField(child=serializers.ChoiceField(choices=SUBSCRIBABLE), allow_empty=False)
 
 
 class EndpointUpdateSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=MAX_URL_LENGTH, trim_whitespace=True, required=False)
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=SUBSCRIBABLE_EVENTS), allow_empty=False, required=False
+        child=serializers.ChoiceField(choices=SUBSCRIBABLE), allow_empty=False, required=False
     )
     isActive = serializers.BooleanField(required=False)  # noqa: N815
 
@@ -42,7 +46,7 @@ class EndpointSerializer(serializers.Serializer):
     createdAt = IsoZDateTimeField(source="created_at")  # noqa: N815
     updatedAt = IsoZDateTimeField(source="updated_at")  # noqa: N815
 
-    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=SUBSCRIBABLE_EVENTS)))
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=SUBSCRIBABLE)))
     def subscribed_events(self, endpoint: WebhookEndpoint) -> list[str]:
         return list(endpoint.events or [])
 
@@ -62,7 +66,7 @@ class CreatedEndpointSerializer(EndpointSerializer):
 class DeliverySerializer(serializers.Serializer):
     id = serializers.UUIDField(source="pk")
     endpointId = serializers.UUIDField(source="endpoint_id")  # noqa: N815
-    event = serializers.ChoiceField(source="event_type", choices=ALL_EVENTS)
+    event = serializers.ChoiceField(source="event_type", choices=ANY_EVENT)
     messageId = serializers.CharField(  # noqa: N815
         source="message_id", help_text="webhook-id 헤더 값: 재시도·재발송에도 같습니다."
     )

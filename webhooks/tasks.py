@@ -8,13 +8,15 @@ from celery import shared_task
 from django.conf import settings
 
 from webhooks import services
+from webhooks.delivery.dispatcher import dispatch_due_deliveries
+from webhooks.delivery.kick import DISPATCH_TASK
 
 
-@shared_task(name="webhooks.deliver_pending", ignore_result=True)
+@shared_task(name=DISPATCH_TASK, ignore_result=True)
 def deliver_pending() -> int:
     """A dispatcher run: kicked after each commit that emits events, and by beat (CELERY_BEAT_SCHEDULE) as
     the safety net. Idempotent: a repeated or concurrent run claims only rows nobody holds."""
-    return services.dispatch_due_deliveries()
+    return dispatch_due_deliveries()
 
 
 @shared_task(name="webhooks.purge_old_deliveries", ignore_result=True)

@@ -20,9 +20,8 @@ from tests.conftest import api_key_client_for, jwt_client_for
 from tests.content.conftest import EVENT_INFO, run_job
 from tests.sizing.conftest import TOP_BODY_ROWS, make_chart, make_product
 from tests.support.browser import chromium_context
+from tests.support.webhooks import Receiver, Reply, make_endpoint, started_receiver, stop_receiver
 from tests.tryon.conftest import make_completed_job, person_jpeg
-from tests.webhooks.conftest import Receiver, Reply, make_endpoint
-from tests.webhooks.conftest import receiver as receiver  # noqa: PLC0414 - the fixture, shared
 from tryon import storage
 from tryon.models import DailyUsage, TryOnJob, TryOnSettings
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -113,6 +112,14 @@ def _recommend(client: Any, product_id: str, times: int) -> None:
             "measurement": {"gender": "M", "height": 170 + index, "weight": 65, "chest": 91},
         }
         assert client.post("/api/size/recommend", body, format="json").status_code == 200
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A merchant's webhook receiver on localhost."""
+    server = started_receiver()
+    yield server
+    stop_receiver(server)
 
 
 @pytest.fixture

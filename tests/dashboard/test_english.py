@@ -35,11 +35,10 @@ from tests.conftest import api_key_client_for, jwt_client_for, make_merchant
 from tests.content.conftest import run_job
 from tests.sizing.conftest import TOP_BODY_ROWS, make_chart, make_product
 from tests.support.visible_text import untranslated
+from tests.support.webhooks import Reply, make_endpoint
 from tests.tryon.conftest import image_server as image_server  # noqa: PLC0414 - the fixture, shared
 from tests.tryon.conftest import person_jpeg
 from tests.tryon.conftest import private_tryon_media as private_tryon_media  # noqa: PLC0414
-from tests.webhooks.conftest import Reply, make_endpoint
-from tests.webhooks.conftest import receiver as receiver  # noqa: PLC0414
 from tests.widget.conftest import widget_client
 from tryon import storage as tryon_storage
 from tryon.models import TryOnJob
@@ -352,8 +351,8 @@ def test_stored_texts_are_read_back_through_their_templates() -> None:
     from django.utils import translation
 
     from common.stored_text import StoredText, translate_stored
-    from webhooks.sender import CONNECTION_FAILED, REASON_REFUSED
-    from webhooks.services.attempts import DISABLED_AFTER_FAILING
+    from webhooks.delivery.health import DISABLED_AFTER_FAILING
+    from webhooks.delivery.sender import CONNECTION_FAILED, REASON_REFUSED
 
     stored = DISABLED_AFTER_FAILING(since="2026-12-01 10:00 KST", error=CONNECTION_FAILED(reason=REASON_REFUSED()))
     assert stored == (

@@ -9,7 +9,7 @@ from django.test import Client
 from content.models import GeneratedImage, ImageJob
 from merchants.models import ApiKey
 from sizing.models import Product, SizeChart
-from tests.webhooks.conftest import make_endpoint
+from tests.support.webhooks import make_endpoint
 from tryon.models import TryOnJob
 from webhooks.services import emit_event
 

@@ -12,10 +12,10 @@ from rest_framework.test import APIClient
 from standardwebhooks import Webhook
 
 from tests.support.contract import as_json_schema, resolve_schema, webhook_payload_schema
+from tests.support.webhooks import make_endpoint, started_receiver, stop_receiver
 from tests.tryon.test_tryon_jobs import stored_files, upload
-from tests.webhooks.conftest import make_endpoint, started_receiver, stop_receiver
 from tryon.models import DailyUsage, TryOnJob, TryOnSettings
-from webhooks.events import ALL_EVENTS, SUBSCRIBABLE_EVENTS
+from webhooks.events import all_events, subscribable_events
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +151,7 @@ def test_every_event_a_receiver_gets_is_the_payload_the_served_schema_declares(
     served = APIClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()
     receiver = started_receiver()
     try:
-        endpoint, secret = make_endpoint(merchant, receiver.url(), list(SUBSCRIBABLE_EVENTS))
+        endpoint, secret = make_endpoint(merchant, receiver.url(), list(subscribable_events()))
         TryOnSettings.objects.create(merchant=merchant, monthly_quota=2)
         with django_capture_on_commit_callbacks(execute=True):
             assert upload(api_key_client, image_server, productTitle="셔츠").status_code == 202
@@ -165,7 +165,7 @@ def test_every_event_a_receiver_gets_is_the_payload_the_served_schema_declares(
     finally:
         stop_receiver(receiver)
 
-    assert sorted(body["type"] for body in bodies) == sorted(ALL_EVENTS)
+    assert sorted(body["type"] for body in bodies) == sorted(all_events())
     for body in bodies:
         payload = webhook_payload_schema(served, body["type"])
         jsonschema.validate(body, as_json_schema(served, payload), format_checker=jsonschema.FormatChecker())

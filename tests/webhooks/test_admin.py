@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from tests.support.charts import charts_in
 from tests.support.text import must_search
-from tests.webhooks.conftest import Reply, make_endpoint
-from webhooks.crypto import decrypt_secret
+from tests.support.webhooks import Reply, make_endpoint
+from webhooks.delivery.signing import decrypt_secret
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.services import emit_event
 from webhooks.tasks import deliver_pending

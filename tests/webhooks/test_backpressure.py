@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.webhooks.conftest import Reply, make_endpoint, time_passes_until_due
+from tests.support.webhooks import Reply, make_endpoint, time_passes_until_due
+from webhooks.delivery.health import BREAKER_THRESHOLD, FIRST_PAUSE
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from webhooks.services import emit_event
-from webhooks.services.attempts import BREAKER_THRESHOLD, FIRST_PAUSE
 from webhooks.tasks import deliver_pending
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,10 @@ import pytest
 from django.test import Client
 
 from tests.support.text import must_search
-from tests.webhooks.conftest import Reply, assert_delivered_once, make_endpoint, side_by_side
+from tests.support.webhooks import Reply, assert_delivered_once, make_endpoint, side_by_side
+from webhooks.delivery.dispatcher import dispatch_due_deliveries
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from webhooks.services import dispatch_due_deliveries, emit_event
+from webhooks.services import emit_event
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,10 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from tests.support.processes import free_port
-from tests.webhooks.conftest import Reply, make_endpoint, time_passes_until_due
+from tests.support.webhooks import Reply, make_endpoint, time_passes_until_due
+from webhooks.delivery.attempts import MAX_ATTEMPTS
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from webhooks.services import MAX_ATTEMPTS, emit_event
+from webhooks.services import emit_event
 from webhooks.tasks import deliver_pending
 
 pytestmark = pytest.mark.django_db

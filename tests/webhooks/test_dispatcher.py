@@ -15,12 +15,13 @@ from standardwebhooks import Webhook
 from config.celery import app as celery_app
 from tests.conftest import make_merchant
 from tests.support.processes import celery_beat, celery_worker, wait_until
-from tests.webhooks.conftest import Reply, assert_delivered_once, make_endpoint, side_by_side
+from tests.support.webhooks import Reply, assert_delivered_once, make_endpoint, side_by_side
+from webhooks.delivery.attempts import Outcome, record_outcomes
+from webhooks.delivery.claims import claim_lanes
+from webhooks.delivery.dispatcher import Dispatcher, dispatch_due_deliveries
+from webhooks.delivery.sender import SendResult
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from webhooks.sender import SendResult
-from webhooks.services import claim_lanes, dispatch_due_deliveries, emit_event
-from webhooks.services.attempts import Outcome, record_outcomes
-from webhooks.services.dispatch import Dispatcher
+from webhooks.services import emit_event
 from webhooks.tasks import deliver_pending
 
 
@@ -346,7 +347,7 @@ def test_beat_delivers_what_no_kick_announced(merchant, receiver, allow_loopback
 
 
 def test_a_transaction_emitting_many_events_kicks_once(merchant, allow_loopback, django_capture_on_commit_callbacks):
-    from webhooks.services.outbox import kick_dispatcher
+    from webhooks.delivery.kick import kick_dispatcher
 
     make_endpoint(merchant, "http://127.0.0.1:9/hook", ["tryon.completed"])
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
@@ -359,7 +360,7 @@ def test_a_transaction_emitting_many_events_kicks_once(merchant, allow_loopback,
 def test_a_kick_rolled_back_with_a_savepoint_does_not_stand_for_later_events(
     merchant, allow_loopback, django_capture_on_commit_callbacks
 ):
-    from webhooks.services.outbox import kick_dispatcher
+    from webhooks.delivery.kick import kick_dispatcher
 
     make_endpoint(merchant, "http://127.0.0.1:9/hook", ["tryon.completed"])
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():

@@ -9,8 +9,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.conftest import jwt_client_for
-from tests.webhooks.conftest import make_endpoint
-from webhooks.crypto import decrypt_secret
+from tests.support.webhooks import make_endpoint
+from webhooks.delivery.signing import decrypt_secret
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.services import emit_event
 

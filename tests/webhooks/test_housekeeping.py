@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from tests.webhooks.conftest import make_endpoint
+from tests.support.webhooks import make_endpoint
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from webhooks.services import emit_event
 from webhooks.tasks import purge_old_deliveries

@@ -6,8 +6,9 @@ import pytest
 from django.test import Client
 
 from tests.support.metrics import METRICS_TOKEN, sample, scrape
-from tests.webhooks.conftest import Reply, make_endpoint
-from webhooks.services import dispatch_due_deliveries, emit_event
+from tests.support.webhooks import Reply, make_endpoint
+from webhooks.delivery.dispatcher import dispatch_due_deliveries
+from webhooks.services import emit_event
 
 pytestmark = pytest.mark.django_db
 

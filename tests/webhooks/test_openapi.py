@@ -1,5 +1,5 @@
 """The OpenAPI document we serve describes the webhook operations as the contract does, and every webhook we
-send (its payload as webhooks/events.py declares it).
+send (its payload as the event type registered with webhooks/events.py declares it).
 
 The contract's facts are written out below as a readable table, and the table is checked against the contract
 (``tests/contract/``, a copy of ``../shared/spec`` kept equal by ``tests/test_contract_copies.py``). What the
@@ -20,7 +20,7 @@ from tests.support.contract import (
     response_fields_missing,
     webhook_payload_schema,
 )
-from webhooks.events import ALL_EVENTS, EVENT_DATA
+from webhooks.events import all_events, event_types
 
 ENDPOINT_FIELDS = {"id", "url", "events", "isActive", "createdAt", "updatedAt"}
 DELIVERY_FIELDS = {"id", "status", "attemptCount", "lastResponseStatus", "lastError"}
@@ -98,9 +98,9 @@ def served(django_db_blocker) -> dict[str, Any]:
 
 
 def test_the_event_table_is_what_webhooks_events_declares():
-    assert set(EVENT_DATA) == set(ALL_EVENTS) == set(EVENT_FIELDS)
-    for event_type, serializer in EVENT_DATA.items():
-        assert set(serializer().fields) == EVENT_FIELDS[event_type], event_type
+    assert {event.name for event in event_types()} == set(all_events()) == set(EVENT_FIELDS)
+    for event in event_types():
+        assert set(event.data().fields) == EVENT_FIELDS[event.name], event.name
 
 
 def test_served_schema_lists_every_webhook_with_its_payload(served):

@@ -8,8 +8,9 @@ import pytest
 from django.db import connection, transaction
 
 from tests.conftest import make_merchant
-from tests.webhooks.conftest import make_endpoint
-from webhooks import events
+from tests.support.webhooks import make_endpoint
+from tryon import events
+from webhooks.events import WEBHOOK_TEST
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from webhooks.services import emit_event
 
@@ -63,7 +64,7 @@ def test_unknown_or_test_event_type_is_a_programming_error(merchant):
     with pytest.raises(ValueError):
         emit_event(merchant=merchant, event_type="tryon.exploded", data={})
     with pytest.raises(ValueError):
-        emit_event(merchant=merchant, event_type=events.WEBHOOK_TEST, data={})
+        emit_event(merchant=merchant, event_type=WEBHOOK_TEST, data={})
 
 
 @pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from tests.support.processes import free_port
-from tests.webhooks.conftest import Reply, make_endpoint
+from tests.support.webhooks import Reply, make_endpoint
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.services import emit_event
 from webhooks.tasks import deliver_pending

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from common.errors import TooManyRequests
 from merchants.models import Merchant
+from tryon.events import USAGE_QUOTA_EXCEEDED, QuotaExceededDataSerializer
 from tryon.models import QuotaExceededNotice, TryOnSettings
 from tryon.selectors import month_start, monthly_requests, next_month_start, settings_for, visitor_requests_today
-from webhooks.events import USAGE_QUOTA_EXCEEDED, QuotaExceededDataSerializer
 from webhooks.services import emit_event
 
 

@@ -1,4 +1,4 @@
-"""Merchants' webhook endpoints: validation, create, update, delete, disable."""
+"""Merchants' webhook endpoints: validation, create, update (disable and enable), delete."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from common.errors import InvalidInput
 from common.http import validate_public_url
 from common.stored_text import StoredText
 from merchants.models import Merchant
-from webhooks.crypto import encrypt_secret, generate_secret, secret_fingerprint
-from webhooks.events import SUBSCRIBABLE_EVENTS
+from webhooks.delivery.signing import encrypt_secret, generate_secret, secret_fingerprint
+from webhooks.events import subscribable_events
 from webhooks.models import WebhookEndpoint
-from webhooks.services._log import log
+
+logger = logging.getLogger(__name__)
 
 MAX_URL_LENGTH = 2048
 DISABLED_BY_MERCHANT = StoredText(gettext_noop("가맹점이 비활성화했습니다."))
@@ -37,11 +38,10 @@ def validate_endpoint_url(url: str) -> str:
 def validate_events(events: Any) -> list[str]:
     if not isinstance(events, list) or not all(isinstance(event, str) for event in events):
         raise InvalidInput("events: 이벤트 이름의 배열이어야 합니다.")
-    unknown = [event for event in events if event not in SUBSCRIBABLE_EVENTS]
+    known = subscribable_events()
+    unknown = [event for event in events if event not in known]
     if unknown:
-        raise InvalidInput(
-            f"events: 지원하지 않는 이벤트입니다: {', '.join(unknown)} (가능: {', '.join(SUBSCRIBABLE_EVENTS)})"
-        )
+        raise InvalidInput(f"events: 지원하지 않는 이벤트입니다: {', '.join(unknown)} (가능: {', '.join(known)})")
     if not events:
         raise InvalidInput("events: 하나 이상의 이벤트를 선택해 주세요.")
     # Keeps the caller's order, drops repeats.
@@ -60,7 +60,7 @@ def create_endpoint(*, merchant: Merchant, url: str, events: list[str]) -> tuple
         encrypted_secret=encrypt_secret(secret),
         secret_hint=secret_fingerprint(secret),
     )
-    log(logging.INFO, "webhook endpoint created", merchant_id=merchant.pk, endpoint_id=str(endpoint.pk))
+    logger.info("webhook endpoint created", extra={"merchant_id": merchant.pk, "endpoint_id": str(endpoint.pk)})
     return endpoint, secret
 
 
@@ -112,12 +112,9 @@ def update_endpoint(
         changed += ["disabled_reason", "disabled_at", "failing_since"]
     if changed:
         endpoint.save(update_fields=[*changed, "updated_at"])
-        log(
-            logging.INFO,
+        logger.info(
             "webhook endpoint updated",
-            merchant_id=endpoint.merchant_id,
-            endpoint_id=str(endpoint.pk),
-            fields=changed,
+            extra={"merchant_id": endpoint.merchant_id, "endpoint_id": str(endpoint.pk), "fields": changed},
         )
     return endpoint
 
@@ -133,13 +130,4 @@ def delete_endpoint(*, endpoint: WebhookEndpoint) -> None:
         locked = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint.pk).first()
         if locked is not None:
             locked.delete()
-    log(logging.INFO, "webhook endpoint deleted", merchant_id=merchant_id, endpoint_id=endpoint_id)
-
-
-def disable_endpoint(*, endpoint_id: Any, reason: str) -> None:
-    now = timezone.now()
-    updated = WebhookEndpoint.objects.filter(pk=endpoint_id, is_active=True).update(
-        is_active=False, disabled_reason=reason[:500], disabled_at=now, updated_at=now
-    )
-    if updated:
-        log(logging.WARNING, "webhook endpoint disabled", endpoint_id=str(endpoint_id), reason=reason)
+    logger.info("webhook endpoint deleted", extra={"merchant_id": merchant_id, "endpoint_id": endpoint_id})

@@ -8,7 +8,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from webhooks.models import DeliveryStatus, WebhookDelivery
-from webhooks.services._log import log
+
+logger = logging.getLogger(__name__)
 
 
 def purge_old_deliveries(*, older_than: timedelta) -> int:
@@ -16,5 +17,5 @@ def purge_old_deliveries(*, older_than: timedelta) -> int:
     cutoff = timezone.now() - older_than
     deleted, _ = WebhookDelivery.objects.filter(created_at__lt=cutoff).exclude(status=DeliveryStatus.PENDING).delete()
     if deleted:
-        log(logging.INFO, "old webhook deliveries purged", rows=deleted, cutoff=cutoff.isoformat())
+        logger.info("old webhook deliveries purged", extra={"rows": deleted, "cutoff": cutoff.isoformat()})
     return deleted

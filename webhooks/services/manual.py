@@ -11,14 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import Conflict
-from webhooks.crypto import decrypt_secret
+from webhooks.delivery.attempts import Outcome, record_outcomes
+from webhooks.delivery.claims import claim_lease
+from webhooks.delivery.kick import kick_dispatcher_on_commit
+from webhooks.delivery.sender import crashed, encode_body, post_signed
+from webhooks.delivery.signing import decrypt_secret
 from webhooks.events import WEBHOOK_TEST, WebhookTestDataSerializer
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from webhooks.sender import SEND_CRASHED, SendResult, post_signed
-from webhooks.services._log import log
-from webhooks.services.attempts import Outcome, record_outcomes
-from webhooks.services.dispatch import claim_lease
-from webhooks.services.outbox import build_payload, encode_body, kick_dispatcher_on_commit, new_message_id
+from webhooks.services.outbox import build_payload, new_message_id
+
+logger = logging.getLogger(__name__)
 
 
 def send_test_event(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
@@ -32,7 +34,7 @@ def send_test_event(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
         message_id=new_message_id(),
         payload=build_payload(
             event_type=WEBHOOK_TEST,
-            data=WebhookTestDataSerializer.of(endpoint),
+            data=WebhookTestDataSerializer.of(endpoint.pk),
             occurred_at=now,
         ),
         next_attempt_at=now,
@@ -49,8 +51,10 @@ def send_test_event(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
             body=encode_body(delivery.payload),
         )
     except Exception as exc:
-        log(logging.ERROR, "webhook test send crashed", delivery_id=str(delivery.id), endpoint_id=str(endpoint.pk))
-        result = SendResult(False, None, SEND_CRASHED(error=type(exc).__name__), "", 0)
+        logger.exception(
+            "webhook test send crashed", extra={"delivery_id": str(delivery.id), "endpoint_id": str(endpoint.pk)}
+        )
+        result = crashed(exc)
     outcome = Outcome(delivery.id, endpoint.pk, endpoint.merchant_id, WEBHOOK_TEST, result)
     record_outcomes([outcome], claim_token=claim_token, manual=True)
     delivery.refresh_from_db()
@@ -77,5 +81,5 @@ def replay_delivery(*, delivery: WebhookDelivery) -> WebhookDelivery:
         current.save(update_fields=["status", "attempt_count", "next_attempt_at", "claim_token", "claimed_until"])
         if settings.WEBHOOKS_DISPATCH_ON_COMMIT:
             kick_dispatcher_on_commit()
-    log(logging.INFO, "webhook delivery replayed", delivery_id=str(current.id), merchant_id=current.merchant_id)
+    logger.info("webhook delivery replayed", extra={"delivery_id": str(current.id), "merchant_id": current.merchant_id})
     return current

@@ -1,24 +1,22 @@
 """The outbox: ``emit_event`` writes deliveries in the caller's transaction and, once it commits, kicks a
-dispatcher so the first attempt is made at once; payloads and their encoding."""
+dispatcher so the first attempt is made at once; the payload every delivery carries."""
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
 import uuid
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
 from merchants.models import Merchant
-from webhooks.events import SUBSCRIBABLE_EVENTS, WebhookPayloadSerializer
+from webhooks.delivery.kick import kick_dispatcher_on_commit
+from webhooks.events import WebhookPayloadSerializer, subscribable_events
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from webhooks.services._log import log
+
+logger = logging.getLogger(__name__)
 
 
 def new_message_id() -> str:
@@ -38,7 +36,7 @@ def emit_event(*, merchant: Merchant, event_type: str, data: dict[str, Any]) -> 
     rolls back, no delivery exists; once it commits, a dispatcher is kicked and sends them at once (beat's
     poller picks up anything a lost kick left behind). Returns the number written.
     """
-    if event_type not in SUBSCRIBABLE_EVENTS:
+    if event_type not in subscribable_events():
         raise ValueError(f"unknown webhook event type: {event_type!r}")
     now = timezone.now()
     message_id = new_message_id()
@@ -65,13 +63,9 @@ def emit_event(*, merchant: Merchant, event_type: str, data: dict[str, Any]) -> 
         )
     if settings.WEBHOOKS_DISPATCH_ON_COMMIT:
         kick_dispatcher_on_commit()
-    log(
-        logging.INFO,
+    logger.info(
         "webhook event emitted",
-        merchant_id=merchant.pk,
-        event_type=event_type,
-        message_id=message_id,
-        count=len(endpoints),
+        extra={"merchant_id": merchant.pk, "event_type": event_type, "message_id": message_id, "count": len(endpoints)},
     )
     return len(endpoints)
 
@@ -94,60 +88,3 @@ def _subscribed_endpoints(*, merchant: Merchant, event_type: str) -> list[Webhoo
     return [
         endpoint for endpoint in active.only("id", "events", "paused_until") if event_type in (endpoint.events or [])
     ]
-
-
-def encode_body(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder).encode("utf-8")
-
-
-# Set while a dispatcher run is queued and has not started: commits meanwhile need not queue another one.
-KICK_KEY = "webhooks:dispatch-queued"
-# Bounds how long a lost kick message can suppress new kicks (beat's poller covers that time anyway).
-KICK_TTL_SECONDS = 10
-
-
-def kick_dispatcher(*, force: bool = False) -> None:
-    """Queues a dispatcher run unless one is already queued and not yet started (``force``: queue anyway).
-
-    A run clears the flag before its first claim (:func:`dispatch_started`), so rows committed before the
-    flag was seen set are claimed by that run: a burst of commits queues one run, not one per commit.
-    """
-    from webhooks.tasks import deliver_pending  # inline: tasks imports services (cycle)
-
-    try:
-        if not cache.add(KICK_KEY, 1, timeout=KICK_TTL_SECONDS) and not force:
-            return
-        deliver_pending.apply_async()
-    except Exception:
-        log(logging.WARNING, "webhook dispatcher not kicked; the poller will send within its interval")
-        with contextlib.suppress(Exception):
-            cache.delete(KICK_KEY)
-
-
-def kick_dispatcher_on_commit() -> None:
-    """Kicks a dispatcher once the current transaction commits: once per transaction, however many events
-    it emits (robust: the caller's work is committed by then, a failed kick must not turn it into an error)."""
-    connection_ = transaction.get_connection()
-    if connection_.in_atomic_block:
-        active = set(connection_.savepoint_ids)
-        # Django keeps pending callbacks as (savepoint ids, callback, robust) and drops the ones registered
-        # inside a savepoint that rolls back. A kick registered at this savepoint or an enclosing one is
-        # dropped only together with the one we would add now, so it covers this commit.
-        if any(callback is kick_dispatcher and ids <= active for ids, callback, _ in connection_.run_on_commit):
-            return
-    transaction.on_commit(kick_dispatcher, robust=True)
-
-
-def ask_for_help() -> None:
-    """Called by a run that found more endpoints due than it has lanes: queue another run (deduplicated like
-    any kick) so an idle worker process joins in. Tasks run eagerly would run it inside this one: pointless."""
-    from webhooks.tasks import deliver_pending  # inline: tasks imports services (cycle)
-
-    if not deliver_pending.app.conf.task_always_eager:
-        kick_dispatcher()
-
-
-def dispatch_started() -> None:
-    """Called by a dispatcher run before it claims: rows committed from now on need a new kick."""
-    with contextlib.suppress(Exception):
-        cache.delete(KICK_KEY)

@@ -12,22 +12,24 @@ passed that check. Each request runs under a :class:`common.http.Deadline` that 
 from __future__ import annotations
 
 import email.utils
+import json
 import os
 import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC
-from typing import cast
+from typing import Any, cast
 
 import requests
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext_noop
 from requests.adapters import HTTPAdapter
 
 from common.errors import UnsafeURL
 from common.http import Deadline, public_session, validate_public_url
 from common.stored_text import StoredText
-from webhooks.crypto import sign
+from webhooks.delivery.signing import sign
 
 USER_AGENT = "Toile-Webhooks/1.0"
 MAX_EXCERPT_BYTES = 2048
@@ -63,6 +65,17 @@ class SendResult:
     duration_ms: int
     # Seconds the receiver asked us to wait (Retry-After on a 429 or 503), capped; None when not asked.
     retry_after: float | None = None
+
+
+def encode_body(payload: dict[str, Any]) -> bytes:
+    """A delivery's payload as the bytes sent (and signed): compact UTF-8 JSON."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder).encode("utf-8")
+
+
+def crashed(exc: Exception) -> SendResult:
+    """Our own failure while sending (e.g. an undecryptable secret), as a failed attempt: the delivery is then
+    retried on schedule and the merchant sees the reason, instead of it being claimed again every lease."""
+    return SendResult(False, None, SEND_CRASHED(error=type(exc).__name__), "", 0)
 
 
 def signed_headers(*, secret: str, message_id: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:

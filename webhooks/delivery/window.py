@@ -34,8 +34,9 @@ from typing import Any
 from django.conf import settings
 
 from common.cache import counting_cache
-from webhooks.sender import SendResult
-from webhooks.services._log import log
+from webhooks.delivery.sender import SendResult
+
+logger = logging.getLogger(__name__)
 
 # How often a lane renews its slots and reports its answers (sooner after a congestion signal, and in slow
 # start after each window's worth of fast answers).
@@ -222,7 +223,4 @@ def _warn_unshared() -> None:
     global _last_warning
     if time.monotonic() - _last_warning > 60:
         _last_warning = time.monotonic()
-        log(
-            logging.WARNING,
-            "webhook concurrency windows unreachable in the cache; each lane keeps to the initial window",
-        )
+        logger.warning("webhook concurrency windows unreachable in the cache; each lane keeps to the initial window")

@@ -1,5 +1,5 @@
-"""Dashboard pages: webhook endpoints (secret shown once on add), the delivery log with replay, the
-operator view (throughput, lag, backlog) and the success-rate chart."""
+"""Webhook endpoints in the dashboard: added and edited through the same services as the API (the secret is
+shown once, on add), a test send from the list or the endpoint's page, the concurrency in use now."""
 
 from __future__ import annotations
 
@@ -16,74 +16,29 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from unfold.admin import TabularInline
 
-from common import charts
 from common.errors import ServiceError
 from common.stored_text import translate_stored
-from merchants.admin_base import (
-    MerchantScopedAdmin,
-    MerchantScopedInline,
-    ReadOnlyMixin,
-    label_html,
-    request_merchant,
-    request_merchant_or_none,
-    show_once_response,
-)
-from webhooks import selectors, services
-from webhooks.events import EVENT_LABELS, SUBSCRIBABLE_EVENTS
-from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from webhooks.selectors import DailySuccess, MinuteThroughput
-from webhooks.services import window
+from merchants.admin_base import MerchantScopedAdmin, label_html, request_merchant, show_once_response
+from webhooks import services
+from webhooks.delivery import window
+from webhooks.events import event_types
+from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 
-def success_rate_chart(days: list[DailySuccess], title: str | None = None) -> charts.Chart:
-    """The daily success rate (0–100 %); a day without attempts has no bar."""
-    return charts.daily_chart(
-        "webhook-success",
-        title or _("일별 웹훅 발송 성공률 (%)"),
-        [day.day for day in days],
-        [
-            charts.Series(
-                _("성공률"), [None if day.rate is None else round(100 * day.rate, 1) for day in days], charts.SUCCESS
-            ),
-        ],
-        y_max=100,
-    )
-
-
-THROUGHPUT_MINUTES = 15
-
-
-def throughput_chart(minutes: list[MinuteThroughput]) -> charts.Chart:
-    """Attempts per minute, the current minute last: delivered and failed stacked."""
-    return charts.Chart(
-        key="webhook-throughput",
-        title=_("분당 발송 시도"),
-        labels=[f"{timezone.localtime(minute.minute):%H:%M}" for minute in minutes],
-        series=[
-            charts.Series(_("성공"), [minute.delivered for minute in minutes], charts.SUCCESS),
-            charts.Series(_("실패"), [minute.attempts - minute.delivered for minute in minutes], charts.DANGER),
-        ],
-        stacked=True,
-        size="sm",
-    )
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds < 60:
-        return _("%(s)d초") % {"s": seconds}
-    if seconds < 3600:
-        return _("%(m)d분 %(s)d초") % {"m": seconds // 60, "s": seconds % 60}
-    return _("%(h)d시간 %(m)d분") % {"h": seconds // 3600, "m": seconds % 3600 // 60}
+def subscribable_event_choices() -> list[tuple[str, Any]]:
+    # Lazy labels: read in the language of the page, not once at import.
+    return [
+        (event.name, format_lazy("{} ({})", event.name, event.label)) for event in event_types() if event.subscribable
+    ]
 
 
 class WebhookEndpointForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
         label=gettext_lazy("구독 이벤트"),
-        # Lazy: the label is read in the language of the page, not once at import.
-        choices=[(event, format_lazy("{} ({})", event, EVENT_LABELS[event])) for event in SUBSCRIBABLE_EVENTS],
+        # A callable: the registry is read when the form is used (this module is imported before the products
+        # registered their event types).
+        choices=subscribable_event_choices,
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -117,19 +72,6 @@ class WebhookEndpointForm(forms.ModelForm):
                 _("1에서 %(limit)d 사이의 숫자를 입력하거나 비워 두세요.")
                 % {"limit": settings.WEBHOOKS_ENDPOINT_MAX_CONCURRENCY}
             ) from exc
-
-
-class WebhookAttemptInline(ReadOnlyMixin, MerchantScopedInline, TabularInline):
-    model = WebhookAttempt
-    extra = 0
-    can_delete = False
-    fields = ("attempted_at", "succeeded", "response_status", "error_text", "duration_ms", "response_excerpt")
-    readonly_fields = fields
-    ordering = ("-attempted_at",)
-
-    @admin.display(description=gettext_lazy("오류"))
-    def error_text(self, obj: WebhookAttempt) -> str:
-        return translate_stored(obj.error)
 
 
 @admin.register(WebhookEndpoint)
@@ -281,112 +223,3 @@ class WebhookEndpointAdmin(MerchantScopedAdmin):
             raise Http404
         self._send_test(request, endpoint)
         return HttpResponseRedirect(reverse("admin:webhooks_webhookendpoint_change", args=[endpoint.pk]))
-
-
-@admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyMixin, MerchantScopedAdmin):
-    list_display = (
-        "created_at",
-        "event_type",
-        "endpoint",
-        "status_badge",
-        "attempt_count",
-        "last_response_status",
-        "short_error",
-        "next_attempt_at",
-    )
-    list_filter = ("status", "event_type")
-    search_fields = ("message_id", "endpoint__url")
-    list_select_related = ("endpoint",)
-    actions = ["replay_selected"]
-    inlines = [WebhookAttemptInline]
-    fields = (
-        "endpoint",
-        "event_type",
-        "message_id",
-        "status",
-        "attempt_count",
-        "next_attempt_at",
-        "last_attempt_at",
-        "last_response_status",
-        "last_error_text",
-        "delivered_at",
-        "created_at",
-        "payload_pretty",
-    )
-    readonly_fields = fields
-    change_list_template = "webhooks/admin/webhookdelivery_change_list.html"
-    change_form_outer_before_template = "webhooks/admin/delivery_actions.html"
-
-    @admin.display(description=gettext_lazy("상태"), ordering="status")
-    def status_badge(self, obj: WebhookDelivery) -> str:
-        tones: dict[str, str] = {DeliveryStatus.DELIVERED: "success", DeliveryStatus.FAILED: "danger"}
-        tone = tones.get(obj.status, "info")
-        return label_html(obj.get_status_display(), tone)
-
-    @admin.display(description=gettext_lazy("마지막 오류"))
-    def short_error(self, obj: WebhookDelivery) -> str:
-        return translate_stored(obj.last_error)[:80]
-
-    @admin.display(description=gettext_lazy("마지막 오류"))
-    def last_error_text(self, obj: WebhookDelivery) -> str:
-        return translate_stored(obj.last_error)
-
-    @admin.display(description=gettext_lazy("본문"))
-    def payload_pretty(self, obj: WebhookDelivery) -> str:
-        # The body exactly as it was sent: never translated.
-        return format_html('<pre translate="no">{}</pre>', services.encode_body(obj.payload).decode("utf-8"))
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser
-
-    def get_urls(self) -> list:
-        view = self.admin_site.admin_view(require_POST(self.replay_view))
-        return [path("<path:object_id>/replay/", view, name="webhooks_webhookdelivery_replay"), *super().get_urls()]
-
-    def replay_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        delivery = self.get_object(request, object_id)
-        if delivery is None:
-            raise Http404
-        try:
-            services.replay_delivery(delivery=delivery)
-        except ServiceError as exc:
-            self.message_user(request, exc.message, messages.WARNING)
-        else:
-            self.message_user(request, _("다시 발송 대기열에 넣었습니다."), messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:webhooks_webhookdelivery_change", args=[delivery.pk]))
-
-    @admin.action(description=gettext_lazy("선택한 발송 재시도 (replay)"))
-    def replay_selected(self, request: HttpRequest, queryset: Any) -> None:
-        replayed, refused = 0, []
-        for delivery in queryset:
-            try:
-                services.replay_delivery(delivery=delivery)
-                replayed += 1
-            except ServiceError as exc:
-                refused.append(exc.message)
-        if replayed:
-            self.message_user(
-                request, _("%(count)s건을 다시 발송 대기열에 넣었습니다.") % {"count": replayed}, messages.SUCCESS
-            )
-        for message in dict.fromkeys(refused):
-            self.message_user(request, message, messages.WARNING)
-
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        merchant = None if request.user.is_superuser else request_merchant_or_none(request)
-        days = selectors.daily_success_rates(merchant=merchant, days=14)
-        totals = (sum(day.succeeded for day in days), sum(day.attempts for day in days))
-        minutes = selectors.throughput_per_minute(merchant=merchant, minutes=THROUGHPUT_MINUTES)
-        backlog = selectors.delivery_backlog(merchant=merchant)
-        extra_context = {
-            **(extra_context or {}),
-            "success_chart": success_rate_chart(days),
-            "success_totals": totals,
-            # The operator view: is the engine keeping up?
-            "throughput_chart": throughput_chart(minutes),
-            "throughput_last_minute": minutes[-2].attempts if len(minutes) > 1 else 0,
-            "throughput_minutes": THROUGHPUT_MINUTES,
-            "backlog": backlog,
-            "lag": _duration(backlog.lag_seconds),
-        }
-        return super().changelist_view(request, extra_context)
