@@ -30,8 +30,8 @@ from merchants.models import ApiKey, Merchant
 from merchants.selectors import merchant_for_user, recent_api_keys
 from sizing import selectors as sizing_selectors
 from sizing.models import BodyMeasurement, Product, SizeChart, SizeFeedback
-from tryon import admin as tryon_admin
 from tryon import selectors as tryon_selectors
+from tryon.charts import usage_chart as tryon_usage_chart
 from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
 from tryon.providers.registry import engine_name as tryon_engine_name
 from webhooks import charts as webhook_charts
@@ -220,7 +220,7 @@ def _percent(value: float | None) -> str:
 
 def _tryon_card(merchant: Merchant | None, days: list) -> Card:
     usage = tryon_selectors.daily_usage(merchant=merchant, days=len(days))
-    chart = tryon_admin.usage_chart(usage)
+    chart = tryon_usage_chart(usage)
     used = tryon_selectors.monthly_requests(merchant=merchant)
     if merchant is None:
         return Card(

@@ -1,6 +1,5 @@
-"""Dashboard pages of the try-on app: the results gallery (before/after while the shopper's photo exists, engine
-and preview badges), jobs with live progress and a readable summary, feedback with the GOOD rate, share links,
-daily usage against the monthly quota, and the merchant's try-on settings."""
+"""The try-on jobs' dashboard pages: the results gallery (before/after while the shopper's photo exists, engine and
+preview badges) and the jobs with live progress and a readable summary."""
 
 from __future__ import annotations
 
@@ -12,26 +11,23 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from unfold.decorators import display
 
-from common import charts
 from common.stored_text import translate_stored
 from merchants.admin_base import (
     LiveJobAdmin,
-    MerchantScopedAdmin,
     ReadOnlyMixin,
     label_html,
     progress_html,
-    request_merchant_or_none,
 )
 from tryon import services, storage
-from tryon.admin_ai import mark_preview_html, notice_record_html, notice_texts_html
-from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
-from tryon.selectors import daily_usage, feedback_summary, monthly_requests, settings_for
+from tryon.admin.ai import notice_record_html
+from tryon.admin.sharing import good_rate_text
+from tryon.models import TryOnFeedback, TryOnJob
+from tryon.selectors import feedback_summary
 
 STATUS_TONES: dict[str, str] = {
     TryOnJob.Status.PENDING: "",
@@ -53,12 +49,6 @@ def _image(name: str, alt: str, css: str = "tl-thumb-72") -> str:
     return format_html(
         '<img src="{}" alt="{}" class="{}" loading="lazy">', storage.signed_file_url(name, absolute=False), alt, css
     )
-
-
-def _rate_text(summary: dict[str, Any]) -> str:
-    if summary["rate"] is None:
-        return "-"
-    return f"{summary['rate']}% ({summary['good']}/{summary['good'] + summary['bad']})"
 
 
 def shows_photo(job: TryOnJob) -> bool:
@@ -262,7 +252,7 @@ class TryOnJobAdmin(ReadOnlyMixin, LiveJobAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         summary = feedback_summary(self.get_queryset(request))
-        extra_context = {**(extra_context or {}), "subtitle": _("피드백 GOOD 비율: %s") % _rate_text(summary)}
+        extra_context = {**(extra_context or {}), "subtitle": _("피드백 GOOD 비율: %s") % good_rate_text(summary)}
         return super().changelist_view(request, extra_context)
 
     def delete_model(self, request: HttpRequest, obj: TryOnJob) -> None:
@@ -271,138 +261,3 @@ class TryOnJobAdmin(ReadOnlyMixin, LiveJobAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for job in queryset:
             services.delete_tryon_job(job=job)
-
-
-@admin.register(TryOnFeedback)
-class TryOnFeedbackAdmin(ReadOnlyMixin, MerchantScopedAdmin):
-    merchant_path = "job__merchant"
-    list_display = ("vote", "reason", "job_link", "created_at")
-    list_filter = ("vote",)
-    search_fields = ("reason",)
-
-    @display(description=gettext_lazy("피팅 작업"))
-    def job_link(self, feedback: TryOnFeedback) -> str:
-        return feedback.job.product_title or str(feedback.job_id)[:8]
-
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        jobs = TryOnJob.objects.all()
-        merchant = request_merchant_or_none(request)
-        if not request.user.is_superuser:
-            jobs = jobs.filter(merchant=merchant)
-        summary = feedback_summary(jobs)
-        extra_context = {**(extra_context or {}), "subtitle": _("GOOD 비율: %s") % _rate_text(summary)}
-        return super().changelist_view(request, extra_context)
-
-
-@admin.register(ShareLink)
-class ShareLinkAdmin(ReadOnlyMixin, MerchantScopedAdmin):
-    merchant_path = "job__merchant"
-    list_display = ("token_prefix", "product", "view_count", "created_at", "expires_at", "is_live")
-    ordering = ("-created_at",)
-
-    @display(description=gettext_lazy("토큰"))
-    def token_prefix(self, link: ShareLink) -> str:
-        return f"{link.token[:8]}…"
-
-    @display(description=gettext_lazy("상품"))
-    def product(self, link: ShareLink) -> str:
-        return link.job.product_title or str(link.job_id)[:8]
-
-    @display(description=gettext_lazy("유효"), boolean=True)
-    def is_live(self, link: ShareLink) -> bool:
-        return link.expires_at > timezone.now()
-
-
-def usage_chart(series: list[dict[str, Any]], **options: Any) -> charts.Chart:
-    """Stacked daily bars: completed, failed, not finished yet (``options`` go to the chart, e.g. its size)."""
-    return charts.daily_chart(
-        "tryon-usage",
-        _("최근 30일 일별 피팅 요청"),
-        [row["date"] for row in series],
-        [
-            charts.Series(_("완료"), [row["completed"] for row in series], charts.SUCCESS),
-            charts.Series(_("실패"), [row["failed"] for row in series], charts.DANGER),
-            charts.Series(
-                _("처리 중"),
-                [max(0, row["requested"] - row["completed"] - row["failed"]) for row in series],
-                charts.MUTED,
-            ),
-        ],
-        stacked=True,
-        **options,
-    )
-
-
-@admin.register(DailyUsage)
-class DailyUsageAdmin(ReadOnlyMixin, MerchantScopedAdmin):
-    list_display = ("date", "requested", "completed", "failed")
-    list_before_template = "tryon/admin/usage_overview.html"
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        merchant = None if request.user.is_superuser else request_merchant_or_none(request)
-        series = daily_usage(merchant=merchant, days=30)
-        context: dict[str, Any] = {
-            "usage_chart": usage_chart(series, size="lg"),
-            "usage_total": sum(r["requested"] for r in series),
-        }
-        if merchant is not None:
-            limits = settings_for(merchant=merchant)
-            used = monthly_requests(merchant=merchant)
-            context.update(
-                {
-                    "month_used": used,
-                    "month_quota": limits.monthly_quota,
-                    "month_percent": min(100, round(100 * used / limits.monthly_quota))
-                    if limits.monthly_quota
-                    else 100,
-                }
-            )
-        return super().changelist_view(request, {**(extra_context or {}), **context})
-
-
-@admin.register(TryOnSettings)
-class TryOnSettingsAdmin(MerchantScopedAdmin):
-    list_display = ("merchant", "monthly_quota", "month_usage", "result_retention_days", "visitor_daily_limit")
-    fields = (
-        "monthly_quota",
-        "result_retention_days",
-        "ai_notice",
-        "visitor_daily_limit",
-        "ai_mark_position",
-        "ai_mark_theme",
-        "ai_mark_size",
-        "ai_mark_preview",
-    )
-    readonly_fields = ("ai_notice", "ai_mark_preview")
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        if request.user.is_superuser and obj is None:
-            return ("merchant", *self.fields)
-        return self.fields
-
-    @display(description=gettext_lazy("생성형 AI 고지 (사진 전송 전)"))
-    def ai_notice(self, limits: TryOnSettings) -> str:
-        return notice_texts_html()
-
-    @display(description=gettext_lazy("AI 생성 표시 미리보기"))
-    def ai_mark_preview(self, limits: TryOnSettings) -> str:
-        return mark_preview_html(limits) if limits.pk else "-"
-
-    @display(description=gettext_lazy("이번 달 사용량"))
-    def month_usage(self, limits: TryOnSettings) -> int:
-        return monthly_requests(merchant=limits.merchant)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser
-
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        merchant = request_merchant_or_none(request)
-        if merchant is not None:
-            settings_for(merchant=merchant)  # every merchant has a settings row to edit
-        return super().changelist_view(request, extra_context)
