@@ -10,7 +10,8 @@ import pytest
 import requests
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from common.http import Deadline, public_session
+from common.deadline import Deadline
+from common.http import public_session
 from content.models import ImageJob
 from tests.content.conftest import EVENT_INFO, generate
 from tests.support.http import QuietHandler, http_server
@@ -52,7 +53,7 @@ def test_logo_url_embedding_a_private_ipv4_is_refused(jwt_client, url):
 
 @pytest.mark.django_db
 def test_a_public_address_behind_nat64_or_6to4_is_not_refused():
-    from common.http import refusal_reason
+    from common.addresses import refusal_reason
 
     assert refusal_reason("64:ff9b::808:808") is None  # NAT64 of 8.8.8.8
     assert refusal_reason("2002:808:808::1") is None  # 6to4 of 8.8.8.8

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from common.http import refusal_reason
+from common.addresses import refusal_reason
 from widget import demo
 from widget.assets import (
     FONT_CACHE_CONTROL,

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from common import metrics
+from common.addresses import validate_public_url
 from common.errors import UnsafeURL
-from common.http import validate_public_url
 from common.stored_text import StoredText
 from common.tasks import enqueue_on_commit, publish
 from merchants.models import Merchant

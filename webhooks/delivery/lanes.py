@@ -14,8 +14,8 @@ from datetime import datetime
 from django.utils import timezone
 
 from common import metrics
+from common.addresses import validate_public_url
 from common.errors import UnsafeURL
-from common.http import validate_public_url
 from webhooks.delivery import window
 from webhooks.delivery.attempts import Outcome
 from webhooks.delivery.claims import LANE_SECONDS, ClaimedLane

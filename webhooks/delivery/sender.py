@@ -6,7 +6,7 @@ back as a :class:`SendResult` so the caller can record them and schedule a retry
 Connections are kept alive and reused: one process-wide adapter holds a keep-alive pool per receiver
 origin. Its pools are common.http's guarded pools, so every *new* connection has its peer address checked
 against the SSRF rules after DNS resolution (rebinding cannot slip past); a reused connection is one that
-passed that check. Each request runs under a :class:`common.http.Deadline` that bounds the whole exchange.
+passed that check. Each request runs under a :class:`common.deadline.Deadline` that bounds the whole exchange.
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext_noop
 from requests.adapters import HTTPAdapter
 
+from common.addresses import validate_public_url
+from common.deadline import Deadline
 from common.errors import UnsafeURL
-from common.http import Deadline, public_session, validate_public_url
+from common.http import public_session
 from common.stored_text import StoredText
 from webhooks.delivery.signing import sign
 

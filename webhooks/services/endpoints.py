@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from common.addresses import validate_public_url
 from common.errors import InvalidInput
-from common.http import validate_public_url
 from common.stored_text import StoredText
 from merchants.models import Merchant
 from webhooks.delivery.signing import encrypt_secret, generate_secret, secret_fingerprint
