@@ -210,3 +210,7 @@ class GeneratedImage(models.Model):
     @property
     def is_listed(self) -> bool:
         return self.deleted_at is None and self.replaced_by_id is None
+
+
+# The Kafka intake's tables, registered with this app (content/kafka/models.py).
+from content.kafka.models import JobStatusEvent, KafkaJobSource  # noqa: E402, F401

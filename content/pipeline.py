@@ -23,6 +23,7 @@ from content import storage
 from content.caching import facts_digest, remember_event
 from content.constants import ALL_STYLES, DEFAULT_BRAND_COLOR, DEFAULT_FONT, DEFAULT_PLATFORMS
 from content.job_status import retire_event_jobs, retire_jobs_listing
+from content.kafka.status_events import record_status_event
 from content.models import INVALID_PAYLOAD_DETAIL, GeneratedImage, ImageJob
 from content.providers.base import ImageProvider, ProviderError
 from content.providers.registry import configured_ai_providers
@@ -116,12 +117,16 @@ def run_generation_job(*, payload: dict, lease: JobLease | None = None) -> Image
     except JobPayloadInvalid as exc:
         logger.error("content job %s: invalid payload: %s", job_id, exc)
         if job_id:
-            ImageJob.objects.filter(id=job_id, status__in=[ImageJob.Status.PENDING, ImageJob.Status.PROCESSING]).update(
-                status=ImageJob.Status.FAILED,
-                error_code="INVALID_JOB_PAYLOAD",
-                error_detail=INVALID_PAYLOAD_DETAIL(),
-                completed_at=timezone.now(),
-            )
+            with transaction.atomic():
+                ImageJob.objects.filter(
+                    id=job_id, status__in=[ImageJob.Status.PENDING, ImageJob.Status.PROCESSING]
+                ).update(
+                    status=ImageJob.Status.FAILED,
+                    error_code="INVALID_JOB_PAYLOAD",
+                    error_detail=INVALID_PAYLOAD_DETAIL(),
+                    completed_at=timezone.now(),
+                )
+                record_status_event(job_id=job_id)
         return None
 
     job = ImageJob.objects.filter(id=data["jobId"]).first()
@@ -133,9 +138,13 @@ def run_generation_job(*, payload: dict, lease: JobLease | None = None) -> Image
 
     styles, platforms = data["styles"], data["platforms"]
     now = timezone.now()
-    ImageJob.objects.filter(id=job.id).update(
-        status=ImageJob.Status.PROCESSING, started_at=job.started_at or now, images_total=len(styles) * len(platforms)
-    )
+    with transaction.atomic():
+        ImageJob.objects.filter(id=job.id).update(
+            status=ImageJob.Status.PROCESSING,
+            started_at=job.started_at or now,
+            images_total=len(styles) * len(platforms),
+        )
+        record_status_event(job_id=job.id)
     info = data["eventInfo"]
     event = EventArt(
         title=info["title"],
@@ -219,6 +228,7 @@ def complete_job(*, job_id: str, produced: list[GeneratedImage]) -> ImageJob:
         job.completed_at = timezone.now()
         job.images_done = job.images_total = len(produced)
         job.save(update_fields=["status", "completed_at", "images_done", "images_total"])
+        record_status_event(job_id=job.id)
     metrics.job_finished("content", job.status, job.created_at, job.completed_at)
     remember_event(
         merchant_id=job.merchant_id,
@@ -230,15 +240,17 @@ def complete_job(*, job_id: str, produced: list[GeneratedImage]) -> ImageJob:
 
 
 def fail_job(*, job_id: str, detail: str, code: str = "IMAGE_GENERATION_FAILED") -> None:
-    failed = (
-        ImageJob.objects.filter(id=job_id)
-        .exclude(status=ImageJob.Status.COMPLETED)
-        .update(
-            status=ImageJob.Status.FAILED,
-            error_code=code,
-            error_detail=detail,
-            completed_at=timezone.now(),
+    with transaction.atomic():
+        failed = (
+            ImageJob.objects.filter(id=job_id)
+            .exclude(status=ImageJob.Status.COMPLETED)
+            .update(
+                status=ImageJob.Status.FAILED,
+                error_code=code,
+                error_detail=detail,
+                completed_at=timezone.now(),
+            )
         )
-    )
+        record_status_event(job_id=job_id)
     if failed:
         metrics.job_finished("content", ImageJob.Status.FAILED, None, None)
