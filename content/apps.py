@@ -9,11 +9,19 @@ class ContentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from common.metrics import register_live_read
         from content import job_status
+        from content.kafka.config import kafka_configured
+        from content.kafka.health import check_consumers
+        from content.kafka.metrics import kafka_state
         from content.models import GeneratedImage, ImageJob
+        from merchants.health import register_readiness_check
 
         # Deletes do not go through our services (admin, cascades): the cached job bodies must hear of them.
         post_delete.connect(job_status.retire_deleted_job, sender=ImageJob, dispatch_uid="content-job-deleted")
         pre_delete.connect(
             job_status.retire_jobs_listing_deleted_image, sender=GeneratedImage, dispatch_uid="content-image-deleted"
         )
+        # The Kafka intake's consumers in /metrics and /readyz (a dead consumer degrades, the API still serves).
+        register_live_read(kafka_state)
+        register_readiness_check("kafkaConsumer", check_consumers, enabled=kafka_configured, degrades_only=True)
