@@ -18,7 +18,7 @@ from django.test import Client
 from content.kafka.health import live_consumers
 from content.models import ImageJob, KafkaJobSource
 from tests.conftest import make_merchant
-from tests.kafka.conftest import kafka_process, metric_value, scrape, wait_for_jobs
+from tests.kafka.conftest import job_status, kafka_process, metric_value, scrape, wait_for_jobs
 from tests.support.kafka import committed_offsets, end_offsets, job_record, produce, read_topic
 from tests.support.processes import free_port, wait_for_port, wait_until
 from tests.support.tcp_proxy import tcp_proxy
@@ -54,6 +54,9 @@ def test_a_consumer_killed_mid_batch_and_started_again_leaves_every_job_once(top
     slow = {"KAFKA_BATCH_SIZE": "10", "KAFKA_CONSUMER_CONFIG_AUTO_COMMIT_INTERVAL_MS": "2000"}
     with kafka_process(topics, tmp_path / "first.log", **slow) as first:
         wait_until(lambda: ImageJob.objects.filter(id__in=ids).count() >= 100, 60)
+        # No worker runs: a job accepted from its record is polled PENDING, never 404, however busy workers are.
+        accepted = ImageJob.objects.filter(id__in=ids).values_list("id", flat=True)
+        assert {job_status(merchant, job_id)["status"] for job_id in accepted[:5]} == {"PENDING"}
         first.kill()
     accepted_before = ImageJob.objects.filter(id__in=ids).count()
     assert accepted_before < len(ids), "the first consumer finished before it was killed"

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from config.celery import app as celery_app
+from content.kafka.health import live_consumers
 from content.models import GeneratedImage, ImageJob
 from content.services import update_content_settings
 from tests.conftest import jwt_client_for, make_merchant
@@ -59,12 +60,15 @@ def test_event_service_jobs_complete_and_announce_each_status_in_order(topics, t
     job_ids = ["job-img-abc123", "job-img-minimal", "job-img-urgent"]
     produce(topics.bootstrap, topics.jobs, records)
 
+    # A librdkafka property from the environment reaches the client: the consumer reports under this client.id.
+    named = {"KAFKA_CONSUMER_CONFIG_CLIENT_ID": "content-intake-under-test"}
     with (
-        kafka_process(topics, tmp_path / "kafka.log"),
+        kafka_process(topics, tmp_path / "kafka.log", **named),
         worker_process(queues="image-generation-job", extra_env=topics.env()),
     ):
         bodies = wait_until_finished(merchant, job_ids)
         events = status_events(topics, expect=6)
+        assert [report["member"] for report in live_consumers()] == ["content-intake-under-test"]
         readiness = Client().get("/readyz").json()
         metrics = scrape()
 
