@@ -216,6 +216,9 @@ def _publish(jobs: list[ImageJob]) -> None:
                 # What the broker's tools show of the message: its job, not the event's contents.
                 "argsrepr": f"(jobId={job.id!r})",
                 "kwargsrepr": "{}",
+                # The queue is a direct one (Celery's anonymous exchange: the message goes onto its list);
+                # declaring it again for every message cost a fifth of publishing a batch.
+                "declare": [],
             },
         )
         for job in jobs

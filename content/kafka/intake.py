@@ -101,12 +101,13 @@ class Intake:
         refused = []
         for (record, _request), answer in zip(parsed, answers, strict=True):
             if isinstance(answer, AcceptedJob):
-                outcome = metrics.DUPLICATE if answer.duplicate else metrics.ACCEPTED
-                result.outcomes[outcome] += 1
-                metrics.INTAKE.labels(outcome).inc()
+                result.outcomes[metrics.DUPLICATE if answer.duplicate else metrics.ACCEPTED] += 1
                 self.done.add(record_key(record))
             else:
                 refused.append((record, answer))
+        for outcome in (metrics.ACCEPTED, metrics.DUPLICATE):
+            if result.outcomes[outcome]:
+                metrics.INTAKE.labels(outcome).inc(result.outcomes[outcome])
         self._settle_refused(refused, result)
         return result
 
