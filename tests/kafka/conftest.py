@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
+from content.kafka.messages import record_headers
 from content.models import ImageJob
 from merchants.models import Merchant
 from tests.conftest import jwt_client_for, owner_of
@@ -55,10 +56,10 @@ def process_env(topics: Topics, **extra: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def kafka_process(
-    topics: Topics, log: Path, *, wait_for_partitions: bool = True, **extra_env: str
+    topics: Topics, log: Path, *, env: dict[str, str] | None = None, wait_for_partitions: bool = True
 ) -> Iterator[RunningProcess]:
-    """The Procfile's ``kafka`` process; yields once it has joined its group and holds partitions."""
-    with procfile_process("kafka", process_env(topics, **extra_env), log) as process:
+    """The Procfile's ``kafka`` process (``env`` added to the test's); yields once it holds partitions."""
+    with procfile_process("kafka", process_env(topics, **(env or {})), log) as process:
         running = RunningProcess(process, log)
         if wait_for_partitions:
             wait_until(lambda: process.poll() is not None or "kafka partitions assigned" in log.read_text(), 60)
@@ -87,10 +88,10 @@ def wait_until_finished(merchant: Merchant, job_ids: list[str], *, timeout: floa
 def status_events(topics: Topics, *, expect: int) -> dict[str, list[dict[str, Any]]]:
     """The status topic's events per job, in the order each job's partition holds them."""
     events: dict[str, list[dict[str, Any]]] = {}
-    for record in sorted(read_topic(topics.bootstrap, topics.status, expect=expect), key=lambda r: r.offset()):
-        body = json.loads(record.value())
+    for record in sorted(read_topic(topics.bootstrap, topics.status, expect=expect), key=lambda r: r.offset() or 0):
+        body = json.loads(record.value() or b"")
         assert record.key() == body["jobId"].encode()
-        events.setdefault(body["jobId"], []).append({**body, "_headers": dict(record.headers() or [])})
+        events.setdefault(body["jobId"], []).append({**body, "_headers": dict(record_headers(record))})
     return events
 
 

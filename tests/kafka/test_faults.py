@@ -52,7 +52,7 @@ def test_a_consumer_killed_mid_batch_and_started_again_leaves_every_job_once(top
     produce(topics.bootstrap, topics.jobs, records)
     # Small batches and a commit every 2 s: the kill lands between batches that were accepted but not committed.
     slow = {"KAFKA_BATCH_SIZE": "10", "KAFKA_CONSUMER_CONFIG_AUTO_COMMIT_INTERVAL_MS": "2000"}
-    with kafka_process(topics, tmp_path / "first.log", **slow) as first:
+    with kafka_process(topics, tmp_path / "first.log", env=slow) as first:
         wait_until(lambda: ImageJob.objects.filter(id__in=ids).count() >= 100, 60)
         # No worker runs: a job accepted from its record is polled PENDING, never 404, however busy workers are.
         accepted = ImageJob.objects.filter(id__in=ids).values_list("id", flat=True)
@@ -61,7 +61,7 @@ def test_a_consumer_killed_mid_batch_and_started_again_leaves_every_job_once(top
     accepted_before = ImageJob.objects.filter(id__in=ids).count()
     assert accepted_before < len(ids), "the first consumer finished before it was killed"
     before = metric_value(scrape(), "content_kafka_intake_total", outcome="duplicate")
-    with kafka_process(topics, tmp_path / "second.log", **slow):
+    with kafka_process(topics, tmp_path / "second.log", env=slow):
         wait_for_jobs(ids, timeout=120)
     _assert_each_job_once(ids, topics)
     # What the first had accepted but not committed came again and was recognised, not made twice.
@@ -97,8 +97,8 @@ def test_two_consumers_share_the_partitions_and_the_survivor_takes_over(topics, 
 
     env = {"KAFKA_CONSUMER_STALE_SECONDS": "4"}
     with (
-        kafka_process(topics, tmp_path / "a.log", **env) as first,
-        kafka_process(topics, tmp_path / "b.log", wait_for_partitions=False, **env) as second,
+        kafka_process(topics, tmp_path / "a.log", env=env) as first,
+        kafka_process(topics, tmp_path / "b.log", wait_for_partitions=False, env=env) as second,
     ):
         both = wait_until(lambda: _holders() if len(_holders()) == 2 else None, 60)
         assert sorted(len(partitions) for partitions in both.values()) == [1, 2]
@@ -143,7 +143,7 @@ def test_the_database_going_away_pauses_the_intake_and_no_record_is_skipped(topi
     produce(topics.bootstrap, topics.jobs, records[:100])
     with tcp_proxy(_postgres_address()) as proxy:
         env = {"DATABASE_URL": _proxied_database_url(proxy.port), "CONN_MAX_AGE": "0"}
-        with kafka_process(topics, tmp_path / "kafka.log", **env) as running:
+        with kafka_process(topics, tmp_path / "kafka.log", env=env) as running:
             wait_for_jobs(ids[:100])
             proxy.cut()
             produce(topics.bootstrap, topics.jobs, records[100:])
@@ -191,7 +191,7 @@ def test_redis_going_away_pauses_the_intake_and_no_record_is_skipped(topics, tmp
     ids, records = _records(merchant.pk, "redis", 200)
     produce(topics.bootstrap, topics.jobs, records[:100])
     env = {"REDIS_URL": f"redis://127.0.0.1:{port}/0"}
-    with kafka_process(topics, tmp_path / "kafka.log", **env) as running:
+    with kafka_process(topics, tmp_path / "kafka.log", env=env) as running:
         wait_for_jobs(ids[:100])
         redis.Redis(port=port).shutdown(nosave=True)
         produce(topics.bootstrap, topics.jobs, records[100:])

@@ -54,7 +54,7 @@ def test_event_service_jobs_complete_and_announce_each_status_in_order(topics, t
             priority=10,
         ),
     ]
-    minimal = records[1][1].decode().replace(', "styles": ["SIMPLE"], "platforms": ["INSTAGRAM"]', "")
+    minimal = (records[1][1] or b"").decode().replace(', "styles": ["SIMPLE"], "platforms": ["INSTAGRAM"]', "")
     minimal = minimal.replace(', "priority": 5, "requestedAt": "2025-10-22T14:00:00Z"', "")
     records[1] = (records[1][0], minimal.encode(), records[1][2])
     job_ids = ["job-img-abc123", "job-img-minimal", "job-img-urgent"]
@@ -63,7 +63,7 @@ def test_event_service_jobs_complete_and_announce_each_status_in_order(topics, t
     # A librdkafka property from the environment reaches the client: the consumer reports under this client.id.
     named = {"KAFKA_CONSUMER_CONFIG_CLIENT_ID": "content-intake-under-test"}
     with (
-        kafka_process(topics, tmp_path / "kafka.log", **named),
+        kafka_process(topics, tmp_path / "kafka.log", env=named),
         worker_process(queues="image-generation-job", extra_env=topics.env()),
     ):
         bodies = wait_until_finished(merchant, job_ids)
@@ -100,7 +100,7 @@ def test_event_service_jobs_complete_and_announce_each_status_in_order(topics, t
     # The dashboard names each job's record; operators see the consumer in /readyz and its numbers in /metrics.
     page = dashboard_client(merchant).get("/admin/content/imagejob/").content.decode()
     for job_id, job in jobs.items():
-        source = job.kafka_source  # type: ignore[attr-defined]
+        source = job.kafka_source
         assert f"{topics.jobs} · 파티션 {source.partition} · 오프셋 {source.offset}" in page, job_id
     assert readiness["checks"]["kafkaConsumer"] == "ok" and readiness["degraded"] == []
     assert metric_value(metrics, "content_kafka_consumers") == 1
