@@ -17,7 +17,7 @@ from content.models import ImageJob
 
 def kafka_source(job: ImageJob) -> KafkaJobSource | None:
     try:
-        return job.kafka_source  # type: ignore[attr-defined]  # the reverse one-to-one of KafkaJobSource.job
+        return job.kafka_source
     except ObjectDoesNotExist:
         return None
 
