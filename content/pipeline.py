@@ -251,6 +251,7 @@ def fail_job(*, job_id: str, detail: str, code: str = "IMAGE_GENERATION_FAILED")
                 completed_at=timezone.now(),
             )
         )
-        record_status_event(job_id=job_id)
+        if failed:
+            record_status_event(job_id=job_id)
     if failed:
         metrics.job_finished("content", ImageJob.Status.FAILED, None, None)
