@@ -32,8 +32,8 @@ from content.kafka.intake import OWN_FAULTS, Intake, record_key
 logger = logging.getLogger(__name__)
 
 FIRST_RETRY_SECONDS = 0.5
-# consume() waits this long for a full batch: a backlog fills one at once, a trickle waits at most this.
-POLL_SECONDS = 0.1
+# How long a consume() or poll() blocks: SIGTERM and reports are looked at between calls.
+POLL_SECONDS = 0.5
 
 
 class IntakeConsumer:
@@ -79,7 +79,7 @@ class IntakeConsumer:
                 return
             records = self.held
         else:
-            records = self._usable(self.consumer.consume(num_messages=settings.KAFKA_BATCH_SIZE, timeout=POLL_SECONDS))
+            records = self._usable(self._next_batch())
             if not records:
                 return
         close_old_connections()
@@ -97,6 +97,14 @@ class IntakeConsumer:
             self.held = []
         self.failures = 0
         self.last_error = ""
+
+    def _next_batch(self) -> list[Message]:
+        """Waits for a first record, then takes whatever else has arrived, up to a batch: a backlog is read a
+        batch at a time, a trickle one record at a time without waiting for company."""
+        first = self.consumer.consume(num_messages=1, timeout=POLL_SECONDS)
+        if not first or settings.KAFKA_BATCH_SIZE <= 1:
+            return first
+        return first + self.consumer.consume(num_messages=settings.KAFKA_BATCH_SIZE - 1, timeout=0)
 
     def _usable(self, records: list[Message]) -> list[Message]:
         usable = []
