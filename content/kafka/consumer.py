@@ -21,7 +21,7 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import connections
 
 from content.kafka import metrics
 from content.kafka.config import consumer_config, producer_config
@@ -82,7 +82,8 @@ class IntakeConsumer:
             records = self._usable(self._next_batch())
             if not records:
                 return
-        close_old_connections()
+        # One database connection for the process's life (no health-check query per batch): a connection the
+        # server dropped fails the batch like any outage, and the retry opens a new one.
         try:
             result = self.intake.process(records)
         except OWN_FAULTS as exc:
