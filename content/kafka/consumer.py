@@ -113,6 +113,8 @@ class IntakeConsumer:
             error = record.error()
             if error is None:
                 usable.append(record)
+            elif error.fatal():  # e.g. refused credentials: nothing to retry here, let the supervisor restart us
+                raise KafkaException(error)
             elif error.code() != KafkaError._PARTITION_EOF:
                 logger.warning("kafka consumer error: %s", error.str())
         return usable

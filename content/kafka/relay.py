@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -107,10 +108,13 @@ class StatusRelay:
                 return 1.0  # another relay sends; stand by
             sent = self.send_batch()
             self.purge_if_due()
-        except (DatabaseError, RelayFailed) as exc:
+        except Exception as exc:  # the database or Kafka away, or worse: the relay waits and tries again
             self.failures += 1
             delay = min(settings.KAFKA_RETRY_MAX_SECONDS, 0.5 * 2 ** min(self.failures - 1, 16))
-            logger.warning("status relay: %s; next attempt in %.1f s", exc, delay)
+            if isinstance(exc, DatabaseError | RelayFailed):
+                logger.warning("status relay: %s; next attempt in %.1f s", type(exc).__name__, delay)
+            else:
+                logger.exception("status relay failed; next attempt in %.1f s", delay)
             self.lock.release()
             connections.close_all()
             return delay
@@ -132,7 +136,7 @@ class StatusRelay:
         acknowledged: list[int] = []
         failures: list[KafkaError] = []
 
-        def delivered_for(row_id: int):  # noqa: ANN202 - a librdkafka callback
+        def delivered_for(row_id: int) -> Callable[[KafkaError | None, Message], None]:
             def delivered(error: KafkaError | None, _message: Message) -> None:
                 if error is None:
                     acknowledged.append(row_id)
