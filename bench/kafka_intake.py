@@ -236,7 +236,7 @@ def steady_latencies(topics: Topics, merchant_id: int, seconds: float, base_url:
         while len(seen) < total:
             rows = ImageJob.objects.filter(id__startswith="job-img-steady-", created_at__gt=since)
             for job_id, created_at in rows.values_list("id", "created_at"):
-                since = max(since, created_at - timedelta(seconds=2))
+                since = max(since, created_at - timedelta(seconds=0.5))
                 if job_id not in seen:
                     seen.add(job_id)
                     pool.submit(confirm, job_id)
