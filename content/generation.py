@@ -20,7 +20,14 @@ from content.caching import CachedEvent, cached_events, facts_digest
 from content.constants import ALL_STYLES, DEFAULT_FONT, DEFAULT_PRIORITY
 from content.estimates import estimate_seconds
 from content.kafka.status_events import record_status_event
-from content.models import QUEUE_UNAVAILABLE_DETAIL, ContentSettings, GeneratedImage, ImageJob, KafkaJobSource
+from content.models import (
+    QUEUE_UNAVAILABLE_DETAIL,
+    ContentSettings,
+    GeneratedImage,
+    ImageJob,
+    KafkaJobSource,
+    new_job_id,
+)
 from content.pipeline import fail_job
 from content.selectors import listed_event_images
 from content.services import AcceptedJob, celery_priority, check_rate_limit, platform_defaults, store_logo
@@ -125,7 +132,7 @@ def accept_generation_requests(requests: Sequence[GenerationRequest]) -> list[Ac
         if request.origin is not None:
             origin = request.origin
             sources.append(
-                KafkaJobSource(job=job, topic=origin.topic, partition=origin.partition, offset=origin.offset)
+                KafkaJobSource(job_id=job.id, topic=origin.topic, partition=origin.partition, offset=origin.offset)
             )
 
     to_publish = [*unpublished, *new_jobs]
@@ -157,9 +164,7 @@ def _new_job(
     platforms = data.get("platforms") or platform_defaults(preferences)
     priority = data.get("priority") or DEFAULT_PRIORITY
     requested_at = iso_z(data["requestedAt"]) if data.get("requestedAt") else now_iso_z()
-    job = ImageJob(merchant=merchant, event_draft_id=event_draft_id)
-    if data.get("jobId"):
-        job.id = data["jobId"]
+    job = ImageJob(id=data.get("jobId") or new_job_id(), merchant=merchant, event_draft_id=event_draft_id)
 
     if cached is not None and cached.facts == facts_digest(info):
         images = list(listed_event_images(merchant=merchant, event_draft_id=event_draft_id))
