@@ -93,14 +93,11 @@ def group_cpu_seconds(process_group: int) -> float:
 
 
 def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
+    return sorted(values)[min(len(values) - 1, max(0, round(fraction * (len(values) - 1))))]
 
 
 def flush_redis() -> None:
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    __import__("redis").Redis.from_url(REDIS_URL).flushdb()
 
 
 def bare_consumer_config() -> dict:
@@ -219,6 +216,7 @@ def steady_latencies(topics: Topics, merchant_id: int, seconds: float, base_url:
 
     sent: dict[str, float] = {}
     pollable: dict[str, float] = {}
+    visible: dict[str, float] = {}
     local = threading.local()
 
     def confirm(job_id: str) -> None:
@@ -239,17 +237,20 @@ def steady_latencies(topics: Topics, merchant_id: int, seconds: float, base_url:
                 since = max(since, created_at - timedelta(seconds=0.5))
                 if job_id not in seen:
                     seen.add(job_id)
+                    visible[job_id] = time.perf_counter()
                     pool.submit(confirm, job_id)
             time.sleep(0.01)
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    with ThreadPoolExecutor(max_workers=32) as pool:  # GETs wait on the web: enough threads for its slow moments
         watcher = threading.Thread(target=watch, args=(pool,))
         watcher.start()
         publish("steady", sent)
         watcher.join()
     latencies = [pollable[job_id] - at for job_id, at in sent.items()]
+    committed = [visible[job_id] - at for job_id, at in sent.items()]
     for label, values in (
         ("bare consumer: produce -> received      ", bare_latencies),
+        ("intake: produce -> job row seen         ", committed),
         ("intake: produce -> GET answers PENDING+", latencies),
     ):
         print(

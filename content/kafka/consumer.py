@@ -84,6 +84,7 @@ class IntakeConsumer:
                 return
         # One database connection for the process's life (no health-check query per batch): a connection the
         # server dropped fails the batch like any outage, and the retry opens a new one.
+        started = time.monotonic()
         try:
             result = self.intake.process(records)
         except OWN_FAULTS as exc:
@@ -91,8 +92,9 @@ class IntakeConsumer:
             return
         self._store_offsets(records)
         self.intake.forget()
-        if result.outcomes:
-            logger.debug("kafka batch settled: %s", dict(result.outcomes))
+        logger.debug(
+            "kafka batch of %d settled in %.3f s: %s", len(records), time.monotonic() - started, dict(result.outcomes)
+        )
         if self.held:
             logger.info("kafka intake recovered after %d attempts", self.failures + 1)
             self.held = []
