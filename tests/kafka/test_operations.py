@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from django.test import Client
 
 from content.kafka.config import consumer_config, producer_config
 from tests.support import processes
@@ -72,3 +73,13 @@ def test_the_compose_file_runs_a_broker_and_the_procfiles_kafka_process():
     # Every process records status events, so every one knows the broker (the compose default, or the cluster's).
     for name in ("web", "worker", "webhooks", "beat", "kafka"):
         assert services[name]["environment"]["KAFKA_BOOTSTRAP_SERVERS"] == "${KAFKA_BOOTSTRAP_SERVERS:-broker:9092}"
+
+
+def test_readyz_names_a_missing_consumer_without_taking_the_web_out_of_service(db, settings):
+    settings.KAFKA_BOOTSTRAP_SERVERS = ""
+    assert "kafkaConsumer" not in Client().get("/readyz").json()["checks"]  # Kafka off: nothing to check
+    settings.KAFKA_BOOTSTRAP_SERVERS = "127.0.0.1:9"  # configured, and no consumer has reported
+    response = Client().get("/readyz")
+    body = response.json()
+    assert response.status_code == 200 and body["status"] == "ok"
+    assert body["checks"]["kafkaConsumer"] == "unavailable" and body["degraded"] == ["kafkaConsumer"]
