@@ -108,7 +108,7 @@ def seed() -> dict[str, str]:
     from PIL import Image
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    from content.services import request_generation
+    from content.generation import request_generation
     from merchants.services import create_merchant, issue_api_key
     from merchants.tokens import access_token_for
     from tryon.models import TryOnJob

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -67,9 +67,21 @@ def start_metrics_server(port: int) -> None:
     start_http_server(port, registry=registry)
 
 
+# Scrape-time readers an app adds from its AppConfig.ready() (common imports no app for them).
+LiveRead = Callable[[], Iterator[GaugeMetricFamily]]
+_registered_reads: list[LiveRead] = []
+
+
+def register_live_read(read: LiveRead) -> None:
+    """Adds ``read`` to what every scrape reports (once, however often an app registers it)."""
+    if read not in _registered_reads:
+        _registered_reads.append(read)
+
+
 class LiveStateCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        for read in (queue_depths, breaker_states, tryon_quota_use, webhook_backlog, jobs_in_flight, remote_calls):
+        builtin = (queue_depths, breaker_states, tryon_quota_use, webhook_backlog, jobs_in_flight, remote_calls)
+        for read in (*builtin, *_registered_reads):
             started = time.monotonic()
             try:
                 yield from read()

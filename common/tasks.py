@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from celery import Task, current_app
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils.translation import gettext as _
+from kombu.exceptions import BatchPublishError
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from common.errors import ServiceUnavailable
@@ -64,6 +65,29 @@ def _registered(app: Any, name: str) -> Task:
     if name not in app.tasks:
         app.loader.import_default_modules()  # every app's tasks module, as a worker imports them at start
     return app.tasks[name]
+
+
+def publish_many(task: Task | str, messages: Sequence[tuple[tuple[Any, ...], dict[str, Any]]]) -> None:
+    """Publishes many messages of ``task`` (a task or its name; each message its ``(args, options)``) through
+    one producer, batched where the transport can (kombu's ``Producer.batch``: one Redis pipeline per 1 000
+    messages).
+
+    Raises :class:`QueueUnavailable` when the broker did not take them; then none, some or all may have been
+    published, so the caller must be able to publish them again (the tasks being idempotent).
+    """
+    app = task.app if isinstance(task, Task) else current_app
+    name = task.name if isinstance(task, Task) else task
+    if app.conf.task_always_eager:
+        for args, options in messages:
+            _registered(app, name).apply_async(args=args, **options)
+        return
+    try:
+        with app.producer_or_acquire() as producer, producer.batch():
+            for args, options in messages:
+                app.send_task(name, args=args, producer=producer, **options)
+    except (BrokerUnavailable, BatchPublishError, OSError) as exc:
+        logger.error("could not publish %d %s messages: %s", len(messages), name, type(exc).__name__)
+        raise QueueUnavailable() from exc
 
 
 def enqueue_on_commit(

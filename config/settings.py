@@ -666,6 +666,36 @@ CONTENT_CACHE_TTL_SECONDS = env.int("CONTENT_CACHE_TTL_SECONDS", default=7 * 24 
 CONTENT_RATE_LIMIT = env.int("CONTENT_RATE_LIMIT", default=30)
 CONTENT_LOGO_MAX_BYTES = env.int("CONTENT_LOGO_MAX_BYTES", default=5 * 1024 * 1024)
 CONTENT_LOGO_TIMEOUT = env.float("CONTENT_LOGO_TIMEOUT", default=10.0)
+# Kafka (docs/kafka.md): the Event Service's ImageGenerationJob messages feed the same jobs as the API, and every
+# job's PROCESSING/COMPLETED/FAILED goes out as a status event. Off without KAFKA_BOOTSTRAP_SERVERS: the
+# Procfile's `kafka` process then idles and no status events are recorded.
+KAFKA_BOOTSTRAP_SERVERS = env.str("KAFKA_BOOTSTRAP_SERVERS", default="")
+KAFKA_JOB_TOPIC = env.str("KAFKA_JOB_TOPIC", default="image-generation-job")
+KAFKA_GROUP_ID = env.str("KAFKA_GROUP_ID", default="content-service")
+KAFKA_DEAD_LETTER_TOPIC = env.str("KAFKA_DEAD_LETTER_TOPIC", default="image-generation-job.dlt")
+# Empty: no status events.
+KAFKA_STATUS_TOPIC = env.str("KAFKA_STATUS_TOPIC", default="image-generation-job.status")
+# The record header naming the merchant of a message (its id); a single-merchant deployment may name a default.
+KAFKA_MERCHANT_HEADER = env.str("KAFKA_MERCHANT_HEADER", default="merchant-id")
+KAFKA_DEFAULT_MERCHANT_ID = env.int("KAFKA_DEFAULT_MERCHANT_ID", default=0)
+# Messages accepted per database transaction; a store that is down is retried after 0.5 s, doubling up to the max.
+KAFKA_BATCH_SIZE = env.int("KAFKA_BATCH_SIZE", default=500)
+KAFKA_RETRY_MAX_SECONDS = env.float("KAFKA_RETRY_MAX_SECONDS", default=30.0)
+# How often the status relay looks for unsent events; sent ones are deleted after the retention.
+KAFKA_STATUS_POLL_SECONDS = env.float("KAFKA_STATUS_POLL_SECONDS", default=0.2)
+KAFKA_STATUS_RETENTION_HOURS = env.int("KAFKA_STATUS_RETENTION_HOURS", default=72)
+# A consumer reports its partitions and lag every KAFKA_REPORT_SECONDS; /readyz calls it gone after
+# KAFKA_CONSUMER_STALE_SECONDS without a report.
+KAFKA_REPORT_SECONDS = env.float("KAFKA_REPORT_SECONDS", default=5.0)
+KAFKA_CONSUMER_STALE_SECONDS = env.float("KAFKA_CONSUMER_STALE_SECONDS", default=30.0)
+# librdkafka properties passed through as they are (content/kafka/config.py): KAFKA_CONFIG_<NAME> for every
+# client, KAFKA_CONSUMER_CONFIG_<NAME> / KAFKA_PRODUCER_CONFIG_<NAME> for one kind; NAME upper-case with "_" for
+# "." and "__" for "_" (KAFKA_CONFIG_SASL_MECHANISMS=PLAIN is sasl.mechanisms=PLAIN).
+KAFKA_CLIENT_ENVIRONMENT = {
+    name: value
+    for name, value in os.environ.items()
+    if name.startswith(("KAFKA_CONFIG_", "KAFKA_CONSUMER_CONFIG_", "KAFKA_PRODUCER_CONFIG_"))
+}
 # --- end content ---
 
 # --- tryon ---

@@ -33,6 +33,7 @@ from common.provenance.marks import MarkPosition
 from common.stored_text import translate_stored
 from content import archive, services, storage
 from content.constants import FontFamily, Platform, Style
+from content.kafka.dashboard import JobSourceFilter, job_source_html
 from content.models import ContentSettings, GeneratedImage, GeneratedImageQuerySet, ImageJob
 from merchants.admin_base import (
     LiveJobAdmin,
@@ -298,6 +299,7 @@ class ImageJobAdmin(ReadOnlyMixin, LiveJobAdmin):
         "id",
         "event_draft_id",
         "kind",
+        "source",
         "status_label",
         "progress",
         "thumbnails",
@@ -305,18 +307,19 @@ class ImageJobAdmin(ReadOnlyMixin, LiveJobAdmin):
         "created_at",
         "duration",
     )
-    list_filter = ("status", "kind", "from_cache")
+    list_filter = ("status", "kind", JobSourceFilter, "from_cache")
     search_fields = ("id", "event_draft_id")
     list_before_template = "content/admin/imagejob_overview.html"
     change_form_outer_before_template = "content/admin/imagejob_live_block.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).prefetch_related("result_images")
+        return super().get_queryset(request).select_related("kafka_source").prefetch_related("result_images")
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = [
             "id",
             "kind",
+            "source",
             "event_draft_id",
             "request_summary",
             "source_image_link",
@@ -340,6 +343,10 @@ class ImageJobAdmin(ReadOnlyMixin, LiveJobAdmin):
     @display(description=gettext_lazy("상태"), ordering="status", label={s: t for s, t in STATUS_TONES.items()})
     def status_label(self, job: ImageJob) -> tuple[str, str]:
         return job.status, job.get_status_display()
+
+    @display(description=gettext_lazy("접수 경로"))
+    def source(self, job: ImageJob) -> str:
+        return job_source_html(job)
 
     @display(description=gettext_lazy("진행률"))
     def progress(self, job: ImageJob) -> str:

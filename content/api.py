@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from common.status_cache import PolledJSONNegotiation, json_bytes_response
 from common.validation import validated
-from content import archive, selectors, services
+from content import archive, generation, selectors, services
 from content.job_status import job_status_json
 from content.serializers import (
     CircuitBreakerErrorResponseSerializer,
@@ -57,7 +57,7 @@ class GenerateImagesView(MerchantContentView):
     )
     def post(self, request: Request) -> Response:
         data = validated(ImageGenerationRequestSerializer, request.data)
-        accepted = services.request_generation(merchant=self.merchant, data=data)
+        accepted = generation.request_generation(merchant=self.merchant, data=data)
         return Response(ImageGenerationAcceptedResponseSerializer(accepted).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -9,9 +9,14 @@ class ContentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from common.metrics import register_live_read
         from common.remote.handlers import register
         from content import job_status, pipeline
+        from content.kafka.config import kafka_configured
+        from content.kafka.health import check_consumers
+        from content.kafka.metrics import kafka_state
         from content.models import GeneratedImage, ImageJob
+        from merchants.health import register_readiness_check
 
         # The AI artwork requests, followed by the remote loop of the workers of the content queue.
         register(pipeline.ARTWORK_REQUESTS)
@@ -21,3 +26,6 @@ class ContentConfig(AppConfig):
         pre_delete.connect(
             job_status.retire_jobs_listing_deleted_image, sender=GeneratedImage, dispatch_uid="content-image-deleted"
         )
+        # The Kafka intake's consumers in /metrics and /readyz (a dead consumer degrades, the API still serves).
+        register_live_read(kafka_state)
+        register_readiness_check("kafkaConsumer", check_consumers, enabled=kafka_configured, degrades_only=True)

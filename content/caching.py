@@ -47,7 +47,17 @@ def _key(merchant_id: int, event_draft_id: str) -> str:
 
 
 def cached_event(*, merchant: Merchant, event_draft_id: str) -> CachedEvent | None:
-    entry = cache.get(_key(merchant.pk, event_draft_id))
+    return _live(cache.get(_key(merchant.pk, event_draft_id)))
+
+
+def cached_events(*, events: list[tuple[int, str]]) -> dict[tuple[int, str], CachedEvent]:
+    """:func:`cached_event` of many (merchant id, eventDraftId) pairs in one cache read; the live ones."""
+    keys = {_key(merchant_id, event_draft_id): (merchant_id, event_draft_id) for merchant_id, event_draft_id in events}
+    found = {keys[key]: _live(entry) for key, entry in cache.get_many(list(keys)).items()}
+    return {event: entry for event, entry in found.items() if entry is not None}
+
+
+def _live(entry: dict | None) -> CachedEvent | None:
     if not entry:
         return None
     expires_at = parse_datetime(entry["expiresAt"])

@@ -256,3 +256,7 @@ class ArtworkRequest(RemoteCall):
 
     def __str__(self) -> str:
         return f"{self.job_id} {self.style}"
+
+
+# The Kafka intake's tables, registered with this app (content/kafka/models.py).
+from content.kafka.models import JobStatusEvent, KafkaJobSource  # noqa: E402, F401

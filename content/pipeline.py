@@ -24,6 +24,7 @@ from content.artwork import Artwork, ArtworkHandler, delivered, discard_artwork,
 from content.caching import facts_digest, remember_event
 from content.constants import ALL_STYLES, DEFAULT_BRAND_COLOR, DEFAULT_FONT, DEFAULT_PLATFORMS, DEFAULT_PRIORITY
 from content.job_status import retire_event_jobs, retire_jobs_listing
+from content.kafka.status_events import record_status_event
 from content.labels import labelled_event_image
 from content.models import INVALID_PAYLOAD_DETAIL, ArtworkRequest, GeneratedImage, ImageJob
 from content.providers.registry import configured_ai_providers
@@ -108,19 +109,28 @@ def run_generation_job(*, job_id: str, lease: JobLease | None = None, inline: bo
         data = validated_payload(job.payload)
     except JobPayloadInvalid as exc:
         logger.error("content job %s: invalid payload: %s", job_id, exc)
-        ImageJob.objects.filter(id=job_id, status__in=ImageJob.ACTIVE).update(
-            status=ImageJob.Status.FAILED,
-            error_code="INVALID_JOB_PAYLOAD",
-            error_detail=INVALID_PAYLOAD_DETAIL(),
-            completed_at=timezone.now(),
-        )
+        with transaction.atomic():
+            failed = ImageJob.objects.filter(id=job_id, status__in=ImageJob.ACTIVE).update(
+                status=ImageJob.Status.FAILED,
+                error_code="INVALID_JOB_PAYLOAD",
+                error_detail=INVALID_PAYLOAD_DETAIL(),
+                completed_at=timezone.now(),
+            )
+            if failed:
+                record_status_event(job_id=job_id)
         return None
 
     styles, platforms = data["styles"], data["platforms"]
-    now = timezone.now()
-    ImageJob.objects.filter(id=job.id).update(
-        status=ImageJob.Status.PROCESSING, started_at=job.started_at or now, images_total=len(styles) * len(platforms)
-    )
+    if job.status == ImageJob.Status.PENDING:
+        with transaction.atomic():
+            # Once per job: a run woken after its artwork (or resumed) finds it PROCESSING already.
+            started = ImageJob.objects.filter(id=job.id, status=ImageJob.Status.PENDING).update(
+                status=ImageJob.Status.PROCESSING,
+                started_at=job.started_at or timezone.now(),
+                images_total=len(styles) * len(platforms),
+            )
+            if started:
+                record_status_event(job_id=job.id)
     info = data["eventInfo"]
     done = {(image.style, image.platform) for image in job.produced_images.all()}
     produced: list[GeneratedImage] = list(job.produced_images.all())
@@ -217,6 +227,7 @@ def complete_job(*, job_id: str, produced: list[GeneratedImage]) -> ImageJob:
         job.completed_at = timezone.now()
         job.images_done = job.images_total = len(produced)
         job.save(update_fields=["status", "completed_at", "images_done", "images_total"])
+        record_status_event(job_id=job.id)
     metrics.job_finished("content", job.status, job.created_at, job.completed_at)
     remember_event(
         merchant_id=job.merchant_id,
@@ -228,15 +239,18 @@ def complete_job(*, job_id: str, produced: list[GeneratedImage]) -> ImageJob:
 
 
 def fail_job(*, job_id: str, detail: str, code: str = "IMAGE_GENERATION_FAILED") -> None:
-    failed = (
-        ImageJob.objects.filter(id=job_id)
-        .exclude(status=ImageJob.Status.COMPLETED)
-        .update(
-            status=ImageJob.Status.FAILED,
-            error_code=code,
-            error_detail=detail,
-            completed_at=timezone.now(),
+    with transaction.atomic():
+        failed = (
+            ImageJob.objects.filter(id=job_id)
+            .exclude(status=ImageJob.Status.COMPLETED)
+            .update(
+                status=ImageJob.Status.FAILED,
+                error_code=code,
+                error_detail=detail,
+                completed_at=timezone.now(),
+            )
         )
-    )
+        if failed:
+            record_status_event(job_id=job_id)
     if failed:
         metrics.job_finished("content", ImageJob.Status.FAILED, None, None)

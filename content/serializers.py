@@ -17,6 +17,7 @@ from common.timestamps import IsoZDateTimeField
 from content import selectors
 from content.caching import CachedEvent
 from content.constants import ALL_PLATFORMS, ALL_STYLES, PLATFORM_SIZES, FontFamily
+from content.estimates import remaining_seconds
 from content.models import GeneratedImage, ImageJob
 from content.providers.registry import configured_ai_providers
 from content.typography import drawable
@@ -313,9 +314,6 @@ class ImageGenerationStatusResponseSerializer(ConditionalFieldsSerializer):
         return STATUS_MESSAGES[job.status]
 
     def estimate_completion(self, job: ImageJob) -> int:
-        # Imported here: content.services imports this module (HEX_COLOR).
-        from content.services import remaining_seconds
-
         return remaining_seconds(job)
 
     @extend_schema_field(ImageDetailSerializer(many=True))

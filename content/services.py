@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import secrets
 from dataclasses import dataclass
 
@@ -20,19 +19,24 @@ from common.tasks import enqueue_on_commit
 from common.throttling import hit
 from common.timestamps import now_iso_z
 from content import storage
-from content.caching import cached_event, facts_digest, forget_event
+from content.caching import forget_event
 from content.constants import (
     ALL_PLATFORMS,
-    ALL_STYLES,
     CONTRACT_PLATFORMS,
-    DEFAULT_FONT,
     DEFAULT_PLATFORMS,
     DEFAULT_PRIORITY,
     FontFamily,
     celery_priority,
 )
+from content.estimates import estimate_seconds
 from content.job_status import retire_jobs_listing
-from content.models import QUEUE_UNAVAILABLE_DETAIL, ContentSettings, GeneratedImage, ImageJob, new_regeneration_job_id
+from content.models import (
+    QUEUE_UNAVAILABLE_DETAIL,
+    ContentSettings,
+    GeneratedImage,
+    ImageJob,
+    new_regeneration_job_id,
+)
 from content.pipeline import fail_job
 from content.providers.registry import configured_ai_providers
 from content.resilience import breaker_status
@@ -41,10 +45,6 @@ from content.serializers import HEX_COLOR
 from merchants.models import Merchant
 
 logger = logging.getLogger(__name__)
-
-# Until enough jobs have been measured.
-DEFAULT_SECONDS_PER_IMAGE = 2.0
-ESTIMATE_SAMPLE = 20
 
 
 def check_rate_limit(*, merchant: Merchant) -> None:
@@ -62,33 +62,11 @@ def check_rate_limit(*, merchant: Merchant) -> None:
         )
 
 
-def estimate_seconds(*, image_count: int) -> int:
-    """From the durations of recent finished jobs: queue wait plus seconds per image, times this job's size."""
-    recent = list(
-        ImageJob.objects.filter(
-            status=ImageJob.Status.COMPLETED, from_cache=False, started_at__isnull=False, images_total__gt=0
-        )
-        .order_by("-completed_at")
-        .values_list("created_at", "started_at", "completed_at", "images_total")[:ESTIMATE_SAMPLE]
-    )
-    if not recent:
-        return max(1, math.ceil(DEFAULT_SECONDS_PER_IMAGE * image_count))
-    waiting = working = 0.0
-    for created, started, completed, _ in recent:
-        assert started is not None and completed is not None  # the query reads started, finished jobs only
-        waiting += (started - created).total_seconds()
-        working += (completed - started).total_seconds()
-    per_image = working / sum(total for *_, total in recent)
-    return max(1, math.ceil(max(0.0, waiting / len(recent)) + per_image * image_count))
-
-
-def remaining_seconds(job: ImageJob) -> int:
-    total = job.images_total or len(job.payload.get("styles", [])) * len(job.payload.get("platforms", []))
-    return estimate_seconds(image_count=max(1, total - job.images_done))
-
-
 def default_platforms(merchant: Merchant, preferences: ContentSettings | None = None) -> list[str]:
-    preferences = preferences or ContentSettings.objects.filter(merchant=merchant).first()
+    return platform_defaults(preferences or ContentSettings.objects.filter(merchant=merchant).first())
+
+
+def platform_defaults(preferences: ContentSettings | None) -> list[str]:
     if preferences is not None and preferences.render_all_platforms_by_default:
         return list(CONTRACT_PLATFORMS)
     if preferences is not None and preferences.default_platforms:
@@ -179,74 +157,8 @@ def store_logo(*, url: str) -> str:
 class AcceptedJob:
     job: ImageJob
     estimated_seconds: int
-
-
-def request_generation(*, merchant: Merchant, data: dict) -> AcceptedJob:
-    """Accepts a validated ``ImageGenerationRequest``: from the cache, or as a job for the worker."""
-    check_rate_limit(merchant=merchant)
-
-    event_draft_id = data["eventDraftId"]
-    info = dict(data["eventInfo"])
-    preferences = ContentSettings.objects.filter(merchant=merchant).first()
-    styles = data.get("styles") or list(ALL_STYLES)
-    platforms = data.get("platforms") or default_platforms(merchant, preferences)
-    priority = data.get("priority") or DEFAULT_PRIORITY
-
-    cached = cached_event(merchant=merchant, event_draft_id=event_draft_id)
-    if cached is not None and cached.facts == facts_digest(info):
-        images = list(listed_event_images(merchant=merchant, event_draft_id=event_draft_id))
-        if images:
-            now = timezone.now()
-            with transaction.atomic():
-                job = ImageJob.objects.create(
-                    merchant=merchant,
-                    event_draft_id=event_draft_id,
-                    payload={
-                        "eventDraftId": event_draft_id,
-                        "eventInfo": info,
-                        "styles": styles,
-                        "platforms": platforms,
-                    },
-                    status=ImageJob.Status.COMPLETED,
-                    from_cache=True,
-                    images_total=len(images),
-                    images_done=len(images),
-                    started_at=now,
-                    completed_at=now,
-                )
-                job.result_images.set(images)
-            metrics.JOBS_ACCEPTED.labels("content").inc()
-            metrics.job_finished("content", job.status, job.created_at, job.completed_at)
-            logger.info("content job %s answered from cache for event %s", job.id, event_draft_id)
-            return AcceptedJob(job, 0)
-
-    if preferences is not None:
-        # The brand kit fills in what the request leaves out.
-        if preferences.brand_color and not info.get("brandColor"):
-            info["brandColor"] = preferences.brand_color
-        if preferences.secondary_color and not info.get("secondaryColor"):
-            info["secondaryColor"] = preferences.secondary_color
-        if preferences.font_family and preferences.font_family != DEFAULT_FONT and not info.get("fontFamily"):
-            info["fontFamily"] = preferences.font_family
-    if info.get("logoUrl"):
-        info["logoImage"] = store_logo(url=info["logoUrl"])
-    elif preferences is not None and preferences.logo_image:
-        info["logoImage"] = preferences.logo_image
-    job = ImageJob(merchant=merchant, event_draft_id=event_draft_id)
-    payload = {
-        "jobId": job.id,
-        "eventDraftId": event_draft_id,
-        "eventInfo": info,
-        "styles": styles,
-        "platforms": platforms,
-        "priority": priority,
-        "requestedAt": now_iso_z(),
-    }
-    job.payload = payload
-    job.images_total = len(styles) * len(platforms)
-    estimate = estimate_seconds(image_count=job.images_total)
-    _save_and_enqueue(job, priority)
-    return AcceptedJob(job, estimate)
+    # The request's jobId named a job of this merchant that already existed: nothing new was made.
+    duplicate: bool = False
 
 
 def _save_and_enqueue(job: ImageJob, priority: int) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection
@@ -36,17 +38,44 @@ def _check_broker() -> None:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
 
 
+@dataclass(frozen=True)
+class ReadinessCheck:
+    check: Callable[[], None]
+    # Asked only while this says so (e.g. the feature is configured).
+    enabled: Callable[[], bool]
+    # Reported under "degraded" without making the process unready: the API still serves without it.
+    degrades_only: bool
+
+
+_registered_checks: dict[str, ReadinessCheck] = {}
+
+
+def register_readiness_check(
+    name: str, check: Callable[[], None], *, enabled: Callable[[], bool] = lambda: True, degrades_only: bool = False
+) -> None:
+    """Adds a check (it raises when unhealthy) from an app's AppConfig.ready(): merchants imports no product."""
+    _registered_checks[name] = ReadinessCheck(check, enabled, degrades_only)
+
+
 def readyz(request: HttpRequest) -> JsonResponse:
-    checks = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+    checks = {
+        "database": ReadinessCheck(_check_database, lambda: True, False),
+        "cache": ReadinessCheck(_check_cache, lambda: True, False),
+        "broker": ReadinessCheck(_check_broker, lambda: True, False),
+        **_registered_checks,
+    }
     results: dict[str, str] = {}
     failed: list[str] = []
-    for name, check in checks.items():
+    degraded: list[str] = []
+    for name, readiness in checks.items():
+        if not readiness.enabled():
+            continue
         try:
-            check()
+            readiness.check()
             results[name] = "ok"
         except Exception as exc:  # any failure means not ready; the reason goes to the log, not the client
             logger.warning("readiness check %s failed: %s", name, type(exc).__name__)
             results[name] = "unavailable"
-            failed.append(name)
-    body = {"status": "ok" if not failed else "unavailable", "checks": results, "failed": failed}
+            (degraded if readiness.degrades_only else failed).append(name)
+    body = {"status": "ok" if not failed else "unavailable", "checks": results, "failed": failed, "degraded": degraded}
     return JsonResponse(body, status=503 if failed else 200)
