@@ -324,10 +324,12 @@ def main() -> None:
         print(f"\nsteady 100 records/s for {options.steady_seconds:.0f} s; web and kafka running, no worker")
         steady_latencies(topics, merchant_id, options.steady_seconds, f"http://127.0.0.1:{port}", token)
         flush_redis()  # the steady stream's jobs would sit in front of the priority round
-        processes.append(start("worker", procfile_command("worker")))
+        processes.append(start("worker", procfile_command("content-worker")))
         wait_for_log("worker", "ready.")
 
-        print(f"\npriority: {options.behind} priority-1 jobs, then one more, published together (worker: 2 processes)")
+        print(
+            f"\npriority: {options.behind} priority-1 jobs, then one more, published together (the Procfile's content worker)"
+        )
         after_urgent = priority_round(topics, merchant_id, options.behind, 10)
         after_plain = priority_round(topics, merchant_id, options.behind, 1)
         share = after_urgent / options.behind

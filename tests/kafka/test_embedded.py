@@ -67,7 +67,7 @@ def test_records_become_jobs_and_status_events_on_the_embedded_default(tansu, tm
 
     with (
         procfile_process("kafka", env, tmp_path / "kafka.log"),
-        procfile_process("worker", env, tmp_path / "worker.log"),
+        procfile_process("content-worker", env, tmp_path / "worker.log"),
     ):
         done = wait_until(completed, 120)
         events = read_topic(topics.bootstrap, topics.status, expect=8)

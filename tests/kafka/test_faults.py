@@ -79,7 +79,7 @@ def _queued_job_ids(broker_url: str) -> list[str]:
     for name in QUEUE_LISTS:
         for raw in client.lrange(name, 0, -1):
             args, _kwargs, _embed = json.loads(base64.b64decode(json.loads(raw)["body"]))
-            found.append(args[0]["jobId"])
+            found.append(args[0])  # tasks receive the job's id
     return found
 
 

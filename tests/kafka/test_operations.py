@@ -71,7 +71,7 @@ def test_the_compose_file_runs_a_broker_and_the_procfiles_kafka_process():
     assert services["broker"]["environment"]["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://broker:9092"
     assert "image-generation-job.dlt" in services["kafka-topics"]["command"][0]
     # Every process records status events, so every one knows the broker (the compose default, or the cluster's).
-    for name in ("web", "worker", "webhooks", "beat", "kafka"):
+    for name in ("web", "content-worker", "tryon-worker", "webhooks", "beat", "kafka"):
         assert services[name]["environment"]["KAFKA_BOOTSTRAP_SERVERS"] == "${KAFKA_BOOTSTRAP_SERVERS:-broker:9092}"
 
 
