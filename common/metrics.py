@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 
 # settings put PROMETHEUS_MULTIPROC_DIR into the environment; prometheus_client reads it when first imported.
@@ -80,7 +81,7 @@ def register_live_read(read: LiveRead) -> None:
 
 class LiveStateCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        builtin = (queue_depths, breaker_states, tryon_quota_use, webhook_backlog, jobs_in_flight, remote_calls)
+        builtin = (queue_depths, remote_calls)
         for read in (*builtin, *_registered_reads):
             started = time.monotonic()
             try:
@@ -96,8 +97,7 @@ def celery_queues() -> list[str]:
 
 
 def queue_depths() -> Iterator[GaugeMetricFamily]:
-    from config.celery import app
-
+    app = current_app
     family = GaugeMetricFamily("celery_queue_length", "Messages waiting in each Celery queue", labels=["queue"])
     broker_url, options = app.conf.broker_url, app.conf.broker_transport_options
     if broker_url.startswith("redis"):
@@ -119,57 +119,6 @@ def queue_depths() -> Iterator[GaugeMetricFamily]:
         names = [path.name for path in Path(options["data_folder_in"]).iterdir()]
         for queue in celery_queues():
             family.add_metric([queue], sum(name.endswith(f".{queue}.msg") for name in names))
-    yield family
-
-
-def breaker_states() -> Iterator[GaugeMetricFamily]:
-    from content.providers.openai_images import OpenAIImagesProvider
-    from content.providers.stability import StabilityProvider
-    from content.resilience import breaker_status
-
-    family = GaugeMetricFamily(
-        "content_provider_breaker_state", "1 for each provider's current breaker state", labels=["provider", "state"]
-    )
-    for provider in (StabilityProvider.name, OpenAIImagesProvider.name):
-        current = breaker_status(provider).state
-        for state in ("CLOSED", "HALF_OPEN", "OPEN"):
-            family.add_metric([provider, state], 1 if state == current else 0)
-    yield family
-
-
-def tryon_quota_use() -> Iterator[GaugeMetricFamily]:
-    from tryon.selectors import monthly_usage_by_merchant
-
-    used = GaugeMetricFamily("tryon_quota_used", "Try-ons accepted this month", labels=["merchant_id", "merchant"])
-    limit = GaugeMetricFamily("tryon_quota_limit", "Monthly try-on quota", labels=["merchant_id", "merchant"])
-    for row in monthly_usage_by_merchant():
-        labels = [str(row.merchant_id), row.merchant_name]
-        used.add_metric(labels, row.used)
-        limit.add_metric(labels, row.quota)
-    yield used
-    yield limit
-
-
-def webhook_backlog() -> Iterator[GaugeMetricFamily]:
-    from webhooks.selectors import pending_backlog
-
-    backlog = pending_backlog()
-    yield GaugeMetricFamily(
-        "webhook_pending_deliveries", "Deliveries waiting for a (next) attempt", value=backlog.count
-    )
-    yield GaugeMetricFamily(
-        "webhook_oldest_pending_seconds", "Age of the oldest delivery still pending", value=backlog.oldest_age_seconds
-    )
-
-
-def jobs_in_flight() -> Iterator[GaugeMetricFamily]:
-    from content.models import ImageJob
-    from tryon.models import TryOnJob
-
-    family = GaugeMetricFamily("jobs_in_flight", "Jobs PENDING or PROCESSING", labels=["kind", "status"])
-    for kind, model in (("content", ImageJob), ("tryon", TryOnJob)):
-        for status in ("PENDING", "PROCESSING"):
-            family.add_metric([kind, status], model._default_manager.filter(status=status).count())
     yield family
 
 

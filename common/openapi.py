@@ -1,5 +1,5 @@
-"""OpenAPI pieces the Toile APIs share: the error body, error responses per status, the ``{data: …}`` envelope;
-the webhooks' place in the document."""
+"""OpenAPI pieces the APIs share: the two products' error bodies, Toile's error responses per status and its
+``{data: …}`` envelope; the webhooks' place in the document."""
 
 from __future__ import annotations
 
@@ -26,6 +26,14 @@ TOILE_ERROR_DESCRIPTIONS = {
     500: "서버 내부 오류",
     503: "일시적으로 처리할 수 없음 (Retry-After)",
 }
+
+
+# The Content Service's error body ``{code, message, timestamp}`` (its component is ``ErrorResponse``).
+class ErrorResponseSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    timestamp = serializers.DateTimeField()
+    retryAfter = serializers.IntegerField(required=False)
 
 
 def toile_errors(*codes: int, **descriptions: str) -> dict[int, OpenApiResponse]:

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "sizing",
     "webhooks",
     "widget",
+    # Above the products: the dashboard's home, sidebar, health and the live gauges read them all.
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -600,26 +602,26 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR
 # A worker serves this machine's metrics on this port too (for a worker machine with no web process).
 METRICS_PORT = env.int("METRICS_PORT", default=0)
 
-# --- dashboard (the admin, themed by django-unfold; callbacks in merchants/dashboard.py) ---
+# --- dashboard (the admin, themed by django-unfold; callbacks in dashboard/frame.py and dashboard/home.py) ---
 UNFOLD = {
     "SITE_TITLE": "Toile · Content",
     "SITE_HEADER": "Toile · Content",
-    "SITE_SUBHEADER": "merchants.dashboard.site_subheader",
+    "SITE_SUBHEADER": "dashboard.frame.site_subheader",
     "SITE_SYMBOL": "storefront",
     "SITE_FAVICONS": [
         {"rel": "icon", "sizes": "32x32", "type": "image/x-icon", "href": "/favicon.ico"},
         {"rel": "apple-touch-icon", "sizes": "180x180", "type": "image/png", "href": "/static/favicon.png"},
     ],
     "SITE_URL": None,  # there is no public site to go back to
-    "SITE_DROPDOWN": "merchants.dashboard.site_dropdown",
+    "SITE_DROPDOWN": "dashboard.frame.site_dropdown",
     "SHOW_LANGUAGES": True,
     "SHOW_VIEW_ON_SITE": False,
-    "DASHBOARD_CALLBACK": "merchants.dashboard.dashboard_callback",
-    "STYLES": ["merchants.dashboard.stylesheet"],
+    "DASHBOARD_CALLBACK": "dashboard.home.dashboard_callback",
+    "STYLES": ["dashboard.frame.stylesheet"],
     "SIDEBAR": {
         "show_search": False,
         "show_all_applications": False,
-        "navigation": "merchants.dashboard.sidebar_navigation",
+        "navigation": "dashboard.frame.sidebar_navigation",
     },
     # Indigo, close to the content images' default brand colour.
     "COLORS": {

@@ -13,8 +13,8 @@ from drf_spectacular.views import SpectacularAPIView
 from common.api_docs import RedocDocsView, SwaggerDocsView
 from common.errors import error_json_response, is_store_outage, product_for_path, store_outage_response
 from common.observability import metrics_view
-from merchants import dashboard_pages
-from merchants.health import healthz, readyz
+from dashboard import pages as dashboard_pages
+from dashboard.health import healthz, readyz
 from merchants.tokens import TokenObtainView, TokenRefreshViewWithRevocation
 from merchants.views import ApiKeyWhoAmIView, TokenWhoAmIView, throttled_admin_login
 

@@ -10,6 +10,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.openapi import ErrorResponseSerializer
 from common.status_cache import PolledJSONNegotiation, json_bytes_response
 from common.validation import validated
 from content import archive, generation, selectors, services
@@ -17,7 +18,6 @@ from content.job_status import job_status_json
 from content.serializers import (
     CircuitBreakerErrorResponseSerializer,
     ContentResponseSerializer,
-    ErrorResponseSerializer,
     ImageDetailSerializer,
     ImageFilterSerializer,
     ImageGenerationAcceptedResponseSerializer,

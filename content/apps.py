@@ -10,13 +10,13 @@ class ContentConfig(AppConfig):
 
     def ready(self) -> None:
         from common.metrics import register_live_read
+        from common.readiness import register_readiness_check
         from common.remote.handlers import register
         from content import job_status, pipeline
         from content.kafka.config import kafka_configured
         from content.kafka.health import check_consumers
         from content.kafka.metrics import kafka_state
         from content.models import GeneratedImage, ImageJob
-        from merchants.health import register_readiness_check
 
         # The AI artwork requests, followed by the remote loop of the workers of the content queue.
         register(pipeline.ARTWORK_REQUESTS)

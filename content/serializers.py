@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.fields import StrictCharField
+from common.openapi import ErrorResponseSerializer
 from common.serializers import ConditionalFieldsSerializer, ConstantField
 from common.timestamps import IsoZDateTimeField
 from content import selectors
@@ -359,13 +360,6 @@ class RegenerationAcceptedSerializer(serializers.Serializer):
 
 
 # Error bodies are rendered by the exception handler (common/errors.py), for every path alike; these document them.
-class ErrorResponseSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    timestamp = serializers.DateTimeField()
-    retryAfter = serializers.IntegerField(required=False)
-
-
 class CircuitBreakerErrorResponseSerializer(ErrorResponseSerializer):
     circuitBreakerState = serializers.ChoiceField(choices=["OPEN", "HALF_OPEN", "CLOSED"])
     fallbackAvailable = serializers.BooleanField()

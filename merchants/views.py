@@ -14,9 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.errors import TooManyRequests
-from common.openapi import toile_errors
+from common.openapi import ErrorResponseSerializer, toile_errors
 from common.throttling import check_login_allowed, client_ip, record_login_failure, record_login_success
-from content.serializers import ErrorResponseSerializer
 from merchants.api import ContentView, ToileApiKeyView
 from merchants.authentication import ApiKeyPrincipal
 from merchants.serializers import ApiKeyOwnerResponse, TokenOwnerResponse

@@ -1,10 +1,7 @@
-"""The dashboard's frame (django-unfold callbacks named in settings.UNFOLD): sidebar, badges, and the home.
-
-The home answers "how is my shop doing": four cards (this month's try-ons against the quota, content jobs
-and images, webhook success rate and backlog, size recommendations and their helpful rate), each with a
-30-day chart, and a feed of recent activity. Every number comes from the apps' selectors, scoped to the
-user's merchant (all merchants for a superuser without one).
-"""
+"""The dashboard's home: "how is my shop doing" — four cards (this month's try-ons against the quota, content jobs
+and images, webhook success rate and backlog, size recommendations and their helpful rate), each with a 30-day
+chart, the outside services' queues, and a feed of recent activity. Every number comes from the apps'
+selectors, scoped to the user's merchant (all merchants for a superuser without one)."""
 
 from __future__ import annotations
 
@@ -13,10 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.contrib.admin import site as admin_site
-from django.db.models import Model
 from django.http import HttpRequest
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,173 +19,25 @@ from common import charts
 from common.remote.status import provider_statuses
 from common.timeseries import last_days, month_start, start_of
 from content import selectors as content_selectors
-from content.models import ContentSettings, GeneratedImage, ImageJob
-from merchants.models import ApiKey, Merchant
+from content.models import ImageJob
+from dashboard.frame import changelist, merchant_scope
+from merchants.models import Merchant
 from merchants.selectors import merchant_for_user, recent_api_keys
 from sizing import selectors as sizing_selectors
-from sizing.models import BodyMeasurement, Product, SizeChart, SizeFeedback
+from sizing.models import SizeFeedback
 from tryon import selectors as tryon_selectors
 from tryon.charts import usage_chart as tryon_usage_chart
-from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
+from tryon.models import DailyUsage, TryOnJob
 from tryon.providers.registry import engine_name as tryon_engine_name
 from webhooks import charts as webhook_charts
 from webhooks import selectors as webhook_selectors
-from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from widget.models import WidgetDailyStats
+from webhooks.models import DeliveryStatus, WebhookDelivery
 
 CHART_DAYS = 30
 FEED_LENGTH = 12
 
 
-def _merchant_scope(request: HttpRequest) -> Merchant | None:
-    """The merchant whose numbers the page shows; None means every merchant (superusers only)."""
-    return None if request.user.is_superuser else merchant_for_user(request.user)
-
-
-# --- frame: stylesheet, site menu, sidebar ----------------------------------------------------------------
-def stylesheet(request: HttpRequest) -> str:
-    return static("dashboard/dashboard.css")
-
-
-def site_subheader(request: HttpRequest) -> str:
-    merchant = merchant_for_user(request.user)
-    return merchant.name if merchant is not None else _("운영자")
-
-
-def site_dropdown(request: HttpRequest) -> list[dict[str, Any]]:
-    return [
-        {"icon": "menu_book", "title": _("API 문서 (Swagger UI)"), "link": reverse("swagger-ui")},
-        {"icon": "article", "title": _("API 문서 (ReDoc)"), "link": reverse("redoc")},
-    ]
-
-
-def _can_view(request: HttpRequest, model: type[Model]) -> bool:
-    model_admin = admin_site._registry.get(model)
-    return model_admin is not None and model_admin.has_view_permission(request)
-
-
-def _changelist(model: type[Model]) -> str:
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-
-
-def _item(
-    request: HttpRequest, model: type[Model], icon: str, *, title: Any = None, link: str = "", **extra: Any
-) -> dict:
-    return {
-        "title": title or model._meta.verbose_name_plural,
-        "icon": icon,
-        "link": link or _changelist(model),
-        "permission": lambda request, model=model: _can_view(request, model),
-        **extra,
-    }
-
-
-def sidebar_navigation(request: HttpRequest) -> list[dict[str, Any]]:
-    """Groups of links with Material Symbols icons; badges count running jobs and failed deliveries."""
-    return [
-        {
-            "items": [
-                {"title": _("홈"), "icon": "space_dashboard", "link": reverse("admin:index")},
-            ],
-        },
-        {
-            "title": gettext_lazy("콘텐츠"),
-            "separator": True,
-            "items": [
-                _item(
-                    request,
-                    GeneratedImage,
-                    "photo_library",
-                    title=_("이미지 갤러리"),
-                    link=reverse("admin:content_generatedimage_gallery"),
-                ),
-                _item(request, ImageJob, "auto_awesome", **_badge(running_content_jobs(request), "info")),
-                _item(request, ContentSettings, "tune"),
-            ],
-        },
-        {
-            "title": gettext_lazy("가상 피팅"),
-            "separator": True,
-            "items": [
-                _item(
-                    request,
-                    TryOnJob,
-                    "checkroom",
-                    title=_("피팅 결과 갤러리"),
-                    link=reverse("admin:tryon_tryonjob_gallery"),
-                ),
-                _item(request, TryOnJob, "list_alt", **_badge(running_tryon_jobs(request), "info")),
-                _item(request, TryOnFeedback, "thumb_up"),
-                _item(request, ShareLink, "share"),
-                _item(request, DailyUsage, "bar_chart"),
-                _item(request, TryOnSettings, "settings"),
-            ],
-        },
-        {
-            "title": gettext_lazy("사이즈 추천"),
-            "separator": True,
-            "items": [
-                _item(request, Product, "inventory_2"),
-                _item(request, SizeChart, "straighten"),
-                _item(request, SizeFeedback, "reviews"),
-                _item(request, BodyMeasurement, "accessibility_new"),
-            ],
-        },
-        {
-            "title": gettext_lazy("스토어 위젯"),
-            "separator": True,
-            "items": [_item(request, WidgetDailyStats, "insights")],
-        },
-        {
-            "title": gettext_lazy("연동"),
-            "separator": True,
-            "items": [
-                _item(request, ApiKey, "key"),
-                _item(request, WebhookEndpoint, "webhook"),
-                _item(request, WebhookDelivery, "outbox", **_badge(failed_deliveries(request), "danger")),
-                {"title": _("API 문서"), "icon": "menu_book", "link": reverse("swagger-ui")},
-            ],
-        },
-        {
-            "title": gettext_lazy("계정"),
-            "separator": True,
-            "items": [
-                _item(request, Merchant, "storefront"),
-                _user_admin_item(request, "auth", "user", "person"),
-                _user_admin_item(request, "auth", "group", "group"),
-            ],
-        },
-    ]
-
-
-def _user_admin_item(request: HttpRequest, app_label: str, model_name: str, icon: str) -> dict:
-    from django.apps import apps
-
-    return _item(request, apps.get_model(app_label, model_name), icon)
-
-
-def _badge(count: int, variant: str) -> dict[str, str]:
-    """unfold shows a badge whenever the item has one: only counts worth attention get one."""
-    return {"badge": str(count), "badge_variant": variant} if count else {}
-
-
-def running_content_jobs(request: HttpRequest) -> int:
-    jobs = ImageJob.objects.filter(status__in=[ImageJob.Status.PENDING, ImageJob.Status.PROCESSING])
-    merchant = _merchant_scope(request)
-    return (jobs if merchant is None else jobs.filter(merchant=merchant)).count()
-
-
-def running_tryon_jobs(request: HttpRequest) -> int:
-    jobs = TryOnJob.objects.filter(status__in=[TryOnJob.Status.PENDING, TryOnJob.Status.PROCESSING])
-    merchant = _merchant_scope(request)
-    return (jobs if merchant is None else jobs.filter(merchant=merchant)).count()
-
-
-def failed_deliveries(request: HttpRequest) -> int:
-    return webhook_selectors.delivery_counts(merchant=_merchant_scope(request)).failed
-
-
-# --- home -------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Card:
     key: str
@@ -224,7 +70,7 @@ def _tryon_card(merchant: Merchant | None, days: list) -> Card:
     used = tryon_selectors.monthly_requests(merchant=merchant)
     if merchant is None:
         return Card(
-            "tryon", _("이번 달 가상 피팅"), "checkroom", f"{used:,}", _("건"), chart, _changelist(DailyUsage), []
+            "tryon", _("이번 달 가상 피팅"), "checkroom", f"{used:,}", _("건"), chart, changelist(DailyUsage), []
         )
     quota = tryon_selectors.settings_for(merchant=merchant).monthly_quota
     percent = round(100 * used / quota) if quota else 100
@@ -235,7 +81,7 @@ def _tryon_card(merchant: Merchant | None, days: list) -> Card:
         f"{used:,}",
         _("/ 한도 %(quota)s건") % {"quota": f"{quota:,}"},
         chart,
-        _changelist(DailyUsage),
+        changelist(DailyUsage),
         [_("한도의 %(percent)s%% 사용") % {"percent": percent}],
         meter=(min(used, quota), quota),
     )
@@ -283,7 +129,7 @@ def _webhook_card(merchant: Merchant | None, days: list) -> Card:
         _percent(100 * succeeded / attempts if attempts else None),
         "%",
         chart,
-        _changelist(WebhookDelivery),
+        changelist(WebhookDelivery),
         notes,
     )
 
@@ -315,7 +161,7 @@ def _sizing_card(merchant: Merchant | None, days: list) -> Card:
         f"{this_month:,}",
         _("건"),
         chart,
-        _changelist(SizeFeedback),
+        changelist(SizeFeedback),
         [rate],
     )
 
@@ -437,7 +283,7 @@ def provider_health(merchant: Merchant | None) -> list[ProviderRow]:
 def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
     if not (request.user.is_superuser or merchant_for_user(request.user) is not None):
         return context
-    merchant = _merchant_scope(request)
+    merchant = merchant_scope(request)
     days = last_days(CHART_DAYS)
     context.update(
         {

@@ -1,4 +1,8 @@
-"""Liveness and readiness probes for load balancers and operators."""
+"""What "ready" means for a process behind a load balancer: the stores it needs answer, and the checks apps add.
+
+The database, the cache and the Celery broker are always checked; an app adds its own from its
+``AppConfig.ready()`` (the Kafka intake's consumers, say). ``/readyz`` (dashboard/health.py) reports them.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,13 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from celery import current_app
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
-
-from config.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"status": "ok"})
 
 
 def _check_database() -> None:
@@ -34,7 +33,7 @@ def _check_cache() -> None:
 
 
 def _check_broker() -> None:
-    with celery_app.connection_for_write() as conn:
+    with current_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
 
 
@@ -53,11 +52,12 @@ _registered_checks: dict[str, ReadinessCheck] = {}
 def register_readiness_check(
     name: str, check: Callable[[], None], *, enabled: Callable[[], bool] = lambda: True, degrades_only: bool = False
 ) -> None:
-    """Adds a check (it raises when unhealthy) from an app's AppConfig.ready(): merchants imports no product."""
+    """Adds a check (it raises when unhealthy) from an app's AppConfig.ready(): common imports no app."""
     _registered_checks[name] = ReadinessCheck(check, enabled, degrades_only)
 
 
-def readyz(request: HttpRequest) -> JsonResponse:
+def readiness() -> tuple[dict[str, Any], bool]:
+    """The report ``/readyz`` answers with, and whether the process is ready."""
     checks = {
         "database": ReadinessCheck(_check_database, lambda: True, False),
         "cache": ReadinessCheck(_check_cache, lambda: True, False),
@@ -67,15 +67,15 @@ def readyz(request: HttpRequest) -> JsonResponse:
     results: dict[str, str] = {}
     failed: list[str] = []
     degraded: list[str] = []
-    for name, readiness in checks.items():
-        if not readiness.enabled():
+    for name, entry in checks.items():
+        if not entry.enabled():
             continue
         try:
-            readiness.check()
+            entry.check()
             results[name] = "ok"
         except Exception as exc:  # any failure means not ready; the reason goes to the log, not the client
             logger.warning("readiness check %s failed: %s", name, type(exc).__name__)
             results[name] = "unavailable"
-            (degraded if readiness.degrades_only else failed).append(name)
+            (degraded if entry.degrades_only else failed).append(name)
     body = {"status": "ok" if not failed else "unavailable", "checks": results, "failed": failed, "degraded": degraded}
-    return JsonResponse(body, status=503 if failed else 200)
+    return body, not failed
