@@ -15,17 +15,19 @@ from common.status_cache import PolledJSONNegotiation, json_bytes_response
 from common.validation import validated
 from content import archive, generation, selectors, services
 from content.job_status import job_status_json
-from content.serializers import (
+from content.responses import (
     CircuitBreakerErrorResponseSerializer,
     ContentResponseSerializer,
     ImageDetailSerializer,
-    ImageFilterSerializer,
     ImageGenerationAcceptedResponseSerializer,
-    ImageGenerationRequestSerializer,
     ImageGenerationStatusResponseSerializer,
     ImageListSerializer,
-    ImageRegenerationRequestSerializer,
     RegenerationAcceptedSerializer,
+)
+from content.serializers import (
+    ImageFilterSerializer,
+    ImageGenerationRequestSerializer,
+    ImageRegenerationRequestSerializer,
 )
 from merchants.api import ContentView
 from merchants.authentication import request_merchant

@@ -13,7 +13,7 @@ from typing import Any
 from common.status_cache import FinishedJobCache, render_json
 from content import selectors
 from content.models import ImageJob
-from content.serializers import ImageGenerationStatusResponseSerializer
+from content.responses import ImageGenerationStatusResponseSerializer
 from merchants.models import Merchant
 
 finished_job_bodies = FinishedJobCache("content")

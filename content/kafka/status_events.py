@@ -18,7 +18,7 @@ from common.status_cache import render_json
 from common.timestamps import now_iso_z
 from content.kafka.models import JobStatusEvent
 from content.models import ImageJob
-from content.serializers import ImageGenerationStatusResponseSerializer
+from content.responses import ImageGenerationStatusResponseSerializer
 
 EVENT_TYPE = "IMAGE_JOB_STATUS"
 

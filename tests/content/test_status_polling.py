@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from common.status_cache import FinishedJobCache
 from content.caching import forget_event
 from content.models import ImageJob
-from content.serializers import ImageGenerationStatusResponseSerializer
+from content.responses import ImageGenerationStatusResponseSerializer
 from merchants.models import Merchant
 from tests.conftest import make_merchant
 from tests.content.conftest import EVENT_INFO, generate
