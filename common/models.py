@@ -7,6 +7,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class JobStatus(models.TextChoices):
+    """The one status vocabulary of every job (content's and try-on's): the contracts' four values."""
+
+    PENDING = "PENDING", _("대기 중")
+    PROCESSING = "PROCESSING", _("처리 중")
+    COMPLETED = "COMPLETED", _("완료")
+    FAILED = "FAILED", _("실패")
+
+
 class RecoverableJob(models.Model):
     """The bookkeeping that lets a job survive the death of the worker running it (see common/jobs.py).
 
@@ -24,8 +33,16 @@ class RecoverableJob(models.Model):
     # a parked job alone however long it waits; the remote call has its own recovery.
     parked_on = models.CharField(_("원격 작업 대기"), max_length=20, blank=True, editable=False)
 
+    Status = JobStatus
+    FINISHED = (JobStatus.COMPLETED, JobStatus.FAILED)
+    ACTIVE = (JobStatus.PENDING, JobStatus.PROCESSING)
+
     class Meta:
         abstract = True
+
+    @property
+    def is_finished(self) -> bool:
+        return getattr(self, "status", "") in self.FINISHED
 
 
 class RemoteCall(models.Model):

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from common.models import RecoverableJob, RemoteCall
+from common.models import JobStatus, RecoverableJob, RemoteCall
 from common.provenance.marks import MarkPosition
 from common.stored_text import StoredText
 from content.constants import DEFAULT_FONT, FontFamily, Platform, Style
@@ -98,12 +98,6 @@ class ContentSettings(models.Model):
 
 
 class ImageJob(RecoverableJob):
-    class Status(models.TextChoices):
-        PENDING = "PENDING", _("대기 중")
-        PROCESSING = "PROCESSING", _("생성 중")
-        COMPLETED = "COMPLETED", _("완료")
-        FAILED = "FAILED", _("실패")
-
     class Kind(models.TextChoices):
         GENERATE = "GENERATE", _("생성")
         REGENERATE = "REGENERATE", _("재생성")
@@ -116,7 +110,7 @@ class ImageJob(RecoverableJob):
     event_draft_id = models.CharField(_("이벤트 초안 ID"), max_length=100, db_index=True)
     # The validated ImageGenerationJob payload the task receives (camelCase, as in the spec).
     payload = models.JSONField(_("요청 내용"), default=dict)
-    status = models.CharField(_("상태"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(_("상태"), max_length=12, choices=JobStatus.choices, default=JobStatus.PENDING)
     images_total = models.PositiveSmallIntegerField(_("전체 이미지 수"), default=0)
     images_done = models.PositiveSmallIntegerField(_("완료 이미지 수"), default=0)
     from_cache = models.BooleanField(_("캐시 사용"), default=False)
@@ -152,13 +146,8 @@ class ImageJob(RecoverableJob):
     def __str__(self) -> str:
         return self.id
 
-    ACTIVE = (Status.PENDING, Status.PROCESSING)
     # The Celery task that runs a job (content/tasks.py), published by name (common/tasks.py).
     TASK = "content.generate_images"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.COMPLETED, self.Status.FAILED)
 
     @property
     def duration_seconds(self) -> float | None:

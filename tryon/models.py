@@ -12,7 +12,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from common.models import RecoverableJob, RemoteCall
+from common.models import JobStatus, RecoverableJob, RemoteCall
 from common.provenance.marks import MarkPosition, MarkSize, MarkTheme
 from merchants.models import Merchant
 
@@ -78,19 +78,11 @@ class TryOnSettings(models.Model):
 
 
 class TryOnJob(RecoverableJob):
-    class Status(models.TextChoices):
-        PENDING = "PENDING", _("대기")
-        PROCESSING = "PROCESSING", _("처리 중")
-        COMPLETED = "COMPLETED", _("완료")
-        FAILED = "FAILED", _("실패")
-
     class Category(models.TextChoices):
         UPPER_BODY = "upper_body", _("상의")
         LOWER_BODY = "lower_body", _("하의")
         DRESSES = "dresses", _("원피스")
 
-    FINISHED = (Status.COMPLETED, Status.FAILED)
-    ACTIVE = (Status.PENDING, Status.PROCESSING)
     # The Celery task that runs a job (tryon/tasks.py), published by name (common/tasks.py).
     TASK = "tryon.run_job"
 
@@ -98,7 +90,9 @@ class TryOnJob(RecoverableJob):
     merchant = models.ForeignKey(
         Merchant, verbose_name=_("가맹점"), on_delete=models.CASCADE, related_name="tryon_jobs"
     )
-    status = models.CharField(_("상태"), max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status = models.CharField(
+        _("상태"), max_length=12, choices=JobStatus.choices, default=JobStatus.PENDING, db_index=True
+    )
     category = models.CharField(_("카테고리"), max_length=12, choices=Category.choices, default=Category.UPPER_BODY)
     product_image_url = models.URLField(_("상품 이미지 URL"), max_length=2000)
     product_title = models.CharField(_("상품명"), max_length=200, blank=True)
@@ -144,10 +138,6 @@ class TryOnJob(RecoverableJob):
 
     def __str__(self) -> str:
         return f"{self.product_title or self.id} ({self.get_status_display()})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in self.FINISHED
 
 
 class TryOnFeedback(models.Model):
