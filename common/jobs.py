@@ -168,6 +168,31 @@ def job_lease(
         lease.release()
 
 
+# Waits for a lease held elsewhere (each about JOB_LEASE_SECONDS); past them the recovery task takes over.
+LEASE_WAIT_RETRIES = 30
+
+
+def run_leased(task: Any, model: Any, job_id: Any, run: Callable[[JobLease], object]) -> None:
+    """What a job's Celery task does around its work: ``run(lease)`` under the job's lease (``model`` is a
+    :class:`~common.models.RecoverableJob` model).
+
+    A lease held elsewhere retries the task once it would have run out (that worker may be dead); a finished or
+    deleted job drops the message; a run taken over by another worker stops. Eager tasks (tests) have no other
+    worker to hand over to: no heartbeat thread, whose connection would not see the caller's rows.
+    """
+    name = model.__name__
+    try:
+        with job_lease(model, job_id, active_statuses=model.ACTIVE, heartbeat=not task.request.is_eager) as lease:
+            run(lease)
+    except LeaseHeld as held:
+        note_enqueued(model, job_id, delay_seconds=held.retry_in)
+        raise task.retry(countdown=held.retry_in, max_retries=LEASE_WAIT_RETRIES) from held
+    except LeaseUnavailable:
+        logger.info("%s finished or gone; message dropped", name, extra={"job_id": str(job_id)})
+    except LeaseLost:
+        logger.warning("%s taken over by another worker; this run stops", name, extra={"job_id": str(job_id)})
+
+
 def note_enqueued(model: JobModel, job_id: Any, *, delay_seconds: float = 0) -> None:
     """Records that a message for the job was published (to run after ``delay_seconds``)."""
     model._default_manager.filter(pk=job_id).update(enqueued_at=timezone.now() + timedelta(seconds=delay_seconds))

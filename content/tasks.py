@@ -5,15 +5,13 @@ from __future__ import annotations
 import logging
 
 from celery import Task, shared_task
+from celery.exceptions import Retry
 
 from common.jobs import (
-    LeaseHeld,
-    LeaseLost,
-    LeaseUnavailable,
     RecoveryPolicy,
-    job_lease,
     note_enqueued,
     recover_stalled_jobs,
+    run_leased,
 )
 from common.tasks import RETRY_ON_TRANSIENT_DATABASE_ERRORS, TRANSIENT_DATABASE_ERRORS, publish
 from content import retention
@@ -24,8 +22,6 @@ from content.pipeline import adopt_payload, fail_job, run_generation_job
 logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 3
-# Waits for a lease held elsewhere (each about JOB_LEASE_SECONDS); past them the recovery task takes over.
-LEASE_WAIT_RETRIES = 30
 
 
 @shared_task(name=ImageJob.TASK, bind=True, **RETRY_ON_TRANSIENT_DATABASE_ERRORS)
@@ -40,18 +36,9 @@ def generate_images(self: Task, job: str | dict) -> None:
         adopt_payload(job_id, job)
     eager = bool(self.request.is_eager)
     try:
-        with job_lease(ImageJob, job_id, active_statuses=ImageJob.ACTIVE, heartbeat=not eager) as lease:
-            run_generation_job(job_id=job_id, lease=lease, inline=eager)
-    except LeaseHeld as held:
-        # Leased by another worker, alive or dead: look again when its lease would have run out.
-        note_enqueued(ImageJob, job_id, delay_seconds=held.retry_in)
-        raise self.retry(countdown=held.retry_in, max_retries=LEASE_WAIT_RETRIES) from held
-    except LeaseUnavailable:
-        logger.info("content job %s is finished or gone; message dropped", job_id)
-    except LeaseLost:
-        logger.warning("content job %s was taken over by another worker; this run stops", job_id)
-    except TRANSIENT_DATABASE_ERRORS:
-        raise  # retried by Celery (autoretry_for)
+        run_leased(self, ImageJob, job_id, lambda lease: run_generation_job(job_id=job_id, lease=lease, inline=eager))
+    except (Retry, *TRANSIENT_DATABASE_ERRORS):
+        raise  # a lease held elsewhere, or a transient database error: retried by Celery
     except Exception as exc:
         # Provider failures never get here (the template takes over): this is storage or database trouble.
         if self.request.retries < MAX_RETRIES and not self.app.conf.task_always_eager:

@@ -6,38 +6,18 @@ import logging
 
 from celery import Task, shared_task
 
-from common.jobs import (
-    LeaseHeld,
-    LeaseLost,
-    LeaseUnavailable,
-    RecoveryPolicy,
-    job_lease,
-    note_enqueued,
-    recover_stalled_jobs,
-)
+from common.jobs import RecoveryPolicy, recover_stalled_jobs, run_leased
 from common.tasks import RETRY_ON_TRANSIENT_DATABASE_ERRORS
 from tryon import pipeline, services
 from tryon.models import TryOnJob
 
 logger = logging.getLogger(__name__)
 
-# Waits for a lease held elsewhere (each about JOB_LEASE_SECONDS); past them the recovery task takes over.
-LEASE_WAIT_RETRIES = 30
-
 
 @shared_task(name=TryOnJob.TASK, bind=True, ignore_result=True, **RETRY_ON_TRANSIENT_DATABASE_ERRORS)
 def run_tryon_job_task(self: Task, job_id: str) -> None:
     eager = bool(self.request.is_eager)
-    try:
-        with job_lease(TryOnJob, job_id, active_statuses=TryOnJob.ACTIVE, heartbeat=not eager) as lease:
-            pipeline.run_tryon_job(job_id=job_id, lease=lease, inline=eager)
-    except LeaseHeld as held:
-        note_enqueued(TryOnJob, job_id, delay_seconds=held.retry_in)
-        raise self.retry(countdown=held.retry_in, max_retries=LEASE_WAIT_RETRIES) from held
-    except LeaseUnavailable:
-        logger.info("try-on job finished or gone; message dropped", extra={"job_id": job_id})
-    except LeaseLost:
-        logger.warning("try-on job taken over by another worker; this run stops", extra={"job_id": job_id})
+    run_leased(self, TryOnJob, job_id, lambda lease: pipeline.run_tryon_job(job_id=job_id, lease=lease, inline=eager))
 
 
 @shared_task(name="tryon.purge_expired", ignore_result=True)
