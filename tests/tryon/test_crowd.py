@@ -90,9 +90,9 @@ def test_a_product_image_is_fetched_once_for_many_shoppers_then_revalidated(
 ):
     # The image server sends an ETag and no Cache-Control: kept TRYON_GARMENT_CACHE_SECONDS, then asked again.
     env = {**fake_fashn.worker_env(), "TRYON_GARMENT_CACHE_SECONDS": "2"}
+    first = _accepted(api_key_client, image_server, 5)
+    assert image_server.requests == []  # the requests fetched nothing: the worker, started now, does
     with celery_worker(queues="tryon", extra_env=env) as log:
-        first = _accepted(api_key_client, image_server, 5)
-        assert image_server.requests == []  # the requests fetched nothing: the worker does
         assert wait_until(_all_finished(first), timeout=120) == ["COMPLETED"] * 5, log.read_text()[-3000:]
         assert image_server.requests == [("/shirt.png", "")]  # once for the five shoppers
         time.sleep(2.5)  # the cached copy is now stale
