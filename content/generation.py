@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -166,18 +167,22 @@ def _new_job(
     requested_at = iso_z(data["requestedAt"]) if data.get("requestedAt") else now_iso_z()
     job = ImageJob(id=data.get("jobId") or new_job_id(), merchant=merchant, event_draft_id=event_draft_id)
 
+    def payload_for(event_info: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "jobId": job.id,
+            "eventDraftId": event_draft_id,
+            "eventInfo": event_info,
+            "styles": styles,
+            "platforms": platforms,
+            "priority": priority,
+            "requestedAt": requested_at,
+        }
+
     if cached is not None and cached.facts == facts_digest(info):
         images = list(listed_event_images(merchant=merchant, event_draft_id=event_draft_id))
         if images:
             now = timezone.now()
-            job.payload = {
-                "jobId": job.id,
-                "eventDraftId": event_draft_id,
-                "eventInfo": info,
-                "styles": styles,
-                "platforms": platforms,
-                "requestedAt": requested_at,
-            }
+            job.payload = payload_for(info)
             job.status = ImageJob.Status.COMPLETED
             job.from_cache = True
             job.images_total = job.images_done = len(images)
@@ -196,15 +201,7 @@ def _new_job(
         info["logoImage"] = store_logo(url=info["logoUrl"])
     elif preferences is not None and preferences.logo_image:
         info["logoImage"] = preferences.logo_image
-    job.payload = {
-        "jobId": job.id,
-        "eventDraftId": event_draft_id,
-        "eventInfo": info,
-        "styles": styles,
-        "platforms": platforms,
-        "priority": priority,
-        "requestedAt": requested_at,
-    }
+    job.payload = payload_for(info)
     job.images_total = len(styles) * len(platforms)
     return job, []
 
