@@ -6,6 +6,9 @@ INSTALLED := $(VENV)/.installed-requirements
 AZURITE := .tools/node_modules/.bin/azurite-blob
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The suite runs in parallel processes (pytest-xdist): most slow tests wait on the processes they start, so three
+# keep two cores busy. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 3
 
 .PHONY: run test install tools browser lint migrate render-preview
 
@@ -44,7 +47,7 @@ run: install migrate
 	  $(BIN)/honcho start -f Procfile -p $(PORT)
 
 test: install tools
-	$(BIN)/python scripts/test_services.py $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python scripts/test_services.py $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
 
 from common.remote.limits import ProviderLimits, paused_for
 
@@ -94,17 +95,19 @@ def admit(
             if call is None:
                 del heads[merchant_id]
                 continue
+            # Read under the lock, so the grants' order is their started_at order, across threads and hosts too.
+            started_at = timezone.now()
             manager.filter(pk=call.pk).update(
                 state="ACTIVE",
-                started_at=now,
+                started_at=started_at,
                 claimed_by=owner,
-                claimed_until=now + timedelta(seconds=claim_seconds),
-                next_check_at=now,
+                claimed_until=started_at + timedelta(seconds=claim_seconds),
+                next_check_at=started_at,
             )
-            call.state, call.started_at, call.claimed_by = "ACTIVE", now, owner
+            call.state, call.started_at, call.claimed_by = "ACTIVE", started_at, owner
             granted.append(call)
             active[merchant_id] = active.get(merchant_id, 0) + 1
-            last_served[merchant_id] = now
+            last_served[merchant_id] = started_at
             free -= 1
             following = waiting.filter(merchant_id=merchant_id).order_by("waiting_since").first()
             if following is None:

@@ -8,6 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from django.test import Client
 
@@ -16,6 +17,7 @@ from tests.support import processes
 from tests.support.processes import ROOT, procfile_command, procfile_process, wait_until
 
 
+@pytest.mark.worker
 def test_without_kafka_the_procfile_process_idles_until_stopped_and_exits_cleanly(tmp_path, db):
     env = {name: value for name, value in os.environ.items() if not name.startswith("KAFKA_")}
     env.update(
