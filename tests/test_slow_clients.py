@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from merchants.services import issue_api_key
-from tests.conftest import make_merchant
+from tests.support.merchants import make_merchant
 from tests.support.web import WebProcess, procfile_web, raw_exchange
 from tests.tryon.conftest import person_jpeg, product_image_server
 

@@ -18,8 +18,8 @@ from django.test import Client
 from content.kafka.messages import record_headers
 from content.models import ImageJob
 from merchants.models import Merchant
-from tests.conftest import jwt_client_for, owner_of
 from tests.support.kafka import TansuBroker, Topics, read_topic, tansu_broker
+from tests.support.merchants import jwt_client_for, owner_of
 from tests.support.processes import RunningProcess, procfile_process, test_database_url, wait_until
 
 

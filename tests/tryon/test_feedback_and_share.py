@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from tests.conftest import api_key_client_for
+from tests.support.merchants import api_key_client_for
 from tests.tryon.conftest import decode, make_completed_job
 from tests.tryon.test_tryon_jobs import fetch_result
 from tryon.models import ShareLink, TryOnFeedback, TryOnJob

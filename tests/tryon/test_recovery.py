@@ -7,8 +7,8 @@ import threading
 import pytest
 
 from config.celery import app as celery_app
-from tests.conftest import FAST_RECOVERY_ENV
 from tests.support.processes import celery_beat, wait_until, worker_process
+from tests.support.recovery import FAST_RECOVERY_ENV
 from tests.tryon.test_tryon_jobs import upload
 from tryon.models import TryOnJob
 

@@ -14,8 +14,8 @@ from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from tests.conftest import api_key_client_for
 from tests.support.http import QuietHandler, http_server
+from tests.support.merchants import api_key_client_for
 from tests.tryon.conftest import decode, person_jpeg, plain_jpeg
 from tryon.models import DailyUsage, TryOnJob
 
@@ -222,7 +222,7 @@ def test_png_upload_is_accepted(api_key_client, image_server, loopback_allowed):
 
 @pytest.mark.django_db(transaction=True)
 def test_unreachable_broker_fails_the_job_and_answers_503(image_server, loopback_allowed, unreachable_broker):
-    from tests.conftest import api_key_client_for, make_merchant
+    from tests.support.merchants import api_key_client_for, make_merchant
 
     response = upload(api_key_client_for(make_merchant()), image_server)
     assert response.status_code == 503, response.content
