@@ -13,7 +13,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from common.deadline import Deadline
 from common.http import public_session
 from content.models import ImageJob
-from tests.content.conftest import EVENT_INFO, generate
+from tests.support.content import EVENT_INFO, generate
 from tests.support.http import QuietHandler, http_server
 from webhooks.models import WebhookEndpoint
 

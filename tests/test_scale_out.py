@@ -26,8 +26,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from content.models import ImageJob
 from merchants.services import issue_api_key
-from tests.content.conftest import EVENT_INFO
 from tests.support import processes
+from tests.support.content import EVENT_INFO
 from tests.support.http import LocalServer, QuietHandler
 from tests.support.merchants import make_merchant, owner_of
 from tests.support.processes import ROOT, free_port, procfile_command, procfile_process, wait_for_port, wait_until

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from content.models import ContentSettings, GeneratedImage, ImageJob
-from tests.content.conftest import EVENT_INFO, decode, run_job
 from tests.support.charts import charts_in
+from tests.support.content import EVENT_INFO, decode, run_job
 from tests.support.merchants import jwt_client_for
 from tests.support.text import must_search
 

@@ -31,8 +31,8 @@ from content.models import ImageJob
 from content.tasks import recover_stalled_jobs_task
 from merchants.models import ApiKey, Merchant
 from merchants.services import issue_api_key, issue_publishable_key
-from tests.content.conftest import run_job
 from tests.sizing.conftest import TOP_BODY_ROWS, make_chart, make_product
+from tests.support.content import run_job
 from tests.support.merchants import api_key_client_for, jwt_client_for, make_merchant
 from tests.support.visible_text import untranslated
 from tests.support.webhooks import Reply, make_endpoint

@@ -10,7 +10,6 @@ from config.celery import app as celery_app
 from content.kafka.health import live_consumers
 from content.models import GeneratedImage, ImageJob
 from content.services import update_content_settings
-from tests.content.conftest import EVENT_INFO, generate
 from tests.kafka.conftest import (
     dashboard_client,
     job_status,
@@ -21,6 +20,7 @@ from tests.kafka.conftest import (
     wait_for_jobs,
     wait_until_finished,
 )
+from tests.support.content import EVENT_INFO, generate
 from tests.support.kafka import job_record, produce
 from tests.support.merchants import jwt_client_for, make_merchant
 from tests.support.processes import wait_until, worker_process
