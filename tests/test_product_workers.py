@@ -18,8 +18,8 @@ from tests.support.content import EVENT_INFO, generate
 from tests.support.fashn import fake_fashn_server
 from tests.support.merchants import api_key_client_for, jwt_client_for
 from tests.support.processes import procfile_process, wait_until
+from tests.support.shop import person_jpeg, product_image_server
 from tests.support.stability import FakeStability
-from tests.tryon.conftest import person_jpeg, product_image_server
 from tryon.models import EngineCall, TryOnJob
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

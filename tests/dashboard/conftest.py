@@ -16,12 +16,13 @@ from django.utils import timezone
 from content.models import ImageJob
 from merchants.models import Merchant
 from sizing.models import SizeFeedback
-from tests.sizing.conftest import TOP_BODY_ROWS, make_chart, make_product
 from tests.support.browser import chromium_context
 from tests.support.content import EVENT_INFO, run_job
 from tests.support.merchants import PASSWORD, api_key_client_for, jwt_client_for
+from tests.support.shop import person_jpeg
+from tests.support.sizing import TOP_BODY_ROWS, make_chart, make_product
+from tests.support.tryon import make_completed_job
 from tests.support.webhooks import Receiver, Reply, make_endpoint, started_receiver, stop_receiver
-from tests.tryon.conftest import make_completed_job, person_jpeg
 from tryon import storage
 from tryon.models import DailyUsage, TryOnJob, TryOnSettings
 from webhooks.models import WebhookDelivery, WebhookEndpoint

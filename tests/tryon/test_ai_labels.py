@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from common.provenance.identity import signing_identity
 from tests.support.credentials import IPTC, corner_share, read_manifest, xmp_source_type
-from tests.tryon.conftest import decode
+from tests.support.tryon import decode
 from tests.tryon.test_tryon_jobs import fetch_result, upload
 from tryon.ai_notice import AI_NOTICE_TEXT, AI_NOTICE_VERSION, CONSENT_TEXT, CONSENT_VERSION
 from tryon.models import TryOnJob, TryOnSettings

@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tests.support.merchants import api_key_client_for
-from tests.tryon.conftest import decode, make_completed_job
+from tests.support.tryon import decode, make_completed_job
 from tests.tryon.test_tryon_jobs import fetch_result
 from tryon.models import ShareLink, TryOnFeedback, TryOnJob
 

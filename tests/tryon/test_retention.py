@@ -10,7 +10,8 @@ from django.conf import settings as django_settings
 from django.db import IntegrityError
 from django.utils import timezone
 
-from tests.tryon.conftest import make_completed_job, person_jpeg
+from tests.support.shop import person_jpeg
+from tests.support.tryon import make_completed_job
 from tests.tryon.test_tryon_jobs import stored_files
 from tryon import storage
 from tryon.models import ShareLink, TryOnJob, TryOnSettings

@@ -15,7 +15,8 @@ from PIL import Image
 
 from tests.support.browser import chromium_context
 from tests.support.credentials import corner_share
-from tests.tryon.conftest import decode, make_completed_job, person_jpeg
+from tests.support.shop import person_jpeg
+from tests.support.tryon import decode, make_completed_job
 from tests.tryon.test_tryon_jobs import upload
 from tryon.models import ShareLink
 

@@ -16,7 +16,8 @@ from PIL import Image
 
 from tests.support.http import QuietHandler, http_server
 from tests.support.merchants import api_key_client_for
-from tests.tryon.conftest import decode, person_jpeg, plain_jpeg
+from tests.support.shop import person_jpeg, plain_jpeg
+from tests.support.tryon import decode
 from tryon.models import DailyUsage, TryOnJob
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from PIL import Image
 
 from common.provenance.signing import Generator, ImageClaims, SourceType, credential_image
 from tests.support.credentials import write_ca_issued_chain
-from tests.tryon.conftest import make_completed_job
+from tests.support.tryon import make_completed_job
 from tests.tryon.test_ai_labels import run
 from tryon import storage
 from tryon.models import ShareLink, TryOnJob
