@@ -159,7 +159,7 @@ def test_the_orphan_sweep_keeps_the_brand_kit_logo_and_drops_the_one_it_replaced
     from PIL import Image
 
     from content.models import ContentSettings
-    from tests.content.test_admin import admin_client_for
+    from tests.support.merchants import admin_client_for
 
     def logo(colour: tuple[int, int, int]) -> SimpleUploadedFile:
         buffer = io.BytesIO()

@@ -1,10 +1,12 @@
 """Merchants for tests: a merchant with its first dashboard user, and clients calling as that merchant (JWT for
-the Content API and the webhook management API, ``x-api-key`` for the Toile public API)."""
+the Content API and the webhook management API, ``x-api-key`` for the Toile public API, a signed-in session for
+the dashboard)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.test import Client
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -39,4 +41,11 @@ def jwt_client_for(merchant: Merchant) -> APIClient:
 def api_key_client_for(merchant: Merchant) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_X_API_KEY=issue_api_key(merchant=merchant, name="test").raw_key)
+    return client
+
+
+def admin_client_for(merchant: Merchant) -> Client:
+    """The dashboard (Django admin) signed in as the merchant's only user."""
+    client = Client()
+    client.force_login(merchant.memberships.get().user)
     return client

@@ -1,6 +1,7 @@
-"""The try-on app's side of a test: finished jobs, decoded results, and the fixtures the try-on, widget and
-dashboard tests share (a private try-on folder per test, a shop's image host, the fake FASHN, loopback allowed).
-A conftest or test module imports the fixtures it wants by name."""
+"""The try-on app's side of a test: uploading through the API, fetching and decoding results, finished jobs, the
+files in the try-on storage, and the fixtures the try-on, widget and dashboard tests share (a private try-on
+folder per test, a shop's image host, the fake FASHN, loopback allowed). A conftest or test module imports the
+fixtures it wants by name."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import copy
 import io
 import uuid
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
+from django.core.files.storage import storages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tests.support.fashn import FakeFashn, fake_fashn_server, result_png
-from tests.support.shop import ImageServer, image_host
+from tests.support.shop import ImageServer, image_host, person_jpeg
 
 
 @pytest.fixture(autouse=True)
@@ -84,3 +88,48 @@ def make_completed_job(merchant, *, title: str = "블루 린넨 셔츠", page_ur
         finished_at=now,
         result_expires_at=now + timedelta(days=30),
     )
+
+
+def upload(client, image_server, *, photo: bytes | None = None, name: str = "me.jpg", **fields):
+    data = {
+        "userImage": SimpleUploadedFile(name, photo if photo is not None else person_jpeg(), "image/jpeg"),
+        **({"productImageUrl": image_server.url("/shirt.png")} if image_server is not None else {}),
+        **fields,
+    }
+    return client.post("/api/tryon", data, format="multipart")
+
+
+def fetch_result(client, url: str) -> bytes:
+    response = client.get(urlsplit(url).path)
+    assert response.status_code == 200, response.content[:200]
+    return response.getvalue()
+
+
+def stored_files(*, garments: bool = False) -> list[str]:
+    """Files in the try-on storage: shoppers' photos, results and what a run leaves behind. The merchants'
+    cached product images (``garments/``, public images kept for the next shopper) only with ``garments``."""
+    storage = storages["tryon"]
+    found: list[str] = []
+
+    def walk(folder: str) -> None:
+        try:
+            dirs, files = storage.listdir(folder)
+        except FileNotFoundError:
+            return
+        found.extend(f"{folder}/{name}".lstrip("/") for name in files)
+        for sub in dirs:
+            walk(f"{folder}/{sub}".lstrip("/"))
+
+    walk("")
+    return [name for name in found if garments or not name.startswith("garments/")]
+
+
+def run_try_on(client, image_server, capture, **fields) -> tuple[dict, bytes]:
+    """Uploads with the eager task (``capture``: django_capture_on_commit_callbacks); the completed job as polled
+    and its result's bytes."""
+    with capture(execute=True):
+        response = upload(client, image_server, **fields)
+    assert response.status_code == 202, response.json()
+    polled = client.get(f"/api/tryon/{response.json()['data']['jobId']}").json()["data"]
+    assert polled["status"] == "COMPLETED", polled
+    return polled, fetch_result(client, polled["resultImageUrl"])

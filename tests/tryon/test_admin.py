@@ -11,17 +11,12 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.support.charts import charts_in
+from tests.support.merchants import admin_client_for
 from tests.support.text import must_search
 from tests.support.tryon import decode, make_completed_job
 from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
 
 pytestmark = pytest.mark.django_db
-
-
-def admin_client_for(merchant) -> Client:
-    client = Client()
-    client.force_login(merchant.memberships.get().user)
-    return client
 
 
 def test_job_list_shows_result_thumbnails_and_good_rate(merchant, other_merchant):

@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 from standardwebhooks import Webhook
 
 from tests.support.contract import as_json_schema, resolve_schema, webhook_payload_schema
+from tests.support.tryon import stored_files, upload
 from tests.support.webhooks import make_endpoint, started_receiver, stop_receiver
-from tests.tryon.test_tryon_jobs import stored_files, upload
 from tryon.models import DailyUsage, TryOnJob, TryOnSettings
 from webhooks.events import all_events, subscribable_events
 from webhooks.models import WebhookDelivery, WebhookEndpoint

@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from tests.support.s3 import presigned_url_problem
 from tests.support.shop import person_jpeg
-from tests.support.tryon import decode, make_completed_job
-from tests.tryon.test_tryon_jobs import upload
+from tests.support.tryon import decode, make_completed_job, upload
 from tryon.models import ShareLink, TryOnJob
 from tryon.tasks import purge_expired_task
 

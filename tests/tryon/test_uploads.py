@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tests.support.shop import person_jpeg
-from tests.tryon.test_tryon_jobs import stored_files, upload
+from tests.support.tryon import stored_files, upload
 from tryon.models import DailyUsage, TryOnJob
 
 pytestmark = pytest.mark.django_db
