@@ -62,11 +62,11 @@ django.setup()
 import requests  # noqa: E402
 
 from bench import stack  # noqa: E402
-from tests.content.fakes import FakeStability  # noqa: E402
 from tests.support.fashn import FakeFashn, fake_fashn_server  # noqa: E402
 from tests.support.http import QuietHandler, http_server  # noqa: E402
 from tests.support.processes import free_port, procfile_command, stop_process_group, wait_for_port  # noqa: E402
 from tests.support.shop import person_jpeg, product_image_server  # noqa: E402
+from tests.support.stability import FakeStability  # noqa: E402
 
 PREDICTION_SECONDS = 8.0
 FASHN_CONCURRENCY = 6

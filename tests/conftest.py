@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from config.celery import app as celery_app
 from merchants.models import Merchant
-from merchants.services import create_merchant, issue_api_key
-
-_real_connect = socket.socket.connect
-
-
-def _guarded_connect(self: socket.socket, address) -> None:
-    """Tests may talk only to this machine: a real network call fails the test."""
-    if self.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
-        host = address[0]
-        try:
-            local = ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
-        except ValueError:
-            local = host == "localhost"
-        if not local:
-            raise OSError(f"tests must not connect to non-local address {host}")
-    return _real_connect(self, address)
+from tests.support.merchants import api_key_client_for, jwt_client_for, make_merchant, owner_of
+from tests.support.network import local_only_connect, real_connect
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _no_external_network() -> Iterator[None]:
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect = local_only_connect  # type: ignore[method-assign,assignment]
     yield
-    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+    socket.socket.connect = real_connect  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)
@@ -67,37 +50,6 @@ def _clear_cache() -> Iterator[None]:
 
     cache.clear()
     yield
-
-
-_counter = iter(range(1, 10**9))
-
-
-def make_merchant(name: str | None = None) -> Merchant:
-    number = next(_counter)
-    name = name or f"Shop {number}"
-    return create_merchant(
-        name=name, username=f"user{number}-{name.replace(' ', '').lower()}", password="pass-word-123"
-    )
-
-
-def owner_of(merchant: Merchant) -> Any:
-    """The merchant's first dashboard user, the one the merchant fixtures create."""
-    membership = merchant.memberships.order_by("pk").first()
-    assert membership is not None, merchant
-    return membership.user
-
-
-def jwt_client_for(merchant: Merchant) -> APIClient:
-    client = APIClient()
-    user = owner_of(merchant)
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
-    return client
-
-
-def api_key_client_for(merchant: Merchant) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_X_API_KEY=issue_api_key(merchant=merchant, name="test").raw_key)
-    return client
 
 
 @pytest.fixture
@@ -150,14 +102,6 @@ def unreachable_broker():
     yield
     celery_app.conf.update(saved)
     reset_pools()
-
-
-# Fast recovery for tests that kill workers: leases of 3 s, recovery every second.
-FAST_RECOVERY_ENV = {
-    "JOB_LEASE_SECONDS": "3",
-    "JOB_RECOVERY_INTERVAL_SECONDS": "1",
-    "JOB_PENDING_RECOVERY_SECONDS": "6",
-}
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.content.conftest import EVENT_INFO
+from tests.support.content import EVENT_INFO
 from tests.support.processes import ROOT, free_port, procfile_process, wait_for_port, wait_until
-from tests.tryon.conftest import person_jpeg, product_image_server
+from tests.support.shop import person_jpeg, product_image_server
 
 pytestmark = pytest.mark.worker
 

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from content.models import ImageJob
 from sizing.models import BodyMeasurement, SizeFeedback
-from tests.sizing.conftest import make_try_on_job
+from tests.support.sizing import make_try_on_job
 from tryon.models import TryOnFeedback
 from webhooks.models import WebhookEndpoint
 

@@ -13,13 +13,13 @@ import pytest
 
 from config.celery import app as celery_app
 from content.models import ArtworkRequest, ImageJob
-from tests.conftest import api_key_client_for, jwt_client_for
-from tests.content.conftest import EVENT_INFO, generate
-from tests.content.fakes import FakeStability
 from tests.support import processes
+from tests.support.content import EVENT_INFO, generate
 from tests.support.fashn import fake_fashn_server
+from tests.support.merchants import api_key_client_for, jwt_client_for
 from tests.support.processes import procfile_process, wait_until
-from tests.tryon.conftest import person_jpeg, product_image_server
+from tests.support.shop import person_jpeg, product_image_server
+from tests.support.stability import FakeStability
 from tryon.models import EngineCall, TryOnJob
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -18,8 +18,8 @@ from django.core.cache import caches
 
 from config.celery import app as celery_app
 from content.models import ImageJob
-from tests.conftest import api_key_client_for, jwt_client_for, make_merchant
-from tests.content.conftest import EVENT_INFO
+from tests.support.content import EVENT_INFO
+from tests.support.merchants import api_key_client_for, jwt_client_for, make_merchant
 from tests.support.processes import free_port, wait_for_port
 from tryon.models import TryOnJob
 

@@ -15,7 +15,7 @@ from content.models import GeneratedImage, ImageJob
 from content.tasks import purge_orphaned_files_task as purge_content_files
 from sizing.models import BodyMeasurement, SizeFeedback
 from sizing.tasks import purge_personal_data_task
-from tests.sizing.conftest import make_try_on_job
+from tests.support.sizing import make_try_on_job
 from tryon import storage as tryon_storage
 from tryon.models import GarmentImage, TryOnFeedback, TryOnJob
 from tryon.tasks import purge_expired_task
@@ -68,7 +68,7 @@ def test_old_body_measurements_are_deleted_and_old_comments_cleared(merchant, se
 
 
 def test_old_try_on_feedback_reasons_are_cleared(merchant, settings):
-    from tests.tryon.conftest import make_completed_job
+    from tests.support.tryon import make_completed_job
 
     settings.FEEDBACK_TEXT_RETENTION_DAYS = 10
     job = make_completed_job(merchant)
@@ -159,7 +159,7 @@ def test_the_orphan_sweep_keeps_the_brand_kit_logo_and_drops_the_one_it_replaced
     from PIL import Image
 
     from content.models import ContentSettings
-    from tests.content.test_admin import admin_client_for
+    from tests.support.merchants import admin_client_for
 
     def logo(colour: tuple[int, int, int]) -> SimpleUploadedFile:
         buffer = io.BytesIO()

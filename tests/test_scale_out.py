@@ -26,12 +26,14 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from content.models import ImageJob
 from merchants.services import issue_api_key
-from tests.conftest import FAST_RECOVERY_ENV, make_merchant, owner_of
-from tests.content.conftest import EVENT_INFO
 from tests.support import processes
+from tests.support.content import EVENT_INFO
 from tests.support.http import LocalServer, QuietHandler
+from tests.support.merchants import make_merchant, owner_of
 from tests.support.processes import ROOT, free_port, procfile_command, procfile_process, wait_for_port, wait_until
-from tests.tryon.conftest import fake_fashn, person_jpeg, product_image_server  # noqa: F401  (fixture)
+from tests.support.recovery import FAST_RECOVERY_ENV
+from tests.support.shop import person_jpeg, product_image_server
+from tests.support.tryon import fake_fashn  # noqa: F401  (fixture)
 from tryon.models import TryOnJob
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.services import create_endpoint

@@ -19,9 +19,9 @@ import pytest
 import requests
 
 from merchants.services import issue_api_key
-from tests.conftest import make_merchant
+from tests.support.merchants import make_merchant
+from tests.support.shop import person_jpeg, product_image_server
 from tests.support.web import WebProcess, procfile_web, raw_exchange
-from tests.tryon.conftest import person_jpeg, product_image_server
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

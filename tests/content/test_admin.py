@@ -6,21 +6,14 @@ import io
 import re
 
 import pytest
-from django.test import Client
 
 from content.models import ContentSettings, GeneratedImage, ImageJob
-from tests.conftest import jwt_client_for
-from tests.content.conftest import EVENT_INFO, decode, run_job
 from tests.support.charts import charts_in
+from tests.support.content import EVENT_INFO, decode, run_job
+from tests.support.merchants import admin_client_for, jwt_client_for
 from tests.support.text import must_search
 
 pytestmark = pytest.mark.django_db
-
-
-def admin_client_for(merchant) -> Client:
-    client = Client()
-    client.force_login(merchant.memberships.get().user)
-    return client
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from PIL import Image
 
 from common.provenance.identity import signing_identity
 from content.models import ContentSettings
-from tests.content.conftest import EVENT_INFO, fetch_bytes, run_job
+from tests.support.content import EVENT_INFO, fetch_bytes, run_job
 from tests.support.credentials import IPTC, Manifest, read_manifest, xmp_source_type
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import pytest
 from django.core.cache import cache
 
 from content.models import GeneratedImage, ImageJob
-from tests.conftest import jwt_client_for
-from tests.content.conftest import EVENT_INFO, decode, generate, run_job
+from tests.support.content import EVENT_INFO, decode, generate, run_job
+from tests.support.merchants import jwt_client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -17,9 +17,8 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from content.models import ContentSettings, GeneratedImage, ImageJob
-from tests.conftest import jwt_client_for
-from tests.content.conftest import EVENT_INFO, decode, generate, run_job
-from tests.content.test_admin import admin_client_for
+from tests.support.content import EVENT_INFO, decode, generate, run_job
+from tests.support.merchants import admin_client_for, jwt_client_for
 from tests.support.text import must_search
 
 pytestmark = pytest.mark.django_db

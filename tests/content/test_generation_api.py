@@ -8,9 +8,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from content.models import ContentSettings, GeneratedImage, ImageJob
-from tests.conftest import jwt_client_for
-from tests.content.conftest import EVENT_INFO, decode, generate, run_job
+from tests.support.content import EVENT_INFO, decode, generate, run_job
 from tests.support.contract import load_content_contract, response_fields_missing
+from tests.support.merchants import jwt_client_for
 
 pytestmark = pytest.mark.django_db
 

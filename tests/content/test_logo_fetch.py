@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from content.models import ImageJob
-from tests.content.conftest import EVENT_INFO, decode, generate, run_job
+from tests.support.content import EVENT_INFO, decode, generate, run_job
 from tests.support.http import QuietHandler, http_server
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from content.resilience import breaker_status
-from tests.content.conftest import EVENT_INFO, decode, run_job
-from tests.content.fakes import ARTWORK_COLOR
+from tests.support.ai_images import ARTWORK_COLOR
+from tests.support.content import EVENT_INFO, decode, run_job
 
 pytestmark = pytest.mark.django_db
 

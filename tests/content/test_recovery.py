@@ -7,9 +7,10 @@ import pytest
 
 from config.celery import app as celery_app
 from content.models import GeneratedImage, ImageJob
-from tests.conftest import FAST_RECOVERY_ENV, jwt_client_for, make_merchant
-from tests.content.conftest import EVENT_INFO, generate
+from tests.support.content import EVENT_INFO, generate
+from tests.support.merchants import jwt_client_for, make_merchant
 from tests.support.processes import celery_beat, worker_process
+from tests.support.recovery import FAST_RECOVERY_ENV
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -18,8 +18,8 @@ from content.caching import forget_event
 from content.models import ImageJob
 from content.responses import ImageGenerationStatusResponseSerializer
 from merchants.models import Merchant
-from tests.conftest import make_merchant
-from tests.content.conftest import EVENT_INFO, generate
+from tests.support.content import EVENT_INFO, generate
+from tests.support.merchants import make_merchant
 
 pytestmark = pytest.mark.django_db
 

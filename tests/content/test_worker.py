@@ -6,8 +6,9 @@ import pytest
 
 from config.celery import app as celery_app
 from content.models import ContentSettings
-from tests.conftest import jwt_client_for
-from tests.content.conftest import AZURITE_CONTAINER, EVENT_INFO, decode, generate
+from tests.support.azurite import AZURITE_CONTAINER
+from tests.support.content import EVENT_INFO, decode, generate
+from tests.support.merchants import jwt_client_for
 from tests.support.processes import celery_worker, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dashboard.conftest import log_in
+from tests.support.dashboard import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -31,15 +31,15 @@ from content.models import ImageJob
 from content.tasks import recover_stalled_jobs_task
 from merchants.models import ApiKey, Merchant
 from merchants.services import issue_api_key, issue_publishable_key
-from tests.conftest import api_key_client_for, jwt_client_for, make_merchant
-from tests.content.conftest import run_job
-from tests.sizing.conftest import TOP_BODY_ROWS, make_chart, make_product
+from tests.support.content import run_job
+from tests.support.merchants import api_key_client_for, jwt_client_for, make_merchant
+from tests.support.shop import person_jpeg
+from tests.support.sizing import TOP_BODY_ROWS, make_chart, make_product
+from tests.support.tryon import image_server as image_server  # noqa: PLC0414 - the fixture, shared
+from tests.support.tryon import private_tryon_media as private_tryon_media  # noqa: PLC0414
 from tests.support.visible_text import untranslated
 from tests.support.webhooks import Reply, make_endpoint
-from tests.tryon.conftest import image_server as image_server  # noqa: PLC0414 - the fixture, shared
-from tests.tryon.conftest import person_jpeg
-from tests.tryon.conftest import private_tryon_media as private_tryon_media  # noqa: PLC0414
-from tests.widget.conftest import widget_client
+from tests.support.widget import widget_client
 from tryon import storage as tryon_storage
 from tryon.models import TryOnJob
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint

@@ -121,7 +121,7 @@ def test_dashboard_switches_to_english_and_the_apis_stay_korean(shop):
 
 def test_the_home_shows_each_outside_services_slots_and_queue_with_this_shops_share(shop, settings):
     from common.remote.limits import pause
-    from tests.conftest import make_merchant
+    from tests.support.merchants import make_merchant
     from tryon.models import EngineCall, TryOnJob
 
     settings.TRYON_ENGINE, settings.FASHN_API_KEY = "fashn", "fa-key"

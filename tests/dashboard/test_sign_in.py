@@ -8,11 +8,9 @@ import io
 import pytest
 from PIL import Image
 
-from tests.conftest import owner_of
+from tests.support.merchants import PASSWORD, owner_of
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "pass-word-123"  # what tests.conftest.make_merchant gives every merchant user
 
 
 def sign_in(client, merchant, **extra):

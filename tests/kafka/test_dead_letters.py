@@ -10,9 +10,9 @@ import pytest
 
 from content.kafka.messages import header_value, record_headers
 from content.models import ImageJob
-from tests.conftest import make_merchant
-from tests.kafka.conftest import kafka_process, metric_value, scrape, wait_for_jobs
 from tests.support.kafka import Topics, committed_offsets, end_offsets, job_record, produce, read_topic
+from tests.support.kafka_intake import kafka_process, metric_value, scrape, wait_for_jobs
+from tests.support.merchants import make_merchant
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

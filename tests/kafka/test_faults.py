@@ -17,9 +17,9 @@ from django.test import Client
 
 from content.kafka.health import live_consumers
 from content.models import ImageJob, KafkaJobSource
-from tests.conftest import make_merchant
-from tests.kafka.conftest import job_status, kafka_process, metric_value, scrape, wait_for_jobs
 from tests.support.kafka import committed_offsets, end_offsets, job_record, produce, read_topic
+from tests.support.kafka_intake import job_status, kafka_process, metric_value, scrape, wait_for_jobs
+from tests.support.merchants import make_merchant
 from tests.support.processes import free_port, wait_for_port, wait_until
 from tests.support.tcp_proxy import tcp_proxy
 

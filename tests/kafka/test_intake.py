@@ -10,9 +10,9 @@ from config.celery import app as celery_app
 from content.kafka.health import live_consumers
 from content.models import GeneratedImage, ImageJob
 from content.services import update_content_settings
-from tests.conftest import jwt_client_for, make_merchant
-from tests.content.conftest import EVENT_INFO, generate
-from tests.kafka.conftest import (
+from tests.support.content import EVENT_INFO, generate
+from tests.support.kafka import job_record, produce
+from tests.support.kafka_intake import (
     dashboard_client,
     job_status,
     kafka_process,
@@ -22,7 +22,7 @@ from tests.kafka.conftest import (
     wait_for_jobs,
     wait_until_finished,
 )
-from tests.support.kafka import job_record, produce
+from tests.support.merchants import jwt_client_for, make_merchant
 from tests.support.processes import wait_until, worker_process
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

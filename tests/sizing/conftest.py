@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-# make_chart, make_product and TOP_BODY_ROWS are also read from here by tests/dashboard/conftest.py,
-# tests/dashboard/test_english.py, tests/test_hostile_input.py and tests/test_retention_policy.py
-# (make_try_on_job); new code imports them from tests.support.sizing.
 from tests.support.sizing import TOP_BODY_ROWS, make_chart, make_product, make_try_on_job
 
 

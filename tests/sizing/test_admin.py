@@ -6,17 +6,12 @@ from django.test import Client
 
 from sizing.models import BodyMeasurement, SizeChart, SizeChartRow, SizeFeedback
 from tests.support.charts import charts_in
+from tests.support.merchants import admin_client_for
 from tests.support.sizing import TOP_BODY_ROWS, make_chart, make_product
 
 pytestmark = pytest.mark.django_db
 
 IMPORT_URL = "/admin/sizing/sizechart/import-csv/"
-
-
-def admin_client_for(merchant) -> Client:
-    client = Client()
-    client.force_login(merchant.memberships.get().user)
-    return client
 
 
 def upload(client, content: bytes, **fields):

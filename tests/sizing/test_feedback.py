@@ -3,7 +3,7 @@ import uuid
 import pytest
 
 from sizing.models import SizeFeedback
-from tests.conftest import api_key_client_for
+from tests.support.merchants import api_key_client_for
 from tests.support.sizing import make_try_on_job
 
 pytestmark = pytest.mark.django_db

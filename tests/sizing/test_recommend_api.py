@@ -3,7 +3,7 @@ import uuid
 import pytest
 
 from sizing.models import BodyMeasurement, SizeChart
-from tests.conftest import api_key_client_for
+from tests.support.merchants import api_key_client_for
 from tests.support.sizing import BOTTOM_GARMENT_ROWS, make_chart, make_product
 
 pytestmark = pytest.mark.django_db

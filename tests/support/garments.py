@@ -36,7 +36,7 @@ def _outline_mask(category: str, size: tuple[int, int]) -> Image.Image:
 
 
 def fixture_tee(size: tuple[int, int] = (400, 500), colour: tuple[int, int, int] = (200, 30, 40)) -> bytes:
-    """The flat red tee of tests/tryon/conftest.py's ``garment_png``."""
+    """The flat red tee of tests/support/shop.py's ``garment_png``."""
     image = Image.new("RGB", size, (255, 255, 255))
     ImageDraw.Draw(image).polygon(garment_outline("upper_body", *size), fill=colour)
     return _png(image)

@@ -11,17 +11,12 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.support.charts import charts_in
+from tests.support.merchants import admin_client_for
 from tests.support.text import must_search
-from tests.tryon.conftest import decode, make_completed_job
+from tests.support.tryon import decode, make_completed_job
 from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
 
 pytestmark = pytest.mark.django_db
-
-
-def admin_client_for(merchant) -> Client:
-    client = Client()
-    client.force_login(merchant.memberships.get().user)
-    return client
 
 
 def test_job_list_shows_result_thumbnails_and_good_rate(merchant, other_merchant):
@@ -57,7 +52,7 @@ def test_superuser_sees_the_raw_engine_record(merchant, django_user_model):
 
 
 def test_running_job_shows_the_photo_only_while_it_runs(merchant):
-    from tests.tryon.conftest import person_jpeg
+    from tests.support.shop import person_jpeg
     from tryon import storage
 
     name = storage.save_file(f"jobs/{merchant.pk}/x/person.jpg", person_jpeg())
@@ -129,7 +124,7 @@ def test_share_links_and_feedback_pages(merchant, other_merchant):
 
 
 def test_gallery_shows_before_only_while_the_job_runs_and_the_result_after(merchant, other_merchant):
-    from tests.tryon.conftest import person_jpeg
+    from tests.support.shop import person_jpeg
     from tryon import storage
 
     done = make_completed_job(merchant, title="완료 셔츠")

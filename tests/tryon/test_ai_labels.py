@@ -13,21 +13,11 @@ from django.utils import timezone
 
 from common.provenance.identity import signing_identity
 from tests.support.credentials import IPTC, corner_share, read_manifest, xmp_source_type
-from tests.tryon.conftest import decode
-from tests.tryon.test_tryon_jobs import fetch_result, upload
+from tests.support.tryon import decode, fetch_result, run_try_on, upload
 from tryon.ai_notice import AI_NOTICE_TEXT, AI_NOTICE_VERSION, CONSENT_TEXT, CONSENT_VERSION
 from tryon.models import TryOnJob, TryOnSettings
 
 pytestmark = pytest.mark.django_db
-
-
-def run(client, image_server, capture, **fields) -> tuple[dict, bytes]:
-    with capture(execute=True):
-        response = upload(client, image_server, **fields)
-    assert response.status_code == 202, response.json()
-    polled = client.get(f"/api/tryon/{response.json()['data']['jobId']}").json()["data"]
-    assert polled["status"] == "COMPLETED", polled
-    return polled, fetch_result(client, polled["resultImageUrl"])
 
 
 def trusted(data: bytes):
@@ -38,7 +28,9 @@ def test_a_fashn_result_carries_the_mark_and_its_credentials(
     merchant, api_key_client, image_server, loopback_allowed, fashn_settings, fake_fashn,
     django_capture_on_commit_callbacks,
 ):  # fmt: skip
-    polled, data = run(api_key_client, image_server, django_capture_on_commit_callbacks, productTitle="블루 린넨 셔츠")
+    polled, data = run_try_on(
+        api_key_client, image_server, django_capture_on_commit_callbacks, productTitle="블루 린넨 셔츠"
+    )
     result = decode(data)
     assert result.format == "JPEG" and result.size == (864, 1296)
     # FASHN's output is one flat colour: the dark label shows in the bottom-left corner and nowhere else.
@@ -78,7 +70,7 @@ def test_a_fashn_result_carries_the_mark_and_its_credentials(
 def test_the_offline_preview_is_a_composite_and_its_preview_label_joins_the_mark(
     api_key_client, image_server, loopback_allowed, django_capture_on_commit_callbacks
 ):
-    polled, data = run(api_key_client, image_server, django_capture_on_commit_callbacks)
+    polled, data = run_try_on(api_key_client, image_server, django_capture_on_commit_callbacks)
     assert polled["preview"] is True
     manifest = trusted(data)
     assert manifest.validation_state == "Trusted"
@@ -111,7 +103,7 @@ def test_the_merchant_moves_and_restyles_the_mark_but_cannot_remove_it(
         url, {**base, "ai_mark_position": "top-right", "ai_mark_theme": "light", "ai_mark_size": "large"}
     )
     assert saved.status_code == 302
-    _, data = run(api_key_client, image_server, django_capture_on_commit_callbacks)
+    _, data = run_try_on(api_key_client, image_server, django_capture_on_commit_callbacks)
     result = decode(data)
     assert corner_share(result, "top-right", "light") > 0.08
     assert all(corner_share(result, corner, "light") == 0 for corner in ("top-left", "bottom-left", "bottom-right"))
@@ -121,8 +113,8 @@ def test_the_merchant_moves_and_restyles_the_mark_but_cannot_remove_it(
 def test_an_english_shopper_gets_the_english_mark(
     api_key_client, image_server, loopback_allowed, fashn_settings, fake_fashn, django_capture_on_commit_callbacks
 ):
-    _, korean = run(api_key_client, image_server, django_capture_on_commit_callbacks)
-    polled, english = run(api_key_client, image_server, django_capture_on_commit_callbacks, language="en")
+    _, korean = run_try_on(api_key_client, image_server, django_capture_on_commit_callbacks)
+    polled, english = run_try_on(api_key_client, image_server, django_capture_on_commit_callbacks, language="en")
     assert TryOnJob.objects.get(pk=polled["jobId"]).language == "en"
     manifest = trusted(english)
     assert manifest.generation["visibleMark"] == "AI-generated"
@@ -141,7 +133,7 @@ def test_the_job_records_the_notice_the_shopper_accepted(
     api_key_client, image_server, loopback_allowed, django_capture_on_commit_callbacks
 ):
     accepted = (timezone.now() - timedelta(seconds=40)).replace(microsecond=0)
-    polled, _ = run(
+    polled, _ = run_try_on(
         api_key_client,
         image_server,
         django_capture_on_commit_callbacks,
@@ -157,14 +149,14 @@ def test_the_job_records_the_notice_the_shopper_accepted(
     )
     # Without a time, the moment the photo arrived (the shopper accepted just before sending it).
     before = timezone.now()
-    polled, _ = run(
+    polled, _ = run_try_on(
         api_key_client, image_server, django_capture_on_commit_callbacks, aiNoticeVersion="shop-own-notice.v3"
     )
     job = TryOnJob.objects.get(pk=polled["jobId"])
     assert job.ai_notice_version == "shop-own-notice.v3" and job.consent_version == ""
     assert job.notice_accepted_at is not None and before <= job.notice_accepted_at <= timezone.now()
     # An API caller that records nothing leaves nothing recorded.
-    polled, _ = run(api_key_client, image_server, django_capture_on_commit_callbacks)
+    polled, _ = run_try_on(api_key_client, image_server, django_capture_on_commit_callbacks)
     job = TryOnJob.objects.get(pk=polled["jobId"])
     assert (job.ai_notice_version, job.consent_version, job.notice_accepted_at) == ("", "", None)
 

@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.support.contract import load_toile_contract, resolve_schema, response_fields_missing
-from tests.tryon.conftest import make_completed_job
+from tests.support.tryon import make_completed_job
 from tryon.models import ShareLink, TryOnFeedback
 
 PREFIXES = ("/api/tryon", "/api/share")

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from tests.conftest import api_key_client_for
+from tests.support.merchants import api_key_client_for
 from tests.support.processes import celery_worker, wait_until
-from tests.tryon.test_tryon_jobs import upload
+from tests.support.tryon import upload
 from tryon.models import EngineCall, GarmentImage, TryOnJob
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -6,8 +6,7 @@ import logging
 
 import pytest
 
-from tests.tryon.conftest import data_url_bytes, decode
-from tests.tryon.test_tryon_jobs import fetch_result, stored_files, upload
+from tests.support.tryon import data_url_bytes, decode, fetch_result, stored_files, upload
 from tryon.models import TryOnJob
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from tests.conftest import api_key_client_for
-from tests.tryon.conftest import decode, make_completed_job
-from tests.tryon.test_tryon_jobs import fetch_result
+from tests.support.merchants import api_key_client_for
+from tests.support.tryon import decode, fetch_result, make_completed_job
 from tryon.models import ShareLink, TryOnFeedback, TryOnJob
 
 VISITOR = "550e8400-e29b-41d4-a716-446655440001"

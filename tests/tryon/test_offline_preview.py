@@ -165,7 +165,7 @@ def test_a_category_the_photo_cannot_carry_fails_with_the_photo_that_works(photo
 def test_a_shopper_gets_the_preview_through_the_api(
     api_key_client, image_server, loopback_allowed, django_capture_on_commit_callbacks
 ):
-    from tests.tryon.test_tryon_jobs import fetch_result, upload
+    from tests.support.tryon import fetch_result, upload
     from tryon.models import TryOnJob
 
     image_server.files["/shirt-blue.png"] = (GARMENTS["demo shirt"].png, "image/png")
@@ -201,7 +201,7 @@ def test_a_shopper_gets_the_preview_through_the_api(
 def test_trousers_on_a_portrait_fail_with_a_korean_message_and_a_webhook(
     api_key_client, merchant, image_server, loopback_allowed, django_capture_on_commit_callbacks
 ):
-    from tests.tryon.test_tryon_jobs import stored_files, upload
+    from tests.support.tryon import stored_files, upload
     from tryon.models import DailyUsage
     from webhooks.models import WebhookDelivery, WebhookEndpoint
 

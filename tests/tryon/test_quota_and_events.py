@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 from standardwebhooks import Webhook
 
 from tests.support.contract import as_json_schema, resolve_schema, webhook_payload_schema
+from tests.support.tryon import stored_files, upload
 from tests.support.webhooks import make_endpoint, started_receiver, stop_receiver
-from tests.tryon.test_tryon_jobs import stored_files, upload
 from tryon.models import DailyUsage, TryOnJob, TryOnSettings
 from webhooks.events import all_events, subscribable_events
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -84,7 +84,7 @@ def test_monthly_quota_is_429_and_notifies_once(api_key_client, merchant, image_
 
 
 def test_quota_is_per_merchant(api_key_client, merchant, other_merchant, image_server, loopback_allowed):
-    from tests.conftest import api_key_client_for
+    from tests.support.merchants import api_key_client_for
 
     TryOnSettings.objects.create(merchant=merchant, monthly_quota=0)
     assert upload(api_key_client, image_server).status_code == 429
@@ -111,7 +111,7 @@ def test_concurrent_requests_cannot_overrun_the_quota(merchant, image_server, lo
 
     from django.db import connection
 
-    from tests.conftest import api_key_client_for
+    from tests.support.merchants import api_key_client_for
 
     TryOnSettings.objects.create(merchant=merchant, monthly_quota=2)
     clients = [api_key_client_for(merchant) for _ in range(6)]

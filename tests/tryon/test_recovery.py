@@ -7,9 +7,9 @@ import threading
 import pytest
 
 from config.celery import app as celery_app
-from tests.conftest import FAST_RECOVERY_ENV
 from tests.support.processes import celery_beat, wait_until, worker_process
-from tests.tryon.test_tryon_jobs import upload
+from tests.support.recovery import FAST_RECOVERY_ENV
+from tests.support.tryon import upload
 from tryon.models import TryOnJob
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

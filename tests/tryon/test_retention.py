@@ -10,8 +10,8 @@ from django.conf import settings as django_settings
 from django.db import IntegrityError
 from django.utils import timezone
 
-from tests.tryon.conftest import make_completed_job, person_jpeg
-from tests.tryon.test_tryon_jobs import stored_files
+from tests.support.shop import person_jpeg
+from tests.support.tryon import make_completed_job, stored_files
 from tryon import storage
 from tryon.models import ShareLink, TryOnJob, TryOnSettings
 from tryon.tasks import purge_expired_task, recover_stalled_jobs_task
@@ -79,7 +79,7 @@ def test_retention_cannot_be_shorter_than_a_share_link(merchant):
 def test_new_results_follow_the_merchants_retention(
     merchant, api_key_client, image_server, loopback_allowed, django_capture_on_commit_callbacks
 ):
-    from tests.tryon.test_tryon_jobs import upload
+    from tests.support.tryon import upload
 
     TryOnSettings.objects.create(merchant=merchant, result_retention_days=10)
     with django_capture_on_commit_callbacks(execute=True):

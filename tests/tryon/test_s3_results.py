@@ -9,8 +9,9 @@ import pytest
 import requests
 from django.utils import timezone
 
-from tests.tryon.conftest import decode, make_completed_job, person_jpeg, presigned_url_problem
-from tests.tryon.test_tryon_jobs import upload
+from tests.support.s3 import presigned_url_problem
+from tests.support.shop import person_jpeg
+from tests.support.tryon import decode, make_completed_job, upload
 from tryon.models import ShareLink, TryOnJob
 from tryon.tasks import purge_expired_task
 

@@ -15,8 +15,8 @@ from PIL import Image
 
 from tests.support.browser import chromium_context
 from tests.support.credentials import corner_share
-from tests.tryon.conftest import decode, make_completed_job, person_jpeg
-from tests.tryon.test_tryon_jobs import upload
+from tests.support.shop import person_jpeg
+from tests.support.tryon import decode, make_completed_job, upload
 from tryon.models import ShareLink
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

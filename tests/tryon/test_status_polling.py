@@ -16,9 +16,9 @@ from rest_framework.test import APIClient
 
 from common.timestamps import iso_z
 from merchants.services import issue_api_key
-from tests.conftest import api_key_client_for, make_merchant
-from tests.tryon.conftest import make_completed_job
-from tests.widget.conftest import SHOP, publishable_key_for, widget_client
+from tests.support.merchants import api_key_client_for, make_merchant
+from tests.support.tryon import make_completed_job
+from tests.support.widget import SHOP, publishable_key_for, widget_client
 from tryon.models import TryOnJob
 from tryon.selectors import visitor_key_for
 from tryon.serializers import TryOnJobDataSerializer

@@ -6,54 +6,19 @@ import contextlib
 import io
 import time
 import uuid
-from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
 from django.core.files.storage import storages
-from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from tests.conftest import api_key_client_for
 from tests.support.http import QuietHandler, http_server
-from tests.tryon.conftest import decode, person_jpeg, plain_jpeg
+from tests.support.merchants import api_key_client_for
+from tests.support.shop import person_jpeg, plain_jpeg
+from tests.support.tryon import decode, fetch_result, stored_files, upload
 from tryon.models import DailyUsage, TryOnJob
 
 pytestmark = pytest.mark.django_db
-
-
-def upload(client, image_server, *, photo: bytes | None = None, name: str = "me.jpg", **fields):
-    data = {
-        "userImage": SimpleUploadedFile(name, photo if photo is not None else person_jpeg(), "image/jpeg"),
-        **({"productImageUrl": image_server.url("/shirt.png")} if image_server is not None else {}),
-        **fields,
-    }
-    return client.post("/api/tryon", data, format="multipart")
-
-
-def fetch_result(client, url: str) -> bytes:
-    response = client.get(urlsplit(url).path)
-    assert response.status_code == 200, response.content[:200]
-    return response.getvalue()
-
-
-def stored_files(*, garments: bool = False) -> list[str]:
-    """Files in the try-on storage: shoppers' photos, results and what a run leaves behind. The merchants'
-    cached product images (``garments/``, public images kept for the next shopper) only with ``garments``."""
-    storage = storages["tryon"]
-    found: list[str] = []
-
-    def walk(folder: str) -> None:
-        try:
-            dirs, files = storage.listdir(folder)
-        except FileNotFoundError:
-            return
-        found.extend(f"{folder}/{name}".lstrip("/") for name in files)
-        for sub in dirs:
-            walk(f"{folder}/{sub}".lstrip("/"))
-
-    walk("")
-    return [name for name in found if garments or not name.startswith("garments/")]
 
 
 def test_offline_tryon_end_to_end(api_key_client, image_server, loopback_allowed, django_capture_on_commit_callbacks):
@@ -222,7 +187,7 @@ def test_png_upload_is_accepted(api_key_client, image_server, loopback_allowed):
 
 @pytest.mark.django_db(transaction=True)
 def test_unreachable_broker_fails_the_job_and_answers_503(image_server, loopback_allowed, unreachable_broker):
-    from tests.conftest import api_key_client_for, make_merchant
+    from tests.support.merchants import api_key_client_for, make_merchant
 
     response = upload(api_key_client_for(make_merchant()), image_server)
     assert response.status_code == 503, response.content

@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from tests.tryon.conftest import person_jpeg
-from tests.tryon.test_tryon_jobs import stored_files, upload
+from tests.support.shop import person_jpeg
+from tests.support.tryon import stored_files, upload
 from tryon.models import DailyUsage, TryOnJob
 
 pytestmark = pytest.mark.django_db

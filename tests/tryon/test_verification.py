@@ -16,8 +16,7 @@ from PIL import Image
 
 from common.provenance.signing import Generator, ImageClaims, SourceType, credential_image
 from tests.support.credentials import write_ca_issued_chain
-from tests.tryon.conftest import make_completed_job
-from tests.tryon.test_ai_labels import run
+from tests.support.tryon import make_completed_job, run_try_on
 from tryon import storage
 from tryon.models import ShareLink, TryOnJob
 
@@ -32,7 +31,9 @@ def shared_result(
     django_capture_on_commit_callbacks,
 ):  # fmt: skip
     """A FASHN result as the pipeline stores it, shared: (share URL, the result's bytes)."""
-    polled, data = run(api_key_client, image_server, django_capture_on_commit_callbacks, productTitle="블루 린넨 셔츠")
+    polled, data = run_try_on(
+        api_key_client, image_server, django_capture_on_commit_callbacks, productTitle="블루 린넨 셔츠"
+    )
     share = api_key_client.post(f"/api/tryon/{polled['jobId']}/share", {"visitorId": VISITOR}, format="json")
     return share.json()["data"]["shareUrl"], data
 
@@ -236,7 +237,7 @@ def test_the_share_page_links_to_the_check_and_speaks_the_shoppers_language(
     merchant, api_key_client, image_server, loopback_allowed, fashn_settings, fake_fashn,
     django_capture_on_commit_callbacks,
 ):  # fmt: skip
-    polled, _ = run(api_key_client, image_server, django_capture_on_commit_callbacks, productTitle="Linen shirt")
+    polled, _ = run_try_on(api_key_client, image_server, django_capture_on_commit_callbacks, productTitle="Linen shirt")
     korean = api_key_client.post(f"/api/tryon/{polled['jobId']}/share", {"visitorId": VISITOR}, format="json")
     token = korean.json()["data"]["shareUrl"].rsplit("/", 1)[1]
     page = Client().get(f"/share/{token}").content.decode()
@@ -246,7 +247,7 @@ def test_the_share_page_links_to_the_check_and_speaks_the_shoppers_language(
     followed = Client().get("/verify", {"share": token}).content.decode()
     assert 'data-state="verified"' in followed
 
-    polled, _ = run(api_key_client, image_server, django_capture_on_commit_callbacks, language="en")
+    polled, _ = run_try_on(api_key_client, image_server, django_capture_on_commit_callbacks, language="en")
     english = api_key_client.post(f"/api/tryon/{polled['jobId']}/share", {"visitorId": VISITOR}, format="json")
     token = english.json()["data"]["shareUrl"].rsplit("/", 1)[1]
     page = Client().get(f"/share/{token}").content.decode()

@@ -8,8 +8,8 @@ import pytest
 import requests
 
 from tests.support.processes import celery_worker, wait_until
-from tests.tryon.conftest import decode, person_jpeg
-from tests.tryon.test_tryon_jobs import fetch_result, stored_files, upload
+from tests.support.shop import person_jpeg
+from tests.support.tryon import decode, fetch_result, stored_files, upload
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

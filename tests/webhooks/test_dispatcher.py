@@ -13,7 +13,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from config.celery import app as celery_app
-from tests.conftest import make_merchant
+from tests.support.merchants import make_merchant
 from tests.support.processes import celery_beat, celery_worker, wait_until
 from tests.support.webhooks import Reply, assert_delivered_once, make_endpoint, side_by_side
 from webhooks.delivery.attempts import Outcome, record_outcomes

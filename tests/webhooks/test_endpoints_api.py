@@ -8,7 +8,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from tests.conftest import jwt_client_for
+from tests.support.merchants import jwt_client_for
 from tests.support.webhooks import make_endpoint
 from webhooks.delivery.signing import decrypt_secret
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint

@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from tests.conftest import make_merchant
+from tests.support.merchants import make_merchant
 from tests.support.webhooks import make_endpoint
 from tryon import events
 from webhooks.events import WEBHOOK_TEST

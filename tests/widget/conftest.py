@@ -1,15 +1,6 @@
-"""Widget test fixtures: the try-on app's (photos, product-image server, fake FASHN), reused as they are."""
+"""Widget test fixtures: the try-on app's (private try-on folder, a shop's image host, fake FASHN, loopback
+allowed), from tests/support/tryon.py."""
 
 from __future__ import annotations
 
-# tests/tryon/test_status_polling.py and tests/test_auth_without_queries.py still read these from here; new
-# code imports them from tests.support.widget.
-from tests.support.widget import SHOP, publishable_key_for, widget_client  # noqa: F401
-
-# The try-on app's fixtures, reused as they are (private media per test, local image server, fake FASHN).
-from tests.tryon.conftest import (  # noqa: F401
-    fake_fashn,
-    image_server,
-    loopback_allowed,
-    private_tryon_media,
-)
+from tests.support.tryon import fake_fashn, image_server, loopback_allowed, private_tryon_media  # noqa: F401

@@ -19,7 +19,7 @@ from PIL import Image
 from common.provenance.identity import signing_identity
 from tests.support.browser import chromium_context
 from tests.support.credentials import corner_share, read_manifest
-from tests.tryon.conftest import PERSON_PHOTO
+from tests.support.shop import PERSON_PHOTO
 from tryon.ai_notice import AI_NOTICE_VERSION, CONSENT_VERSION
 from tryon.models import TryOnJob
 

@@ -12,10 +12,10 @@ from django.utils import timezone
 from merchants.models import ApiKey
 from merchants.services import hash_api_key, issue_api_key
 from tests.support.charts import charts_in
+from tests.support.merchants import admin_client_for
 from tests.support.text import must_search
+from tests.support.tryon import upload
 from tests.support.widget import SHOP, publishable_key_for, seed_catalogue, widget_client
-from tests.test_admin_dashboard import admin_client_for
-from tests.tryon.test_tryon_jobs import upload
 from widget.models import WidgetDailyStats
 
 pytestmark = pytest.mark.django_db

@@ -13,11 +13,10 @@ from common.errors import InvalidInput
 from merchants.models import ApiKey
 from merchants.origins import normalize_origin
 from merchants.services import hash_api_key, issue_api_key, revoke_api_key, set_allowed_origins
-from tests.conftest import make_merchant
+from tests.support.errors import assert_content_error, assert_toile_error
+from tests.support.merchants import make_merchant
+from tests.support.tryon import make_completed_job, stored_files, upload
 from tests.support.widget import SHOP, publishable_key_for, seed_catalogue, widget_client
-from tests.test_auth import assert_content_error, assert_toile_error
-from tests.tryon.conftest import make_completed_job
-from tests.tryon.test_tryon_jobs import stored_files, upload
 from tryon.models import ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
 
 pytestmark = pytest.mark.django_db

@@ -27,8 +27,9 @@ from merchants.models import ApiKey
 from merchants.services import issue_api_key
 from tests.support.http import LocalServer, QuietHandler
 from tests.support.processes import celery_worker
+from tests.support.shop import PERSON_PHOTO, garment_png, person_jpeg
+from tests.support.tryon import data_url_bytes, decode
 from tests.support.widget import publishable_key_for, seed_catalogue
-from tests.tryon.conftest import PERSON_PHOTO, data_url_bytes, decode, garment_png, person_jpeg
 from tryon.models import ShareLink, TryOnFeedback, TryOnJob
 from widget.models import WidgetDailyStats
 

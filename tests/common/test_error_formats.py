@@ -3,7 +3,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from tests.test_auth import assert_content_error, assert_toile_error
+from tests.support.errors import assert_content_error, assert_toile_error
 
 pytestmark = pytest.mark.django_db
 

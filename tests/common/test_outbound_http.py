@@ -13,7 +13,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from common.deadline import Deadline
 from common.http import public_session
 from content.models import ImageJob
-from tests.content.conftest import EVENT_INFO, generate
+from tests.support.content import EVENT_INFO, generate
 from tests.support.http import QuietHandler, http_server
 from webhooks.models import WebhookEndpoint
 
@@ -141,7 +141,7 @@ def test_a_deadline_closes_a_kept_alive_connection_reused_by_a_later_request(set
 
 @pytest.mark.django_db(transaction=True)
 def test_customer_fetches_beyond_the_per_process_cap_get_503(live_server, settings):
-    from tests.conftest import make_merchant, owner_of
+    from tests.support.merchants import make_merchant, owner_of
 
     settings.SSRF_ALLOW_LOOPBACK = True
     settings.CONTENT_LOGO_TIMEOUT = 3.0

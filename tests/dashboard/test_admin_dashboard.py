@@ -3,15 +3,10 @@ from django.test import Client
 
 from merchants.models import ApiKey
 from merchants.services import hash_api_key, issue_api_key
+from tests.support.merchants import admin_client_for
 from tests.support.text import must_search
 
 pytestmark = pytest.mark.django_db
-
-
-def admin_client_for(merchant) -> Client:
-    client = Client()
-    client.force_login(merchant.memberships.get().user)
-    return client
 
 
 def test_merchant_user_can_log_in_with_password(merchant):

@@ -18,10 +18,10 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.conftest import make_merchant
+from tests.support.merchants import make_merchant
+from tests.support.shop import person_jpeg, product_image_server
 from tests.support.web import WebProcess, parse_answer, procfile_web, read_until_closed
-from tests.tryon.conftest import person_jpeg, product_image_server
-from tests.widget.conftest import SHOP, publishable_key_for
+from tests.support.widget import SHOP, publishable_key_for
 from tryon.models import TryOnJob
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 
 from content.models import ImageJob
-from tests.conftest import jwt_client_for, make_merchant
-from tests.content.conftest import EVENT_INFO
+from tests.support.content import EVENT_INFO
+from tests.support.merchants import jwt_client_for, make_merchant
 from tests.support.metrics import METRICS_TOKEN, sample, scrape
 from tests.support.processes import celery_worker, wait_until
 

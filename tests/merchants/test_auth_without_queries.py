@@ -18,8 +18,8 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from merchants.models import ApiKey, Membership
 from merchants.services import forget_api_key, issue_api_key, revoke_api_key, set_allowed_origins
 from merchants.tokens import MERCHANT_CLAIM, PASSWORD_CLAIM
-from tests.conftest import make_merchant
-from tests.widget.conftest import publishable_key_for, widget_client
+from tests.support.merchants import make_merchant
+from tests.support.widget import publishable_key_for, widget_client
 
 pytestmark = pytest.mark.django_db
 

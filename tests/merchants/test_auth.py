@@ -7,24 +7,10 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from merchants.models import ApiKey
 from merchants.services import hash_api_key, issue_api_key, revoke_api_key
+from tests.support.errors import assert_content_error, assert_toile_error
 from tests.support.text import must_search
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_toile_error(response, status_code: int) -> None:
-    assert response.status_code == status_code, response.content
-    body = response.json()
-    assert set(body) == {"error", "message", "statusCode"}
-    assert body["statusCode"] == status_code
-    assert body["message"]
-
-
-def assert_content_error(response, status_code: int) -> None:
-    assert response.status_code == status_code, response.content
-    body = response.json()
-    assert {"code", "message", "timestamp"} <= set(body)
-    assert body["message"] and body["code"]
 
 
 def test_api_key_identifies_its_merchant(merchant):
