@@ -19,7 +19,7 @@ from PIL import Image
 from common.provenance.identity import signing_identity
 from tests.support.browser import chromium_context
 from tests.support.credentials import corner_share, read_manifest
-from tests.support.shop import PERSON_PHOTO
+from tests.support.widget import try_on_in_panel
 from tryon.ai_notice import AI_NOTICE_VERSION, CONSENT_VERSION
 from tryon.models import TryOnJob
 
@@ -47,17 +47,7 @@ def demo_shop(live_server, settings, loopback_allowed, fake_fashn, monkeypatch) 
 
 
 def try_on(page: Any) -> Image.Image:
-    page.check("#consent")
-    page.set_input_files("#photo-file", str(PERSON_PHOTO))
-    page.wait_for_function(
-        "() => !document.querySelector('#toile-panel').shadowRoot.querySelector('#start-tryon').disabled"
-    )
-    page.click("#start-tryon")
-    page.wait_for_selector("#tryon-image", timeout=120_000)
-    page.wait_for_function(
-        "() => { const i = document.querySelector('#toile-panel').shadowRoot.querySelector('#tryon-image');"
-        " return i.complete && i.naturalWidth > 0 }"
-    )
+    try_on_in_panel(page)
     page.locator("#tryon-image").scroll_into_view_if_needed()
     return Image.open(io.BytesIO(page.locator("#tryon-image").screenshot()))
 

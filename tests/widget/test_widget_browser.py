@@ -29,7 +29,7 @@ from tests.support.http import LocalServer, QuietHandler
 from tests.support.processes import celery_worker
 from tests.support.shop import PERSON_PHOTO, garment_png, person_jpeg
 from tests.support.tryon import data_url_bytes, decode
-from tests.support.widget import publishable_key_for, seed_catalogue
+from tests.support.widget import publishable_key_for, seed_catalogue, try_on_in_panel
 from tryon.models import ShareLink, TryOnFeedback, TryOnJob
 from widget.models import WidgetDailyStats
 
@@ -320,17 +320,7 @@ def test_demo_store_panel_try_on_feedback_and_share(browser, live_server, settin
     buttons = page.locator("button.open")
     assert buttons.count() == 5
     buttons.first.click()
-    page.check("#consent")
-    page.set_input_files("#photo-file", str(PERSON_PHOTO))
-    page.wait_for_function(
-        "() => !document.querySelector('#toile-panel').shadowRoot.querySelector('#start-tryon').disabled"
-    )
-    page.click("#start-tryon")
-    page.wait_for_selector("#tryon-image", timeout=120_000)
-    page.wait_for_function(
-        "() => { const i = document.querySelector('#toile-panel').shadowRoot.querySelector('#tryon-image');"
-        " return i.complete && i.naturalWidth > 0 }"
-    )
+    try_on_in_panel(page)
     assert page.inner_text("#tryon-status") == "완성됐어요!"
     assert page.inner_text("#ai-badge") == "AI 생성 이미지 · 미리보기 (간이 엔진)"
     page.click("#vote-good")
