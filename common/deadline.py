@@ -32,7 +32,11 @@ class _Watchdog:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="http-deadline-watchdog", daemon=True)
                 self._thread.start()
-            self._condition.notify()
+            if self._heap[0][2] is deadline:
+                # Woken only when it must wait less than it does: deadlines of one length come in the order
+                # they expire, and waking the thread for each request (webhooks send thousands a second)
+                # costs more CPU than the request.
+                self._condition.notify()
 
     def _run(self) -> None:
         while True:
