@@ -163,3 +163,18 @@ def test_customer_fetches_beyond_the_per_process_cap_get_503(live_server, settin
     assert second.status_code == 503, second.text
     assert second.json()["code"] == "SERVICE_UNAVAILABLE" and int(second.headers["Retry-After"]) >= 1
     assert first[0].status_code == 400 and "시간이 초과" in first[0].json()["message"]
+
+
+def test_a_deadline_shorter_than_those_already_watched_expires_on_time():
+    """The watchdog is woken only for a deadline that expires before the one it waits for: a short one that
+    comes after longer ones must be among those."""
+    with Deadline(30.0) as long, Deadline(0.3) as short:
+        started = time.monotonic()
+        while not short.expired and time.monotonic() - started < 5:
+            time.sleep(0.01)
+        assert short.expired and time.monotonic() - started < 2
+        assert not long.expired
+    # Later, longer ones do not wake it: it still expires the next one on time.
+    with Deadline(0.2) as next_one, Deadline(60.0):
+        time.sleep(0.6)
+        assert next_one.expired

@@ -367,3 +367,22 @@ def test_a_receiver_trickling_its_answer_is_cut_off_at_the_timeout(merchant, all
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.attempt_count == 1
     assert "시간 초과" in (delivery.last_error or "")
+
+
+def test_an_answers_excerpt_is_kept_and_a_long_answers_connection_is_not_reused(merchant, receiver, allow_loopback):
+    """The first 2 KB of an answer are recorded; an answer longer than the sender drains (64 KB) closes its
+    connection, so the next request goes out on a new one instead of reading the rest of the last answer."""
+    make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    body = "응답".encode() * 40_000  # 240 KB
+    receiver.replies.append(Reply(status=200, body=body))
+    receiver.replies.append(Reply(status=200, body=b"short and sweet"))
+    emit_event(merchant=merchant, event_type="tryon.completed", data={"n": 1})
+    deliver_pending()
+    emit_event(merchant=merchant, event_type="tryon.completed", data={"n": 2})
+    deliver_pending()
+
+    assert WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED).count() == 2
+    long, short = WebhookAttempt.objects.order_by("attempted_at", "id")
+    assert long.response_excerpt == body[:2048].decode("utf-8", errors="replace")
+    assert short.response_excerpt == "short and sweet"
+    assert receiver.connections() == 2

@@ -387,3 +387,68 @@ def test_a_runs_next_claim_keeps_the_endpoints_it_is_still_sending_to(merchant, 
     busy.refresh_from_db()
     assert busy.claimed_until is not None
     assert busy.claim_token == run and busy.claimed_until > timezone.now()
+
+
+def test_a_batch_with_a_failure_amid_successes_records_each_attempt(merchant, allow_loopback, caplog):
+    """One batch, recorded in bulk: each delivery gets its own state and attempt row (a failure amid successes
+    is retried, the others are delivered), and a row whose claim was lost meanwhile is left alone. Deliveries
+    are one INFO line per batch; the failure is a WARNING of its own."""
+    endpoint, _ = make_endpoint(merchant, "http://127.0.0.1:9/hook", ["tryon.completed"])
+    for number in range(4):
+        emit_event(merchant=merchant, event_type="tryon.completed", data={"n": number})
+    token = uuid.uuid4()
+    [lane] = claim_lanes(claim_token=token, max_lanes=1, rows_per_lane=10)
+    first, second, third, lost = lane.rows
+    WebhookDelivery.objects.filter(pk=lost.id).update(claim_token=uuid.uuid4())  # another dispatcher's now
+
+    def outcome(row, result: SendResult) -> Outcome:
+        return Outcome(row.id, endpoint.pk, row.merchant_id, row.event_type, result)
+
+    outcomes = [
+        outcome(first, SendResult(True, 200, None, "ok", 5)),
+        outcome(second, SendResult(False, 503, "HTTP 503 응답", "busy", 7)),
+        outcome(third, SendResult(True, 204, None, "", 9)),
+        outcome(lost, SendResult(True, 200, None, "ok", 11)),
+    ]
+    with caplog.at_level("INFO", logger="webhooks.delivery.attempts"):
+        recorded = record_outcomes(outcomes, claim_token=token)
+
+    assert recorded == outcomes[:3]
+    rows = {row.pk: row for row in WebhookDelivery.objects.all()}
+    assert (rows[first.id].status, rows[first.id].attempt_count, rows[first.id].last_response_status) == (
+        "DELIVERED",
+        1,
+        200,
+    )
+    assert (rows[third.id].status, rows[third.id].last_response_status) == ("DELIVERED", 204)
+    assert rows[first.id].delivered_at and rows[first.id].claim_token is None and rows[first.id].last_error is None
+    failed = rows[second.id]
+    assert (failed.status, failed.attempt_count, failed.last_response_status) == ("PENDING", 1, 503)
+    assert failed.last_error == "HTTP 503 응답" and failed.next_attempt_at > timezone.now()
+    assert failed.claim_token is None and failed.delivered_at is None
+    untouched = rows[lost.id]
+    assert (untouched.status, untouched.attempt_count, untouched.last_attempt_at) == ("PENDING", 0, None)
+    attempts = {
+        attempt.delivery_id: (
+            attempt.succeeded,
+            attempt.response_status,
+            attempt.error,
+            attempt.response_excerpt,
+            attempt.duration_ms,
+            attempt.merchant_id,
+        )
+        for attempt in WebhookAttempt.objects.all()
+    }
+    assert attempts == {
+        first.id: (True, 200, "", "ok", 5, merchant.pk),
+        second.id: (False, 503, "HTTP 503 응답", "busy", 7, merchant.pk),
+        third.id: (True, 204, "", "", 9, merchant.pk),
+    }
+    assert WebhookEndpoint.objects.get().consecutive_failures == 0  # the batch's last answer was a success
+    records = [record for record in caplog.records if record.name == "webhooks.delivery.attempts"]
+    assert [(record.levelname, record.getMessage()) for record in records] == [
+        ("WARNING", "webhook attempt failed"),
+        ("INFO", "webhooks delivered"),
+    ]
+    summary = records[-1]
+    assert (summary.delivered, summary.failed, summary.endpoint_id) == (2, 1, str(endpoint.pk))
