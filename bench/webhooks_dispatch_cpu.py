@@ -92,7 +92,6 @@ def child(args: argparse.Namespace) -> int:
     profiles: list = []
     if args.profile:
         import cProfile
-        import threading
 
         from webhooks.delivery.lanes import Lane
 
@@ -110,7 +109,6 @@ def child(args: argparse.Namespace) -> int:
         Lane.send_rows = profiled  # type: ignore[method-assign]
         main_profile = cProfile.Profile(time.thread_time)
         profiles.append(main_profile)
-        del threading
     backend_before, cpu_before, wall_before = _backend_cpu(backend), time.process_time(), time.monotonic()
     if args.profile:
         main_profile.enable()
