@@ -35,7 +35,8 @@ FETCH_BROKEN = StoredText(gettext_noop("URL을 가져오는 중 오류가 발생
 TOO_MANY_REDIRECTS = StoredText(gettext_noop("리디렉션이 너무 많습니다."))
 
 
-def _check_peer(sock: socket.socket) -> None:
+def check_peer(sock: socket.socket) -> None:
+    """Refuses (closes, raises UnsafeURL) a connection whose peer address the SSRF rules refuse."""
     peer = sock.getpeername()
     if isinstance(peer, tuple):
         reason = refusal_reason(str(peer[0]))
@@ -69,14 +70,14 @@ class _DeadlineAware:
 class _GuardedHTTPConnection(_DeadlineAware, HTTPConnection):
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
-        _check_peer(sock)
+        check_peer(sock)
         return sock
 
 
 class _GuardedHTTPSConnection(_DeadlineAware, HTTPSConnection):
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
-        _check_peer(sock)
+        check_peer(sock)
         return sock
 
 

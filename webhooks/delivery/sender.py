@@ -3,10 +3,10 @@
 Never raises for receiver-side problems: refusals, timeouts, connection errors and non-2xx answers all come
 back as a :class:`SendResult` so the caller can record them and schedule a retry.
 
-Connections are kept alive and reused: one process-wide adapter holds a keep-alive pool per receiver
-origin. Its pools are common.http's guarded pools, so every *new* connection has its peer address checked
-against the SSRF rules after DNS resolution (rebinding cannot slip past); a reused connection is one that
-passed that check. Each request runs under a :class:`common.deadline.Deadline` that bounds the whole exchange.
+Connections are kept alive and reused: one process-wide pool (common/keepalive.py) keeps connections per
+receiver origin. Every *new* connection has its peer address checked against the SSRF rules after DNS
+resolution, as common.http's sessions do (rebinding cannot slip past); a reused connection is one that passed
+that check. Each request runs under a :class:`common.deadline.Deadline` that bounds the whole exchange.
 """
 
 from __future__ import annotations
@@ -18,20 +18,16 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any, cast
+from typing import Any
 
-import urllib3
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext_noop
-from requests.adapters import HTTPAdapter
-from requests.utils import DEFAULT_CA_BUNDLE_PATH
-from urllib3.util import Timeout
 
 from common.addresses import validate_public_url
 from common.deadline import Deadline
 from common.errors import UnsafeURL
-from common.http import public_session
+from common.keepalive import InvalidAnswer, KeepAlivePool
 from common.stored_text import StoredText
 from webhooks.delivery.signing import sign
 
@@ -121,42 +117,32 @@ def post_signed(
         try:
             if check_url:
                 validate_public_url(url)
-            pool, target = _pool(url)
-            response = pool.urlopen(
-                "POST",
-                target,
-                body=body,
+            answer = _pool().post(
+                url,
                 headers=signed_headers(secret=secret, message_id=message_id, body=body),
-                retries=False,
-                redirect=False,
-                assert_same_host=False,
-                timeout=Timeout(connect=min(settings.HTTP_CONNECT_TIMEOUT, timeout_seconds), read=timeout_seconds),
-                preload_content=False,
-                release_conn=False,
+                body=body,
+                connect_timeout=min(settings.HTTP_CONNECT_TIMEOUT, timeout_seconds),
+                read_timeout=timeout_seconds,
+                excerpt_bytes=MAX_EXCERPT_BYTES,
+                drain_bytes=MAX_DRAIN_BYTES,
             )
-            try:
-                excerpt = _read_excerpt(response)
-            finally:
-                # Disarmed before the connection goes back to the pool, so the watchdog never cuts a pooled one.
-                limit.disarm()
-                response.release_conn()
         except UnsafeURL as exc:
             return failure(BLOCKED(reason=exc.message))
-        except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ProtocolError) as exc:
-            # Before TimeoutError: urllib3's NewConnectionError (a refused connection, an unknown host) is one.
-            return failure(timed_out if limit.expired else CONNECTION_FAILED(reason=_reason(exc)))
-        except urllib3.exceptions.TimeoutError:
+        except TimeoutError:
             return failure(timed_out)
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
+        except InvalidAnswer as exc:
             return failure(timed_out if limit.expired else REQUEST_FAILED(error=type(exc).__name__))
+        except OSError as exc:  # refused, unknown host, TLS, the connection broke or the answer was not HTTP
+            return failure(timed_out if limit.expired else CONNECTION_FAILED(reason=_reason(exc)))
 
-    status = response.status
+    status = answer.status
+    excerpt = answer.excerpt.decode("utf-8", errors="replace")
     if 200 <= status < 300:
         return SendResult(True, status, None, excerpt, int((time.monotonic() - started) * 1000))
     if 300 <= status < 400:
-        location = response.headers.get("Location", "")
+        location = answer.headers.get("location", "")
         return failure(REDIRECT_REFUSED(status=status, location=location[:200]), status, excerpt)
-    retry_after = parse_retry_after(response.headers.get("Retry-After")) if status in RETRY_AFTER_STATUSES else None
+    retry_after = parse_retry_after(answer.headers.get("retry-after")) if status in RETRY_AFTER_STATUSES else None
     return failure(HTTP_STATUS(status=status), status, excerpt, retry_after)
 
 
@@ -178,21 +164,6 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
-def _read_excerpt(response: urllib3.BaseHTTPResponse) -> str:
-    """The first 2 KB of the answer; the rest of a short answer is read so the connection can be reused, a
-    longer one's connection is closed (it goes back to the pool closed, and is opened again when next used)."""
-    excerpt = bytearray()
-    received = 0
-    while chunk := response.read(4096, decode_content=True):
-        received += len(chunk)
-        if len(excerpt) < MAX_EXCERPT_BYTES:
-            excerpt += chunk[: MAX_EXCERPT_BYTES - len(excerpt)]
-        if received >= MAX_DRAIN_BYTES:
-            response.close()
-            break
-    return excerpt.decode("utf-8", errors="replace")
-
-
 def _reason(exc: Exception) -> str:
     text = str(exc)
     if "timed out" in text:
@@ -204,51 +175,28 @@ def _reason(exc: Exception) -> str:
     return type(exc).__name__
 
 
-_adapter_lock = threading.Lock()
-_adapter_instance: tuple[int, HTTPAdapter] | None = None
+_pool_lock = threading.Lock()
+_pool_instance: KeepAlivePool | None = None
 
 
-def _adapter() -> HTTPAdapter:
-    """The process's keep-alive adapter: common.http's guarded adapter class, sized for webhooks.
-
-    Built from the adapter ``public_session()`` mounts, so whatever common.http checks on a new connection
-    is checked here too (and every connection of its pools registers with the request's Deadline); only the
-    pool sizes are ours.
-    """
-    global _adapter_instance
-    with _adapter_lock:
-        if _adapter_instance is None or _adapter_instance[0] != os.getpid():
-            guarded_adapter_class = cast(type[HTTPAdapter], type(public_session().get_adapter("https://")))
-            adapter = guarded_adapter_class(
-                pool_connections=POOLED_ORIGINS,
+def _pool() -> KeepAlivePool:
+    """The process's keep-alive connections (common/keepalive.py: common.http's guards, without requests'
+    per-request CPU), made anew in a forked child."""
+    global _pool_instance
+    with _pool_lock:
+        if _pool_instance is None or _pool_instance.pid != os.getpid():
+            _pool_instance = KeepAlivePool(
                 # Several endpoints may share an origin: keep as many connections as a run has threads.
-                pool_maxsize=max(1, 2 * settings.WEBHOOKS_CONCURRENCY),
-                max_retries=0,
+                per_origin=2 * settings.WEBHOOKS_CONCURRENCY,
+                origins=POOLED_ORIGINS,
             )
-            _adapter_instance = (os.getpid(), adapter)
-        return _adapter_instance[1]
-
-
-def _pool(url: str) -> tuple[urllib3.HTTPConnectionPool, str]:
-    """The guarded keep-alive pool for ``url``'s origin, and the request target (path and query) to send.
-
-    The adapter's pools are used directly, without requests' request and response objects: those cost more
-    CPU than the exchange itself with a fast receiver. TLS is verified against requests' CA bundle, as
-    requests would.
-    """
-    parsed = urllib3.util.parse_url(url)
-    scheme = (parsed.scheme or "http").lower()
-    pool_kwargs = {"cert_reqs": "CERT_REQUIRED", "ca_certs": DEFAULT_CA_BUNDLE_PATH} if scheme == "https" else None
-    pool = _adapter().poolmanager.connection_from_host(
-        parsed.host, port=parsed.port, scheme=scheme, pool_kwargs=pool_kwargs
-    )
-    return pool, parsed.request_uri
+        return _pool_instance
 
 
 def close_connections() -> None:
     """Closes this process's pooled connections (tests; a worker never needs to)."""
-    global _adapter_instance
-    with _adapter_lock:
-        if _adapter_instance is not None:
-            _adapter_instance[1].close()
-            _adapter_instance = None
+    global _pool_instance
+    with _pool_lock:
+        if _pool_instance is not None:
+            _pool_instance.close()
+            _pool_instance = None
