@@ -4,7 +4,8 @@
 sending to customer URLs (webhooks). Both refuse the addresses common/addresses.py refuses, checked against the
 address each socket actually connected to, after DNS resolution, so DNS rebinding cannot slip past; a
 :class:`~common.deadline.Deadline` bounds a whole exchange by wall-clock time. ``provider_session`` is for the
-operator-configured AI providers: timeouts, no proxies from the environment, no address filter.
+operator-configured AI providers: timeouts, no proxies from the environment, no address filter. Webhooks,
+sent a thousand a second, go through common/keepalive.py: a lean client with these same guards.
 """
 
 from __future__ import annotations
