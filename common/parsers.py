@@ -54,8 +54,12 @@ def _child_path(path: str, key: object) -> str:
 def check_structure(data: Any, *, max_depth: int = MAX_JSON_DEPTH) -> None:
     """Raises ParseError for nesting deeper than ``max_depth`` and for out-of-range numbers, naming the field.
 
-    Iterative, so that no depth of input can exhaust the stack.
+    Iterative, so that no depth of input can exhaust the stack. A body with neither is recognised without
+    building the paths that only a refusal needs (they cost most of the check: the Kafka intake checks every
+    record).
     """
+    if not _has_structure_error(data, max_depth):
+        return
     stack: list[tuple[Any, int, str]] = [(data, 1, "")]
     while stack:
         value, depth, path = stack.pop()
@@ -71,6 +75,25 @@ def check_structure(data: Any, *, max_depth: int = MAX_JSON_DEPTH) -> None:
         if depth > max_depth:
             raise ParseError(f"JSON이 너무 깊게 중첩되어 있습니다 (최대 {max_depth}단계).")
         stack.extend((child, depth + 1, child_path) for child_path, child in reversed(children))
+
+
+def _has_structure_error(data: Any, max_depth: int) -> bool:
+    """Whether :func:`check_structure` would refuse ``data`` (the same conditions, no paths)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            if isinstance(value, _OutOfRange):
+                return True
+            continue
+        if depth > max_depth:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 class StrictJSONParser(JSONParser):

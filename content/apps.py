@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_delete, pre_delete
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +11,7 @@ class ContentConfig(AppConfig):
 
     def ready(self) -> None:
         from common.metrics import register_live_read
+        from common.postgres import use_fast_array_escape
         from common.readiness import register_readiness_check
         from common.remote.handlers import register
         from content import job_status, pipeline
@@ -18,6 +20,8 @@ class ContentConfig(AppConfig):
         from content.kafka.metrics import kafka_state
         from content.models import GeneratedImage, ImageJob
 
+        # A Kafka batch's jobs are inserted with bulk_create, whose arrays psycopg escaped slowly (common/postgres.py).
+        connection_created.connect(use_fast_array_escape, dispatch_uid="postgres-fast-array-escape")
         # The AI artwork requests, followed by the remote loop of the workers of the content queue.
         register(pipeline.ARTWORK_REQUESTS)
 
