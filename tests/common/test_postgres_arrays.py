@@ -11,7 +11,7 @@ from psycopg.types.array import ListDumper
 
 from common.postgres import ListDumperEscapingFast
 from content.models import ImageJob
-from tests.conftest import make_merchant
+from tests.support.merchants import make_merchant
 
 HARD_TEXTS = [
     'a "quoted" \\ back\\\\slash',
