@@ -22,7 +22,7 @@ from tests.support.content import EVENT_INFO
 from tests.support.processes import ROOT, free_port, procfile_process, wait_for_port, wait_until
 from tests.support.shop import person_jpeg, product_image_server
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.long]
 
 # Variables of the test run that would take the stack off its embedded defaults.
 # What `make run` does not set either (the Procfile's processes find config.settings themselves).

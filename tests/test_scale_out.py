@@ -77,6 +77,7 @@ def json_lines(*logs: Path) -> list[dict]:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(900)
+@pytest.mark.long
 def test_two_of_everything_on_one_database_and_redis_run_every_job_once(tmp_path, settings, fake_fashn):  # noqa: F811
     from config.celery import app as celery_app
 

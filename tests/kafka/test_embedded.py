@@ -17,7 +17,7 @@ import pytest
 from tests.support.kafka import Topics, job_record, produce, read_topic
 from tests.support.processes import ROOT, procfile_process, wait_until
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.long]
 
 NOT_EMBEDDED = ("DATABASE_URL", "REDIS_URL", "VAR_DIR", "MEDIA_ROOT", "SECRET_KEY", "TEST_DATABASE_NAME")
 

@@ -83,6 +83,7 @@ def _queued_job_ids(broker_url: str) -> list[str]:
     return found
 
 
+@pytest.mark.long
 def test_two_consumers_share_the_partitions_and_the_survivor_takes_over(topics, tmp_path, settings):
     settings.KAFKA_CONSUMER_STALE_SECONDS = 4
     merchant = make_merchant()

@@ -6,8 +6,9 @@ xdist worker must not take the other's Celery tasks from a shared broker, and ``
 must not empty the other's cache. Loaded with ``-p tests.support.parallel`` (pyproject's addopts), so the hook
 below wraps pytest-django's, which imports the settings.
 
-It also puts the tests that start processes or a browser first: they spend most of their time waiting, so they
-overlap best with the CPU-bound rest, and the run does not end on one of them alone.
+It also puts the tests that start processes or a browser first, the ``long`` ones (a whole stack) before the
+rest: they spend most of their time waiting, so they overlap best with the CPU-bound rest, and the run does not
+end on one of them alone.
 """
 
 from __future__ import annotations
@@ -59,4 +60,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def waits_on_processes(item: pytest.Item) -> bool:
         return any(item.get_closest_marker(marker) for marker in SLOW_MARKERS)
 
-    items.sort(key=lambda item: not waits_on_processes(item))  # stable: the file order stays within each group
+    # Stable sort: the file order stays within each group. `make test` deals the items out in this order
+    # (--dist load), so the longest start at once on every worker.
+    items.sort(key=lambda item: (item.get_closest_marker("long") is None, not waits_on_processes(item)))
