@@ -47,7 +47,7 @@ run: install migrate
 	  $(BIN)/honcho start -f Procfile -p $(PORT)
 
 test: install tools
-	$(BIN)/python scripts/test_services.py $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
+	$(BIN)/python scripts/test_services.py $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

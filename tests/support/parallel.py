@@ -60,6 +60,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def waits_on_processes(item: pytest.Item) -> bool:
         return any(item.get_closest_marker(marker) for marker in SLOW_MARKERS)
 
-    # Stable sort: the file order stays within each group. `make test` deals the items out in this order
-    # (--dist load), so the longest start at once on every worker.
+    # Stable sort: the file order stays within each group. `make test` (--dist worksteal) gives the first worker
+    # the front of this list: it starts on the whole-stack tests at once and waits on processes while the others
+    # run the CPU-bound rest, and idle workers steal from its queue.
     items.sort(key=lambda item: (item.get_closest_marker("long") is None, not waits_on_processes(item)))
