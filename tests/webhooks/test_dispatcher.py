@@ -70,9 +70,9 @@ def test_a_full_batch_is_followed_by_the_next_claim(merchant, receiver, allow_lo
 
     assert delivered(attempt_count=1) == 10
     assert len({request.headers["webhook-id"] for request in receiver.requests}) == receiver.count() == 10
-    # At least four batches of at most three, one after another in the same run: claims, or top-ups of the
-    # lane while no other endpoint waits for one.
-    assert dispatcher.claims + dispatcher.refills >= 4
+    # The first claim took three; the rest followed in the same run: claims, or top-ups of the lane while no
+    # other endpoint waits for one (sized by the lane's sending threads, so one may take all seven).
+    assert dispatcher.claims + dispatcher.refills >= 2
 
 
 def test_one_merchants_backlog_does_not_delay_another_merchants_first_attempt(

@@ -48,11 +48,16 @@ RUN_SECONDS = 30.0
 # Results are written when this many are waiting, or when the oldest has waited FLUSH_SECONDS.
 FLUSH_ROWS = 200
 FLUSH_SECONDS = 0.05
-# While lanes are busy and the last claim found no other endpoint, look again this often.
+# While lanes are busy and the last claim found no other endpoint, look again after this long, twice as long
+# after each claim that found none, up to IDLE_CLAIM_MAX_SECONDS: a claim that finds nothing costs the run's
+# thread several round trips, each waiting for the GIL behind the sending threads, while its lanes wait for
+# their top-ups and results. An endpoint's first events kick an idle worker process anyway (kick.py).
 IDLE_CLAIM_SECONDS = 0.1
+IDLE_CLAIM_MAX_SECONDS = 0.8
 # A lane is topped up when fewer than a batch, or than this many of its deliveries per sending thread, are
-# left: enough that its threads do not run dry while the run's thread records results or claims.
-REFILL_ROWS_PER_THREAD = 4
+# left, with as many again: enough that its threads do not run dry while the run's thread records results
+# or claims (32 threads to a fast receiver empty a batch of 100 in a tenth of a second).
+REFILL_ROWS_PER_THREAD = 8
 # A congestion signal, or a slow-start window's worth of fast answers, is reported to the endpoint's window
 # this soon (else every window.REFRESH_SECONDS).
 URGENT_REPORT_SECONDS = 0.02
@@ -97,6 +102,7 @@ class Dispatcher:
         """Sends until a claim finds nothing; returns how many claimed deliveries were finished."""
         started = time.monotonic()
         next_claim = started
+        idle_claim_wait = IDLE_CLAIM_SECONDS
         more_work = False
         # Twice the threads: a lane whose last requests are in flight no longer counts against the lanes, so
         # the next one starts beside it instead of waiting for it.
@@ -111,7 +117,10 @@ class Dispatcher:
                         more_work = found > 0
                         self.others_waiting = found == free
                         # A full claim is followed by the next one as soon as a lane is free; otherwise wait.
-                        next_claim = now if found == free else now + IDLE_CLAIM_SECONDS
+                        idle_claim_wait = (
+                            IDLE_CLAIM_SECONDS if found else min(2 * idle_claim_wait, IDLE_CLAIM_MAX_SECONDS)
+                        )
+                        next_claim = now if found == free else now + idle_claim_wait
                         if not found and not self.lanes:
                             break
                     if not self.lanes and not self.claiming:
@@ -244,7 +253,11 @@ class Dispatcher:
             due = now - lane.renewed >= (URGENT_REPORT_SECONDS if lane.urgent else window.REFRESH_SECONDS)
             if due and (lane.accepting() or lane.urgent):
                 self._renew(lane)
-        low = {lane.claimed.endpoint_id: self.batch_size for lane in self.lanes.values() if self._wants_more_rows(lane)}
+        low = {
+            lane.claimed.endpoint_id: self._top_up_size(lane)
+            for lane in self.lanes.values()
+            if self._wants_more_rows(lane)
+        }
         if low:
             self.refills += 1
             more = _retrying_when_locked(lambda: claim_more_rows(claim_token=self.claim_token, limits=low))
@@ -253,7 +266,7 @@ class Dispatcher:
                 rows = more.get(endpoint_id, [])
                 with lane.lock:
                     lane.rows.extend(rows)
-                lane.refillable = len(rows) == self.batch_size
+                lane.refillable = len(rows) == low[endpoint_id]
         for lane in self.lanes.values():
             self._spawn(pool, lane)
 
@@ -266,8 +279,11 @@ class Dispatcher:
             and not lane.failed
             and time.monotonic() - lane.started <= LANE_SECONDS
             and not lane.stopped
-            and len(lane.rows) < max(self.batch_size, REFILL_ROWS_PER_THREAD * lane.allowed)
+            and len(lane.rows) < self._top_up_size(lane)
         )
+
+    def _top_up_size(self, lane: Lane) -> int:
+        return max(self.batch_size, REFILL_ROWS_PER_THREAD * lane.allowed)
 
     def _wait(self, *, timeout: float) -> None:
         """Collects results and finished runners; flushes results that are due."""
