@@ -112,7 +112,9 @@ def post_signed(
     ) -> SendResult:
         return SendResult(False, status, error, excerpt, int((time.monotonic() - started) * 1000), retry_after)
 
-    timed_out = TIMED_OUT(seconds=f"{timeout_seconds:g}")
+    def timed_out() -> str:
+        return TIMED_OUT(seconds=f"{timeout_seconds:g}")
+
     with Deadline(timeout_seconds) as limit:
         try:
             if check_url:
@@ -129,11 +131,11 @@ def post_signed(
         except UnsafeURL as exc:
             return failure(BLOCKED(reason=exc.message))
         except TimeoutError:
-            return failure(timed_out)
+            return failure(timed_out())
         except InvalidAnswer as exc:
-            return failure(timed_out if limit.expired else REQUEST_FAILED(error=type(exc).__name__))
+            return failure(timed_out() if limit.expired else REQUEST_FAILED(error=type(exc).__name__))
         except OSError as exc:  # refused, unknown host, TLS, the connection broke or the answer was not HTTP
-            return failure(timed_out if limit.expired else CONNECTION_FAILED(reason=_reason(exc)))
+            return failure(timed_out() if limit.expired else CONNECTION_FAILED(reason=_reason(exc)))
 
     status = answer.status
     excerpt = answer.excerpt.decode("utf-8", errors="replace")
