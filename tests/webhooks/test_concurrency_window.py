@@ -79,6 +79,23 @@ def test_a_new_window_doubles_in_slow_start_past_where_additive_growth_could_rea
     assert window_shown(dashboard(merchant), endpoint) > additive_reach(2, 120)
 
 
+def test_a_window_comes_back_down_when_more_in_flight_only_waits_longer(merchant, receiver, windows):
+    windows.WEBHOOKS_ENDPOINT_INITIAL_CONCURRENCY = 4
+    windows.WEBHOOKS_ENDPOINT_MAX_CONCURRENCY = 32
+    receiver.default = Reply(status=200)  # answers at once: a receiver on the same machine
+    endpoint, _ = make_endpoint(merchant, receiver.url(), ["tryon.completed"])
+    emit(merchant, 400)
+
+    assert dispatch_due_deliveries() == 400
+
+    assert_delivered_once(receiver, 400)
+    # Every answer was a fast 2xx, so slow start and additive growth alone end at the ceiling (as against the
+    # receiver answering in 100 ms above). Here the answers took longer the more were in flight: they waited
+    # for this process's CPU (the receiver's threads share it), not for the receiver, and the window came
+    # back down to what their pace needs.
+    assert 4 <= window_shown(dashboard(merchant), endpoint) < 32
+
+
 def test_slow_start_ends_at_the_first_congestion_then_the_window_grows_additively(merchant, receiver, windows):
     windows.WEBHOOKS_ENDPOINT_MAX_CONCURRENCY = 16
     receiver.default = Reply(status=200, delay=0.02)

@@ -72,16 +72,16 @@ class Lane:
             self.active -= 1
             return None
 
-    def observe(self, result: SendResult, *, started: float) -> None:
+    def observe(self, result: SendResult, *, started: float, elapsed: float) -> None:
         with self.lock:
             self.consecutive_failures = 0 if result.succeeded else self.consecutive_failures + 1
             self.failed = self.failed or not result.succeeded
             kind = window.classify(result)
-            self.signals.add(kind, started=started)
+            self.signals.add(kind, started=started, elapsed=elapsed)
             self.urgent = (
                 self.urgent
                 or kind == window.CONGESTED
-                or (self.slow_start and self.signals.fast >= max(1, self.granted))
+                or (self.slow_start and self.signals.fast >= max(window.QUEUE_SAMPLES, self.granted))
             )
             if should_stop_sending(consecutive_failures=self.consecutive_failures, result=result):
                 self.stopped = True
@@ -136,10 +136,11 @@ class Lane:
         each outcome, then that it ended, on ``events``."""
         try:
             while (row := self.next_row()) is not None:
-                started = time.time()
+                started, clock = time.time(), time.perf_counter()
                 result = self._send(row)
+                elapsed = time.perf_counter() - clock
                 observe_attempt(row, result)
-                self.observe(result, started=started)
+                self.observe(result, started=started, elapsed=elapsed)
                 events.put(Outcome(row.id, self.claimed.endpoint_id, row.merchant_id, row.event_type, result))
         except BaseException:
             with self.lock:

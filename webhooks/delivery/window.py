@@ -12,6 +12,17 @@ once, not down to 1. Its ceiling is the merchant's cap (``max_concurrency``, in 
 ``WEBHOOKS_ENDPOINT_MAX_CONCURRENCY``. Other answers (a 4xx, a redirect) leave it. With
 ``WEBHOOKS_ENDPOINT_SLOW_START`` off, a new window grows additively from the start.
 
+Fast answers must also stay fast as the window grows. When a report's fast answers take on average more
+than four times the endpoint's fastest answer (plus a millisecond), requests are *queueing* — at the
+receiver, or in our own worker, whose threads then wait for the CPU — and more of them in flight would only
+wait longer, not be answered sooner. As TCP Vegas reads a rising round-trip time, that ends slow start and
+brings the window down to what the answers' pace needs (by Little's law, the window at which their average
+would come back to the threshold), never below where it started: only congestion cuts it further. The
+factor leaves room for answers that vary whatever the load (jitter, a receiver's delayed acknowledgements
+that hold most answers 40 ms past its fastest). A receiver across a network (answers in 20 ms) thus grows
+to the ceiling; one on the same machine that answers in a fraction of a millisecond is sent a few requests
+at a time, as fast as 32 would be and at less CPU for both sides (bench/webhooks_cold_start.py).
+
 The window and who holds its slots live in one cache entry per endpoint (Redis in production, the embedded
 file cache otherwise), changed by atomic read-modify-write. Every dispatcher lane sending to the endpoint, in
 any worker process, holds some of its slots and renews them every ``REFRESH_SECONDS`` with the answers it has
@@ -47,6 +58,17 @@ KEY_PREFIX = "webhooks:window:"
 
 FAST, CONGESTED, NEUTRAL = "fast", "congested", "neutral"
 
+# Fast answers are queueing when they take on average more than QUEUE_FACTOR times the endpoint's fastest
+# answer plus QUEUE_SLACK_SECONDS (a thread's scheduling noise), judged on at least QUEUE_SAMPLES answers.
+QUEUE_FACTOR = 4.0
+QUEUE_SLACK_SECONDS = 0.001
+QUEUE_SAMPLES = 8
+# The fewest slots worth another holder joining an endpoint's window for.
+MIN_SHARE = 2
+# The fastest answer is forgotten after this long (the endpoint may have moved further away), as BBR's
+# min-RTT filter is.
+FASTEST_ANSWER_SECONDS = 10.0
+
 
 def classify(result: SendResult) -> str:
     """What an answer says about the endpoint's load: ``FAST``, ``CONGESTED`` or ``NEUTRAL``."""
@@ -75,10 +97,15 @@ class Signals:
     fast: int = 0
     # Wall-clock start of the latest request that met congestion (None: none did).
     congested_since: float | None = None
+    # Seconds the fast answers took, in all and the shortest (None: no fast answer).
+    fast_seconds: float = 0.0
+    fastest: float | None = None
 
-    def add(self, kind: str, *, started: float) -> None:
+    def add(self, kind: str, *, started: float, elapsed: float = 0.0) -> None:
         if kind == FAST:
             self.fast += 1
+            self.fast_seconds += elapsed
+            self.fastest = elapsed if self.fastest is None else min(self.fastest, elapsed)
         elif kind == CONGESTED:
             self.congested_since = max(started, self.congested_since or started)
 
@@ -100,8 +127,10 @@ class Grant:
     slow_start: bool = False
 
     def room_for_another(self) -> bool:
-        """Whether one more holder (a dispatcher in another worker process) would get a useful share."""
-        return not self.stop and self.window / (self.holders + 1) >= initial_window()
+        """Whether one more holder (a dispatcher in another worker process) would get a useful share: two
+        requests in flight. A small window is worth splitting: against a fast receiver the senders' CPU is
+        what limits the pace, and two processes' threads each wait less for their own process's."""
+        return not self.stop and self.window / (self.holders + 1) >= MIN_SHARE
 
 
 def _key(endpoint_id: uuid.UUID) -> str:
@@ -130,19 +159,44 @@ def fair_shares(total: int, demands: list[int]) -> list[int]:
     return shares
 
 
+def _queueing_threshold(state: dict[str, Any], *, signals: Signals, now: float) -> float | None:
+    """The average answer time above which ``signals``' fast answers are queueing (None: too few to tell);
+    keeps the endpoint's fastest answer up to date."""
+    if signals.fastest is None:
+        return None
+    fastest = state.get("fastest")
+    if fastest is None or signals.fastest <= fastest or now - state.get("fastest_at", 0.0) > FASTEST_ANSWER_SECONDS:
+        fastest = state["fastest"] = signals.fastest
+        state["fastest_at"] = now
+    if signals.fast < QUEUE_SAMPLES:
+        return None
+    return QUEUE_FACTOR * fastest + QUEUE_SLACK_SECONDS
+
+
 def _apply(state: dict[str, Any], *, signals: Signals, cap: int | None, now: float) -> None:
     """Slow start until the first congestion, then AIMD: one cut per round trip on congestion, else one
-    request more per fast answer (slow start) or per window's worth of them (additive increase)."""
+    request more per fast answer (slow start) or per window's worth of them (additive increase), unless the
+    answers are queueing: then down to the window their pace needs."""
     window = min(float(state["window"]), float(ceiling(cap)))
+    threshold = _queueing_threshold(state, signals=signals, now=now)
+    average = signals.fast_seconds / signals.fast if signals.fast else 0.0
     if signals.congested_since is not None and signals.congested_since > state["cut_at"]:
         window = max(1.0, window / 2)
         state["cut_at"] = now
         state["slow_start"] = False
+    elif threshold is not None and average > threshold:
+        # At the same pace of answers (Little's law), this many in flight would average the threshold.
+        window = max(min(window, float(initial_window())), window * threshold / average)
+        state["slow_start"] = False
     elif signals.fast and state.get("slow_start"):
-        window = min(window + signals.fast, float(ceiling(cap)))
+        # At most doubled per report, as TCP's slow start per round trip: a report that came late (its
+        # holder's thread was busy) does not leap to the ceiling before the answers' pace was read at the
+        # windows in between.
+        window = min(window + signals.fast, 2 * window, float(ceiling(cap)))
     elif signals.fast:
-        # n additions of 1/w each, in closed form: w² grows by about 2 per answer.
-        window = min(math.sqrt(window * window + 2 * signals.fast), float(ceiling(cap)))
+        # n additions of 1/w each, in closed form: w² grows by about 2 per answer; at most doubled per report
+        # (hundreds of answers of a fast receiver arrive between two).
+        window = min(math.sqrt(window * window + 2 * signals.fast), 2 * window, float(ceiling(cap)))
     state["window"] = window
 
 
