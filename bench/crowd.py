@@ -342,4 +342,8 @@ def trickling_hosts(site: Stack, photo: bytes) -> tuple[list[float], tuple[float
 
 
 if __name__ == "__main__":
+    import argparse
+
+    # No options: the figures are the issue's own scenario. --help tells so instead of starting the stacks.
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
     main()

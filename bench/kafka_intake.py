@@ -146,7 +146,9 @@ def produce_records(topics: Topics, records: list) -> None:
 def backlog(topics: Topics, merchant_id: int, count: int, consumers: int) -> None:
     from content.models import ImageJob
 
-    prefix = f"job-img-backlog{consumers}-"
+    # The topics' own suffix keeps two rounds with as many processes apart: the same job ids again would be
+    # taken as the Event Service resending them (no new rows, nothing measured).
+    prefix = f"job-img-backlog{consumers}-{topics.jobs.rsplit('-', 1)[-1]}-"
     ids = [f"{prefix}{number:06d}" for number in range(count)]
     started = time.perf_counter()
     produce_records(topics, [job_record(job_id, f"evt-{job_id}", merchant_id=merchant_id) for job_id in ids])
