@@ -17,11 +17,9 @@ from merchants.models import Merchant
 from sizing.models import SizeFeedback
 from tests.support.content import EVENT_INFO, run_job
 from tests.support.merchants import PASSWORD, api_key_client_for, jwt_client_for
-from tests.support.shop import person_jpeg
 from tests.support.sizing import TOP_BODY_ROWS, make_chart, make_product
-from tests.support.tryon import make_completed_job
+from tests.support.tryon import make_completed_job, make_running_job
 from tests.support.webhooks import Receiver, Reply, make_endpoint
-from tryon import storage
 from tryon.models import DailyUsage, TryOnJob, TryOnSettings
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.services import emit_event
@@ -117,15 +115,12 @@ def stock_shop(merchant: Merchant, other_merchant: Merchant, receiver: Receiver,
     DailyUsage.objects.create(merchant=other_merchant, date=today, requested=400, completed=400)
     completed = make_completed_job(merchant, title="블루 린넨 셔츠")
     make_completed_job(other_merchant, title="남의 셔츠")
-    photo = storage.save_file(f"jobs/{merchant.pk}/running/person.jpg", person_jpeg())
-    running = TryOnJob.objects.create(
-        merchant=merchant,
-        status=TryOnJob.Status.PROCESSING,
+    running = make_running_job(
+        merchant,
+        progress=40,
         product_image_url="https://shop.example.com/img/2.png",
         product_title="스트라이프 셔츠",
-        person_image=photo,
         engine="offline",
-        progress=40,
         started_at=timezone.now(),
     )
     # Webhooks: one delivered, one given up (410), then the endpoint is switched back on by the merchant.

@@ -62,6 +62,23 @@ def data_url_bytes(value: str) -> bytes:
     return base64.b64decode(value.split(",", 1)[1])
 
 
+def make_running_job(merchant, *, progress: int, product_image_url: str = "https://s.example.com/a.png", **fields):
+    """A job a worker is running: its person photo stored (the dashboard shows it only meanwhile)."""
+    from tests.support.shop import person_jpeg
+    from tryon import storage
+    from tryon.models import TryOnJob
+
+    photo = storage.save_file(f"jobs/{merchant.pk}/{uuid.uuid4().hex}/person.jpg", person_jpeg())
+    return TryOnJob.objects.create(
+        merchant=merchant,
+        status=TryOnJob.Status.PROCESSING,
+        product_image_url=product_image_url,
+        person_image=photo,
+        progress=progress,
+        **fields,
+    )
+
+
 def make_completed_job(merchant, *, title: str = "블루 린넨 셔츠", page_url: str = "https://shop.example.com/p/123"):
     """A finished job with a stored result, as the task leaves it (for share/feedback tests)."""
     from datetime import timedelta

@@ -13,7 +13,7 @@ from django.utils import timezone
 from tests.support.charts import charts_in
 from tests.support.merchants import admin_client_for
 from tests.support.text import must_search
-from tests.support.tryon import decode, make_completed_job
+from tests.support.tryon import decode, make_completed_job, make_running_job
 from tryon.models import DailyUsage, ShareLink, TryOnFeedback, TryOnJob, TryOnSettings
 
 pytestmark = pytest.mark.django_db
@@ -52,17 +52,7 @@ def test_superuser_sees_the_raw_engine_record(merchant, django_user_model):
 
 
 def test_running_job_shows_the_photo_only_while_it_runs(merchant):
-    from tests.support.shop import person_jpeg
-    from tryon import storage
-
-    name = storage.save_file(f"jobs/{merchant.pk}/x/person.jpg", person_jpeg())
-    TryOnJob.objects.create(
-        merchant=merchant,
-        status=TryOnJob.Status.PROCESSING,
-        product_image_url="https://s.example.com/a.png",
-        person_image=name,
-        progress=40,
-    )
+    make_running_job(merchant, progress=40)
     page = admin_client_for(merchant).get("/admin/tryon/tryonjob/").content.decode()
     assert 'alt="사용자 사진 (처리 중)"' in page
     assert '<progress value="40" max="100"' in page
@@ -124,21 +114,9 @@ def test_share_links_and_feedback_pages(merchant, other_merchant):
 
 
 def test_gallery_shows_before_only_while_the_job_runs_and_the_result_after(merchant, other_merchant):
-    from tests.support.shop import person_jpeg
-    from tryon import storage
-
     done = make_completed_job(merchant, title="완료 셔츠")
     make_completed_job(other_merchant, title="남의 셔츠")
-    photo = storage.save_file(f"jobs/{merchant.pk}/y/person.jpg", person_jpeg())
-    running = TryOnJob.objects.create(
-        merchant=merchant,
-        status=TryOnJob.Status.PROCESSING,
-        product_image_url="https://s.example.com/a.png",
-        product_title="진행 셔츠",
-        person_image=photo,
-        engine="offline",
-        progress=30,
-    )
+    running = make_running_job(merchant, progress=30, product_title="진행 셔츠", engine="offline")
     client = admin_client_for(merchant)
     page = client.get("/admin/tryon/tryonjob/gallery/").content.decode()
     assert "남의 셔츠" not in page
